@@ -1,0 +1,54 @@
+//! `unlocksim`: the command-line front end. Glue only: every capability lives in a library crate
+//! (`engine`, `sim-devices`, `scenarios`, `reports`); this file parses arguments, calls them, and
+//! maps outcomes to exit codes.
+//!
+//! Exit codes: 0 success, 1 a check failed (invalid policy, failed expectation, lock-out found),
+//! 2 usage error or unreadable/invalid input.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Test bench for Windows Hello for Business unlock policies.
+#[derive(Debug, Parser)]
+#[command(name = "unlocksim", version, about, propagate_version = true)]
+struct Cli {
+    /// Log simulation progress to stderr (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default_level = match verbose {
+        0 => return_if_no_env(),
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// With no `-v`, logging stays off unless RUST_LOG asks for it.
+fn return_if_no_env() -> &'static str {
+    "off"
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    init_tracing(cli.verbose);
+    match cli.command {}
+}
