@@ -9,6 +9,7 @@
 //! always give a byte-identical trace. `clippy.toml` in this crate enforces the first three.
 
 pub mod diagnostic;
+pub mod policy;
 pub mod queue;
 pub mod rng;
 pub mod sim;

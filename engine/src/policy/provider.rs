@@ -1,0 +1,121 @@
+//! Credential providers: the things an unlock-factor group lists.
+//!
+//! Source: the multi-factor unlock documentation (`shared/seeds/003_*`), table "Supported
+//! credential providers", plus the FIDO2 security key provider Microsoft documented later.
+//! GUIDs compare case-insensitively and the braces are optional.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A Microsoft credential provider that multi-factor unlock supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CredentialProvider {
+    Pin,
+    Fingerprint,
+    FacialRecognition,
+    /// Phone proximity (Bluetooth) and network location (Wi-Fi, IP configuration).
+    TrustedSignal,
+    /// FIDO2 security key; documented after the seed text.
+    SecurityKey,
+}
+
+impl CredentialProvider {
+    pub const ALL: [CredentialProvider; 5] = [
+        CredentialProvider::Pin,
+        CredentialProvider::Fingerprint,
+        CredentialProvider::FacialRecognition,
+        CredentialProvider::TrustedSignal,
+        CredentialProvider::SecurityKey,
+    ];
+
+    /// The provider's GUID, upper case, with braces, as the documentation writes it.
+    pub const fn guid(self) -> &'static str {
+        match self {
+            CredentialProvider::Pin => "{D6886603-9D2F-4EB2-B667-1971041FA96B}",
+            CredentialProvider::Fingerprint => "{BEC09223-B018-416D-A0AC-523971B639F5}",
+            CredentialProvider::FacialRecognition => "{8AF662BF-65A0-4D0A-A540-A338A999D36F}",
+            CredentialProvider::TrustedSignal => "{27FBDB57-B613-4AF2-9D7E-4FA7A66C21AD}",
+            CredentialProvider::SecurityKey => "{F8A1793B-7873-4046-B2A7-1F318747F427}",
+        }
+    }
+
+    /// The snake_case name used in YAML files and reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            CredentialProvider::Pin => "pin",
+            CredentialProvider::Fingerprint => "fingerprint",
+            CredentialProvider::FacialRecognition => "facial_recognition",
+            CredentialProvider::TrustedSignal => "trusted_signal",
+            CredentialProvider::SecurityKey => "security_key",
+        }
+    }
+
+    /// Whether a person presents this credential (as opposed to a signal the PC observes).
+    pub const fn is_biometric(self) -> bool {
+        matches!(self, CredentialProvider::Fingerprint | CredentialProvider::FacialRecognition)
+    }
+
+    /// Parses a name (`pin`, `facial_recognition`...) or a GUID (braces and case free).
+    pub fn parse(text: &str) -> Result<CredentialProvider, UnknownProvider> {
+        let trimmed = text.trim();
+        let bare = trimmed.trim_start_matches('{').trim_end_matches('}');
+        CredentialProvider::ALL
+            .into_iter()
+            .find(|p| {
+                p.name().eq_ignore_ascii_case(trimmed)
+                    || p.guid()[1..p.guid().len() - 1].eq_ignore_ascii_case(bare)
+            })
+            .ok_or_else(|| UnknownProvider { text: trimmed.chars().take(80).collect() })
+    }
+}
+
+impl fmt::Display for CredentialProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CredentialProvider {
+    type Err = UnknownProvider;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CredentialProvider::parse(s)
+    }
+}
+
+/// Text that names no supported credential provider.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{text}` is not a supported credential provider: use pin, fingerprint, facial_recognition, \
+     trusted_signal, security_key or their GUIDs (multi-factor unlock supports only these \
+     Microsoft providers)"
+)]
+pub struct UnknownProvider {
+    pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("pin", CredentialProvider::Pin)]
+    #[case("PIN", CredentialProvider::Pin)]
+    #[case("{D6886603-9D2F-4EB2-B667-1971041FA96B}", CredentialProvider::Pin)]
+    #[case("d6886603-9d2f-4eb2-b667-1971041fa96b", CredentialProvider::Pin)]
+    #[case(" {bec09223-b018-416d-a0ac-523971b639f5} ", CredentialProvider::Fingerprint)]
+    #[case("facial_recognition", CredentialProvider::FacialRecognition)]
+    #[case("{27FBDB57-B613-4AF2-9D7E-4FA7A66C21AD}", CredentialProvider::TrustedSignal)]
+    #[case("F8A1793B-7873-4046-B2A7-1F318747F427", CredentialProvider::SecurityKey)]
+    fn parses_names_and_guids(#[case] text: &str, #[case] expected: CredentialProvider) {
+        assert_eq!(CredentialProvider::parse(text), Ok(expected));
+    }
+
+    #[rstest]
+    #[case("smartcard")]
+    #[case("{00000000-0000-0000-0000-000000000000}")]
+    #[case("")]
+    fn rejects_other_providers(#[case] text: &str) {
+        assert!(CredentialProvider::parse(text).is_err());
+    }
+}
