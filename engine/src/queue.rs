@@ -83,8 +83,8 @@ pub struct EventQueue<E> {
     next_sequence: u64,
     /// Ids cancelled while still in the heap; each is removed when its entry is popped.
     cancelled: BTreeSet<u64>,
-    /// Key of the last event popped (0 before any): every key at or before it has been popped,
-    /// except a first event at time 0 with sequence 0, tracked by `popped_any`.
+    /// Key of the last event returned by a pop (meaningful once `popped_any`): every key at or
+    /// before it has left the queue, and no event may be pushed before its time.
     last_popped_key: u128,
     popped_any: bool,
 }
@@ -156,19 +156,32 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest event that is not cancelled, if its time is at or
     /// before `until`; otherwise leaves it pending.
+    ///
+    /// Cancelled entries met on the way are dropped only when a live event is returned (their
+    /// keys are then all before it); otherwise they are put back, so that "every key at or
+    /// before the last returned one has left the queue" stays true.
     pub fn pop_at_or_before(&mut self, until: SimTime) -> Option<ScheduledEvent<E>> {
+        let mut skipped = Vec::new();
         loop {
-            let top = self.heap.peek()?;
+            let Some(top) = self.heap.peek() else {
+                self.restore(skipped);
+                return None;
+            };
             if top.time_us() > until.as_us() {
+                self.restore(skipped);
                 return None;
             }
             let entry = self.heap.pop()?;
-            self.last_popped_key = entry.key;
-            self.popped_any = true;
             let sequence = entry.sequence();
-            if !self.cancelled.is_empty() && self.cancelled.remove(&sequence) {
+            if !self.cancelled.is_empty() && self.cancelled.contains(&sequence) {
+                skipped.push(entry);
                 continue;
             }
+            for dropped in skipped {
+                self.cancelled.remove(&dropped.sequence());
+            }
+            self.last_popped_key = entry.key;
+            self.popped_any = true;
             let time_us = entry.time_us();
             return Some(ScheduledEvent {
                 time: SimTime::from_us(time_us),
@@ -178,20 +191,25 @@ impl<E> EventQueue<E> {
         }
     }
 
+    fn restore(&mut self, skipped: Vec<Entry<E>>) {
+        for entry in skipped {
+            self.heap.push(entry);
+        }
+    }
+
     /// The time of the earliest event that is not cancelled.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        loop {
-            let top = self.heap.peek()?;
-            let (key, sequence) = (top.key, top.sequence());
-            if !self.cancelled.is_empty() && self.cancelled.contains(&sequence) {
-                self.heap.pop();
-                self.last_popped_key = key;
-                self.popped_any = true;
-                self.cancelled.remove(&sequence);
+        let mut skipped = Vec::new();
+        let time = loop {
+            let Some(top) = self.heap.peek() else { break None };
+            if !self.cancelled.is_empty() && self.cancelled.contains(&top.sequence()) {
+                skipped.extend(self.heap.pop());
                 continue;
             }
-            return Some(SimTime::from_us(top.time_us()));
-        }
+            break Some(SimTime::from_us(top.time_us()));
+        };
+        self.restore(skipped);
+        time
     }
 
     /// Events pending and not cancelled.

@@ -4,6 +4,8 @@
 //! [`SignalSnapshot`](crate::SignalSnapshot). It can be used without a simulation, which is how
 //! `unlocksim policy check|eval|fmt` works.
 
+pub mod factors;
 pub mod provider;
 
+pub use factors::{FactorGroups, FactorMatch};
 pub use provider::{CredentialProvider, UnknownProvider};
