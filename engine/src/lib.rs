@@ -8,6 +8,7 @@
 //! I/O, or let unordered hash iteration reach anything observable. The same inputs and seed
 //! always give a byte-identical trace. `clippy.toml` in this crate enforces the first three.
 
+pub mod device;
 pub mod diagnostic;
 pub mod policy;
 pub mod queue;

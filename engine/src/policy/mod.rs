@@ -5,7 +5,9 @@
 //! `unlocksim policy check|eval|fmt` works.
 
 pub mod factors;
+pub mod interpretation;
 pub mod provider;
 
 pub use factors::{FactorGroups, FactorMatch};
+pub use interpretation::Interpretations;
 pub use provider::{CredentialProvider, UnknownProvider};
