@@ -215,7 +215,9 @@ impl WindowsDevice {
         self.reschedule_inactivity(cx, &wrap);
     }
 
-    /// The result of polling `phone`: `Some(rssi)` or `None` when the connection failed.
+    /// The result of polling `phone`: `Some(rssi)` or `None` when the connection failed (with
+    /// the world's reason). `distance_m` is the true phone-PC distance, recorded for reports
+    /// only: Windows never knows it.
     pub fn on_bluetooth_poll<E>(
         &mut self,
         cx: &mut Context<'_, E>,
@@ -223,6 +225,7 @@ impl WindowsDevice {
         phone: &str,
         rssi_db: Option<i16>,
         absent_reason: Option<&str>,
+        distance_m: Option<f64>,
     ) {
         let Some(paired) = self.phones.get_mut(phone) else {
             debug_assert!(false, "poll of a phone not paired with {}", self.entity);
@@ -267,6 +270,7 @@ impl WindowsDevice {
                 "absent_reason": absent_reason,
                 "present": present_any,
                 "absence_threshold": absence_threshold,
+                "distance_m": distance_m.map(|d| (d * 100.0).round() / 100.0),
             }),
         );
         for record in presence_records {

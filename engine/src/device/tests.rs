@@ -32,7 +32,7 @@ impl Model for Harness {
         match event {
             Event::Device(e) => self.device.on_event(cx, wrap, e),
             Event::Script(Action::Poll(phone, rssi)) => {
-                self.device.on_bluetooth_poll(cx, wrap, phone, rssi, None)
+                self.device.on_bluetooth_poll(cx, wrap, phone, rssi, None, None)
             }
             Event::Script(Action::Input) => self.device.on_user_input(cx, wrap),
             Event::Script(Action::Unlock(presented, signal)) => {
