@@ -411,12 +411,15 @@ impl WindowsDevice {
 
     /// A user presents credentials at the lock screen (or, when unlocked, at a re-authentication
     /// prompt: the decision is the same and is recorded with `was_locked: false`).
+    /// `phone_distance_m` (the nearest paired phone's true distance) is recorded for the
+    /// unlock-from-afar metric only.
     pub fn attempt_unlock<E>(
         &mut self,
         cx: &mut Context<'_, E>,
         wrap: impl Fn(DeviceEvent) -> E,
         presented: &[PresentedCredential],
         trusted_signal: &TrustedSignalVerdict,
+        phone_distance_m: Option<f64>,
     ) -> UnlockOutcome {
         let was_locked = self.locked;
         let presented_json: Vec<_> = presented
@@ -504,7 +507,12 @@ impl WindowsDevice {
                 cx.record(
                     &self.entity,
                     "unlock",
-                    json!({ "factors": names, "was_locked": was_locked, "trusted_signal": signal_json }),
+                    json!({
+                        "factors": names,
+                        "was_locked": was_locked,
+                        "trusted_signal": signal_json,
+                        "phone_distance_m": phone_distance_m,
+                    }),
                 );
                 self.locked = false;
                 self.last_input = cx.now();
@@ -514,7 +522,13 @@ impl WindowsDevice {
                 cx.record(
                     &self.entity,
                     "unlock_denied",
-                    json!({ "reason": reason, "event_id": event_id, "was_locked": was_locked, "trusted_signal": signal_json }),
+                    json!({
+                        "reason": reason,
+                        "event_id": event_id,
+                        "was_locked": was_locked,
+                        "trusted_signal": signal_json,
+                        "phone_distance_m": phone_distance_m,
+                    }),
                 );
             }
         }
