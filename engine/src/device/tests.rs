@@ -173,7 +173,7 @@ fn unlock_needs_two_different_credentials() {
        0s lock {"detail":{},"reason":"manual"}
        5s event_log {"detail":{"presented":[{"accepted":false,"credential":"fingerprint"},{"accepted":true,"credential":"pin"}]},"id":3520,"level":"information"}
        5s event_log {"detail":{"reason":"one credential cannot satisfy both factors: first [pin, fingerprint], second [trusted_signal, pin] (had pin)"},"id":6520,"level":"warning"}
-       5s unlock_denied {"event_id":6520,"reason":"one credential cannot satisfy both factors: first [pin, fingerprint], second [trusted_signal, pin] (had pin)","phone_distance_m":null,"trusted_signal":{"explanation":"test","result":false},"was_locked":true}
+       5s unlock_denied {"event_id":6520,"phone_distance_m":null,"reason":"one credential cannot satisfy both factors: first [pin, fingerprint], second [trusted_signal, pin] (had pin)","trusted_signal":{"explanation":"test","result":false},"was_locked":true}
       10s event_log {"detail":{"presented":[{"accepted":true,"credential":"fingerprint"},{"accepted":true,"credential":"pin"}]},"id":3520,"level":"information"}
       10s event_log {"detail":{},"id":8520,"level":"information"}
       10s unlock {"factors":["fingerprint","pin"],"phone_distance_m":null,"trusted_signal":{"explanation":"test","result":false},"was_locked":true}
