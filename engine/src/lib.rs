@@ -11,6 +11,7 @@
 pub mod diagnostic;
 pub mod policy;
 pub mod queue;
+pub mod recovery;
 pub mod rng;
 pub mod sim;
 pub mod snapshot;
