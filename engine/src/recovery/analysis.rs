@@ -169,8 +169,7 @@ pub fn failure_universe(profile: &DeviceProfile, policy: &LockoutPolicy) -> Vec<
 /// Analyses one set of failures.
 pub fn analyze_case(profile: &DeviceProfile, policy: &LockoutPolicy, failures: &[Failure]) -> Case {
     let mut state = DeviceState::locked_with(failures);
-    let trusted_signal =
-        policy.signal_rules.holds(|kind| state.signal_holds(profile, kind));
+    let trusted_signal = policy.signal_rules.holds(|kind| state.signal_holds(profile, kind));
     let groups = &policy.groups;
     let requirement =
         format!("first {} + second {}", group_names(&groups.first), group_names(&groups.second));
@@ -218,7 +217,10 @@ pub fn analyze_case(profile: &DeviceProfile, policy: &LockoutPolicy, failures: &
                 failures,
                 outcome: Outcome::LockedOut,
                 path: None,
-                reason: format!("{shortfall}; PIN reset from the lock screen fails: {}", join_blocks(&blocks)),
+                reason: format!(
+                    "{shortfall}; PIN reset from the lock screen fails: {}",
+                    join_blocks(&blocks)
+                ),
             };
         }
     };

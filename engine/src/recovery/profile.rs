@@ -300,9 +300,8 @@ fn yaml_error_diagnostic(source: &SourceFile, error: &serde_saphyr::Error) -> Di
             diagnostic = diagnostic.at(source, offset..end);
         }
     }
-    let hint = suggestion_for(&message).unwrap_or_else(|| {
-        "see tests/fixtures/lockout/ for commented device profiles".to_owned()
-    });
+    let hint = suggestion_for(&message)
+        .unwrap_or_else(|| "see tests/fixtures/lockout/ for commented device profiles".to_owned());
     diagnostic.with_hint(hint)
 }
 
@@ -323,7 +322,8 @@ fn first_message_line(full: &str) -> String {
 /// The end of the word at `offset`, so the caret covers the offending key or value.
 fn token_end(text: &str, offset: usize) -> usize {
     let rest = &text[offset.min(text.len())..];
-    let len = rest.find(|c: char| c == ':' || c == '\n' || c == ',' || c == ']').unwrap_or(rest.len());
+    let len =
+        rest.find(|c: char| c == ':' || c == '\n' || c == ',' || c == ']').unwrap_or(rest.len());
     offset + len
 }
 
@@ -383,9 +383,8 @@ fn validate(source: &SourceFile, profile: &DeviceProfile) -> Vec<Diagnostic> {
     let mut strings: Vec<(&str, &Spanned<String>)> = Vec::new();
     strings.extend(profile.identity_provider.domains.iter().map(|d| ("domain", d)));
     strings.extend(profile.pin_reset.web_sign_in_allowed_urls.iter().map(|u| ("allowed URL", u)));
-    strings.extend(
-        profile.pin_reset.sspr_lock_screen_limitations.iter().map(|l| ("limitation", l)),
-    );
+    strings
+        .extend(profile.pin_reset.sspr_lock_screen_limitations.iter().map(|l| ("limitation", l)));
     strings.extend(profile.phones.iter().map(|p| ("phone name", &p.name)));
     strings.extend(profile.security_keys.iter().map(|k| ("security key name", &k.name)));
     for (what, value) in strings {
@@ -418,7 +417,9 @@ fn validate(source: &SourceFile, profile: &DeviceProfile) -> Vec<Diagnostic> {
             diagnostics.push(
                 Diagnostic::error(
                     "profile::too-many",
-                    format!("`{name}` has {len} entries, more than the {LIST_ENTRIES_MAX} accepted"),
+                    format!(
+                        "`{name}` has {len} entries, more than the {LIST_ENTRIES_MAX} accepted"
+                    ),
                 )
                 .at(source, 0..0)
                 .with_hint("split the device into several profiles"),

@@ -180,7 +180,9 @@ pub enum ResetBlock {
 impl fmt::Display for ResetBlock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ResetBlock::NotSignedIn => f.write_str("PIN reset from Settings only works after sign-in"),
+            ResetBlock::NotSignedIn => {
+                f.write_str("PIN reset from Settings only works after sign-in")
+            }
             ResetBlock::SsprLockScreenLimitation { limitations } => write!(
                 f,
                 "lock-screen PIN reset is blocked by self-service password reset limitation(s): {}",
@@ -201,7 +203,9 @@ impl fmt::Display for ResetBlock {
             ResetBlock::PasswordUnknown => {
                 f.write_str("the user cannot authenticate: the password is not known")
             }
-            ResetBlock::NoMfaMethod => f.write_str("no multifactor authentication method is available"),
+            ResetBlock::NoMfaMethod => {
+                f.write_str("no multifactor authentication method is available")
+            }
             ResetBlock::DomainControllersUnreachable => f.write_str(
                 "destructive PIN reset on Entra hybrid joined devices needs the domain controllers",
             ),
@@ -224,7 +228,11 @@ pub struct ResetSuccess {
 
 /// The kind of reset the profile uses: nondestructive when enabled.
 pub fn reset_kind(profile: &DeviceProfile) -> ResetKind {
-    if profile.pin_reset.nondestructive { ResetKind::Nondestructive } else { ResetKind::Destructive }
+    if profile.pin_reset.nondestructive {
+        ResetKind::Nondestructive
+    } else {
+        ResetKind::Destructive
+    }
 }
 
 /// The hosts web sign-in must be allowed to open for an Entra joined lock-screen reset.

@@ -254,7 +254,9 @@ impl DeviceState {
             SignalKind::Bluetooth => {
                 profile.phone_names().any(|name| !self.phones_unavailable.contains(name))
             }
-            SignalKind::Wifi => profile.network.corporate_wifi && !self.off_network && !self.wifi_changed,
+            SignalKind::Wifi => {
+                profile.network.corporate_wifi && !self.off_network && !self.wifi_changed
+            }
             SignalKind::IpConfig => profile.network.corporate && !self.off_network,
         }
     }
@@ -330,7 +332,11 @@ impl DeviceState {
 
     /// The user tries to reset the PIN from `entry`. On success the PIN is known again; a
     /// destructive reset also removes the biometric enrolments until [`Self::re_enrol_biometrics`].
-    pub fn attempt_pin_reset(&mut self, profile: &DeviceProfile, entry: ResetEntry) -> ResetAttempt {
+    pub fn attempt_pin_reset(
+        &mut self,
+        profile: &DeviceProfile,
+        entry: ResetEntry,
+    ) -> ResetAttempt {
         let conditions = self.reset_conditions(profile);
         let result = super::reset::attempt_pin_reset(profile, &conditions, entry);
         if let Ok(success) = &result {
