@@ -177,6 +177,23 @@ pub enum ResetBlock {
     FederationServicesUnreachable,
 }
 
+impl ResetBlock {
+    /// A stable snake_case code for tests and machine-readable output.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            ResetBlock::NotSignedIn => "not_signed_in",
+            ResetBlock::SsprLockScreenLimitation { .. } => "sspr_lock_screen_limitation",
+            ResetBlock::KeyTrustHybridLockScreen => "key_trust_hybrid_lock_screen",
+            ResetBlock::WebSignInHostNotAllowed { .. } => "web_sign_in_host_not_allowed",
+            ResetBlock::NoInternet => "no_internet",
+            ResetBlock::PasswordUnknown => "password_unknown",
+            ResetBlock::NoMfaMethod => "no_mfa_method",
+            ResetBlock::DomainControllersUnreachable => "domain_controllers_unreachable",
+            ResetBlock::FederationServicesUnreachable => "federation_services_unreachable",
+        }
+    }
+}
+
 impl fmt::Display for ResetBlock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
