@@ -130,7 +130,12 @@ fn reasons_say_why() {
             ]),
         ]
         .join("\n"),
-        @""
+        @r#"
+        fingerprint + trusted_signal satisfy the groups; after sign-in the PIN can be reset from Settings (destructive)
+        fingerprint + trusted_signal satisfy the groups; but a PIN reset from Settings fails: destructive PIN reset on Entra hybrid joined devices needs the domain controllers
+        available credentials (fingerprint) cannot satisfy first pin|fingerprint|facial_recognition + second trusted_signal|pin; after a destructive PIN reset the user has pin, which still cannot satisfy first pin|fingerprint|facial_recognition + second trusted_signal|pin
+        available credentials (pin) cannot satisfy first pin|fingerprint|facial_recognition + second trusted_signal|pin, and a PIN reset cannot add anything: the PIN is known
+    "#
     );
 }
 
