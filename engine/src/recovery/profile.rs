@@ -281,14 +281,26 @@ pub fn load_device_profile(source: &SourceFile) -> Result<DeviceProfile, Vec<Dia
     }
     let profile: DeviceProfile = match serde_saphyr::from_str(&source.text) {
         Ok(profile) => profile,
-        Err(error) => return Err(vec![yaml_error_diagnostic(source, &error)]),
+        Err(error) => {
+            return Err(vec![yaml_error_diagnostic(
+                source,
+                &error,
+                "see tests/fixtures/lockout/ for commented device profiles",
+            )]);
+        }
     };
     let diagnostics = validate(source, &profile);
     if diagnostics.iter().any(Diagnostic::is_error) { Err(diagnostics) } else { Ok(profile) }
 }
 
-/// Turns a YAML or shape error into a diagnostic at the position the parser reports.
-fn yaml_error_diagnostic(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnostic {
+/// Turns a YAML or shape error into a diagnostic at the position the parser reports, with a
+/// "did you mean" hint for unknown keys and variants.
+/// `fallback_hint` is used when no closer suggestion can be made.
+pub fn yaml_error_diagnostic(
+    source: &SourceFile,
+    error: &serde_saphyr::Error,
+    fallback_hint: &str,
+) -> Diagnostic {
     let full = error.without_snippet().to_string();
     let message = first_message_line(&full);
     let mut diagnostic = Diagnostic::error("profile::yaml", message.clone());
@@ -300,8 +312,7 @@ fn yaml_error_diagnostic(source: &SourceFile, error: &serde_saphyr::Error) -> Di
             diagnostic = diagnostic.at(source, offset..end);
         }
     }
-    let hint = suggestion_for(&message)
-        .unwrap_or_else(|| "see tests/fixtures/lockout/ for commented device profiles".to_owned());
+    let hint = suggestion_for(&message).unwrap_or_else(|| fallback_hint.to_owned());
     diagnostic.with_hint(hint)
 }
 
