@@ -1,0 +1,210 @@
+//! Named interpretations: the places where Microsoft's documentation is ambiguous.
+//!
+//! Source: design section 3.6. Each ambiguity is an option with a default (the design's bold
+//! choice), so a designer can run a scenario under every combination and see whether a policy's
+//! outcome leans on a guess. Evaluation of rules uses `repeated_elements` and `dns_suffix_scope`;
+//! the simulator uses `rssi_delta_reference` and `authentication_lock`.
+
+use serde::{Deserialize, Serialize};
+
+/// When a Bluetooth device counts as "absent" once it was present.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RssiDeltaReference {
+    /// Present at RSSI >= rssiMin, absent at RSSI < rssiMin + rssiMaxDelta, unchanged between.
+    #[default]
+    Hysteresis,
+    /// Absent at RSSI < (RSSI when it became present) + rssiMaxDelta.
+    UnlockRssi,
+    /// Absent at RSSI < (highest RSSI since it became present) + rssiMaxDelta.
+    PeakRssi,
+    /// Absent at RSSI < rssiMin.
+    SingleThreshold,
+}
+
+/// How several `ipv4DnsServer`/`ipv6DnsServer`/`dnsSuffix` elements in one signal combine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatedElements {
+    /// Every repeated element must match.
+    #[default]
+    All,
+    /// One matching element is enough.
+    Any,
+}
+
+/// Which DNS suffix a `dnsSuffix` element is compared with.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsSuffixScope {
+    /// Only the computer's primary DNS suffix.
+    #[default]
+    Primary,
+    /// The primary suffix or the adapter's connection-specific suffix.
+    PrimaryOrConnection,
+}
+
+/// Whether losing an `Authentication` Bluetooth signal also locks an idle PC.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticationLock {
+    /// An `Authentication` rule only gates unlocking.
+    #[default]
+    Off,
+    /// Losing the signal locks an idle PC, like Dynamic Lock.
+    On,
+}
+
+/// One choice for every named interpretation; `Default` is the design's bold defaults.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(default, deny_unknown_fields)]
+pub struct Interpretations {
+    /// When a phone is judged absent (simulator).
+    pub rssi_delta_reference: RssiDeltaReference,
+    /// How repeated DNS elements combine (evaluator).
+    pub repeated_elements: RepeatedElements,
+    /// Which DNS suffix `dnsSuffix` matches (evaluator).
+    pub dns_suffix_scope: DnsSuffixScope,
+    /// Whether an `Authentication` rule also locks (simulator).
+    pub authentication_lock: AuthenticationLock,
+}
+
+impl RssiDeltaReference {
+    /// Every value, in declaration order.
+    pub const ALL: [RssiDeltaReference; 4] = [
+        RssiDeltaReference::Hysteresis,
+        RssiDeltaReference::UnlockRssi,
+        RssiDeltaReference::PeakRssi,
+        RssiDeltaReference::SingleThreshold,
+    ];
+
+    /// The snake_case name used in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RssiDeltaReference::Hysteresis => "hysteresis",
+            RssiDeltaReference::UnlockRssi => "unlock_rssi",
+            RssiDeltaReference::PeakRssi => "peak_rssi",
+            RssiDeltaReference::SingleThreshold => "single_threshold",
+        }
+    }
+}
+
+impl RepeatedElements {
+    /// Every value, in declaration order.
+    pub const ALL: [RepeatedElements; 2] = [RepeatedElements::All, RepeatedElements::Any];
+
+    /// The snake_case name used in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RepeatedElements::All => "all",
+            RepeatedElements::Any => "any",
+        }
+    }
+}
+
+impl DnsSuffixScope {
+    /// Every value, in declaration order.
+    pub const ALL: [DnsSuffixScope; 2] =
+        [DnsSuffixScope::Primary, DnsSuffixScope::PrimaryOrConnection];
+
+    /// The snake_case name used in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DnsSuffixScope::Primary => "primary",
+            DnsSuffixScope::PrimaryOrConnection => "primary_or_connection",
+        }
+    }
+}
+
+impl AuthenticationLock {
+    /// Every value, in declaration order.
+    pub const ALL: [AuthenticationLock; 2] = [AuthenticationLock::Off, AuthenticationLock::On];
+
+    /// The snake_case name used in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AuthenticationLock::Off => "off",
+            AuthenticationLock::On => "on",
+        }
+    }
+}
+
+impl Interpretations {
+    /// Every combination (4 x 2 x 2 x 2 = 32), in a fixed order: the defaults first, then the
+    /// last field varying fastest in declaration order.
+    pub fn all_combinations() -> Vec<Interpretations> {
+        let mut out = Vec::with_capacity(32);
+        for rssi_delta_reference in RssiDeltaReference::ALL {
+            for repeated_elements in RepeatedElements::ALL {
+                for dns_suffix_scope in DnsSuffixScope::ALL {
+                    for authentication_lock in AuthenticationLock::ALL {
+                        out.push(Interpretations {
+                            rssi_delta_reference,
+                            repeated_elements,
+                            dns_suffix_scope,
+                            authentication_lock,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A short label for reports, e.g. `hysteresis/all/primary/off`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.rssi_delta_reference.name(),
+            self.repeated_elements.name(),
+            self.dns_suffix_scope.name(),
+            self.authentication_lock.name()
+        )
+    }
+}
+
+impl std::fmt::Display for Interpretations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_designs_bold_choices() {
+        assert_eq!(Interpretations::default().label(), "hysteresis/all/primary/off");
+    }
+
+    #[test]
+    fn combinations_are_distinct_ordered_and_start_with_the_defaults() {
+        let all = Interpretations::all_combinations();
+        assert_eq!(all.len(), 32);
+        assert_eq!(all[0], Interpretations::default());
+        let distinct: std::collections::BTreeSet<_> = all.iter().collect();
+        assert_eq!(distinct.len(), 32);
+        assert_eq!(all[31].label(), "single_threshold/any/primary_or_connection/on");
+    }
+
+    #[test]
+    fn yaml_uses_snake_case_and_rejects_unknown_fields() {
+        let parsed: Interpretations = serde_saphyr::from_str(
+            "rssi_delta_reference: peak_rssi\ndns_suffix_scope: primary_or_connection\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.label(), "peak_rssi/all/primary_or_connection/off");
+        assert!(serde_saphyr::from_str::<Interpretations>("repeated: any\n").is_err());
+    }
+}
