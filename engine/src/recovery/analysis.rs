@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::profile::DeviceProfile;
 use super::reset::{ResetEntry, ResetSuccess};
 use super::state::{DeviceState, Failure, SignalKind};
-use crate::policy::{CredentialProvider, FactorGroups, FactorMatch};
+use crate::policy::{CredentialProvider, FactorGroups, FactorMatch, Policy, RuleSet, Signal};
 
 /// Most failures analysed (so pairs stay bounded: at most this squared over two cases).
 pub const FAILURES_MAX: usize = 256;
@@ -35,6 +35,25 @@ impl SignalRules {
         self.rules.iter().any(|rule| !rule.is_empty() && rule.iter().all(|&kind| signal(kind)))
     }
 
+    /// The signal types of each rule of a parsed rule set (`<and>` children together).
+    pub fn from_rule_set(rule_set: &RuleSet) -> SignalRules {
+        let rules = rule_set
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.signals()
+                    .iter()
+                    .map(|signal| match signal {
+                        Signal::Bluetooth(_) => SignalKind::Bluetooth,
+                        Signal::Wifi(_) => SignalKind::Wifi,
+                        Signal::IpConfig(_) => SignalKind::IpConfig,
+                    })
+                    .collect()
+            })
+            .collect();
+        SignalRules { rules }
+    }
+
     /// Every signal type some rule uses.
     pub fn kinds(&self) -> BTreeSet<SignalKind> {
         self.rules.iter().flatten().copied().collect()
@@ -46,6 +65,22 @@ impl SignalRules {
 pub struct LockoutPolicy {
     pub groups: FactorGroups,
     pub signal_rules: SignalRules,
+}
+
+impl LockoutPolicy {
+    /// The lock-out view of a validated policy; `None` when multi-factor unlock is not
+    /// configured (there are no factor groups to analyse).
+    pub fn from_policy(policy: &Policy) -> Option<LockoutPolicy> {
+        let device_unlock = policy.device_unlock.as_ref()?;
+        Some(LockoutPolicy {
+            groups: device_unlock.groups.clone(),
+            signal_rules: device_unlock
+                .signal_rules
+                .as_ref()
+                .map(SignalRules::from_rule_set)
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The verdict of one case.

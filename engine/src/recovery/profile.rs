@@ -18,6 +18,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::policy::CredentialProvider;
+use crate::policy::yaml::{from_yaml, spanned_range};
 
 /// Largest device profile accepted, in bytes.
 pub const PROFILE_BYTES_MAX: usize = 64 * 1024;
@@ -279,113 +280,14 @@ pub fn load_device_profile(source: &SourceFile) -> Result<DeviceProfile, Vec<Dia
             .with_hint("a device profile is a few dozen lines: is this the right file?"),
         ]);
     }
-    let profile: DeviceProfile = match serde_saphyr::from_str(&source.text) {
-        Ok(profile) => profile,
-        Err(error) => {
-            return Err(vec![yaml_error_diagnostic(
-                source,
-                &error,
-                "see tests/fixtures/lockout/ for commented device profiles",
-            )]);
-        }
-    };
+    let profile: DeviceProfile = from_yaml(source).map_err(|mut diagnostic| {
+        diagnostic.hint.get_or_insert_with(|| {
+            "see tests/fixtures/lockout/ for commented device profiles".to_owned()
+        });
+        vec![diagnostic]
+    })?;
     let diagnostics = validate(source, &profile);
     if diagnostics.iter().any(Diagnostic::is_error) { Err(diagnostics) } else { Ok(profile) }
-}
-
-/// Turns a YAML or shape error into a diagnostic at the position the parser reports, with a
-/// "did you mean" hint for unknown keys and variants.
-/// `fallback_hint` is used when no closer suggestion can be made.
-pub fn yaml_error_diagnostic(
-    source: &SourceFile,
-    error: &serde_saphyr::Error,
-    fallback_hint: &str,
-) -> Diagnostic {
-    let full = error.without_snippet().to_string();
-    let message = first_message_line(&full);
-    let mut diagnostic = Diagnostic::error("profile::yaml", message.clone());
-    if let Some(location) = error.location() {
-        let (line, column) = (location.line() as usize, location.column() as usize);
-        if line > 0 {
-            let offset = source.offset_of(line, column);
-            let end = token_end(&source.text, offset);
-            diagnostic = diagnostic.at(source, offset..end);
-        }
-    }
-    let hint = suggestion_for(&message).unwrap_or_else(|| fallback_hint.to_owned());
-    diagnostic.with_hint(hint)
-}
-
-/// The message without serde-saphyr's own position suffix (the diagnostic carries the position).
-fn first_message_line(full: &str) -> String {
-    let line = full.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML");
-    let trimmed = match line.find(" at line ") {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    let mut message = trimmed.trim().trim_start_matches("error: ").to_owned();
-    if message.chars().count() > 300 {
-        message = message.chars().take(300).collect::<String>() + "...";
-    }
-    message
-}
-
-/// The end of the word at `offset`, so the caret covers the offending key or value.
-fn token_end(text: &str, offset: usize) -> usize {
-    let rest = &text[offset.min(text.len())..];
-    let len =
-        rest.find(|c: char| c == ':' || c == '\n' || c == ',' || c == ']').unwrap_or(rest.len());
-    offset + len
-}
-
-/// For "unknown field/variant `x`, expected one of a, b", suggests the closest name.
-fn suggestion_for(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let end = start + message[start..].find('`')?;
-    let unknown = &message[start..end];
-    let list = message[end..].split_once("expected one of ")?.1;
-    let expected: Vec<&str> = list
-        .split(',')
-        .map(|s| s.trim().trim_matches('`'))
-        .filter(|s| !s.is_empty())
-        .take(LIST_ENTRIES_MAX)
-        .collect();
-    let best = expected.iter().min_by_key(|candidate| edit_distance(unknown, candidate))?;
-    let close = edit_distance(unknown, best) <= (best.len() / 3).max(2);
-    Some(if close {
-        format!("did you mean `{best}`?")
-    } else {
-        format!("expected one of: {}", expected.join(", "))
-    })
-}
-
-/// Levenshtein distance on characters, for "did you mean" hints (inputs are short names).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(NAME_CHARS_MAX).collect();
-    let b: Vec<char> = b.chars().take(NAME_CHARS_MAX).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
-/// The byte range of a spanned value, when the parser knows it.
-fn span_of<T>(source: &SourceFile, spanned: &Spanned<T>) -> std::ops::Range<usize> {
-    let location = spanned.referenced;
-    let span = location.span();
-    match (span.byte_offset(), span.byte_len()) {
-        (Some(offset), Some(len)) => offset as usize..(offset + len) as usize,
-        _ => {
-            let offset = source.offset_of(location.line() as usize, location.column() as usize);
-            offset..token_end(&source.text, offset)
-        }
-    }
 }
 
 /// Checks what the types cannot: bounds, unique names, references, and the federated domains.
@@ -406,7 +308,7 @@ fn validate(source: &SourceFile, profile: &DeviceProfile) -> Vec<Diagnostic> {
                     "profile::bad-string",
                     format!("a {what} must have 1 to {NAME_CHARS_MAX} characters, not {chars}"),
                 )
-                .at(source, span_of(source, value))
+                .at(source, spanned_range(source, value))
                 .with_hint("write a short, non-empty name"),
             );
         }
@@ -445,7 +347,7 @@ fn validate(source: &SourceFile, profile: &DeviceProfile) -> Vec<Diagnostic> {
                     "profile::duplicate-name",
                     format!("the name `{}` is used twice", item.name.value),
                 )
-                .at(source, span_of(source, &item.name))
+                .at(source, spanned_range(source, &item.name))
                 .with_label("already used above")
                 .with_hint("phones and security keys need distinct names: failures refer to them"),
             );
@@ -459,7 +361,7 @@ fn validate(source: &SourceFile, profile: &DeviceProfile) -> Vec<Diagnostic> {
                     "profile::duplicate-biometric",
                     format!("`{}` is listed twice", biometric.value),
                 )
-                .at(source, span_of(source, biometric))
+                .at(source, spanned_range(source, biometric))
                 .with_hint("list each enrolled biometric once"),
             );
         }
@@ -480,7 +382,7 @@ fn validate(source: &SourceFile, profile: &DeviceProfile) -> Vec<Diagnostic> {
                     "profile::unknown-reference",
                     format!("`{}` is not listed under `{kind}`", reference.value),
                 )
-                .at(source, span_of(source, reference))
+                .at(source, spanned_range(source, reference))
                 .with_hint(format!("add it to `{kind}` or fix the name")),
             );
         }
