@@ -306,3 +306,25 @@ fn leaving_the_network_cuts_the_domain_controllers_but_not_entra() {
     state.apply(&TimelineAction::JoinCorporateNetwork);
     assert!(state.reset_conditions(&profile).domain_controllers_reachable);
 }
+
+#[rstest]
+#[case::one_signal(
+    r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Authentication"/></rule>"#,
+    "bluetooth"
+)]
+#[case::and_of_two(
+    r#"<rule schemaVersion="1.0"><and><signal type="ipConfig"><ipv4Prefix>10.0.0.0/8</ipv4Prefix></signal><signal type="bluetooth" scenario="Authentication"/></and></rule>"#,
+    "bluetooth+ipConfig"
+)]
+#[case::alternatives(
+    r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Authentication"/></rule>,<rule schemaVersion="1.0"><signal type="ipConfig"><ipv4Prefix>10.0.0.0/8</ipv4Prefix></signal></rule>"#,
+    "bluetooth,ipConfig"
+)]
+fn parsed_rules_reduce_to_signal_types(#[case] xml: &str, #[case] expected: &str) {
+    let (rule_set, diagnostics) = engine::policy::parse_rules(
+        &SourceFile::new("rules.xml", xml),
+        engine::policy::Scenario::Authentication,
+    );
+    let rule_set = rule_set.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert_eq!(SignalRules::from_rule_set(&rule_set), parse_rules(expected));
+}

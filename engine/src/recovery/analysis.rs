@@ -26,6 +26,7 @@ pub const FAILURES_MAX: usize = 256;
 /// the set of signal types it requires together (AND).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SignalRules {
+    /// One entry per `<rule>`: the signal types it requires together.
     pub rules: Vec<BTreeSet<SignalKind>>,
 }
 
@@ -63,7 +64,9 @@ impl SignalRules {
 /// What the analysis needs from a device-unlock policy.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LockoutPolicy {
+    /// The first and second unlock-factor groups.
     pub groups: FactorGroups,
+    /// The signal types of the trusted-signal rules.
     pub signal_rules: SignalRules,
 }
 
@@ -86,8 +89,11 @@ impl LockoutPolicy {
 /// The verdict of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
+    /// The user unlocks with what is left.
     Unlock,
+    /// The user gets back in after a PIN reset.
     Recover,
+    /// Neither: the user is locked out.
     LockedOut,
 }
 
@@ -105,17 +111,28 @@ impl Outcome {
 /// How the user gets back in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecoveryPath {
-    /// Unlock directly with these two factors.
-    Unlock { factors: FactorMatch },
+    /// Unlock directly.
+    Unlock {
+        /// The two factors (first group, second group).
+        factors: FactorMatch,
+    },
     /// Reset the PIN, then unlock with these factors.
-    PinReset { reset: ResetSuccess, then_unlock_with: FactorMatch },
+    PinReset {
+        /// The reset that restored the PIN.
+        reset: ResetSuccess,
+        /// The factors that unlock afterwards.
+        then_unlock_with: FactorMatch,
+    },
 }
 
 /// One analysed case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
+    /// What failed (empty for the baseline).
     pub failures: Vec<Failure>,
+    /// Unlock, recover or locked out.
     pub outcome: Outcome,
+    /// How the user gets in; `None` when locked out.
     pub path: Option<RecoveryPath>,
     /// Why, in a sentence.
     pub reason: String,

@@ -41,6 +41,7 @@ pub enum JoinType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrustModel {
+    /// Cloud Kerberos trust.
     CloudKerberos,
     /// Key trust: on hybrid joined devices destructive reset above the lock screen is unsupported.
     KeyTrust,
@@ -64,6 +65,7 @@ pub enum IdentityProviderKind {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityProvider {
+    /// Entra, AD FS or another federated provider.
     pub kind: IdentityProviderKind,
     /// Host names the sign-in flow navigates to (e.g. `sts.contoso.com`).
     #[serde(default)]
@@ -81,6 +83,7 @@ impl Default for IdentityProvider {
 #[serde(rename_all = "snake_case")]
 pub enum Cloud {
     #[default]
+    /// The commercial cloud.
     Public,
     /// Azure US Government: web sign-in must allow `login.microsoftonline.us`.
     UsGovernment,
@@ -109,7 +112,9 @@ pub struct PinResetConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Biometric {
+    /// Windows Hello fingerprint.
     Fingerprint,
+    /// Windows Hello face.
     FacialRecognition,
 }
 
@@ -138,6 +143,7 @@ impl fmt::Display for Biometric {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedItem {
+    /// The name failures and MFA methods refer to.
     pub name: Spanned<String>,
 }
 
@@ -223,23 +229,33 @@ impl Default for UserProfile {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceProfile {
+    /// Entra joined or Entra hybrid joined.
     pub join: JoinType,
+    /// Cloud Kerberos, key or certificate trust.
     pub trust: TrustModel,
     #[serde(default)]
+    /// Entra, AD FS or another federated provider (default: Entra).
     pub identity_provider: IdentityProvider,
     #[serde(default)]
+    /// Public or US Government (default: public).
     pub cloud: Cloud,
     #[serde(default)]
+    /// Nondestructive reset, web sign-in allowed URLs, SSPR limitations.
     pub pin_reset: PinResetConfig,
     #[serde(default)]
+    /// The enrolled biometrics.
     pub biometrics: Vec<Spanned<Biometric>>,
     #[serde(default)]
+    /// Paired phones (class Phone): they make `bluetooth` signals true.
     pub phones: Vec<NamedItem>,
     #[serde(default)]
+    /// FIDO2 security keys.
     pub security_keys: Vec<NamedItem>,
     #[serde(default)]
+    /// What the device reaches at the desk (default: everything).
     pub network: NetworkReach,
     #[serde(default)]
+    /// The password and MFA methods.
     pub user: UserProfile,
 }
 

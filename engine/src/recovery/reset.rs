@@ -33,7 +33,9 @@ use super::profile::{
 /// The `CanReset` value `dsregcmd /status` shows in its user state section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CanReset {
+    /// Only destructive reset is enabled.
     DestructiveOnly,
+    /// Nondestructive reset is enabled too.
     DestructiveAndNonDestructive,
 }
 
@@ -144,8 +146,11 @@ impl ResetCost {
 pub struct ResetConditions {
     /// Signed in to Windows (required for the Settings entry).
     pub signed_in: bool,
+    /// Microsoft Entra ID and the PIN reset service are reachable.
     pub internet_reachable: bool,
+    /// The domain controllers are reachable (corporate network).
     pub domain_controllers_reachable: bool,
+    /// The federation services (AD FS) are reachable.
     pub federation_services_reachable: bool,
     /// The user knows the account password (primary authentication to Entra ID).
     pub password_known: bool,
@@ -160,11 +165,17 @@ pub enum ResetBlock {
     /// PIN reset from Settings only works after sign-in.
     NotSignedIn,
     /// A self-service password reset lock-screen limitation matches the device.
-    SsprLockScreenLimitation { limitations: Vec<String> },
+    SsprLockScreenLimitation {
+        /// The matching limitations, as the profile names them.
+        limitations: Vec<String>,
+    },
     /// Key trust on hybrid joined devices cannot reset destructively above the lock screen.
     KeyTrustHybridLockScreen,
     /// Web sign-in shows "We can't open that page right now" for a host not allowed.
-    WebSignInHostNotAllowed { host: String },
+    WebSignInHostNotAllowed {
+        /// The host web sign-in was not allowed to open.
+        host: String,
+    },
     /// Entra ID cannot be reached for authentication and MFA.
     NoInternet,
     /// The user does not know the account password.
@@ -236,10 +247,13 @@ impl fmt::Display for ResetBlock {
 /// A reset that completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResetSuccess {
+    /// Destructive or nondestructive.
     pub kind: ResetKind,
+    /// Settings or the lock screen.
     pub entry: ResetEntry,
     /// The MFA method used.
     pub mfa: String,
+    /// What the reset cost (empty for nondestructive).
     pub costs: Vec<ResetCost>,
 }
 

@@ -76,11 +76,17 @@ impl fmt::Display for Failure {
 /// What has gone wrong so far, and whether the user is signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeviceState {
+    /// The user no longer remembers the PIN.
     pub pin_forgotten: bool,
+    /// Biometrics whose sensor failed or that were disabled.
     pub biometrics_unavailable: BTreeSet<Biometric>,
+    /// Phones lost, drained or switched off.
     pub phones_unavailable: BTreeSet<String>,
+    /// Security keys lost.
     pub security_keys_lost: BTreeSet<String>,
+    /// Off the corporate network.
     pub off_network: bool,
+    /// On another Wi-Fi network.
     pub wifi_changed: bool,
     /// Signed in to Windows (the session is unlocked).
     pub signed_in: bool,
@@ -115,7 +121,9 @@ impl UnlockAttempt {
 /// The outcome of a PIN reset attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResetAttempt {
+    /// Where the user started the reset.
     pub entry: ResetEntry,
+    /// The reset, or every reason it failed.
     pub result: Result<ResetSuccess, Vec<ResetBlock>>,
 }
 
@@ -145,15 +153,21 @@ impl ResetAttempt {
 /// A scenario timeline action that changes what the user can present.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimelineAction {
+    /// The user no longer remembers the PIN.
     ForgetPin,
     /// The phone is lost, left behind or its battery is drained.
     PhoneUnavailable(String),
+    /// The phone is back (found, charged).
     PhoneBack(String),
     /// The sensor fails or the biometric is disabled (by policy or by an application).
     BiometricUnavailable(Biometric),
+    /// The biometric works again.
     BiometricBack(Biometric),
+    /// A security key is lost.
     SecurityKeyLost(String),
+    /// The device leaves the corporate network (wired and Wi-Fi).
     LeaveCorporateNetwork,
+    /// The device is back on the corporate network.
     JoinCorporateNetwork,
     /// The session locks (manually, by time-out or by Dynamic Lock).
     Lock,
