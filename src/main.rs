@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod analyze_cmd;
+
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]
 #[command(name = "unlocksim", version, about, propagate_version = true)]
@@ -21,7 +23,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Analyse a policy against a device: `analyze lockout` finds lock-out paths.
+    Analyze(analyze_cmd::AnalyzeArgs),
+}
 
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
@@ -50,5 +55,7 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(cli.verbose);
-    match cli.command {}
+    match cli.command {
+        Command::Analyze(args) => analyze_cmd::run(args),
+    }
 }

@@ -12,6 +12,7 @@ pub mod device;
 pub mod diagnostic;
 pub mod policy;
 pub mod queue;
+pub mod recovery;
 pub mod rng;
 pub mod sim;
 pub mod snapshot;

@@ -2,12 +2,23 @@
 //!
 //! Everything here is a pure function of its inputs: a rule text, a policy, a
 //! [`SignalSnapshot`](crate::SignalSnapshot). It can be used without a simulation, which is how
-//! `unlocksim policy check|eval|fmt` works.
+//! `unlocksim policy check|eval|fmt` works. Sources: `shared/seeds/003_*` and design sections
+//! 3.1 to 3.3 and 3.6.
 
+pub mod document;
 pub mod factors;
 pub mod interpretation;
+pub mod parse;
 pub mod provider;
+pub mod rules;
+pub mod suggest;
+pub mod yaml;
 
+pub use document::{
+    DeviceUnlockPolicy, DynamicLockPolicy, Policy, PolicyDocument, load_policy, validate_policy,
+};
 pub use factors::{FactorGroups, FactorMatch};
 pub use interpretation::Interpretations;
+pub use parse::{check_single_line, parse_rules};
 pub use provider::{CredentialProvider, UnknownProvider};
+pub use rules::{BluetoothSignal, IpConfigSignal, Rule, RuleSet, Scenario, Signal, WifiSignal};
