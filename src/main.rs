@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod policy_cmd;
+
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]
 #[command(name = "unlocksim", version, about, propagate_version = true)]
@@ -21,7 +23,11 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Check, evaluate and format signal rules and policy files.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+}
 
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
@@ -50,5 +56,7 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(cli.verbose);
-    match cli.command {}
+    match cli.command {
+        Command::Policy(command) => policy_cmd::run(command),
+    }
 }
