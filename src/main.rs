@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod analyze_cmd;
+mod policy_cmd;
 
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]
@@ -26,6 +27,9 @@ struct Cli {
 enum Command {
     /// Analyse a policy against a device: `analyze lockout` finds lock-out paths.
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Check, evaluate and format signal rules and policy files.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
 }
 
 fn init_tracing(verbose: u8) {
@@ -57,5 +61,6 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose);
     match cli.command {
         Command::Analyze(args) => analyze_cmd::run(args),
+        Command::Policy(command) => policy_cmd::run(command),
     }
 }

@@ -9,6 +9,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::{Diagnostic, SourceFile};
+
 /// What the PC observes now.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,4 +88,10 @@ pub struct AdapterObservation {
     /// The connection-specific DNS suffix.
     #[serde(default)]
     pub dns_suffix: Option<String>,
+}
+
+/// Loads a snapshot from YAML text; problems (with line and column, unknown keys with a
+/// "did you mean" hint) come back as diagnostics.
+pub fn load_snapshot(source: &SourceFile) -> Result<SignalSnapshot, Diagnostic> {
+    crate::policy::yaml::from_yaml(source)
 }

@@ -5,8 +5,11 @@
 //! `unlocksim policy check|eval|fmt` works. Sources: `shared/seeds/003_*` and design sections
 //! 3.1 to 3.3 and 3.6.
 
+pub mod decide;
 pub mod document;
+pub mod eval;
 pub mod factors;
+pub mod format;
 pub mod interpretation;
 pub mod parse;
 pub mod provider;
@@ -14,10 +17,13 @@ pub mod rules;
 pub mod suggest;
 pub mod yaml;
 
+pub use decide::{Factor, UnlockDecision, decide_unlock};
 pub use document::{
     DeviceUnlockPolicy, DynamicLockPolicy, Policy, PolicyDocument, load_policy, validate_policy,
 };
+pub use eval::{CandidateOutcome, ElementOutcome, Evaluation, RuleOutcome, SignalOutcome};
 pub use factors::{FactorGroups, FactorMatch};
+pub use format::{format_pretty, format_single_line};
 pub use interpretation::Interpretations;
 pub use parse::{check_single_line, parse_rules};
 pub use provider::{CredentialProvider, UnknownProvider};

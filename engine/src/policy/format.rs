@@ -1,0 +1,134 @@
+//! Formatting rules back to XML: a canonical pretty form and the single-line form Intune and
+//! Group Policy need (design 3.2). `parse_rules(format(x)) == x` for every rule set.
+
+use super::rules::{BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, WifiSignal};
+
+/// The canonical pretty form: two-space indents, one element per line, rules joined by `,\n`.
+pub fn format_pretty(rules: &RuleSet) -> String {
+    let mut out = rules.rules.iter().map(|r| rule(r, Some(0))).collect::<Vec<_>>().join(",\n");
+    out.push('\n');
+    out
+}
+
+/// The single-line form to paste into Intune or Group Policy.
+pub fn format_single_line(rules: &RuleSet) -> String {
+    rules.rules.iter().map(|r| rule(r, None)).collect::<Vec<_>>().join(",")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// One line at `indent` levels, or bare when single-line (`indent` is `None`).
+fn line(out: &mut String, indent: Option<usize>, text: &str) {
+    if let Some(level) = indent {
+        out.push_str(&"  ".repeat(level));
+        out.push_str(text);
+        out.push('\n');
+    } else {
+        out.push_str(text);
+    }
+}
+
+fn deeper(indent: Option<usize>) -> Option<usize> {
+    indent.map(|i| i + 1)
+}
+
+fn rule(rule: &Rule, indent: Option<usize>) -> String {
+    let mut out = String::new();
+    line(&mut out, indent, "<rule schemaVersion=\"1.0\">");
+    match rule {
+        Rule::Signal(s) => signal(&mut out, s, deeper(indent)),
+        Rule::And(signals) => {
+            line(&mut out, deeper(indent), "<and>");
+            for s in signals {
+                signal(&mut out, s, deeper(deeper(indent)));
+            }
+            line(&mut out, deeper(indent), "</and>");
+        }
+    }
+    line(&mut out, indent, "</rule>");
+    if indent.is_some() {
+        out.pop();
+    }
+    out
+}
+
+fn signal(out: &mut String, signal: &Signal, indent: Option<usize>) {
+    match signal {
+        Signal::Bluetooth(b) => line(out, indent, &bluetooth(b)),
+        Signal::Wifi(w) => {
+            line(out, indent, "<signal type=\"wifi\">");
+            wifi(out, w, deeper(indent));
+            line(out, indent, "</signal>");
+        }
+        Signal::IpConfig(ip) => {
+            line(out, indent, "<signal type=\"ipConfig\">");
+            ip_config(out, ip, deeper(indent));
+            line(out, indent, "</signal>");
+        }
+    }
+}
+
+fn bluetooth(b: &BluetoothSignal) -> String {
+    let mut text = format!("<signal type=\"bluetooth\" scenario=\"{}\"", b.scenario.as_str());
+    if let Some(c) = b.class_of_device {
+        text.push_str(&format!(" classOfDevice=\"{c}\""));
+    }
+    if let Some(r) = b.rssi_min {
+        text.push_str(&format!(" rssiMin=\"{r}\""));
+    }
+    if let Some(d) = b.rssi_max_delta {
+        text.push_str(&format!(" rssiMaxDelta=\"{d}\""));
+    }
+    text.push_str("/>");
+    text
+}
+
+fn element(out: &mut String, indent: Option<usize>, name: &str, value: &str) {
+    line(out, indent, &format!("<{name}>{}</{name}>", escape(value)));
+}
+
+fn wifi(out: &mut String, w: &WifiSignal, indent: Option<usize>) {
+    element(out, indent, "ssid", &w.ssid);
+    if let Some(b) = w.bssid {
+        element(out, indent, "bssid", &b.to_string());
+    }
+    element(out, indent, "security", w.security.as_str());
+    if let Some(ca) = &w.trusted_root_ca {
+        element(out, indent, "trustedRootCA", &ca.to_string());
+    }
+    if let Some(q) = w.sig_quality {
+        element(out, indent, "sig_quality", &q.to_string());
+    }
+}
+
+fn ip_config(out: &mut String, ip: &IpConfigSignal, indent: Option<usize>) {
+    if let Some(p) = ip.ipv4_prefix {
+        element(out, indent, "ipv4Prefix", &p.to_string());
+    }
+    if let Some(g) = ip.ipv4_gateway {
+        element(out, indent, "ipv4Gateway", &g.to_string());
+    }
+    if let Some(d) = ip.ipv4_dhcp_server {
+        element(out, indent, "ipv4DhcpServer", &d.to_string());
+    }
+    for s in &ip.ipv4_dns_servers {
+        element(out, indent, "ipv4DnsServer", &s.to_string());
+    }
+    if let Some(p) = ip.ipv6_prefix {
+        element(out, indent, "ipv6Prefix", &p.to_string());
+    }
+    if let Some(g) = ip.ipv6_gateway {
+        element(out, indent, "ipv6Gateway", &g.to_string());
+    }
+    if let Some(d) = ip.ipv6_dhcp_server {
+        element(out, indent, "ipv6DhcpServer", &d.to_string());
+    }
+    for s in &ip.ipv6_dns_servers {
+        element(out, indent, "ipv6DnsServer", &s.to_string());
+    }
+    for s in &ip.dns_suffixes {
+        element(out, indent, "dnsSuffix", s);
+    }
+}

@@ -1,0 +1,197 @@
+//! `unlocksim policy check|eval|fmt`: the rule linter, evaluator and formatter.
+//!
+//! A stable contract (issue 3): `check FILE...` exits 0 when valid (warnings allowed), 1 when a
+//! file has errors, 2 for usage or unreadable files; `eval RULES.xml --snapshot SNAP.yaml
+//! [--json]` exits 0 whatever the verdict, 1 for invalid rules, 2 for usage/IO/snapshot errors;
+//! `fmt FILE [--single-line]` prints the canonical or the one-line form.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use engine::SourceFile;
+use engine::diagnostic::{Diagnostic, has_errors};
+use engine::policy::interpretation::{DnsSuffixScope, RepeatedElements};
+use engine::policy::{
+    Interpretations, Scenario, check_single_line, format_pretty, format_single_line, load_policy,
+    parse_rules,
+};
+use engine::snapshot::load_snapshot;
+
+/// Policy subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate rule files (.xml) and policy files (.yaml/.yml).
+    Check {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate rules against a signal snapshot and explain the verdict.
+    Eval(EvalArgs),
+    /// Print rules in canonical form.
+    Fmt {
+        /// The rule file.
+        file: PathBuf,
+        /// Print the single-line form for Intune or Group Policy.
+        #[arg(long)]
+        single_line: bool,
+    },
+}
+
+/// Arguments of `policy eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The rule file (XML).
+    rules: PathBuf,
+    /// The signal snapshot (YAML).
+    #[arg(long)]
+    snapshot: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// How repeated DNS elements combine.
+    #[arg(long, value_enum, default_value_t = RepeatedArg::All)]
+    repeated_elements: RepeatedArg,
+    /// Which DNS suffix `dnsSuffix` matches.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Primary)]
+    dns_suffix_scope: ScopeArg,
+}
+
+/// `--repeated-elements`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RepeatedArg {
+    All,
+    Any,
+}
+
+/// `--dns-suffix-scope`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    Primary,
+    PrimaryOrConnection,
+}
+
+/// Runs a policy subcommand and returns the exit code.
+pub fn run(command: PolicyCommand) -> ExitCode {
+    match command {
+        PolicyCommand::Check { files } => check(&files),
+        PolicyCommand::Eval(args) => eval(&args),
+        PolicyCommand::Fmt { file, single_line } => fmt(&file, single_line),
+    }
+}
+
+fn read(path: &Path) -> Result<SourceFile, ExitCode> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", path.display());
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn report(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{}", diagnostic.render());
+    }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in files {
+        let source = match read(path) {
+            Ok(source) => source,
+            Err(code) => return code,
+        };
+        let diagnostics = if is_yaml(path) {
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let mut read_file =
+                |name: &str| std::fs::read_to_string(base.join(name)).map_err(|e| e.to_string());
+            load_policy(&source, &mut read_file).1
+        } else {
+            let (_, mut diagnostics) = parse_rules(&source, Scenario::Authentication);
+            diagnostics.extend(check_single_line(&source));
+            diagnostics
+        };
+        report(&diagnostics);
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = diagnostics.len() - errors;
+        failed |= errors > 0;
+        eprintln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
+    }
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn eval(args: &EvalArgs) -> ExitCode {
+    let rules_source = match read(&args.rules) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
+    let snapshot_source = match read(&args.snapshot) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
+    let snapshot = match load_snapshot(&snapshot_source) {
+        Ok(snapshot) => snapshot,
+        Err(diagnostic) => {
+            report(&[diagnostic]);
+            return ExitCode::from(2);
+        }
+    };
+    let (rules, diagnostics) = parse_rules(&rules_source, Scenario::Authentication);
+    report(&diagnostics);
+    let Some(rules) = rules.filter(|_| !has_errors(&diagnostics)) else {
+        return ExitCode::from(1);
+    };
+    let interpretations = Interpretations {
+        repeated_elements: match args.repeated_elements {
+            RepeatedArg::All => RepeatedElements::All,
+            RepeatedArg::Any => RepeatedElements::Any,
+        },
+        dns_suffix_scope: match args.dns_suffix_scope {
+            ScopeArg::Primary => DnsSuffixScope::Primary,
+            ScopeArg::PrimaryOrConnection => DnsSuffixScope::PrimaryOrConnection,
+        },
+        ..Interpretations::default()
+    };
+    let evaluation = rules.evaluate(&snapshot, &interpretations);
+    if args.json {
+        match serde_json::to_string(&evaluation) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print!("{}", evaluation.render_text());
+    }
+    ExitCode::SUCCESS
+}
+
+fn fmt(path: &Path, single_line: bool) -> ExitCode {
+    let source = match read(path) {
+        Ok(source) => source,
+        Err(code) => return code,
+    };
+    let (rules, diagnostics) = parse_rules(&source, Scenario::Authentication);
+    match rules {
+        Some(rules) => {
+            if single_line {
+                println!("{}", format_single_line(&rules));
+            } else {
+                print!("{}", format_pretty(&rules));
+            }
+            ExitCode::SUCCESS
+        }
+        None => {
+            report(&diagnostics);
+            ExitCode::from(1)
+        }
+    }
+}
