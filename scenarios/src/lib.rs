@@ -1,7 +1,143 @@
 //! `scenarios`: the unlocksim YAML scenario format.
 //!
-//! Loading (raw serde structs with source spans, then a validated model), wiring a scenario into a
-//! simulation, and judging expectations on the resulting trace.
+//! Loading (raw serde structs with source spans in [`format`], then a validated model in
+//! [`model`] via [`load`]), wiring a scenario into a simulation ([`runner`]), and judging
+//! expectations on the resulting traces ([`expect`]). The format is documented, with a commented
+//! example, in `scenarios/README.md`; every file in `scenarios/suite/` is a regression test.
 //!
 //! What it must never do: panic on any input, or hand a half-validated scenario to the engine.
 //! Every problem comes back as a diagnostic with file, line and column.
+
+pub mod expect;
+pub mod format;
+pub mod load;
+pub mod model;
+pub mod runner;
+
+use engine::policy::Interpretations;
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use expect::ExpectationResult;
+pub use load::load_scenario;
+pub use model::Scenario;
+pub use runner::{RunFailure, RunOutput, run_once};
+
+/// How to run a scenario: overrides of its own seed and run count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    pub seed: Option<u64>,
+    pub runs: Option<u32>,
+}
+
+/// Everything one scenario produced under one set of interpretations.
+#[derive(Debug)]
+pub struct ScenarioOutcome {
+    pub interpretations: Interpretations,
+    pub runs: Vec<RunOutput>,
+    pub expectations: Vec<ExpectationResult>,
+}
+
+impl ScenarioOutcome {
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|e| e.passed)
+    }
+}
+
+/// The seeds of a scenario's runs: `seed`, `seed + 1`, ...
+pub fn seeds(scenario: &Scenario, options: RunOptions) -> Vec<u64> {
+    let first = options.seed.unwrap_or(scenario.seed);
+    let count = options.runs.unwrap_or(scenario.runs).clamp(1, model::RUNS_MAX);
+    (0..u64::from(count)).map(|i| first.wrapping_add(i)).collect()
+}
+
+/// Runs every seeded repetition (in parallel across runs, results in seed order) and judges the
+/// expectations.
+pub fn run_scenario(
+    scenario: &Scenario,
+    options: RunOptions,
+    interpretations: &Interpretations,
+) -> Result<ScenarioOutcome, RunFailure> {
+    let runs: Vec<RunOutput> = seeds(scenario, options)
+        .into_par_iter()
+        .map(|seed| run_once(scenario, seed, interpretations))
+        .collect::<Result<_, _>>()?;
+    let expectations = expect::judge(scenario, &runs);
+    Ok(ScenarioOutcome { interpretations: *interpretations, runs, expectations })
+}
+
+/// One expectation, or one run's lock/unlock times, that differs between interpretations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterpretationDifference {
+    pub what: String,
+    /// (interpretation label, outcome) for every combination, in a fixed order.
+    pub outcomes: Vec<(String, String)>,
+}
+
+/// Runs the scenario under every combination of the named interpretations and lists what
+/// differs: expectation verdicts, and each run's lock and unlock times.
+pub fn compare_interpretations(
+    scenario: &Scenario,
+    options: RunOptions,
+) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
+    let outcomes: Vec<ScenarioOutcome> = Interpretations::all_combinations()
+        .iter()
+        .map(|interpretations| run_scenario(scenario, options, interpretations))
+        .collect::<Result<_, _>>()?;
+    let mut differences = Vec::new();
+    for (index, expectation) in outcomes[0].expectations.iter().enumerate() {
+        let verdicts: Vec<(String, String)> = outcomes
+            .iter()
+            .map(|o| {
+                let e = &o.expectations[index];
+                (
+                    o.interpretations.label(),
+                    if e.passed { "pass".into() } else { format!("fail: {}", e.detail) },
+                )
+            })
+            .collect();
+        if verdicts.iter().any(|(_, v)| (v == "pass") != (verdicts[0].1 == "pass")) {
+            differences.push(InterpretationDifference {
+                what: expectation.description.clone(),
+                outcomes: verdicts,
+            });
+        }
+    }
+    for run_index in 0..outcomes[0].runs.len() {
+        let timelines: Vec<(String, String)> = outcomes
+            .iter()
+            .map(|o| (o.interpretations.label(), lock_unlock_summary(&o.runs[run_index].trace)))
+            .collect();
+        if timelines.iter().any(|(_, s)| s != &timelines[0].1) {
+            differences.push(InterpretationDifference {
+                what: format!(
+                    "lock/unlock times of run with seed {}",
+                    outcomes[0].runs[run_index].seed
+                ),
+                outcomes: timelines,
+            });
+        }
+    }
+    Ok((outcomes, differences))
+}
+
+/// `lock 1m30s pc:desk (dynamic_lock); unlock 5m pc:desk` for a trace.
+pub fn lock_unlock_summary(trace: &engine::trace::Trace) -> String {
+    let parts: Vec<String> = trace
+        .records
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "lock" | "unlock" | "unlock_denied"))
+        .map(|r| {
+            let reason =
+                r.payload.get("reason").and_then(|v| v.as_str()).map(|s| format!(" ({s})"));
+            format!(
+                "{} {} {}{}",
+                r.kind,
+                r.time.since_start(),
+                r.entity,
+                if r.kind == "lock" { reason.unwrap_or_default() } else { String::new() }
+            )
+        })
+        .collect();
+    if parts.is_empty() { "no lock or unlock".into() } else { parts.join("; ") }
+}

@@ -1,0 +1,385 @@
+//! The raw scenario document: serde structs mirroring the YAML one to one.
+//!
+//! Nothing here is validated beyond types and known keys (`deny_unknown_fields` everywhere, so a
+//! typo is an error with a "did you mean" hint, never a silent default). [`crate::load`] turns a
+//! [`ScenarioDocument`] into a validated [`crate::model::Scenario`]. Fields that name other
+//! entities are `Spanned`, so a dangling reference is reported at its line and column.
+
+use std::collections::BTreeMap;
+
+use engine::policy::Interpretations;
+use engine::time::SimDuration;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use sim_devices::geometry::Position;
+use sim_devices::network::NetworkChange;
+use sim_devices::propagation::CarryPosition;
+use sim_devices::world::WorldConfig;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDocument {
+    /// A short name, shown in results.
+    pub name: String,
+    /// What the scenario shows, for people reading the suite.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The master seed of the first run; run `i` uses `seed + i`.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// How many seeded repetitions to run.
+    #[serde(default = "default_runs")]
+    pub runs: Spanned<u32>,
+    /// Simulated time of each run.
+    pub duration: Spanned<SimDuration>,
+    /// The named interpretations of undocumented Windows behaviour (design 3.6).
+    #[serde(default)]
+    pub interpretations: Interpretations,
+    /// Calibration of Windows timings.
+    #[serde(default)]
+    pub calibration: Calibration,
+    /// The physical world: floor plan, radio environment, networks, access points, PCs, phones
+    /// and users.
+    pub world: WorldConfig,
+    /// Named points that walks can go to.
+    #[serde(default)]
+    pub places: BTreeMap<String, Position>,
+    /// The Windows side of each PC, keyed by the PC's id in `world.pcs`.
+    #[serde(default)]
+    pub windows: BTreeMap<String, Spanned<WindowsConfig>>,
+    /// What happens, in order of time.
+    #[serde(default)]
+    pub timeline: Vec<Spanned<TimelineEntry>>,
+    /// What must hold.
+    #[serde(default)]
+    pub expect: Vec<Spanned<ExpectationEntry>>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_runs() -> Spanned<u32> {
+    Spanned::new(1, serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN)
+}
+
+/// Windows timings that are calibration, not ambiguity (design 3.6).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Calibration {
+    /// Shortest interval between two Bluetooth polls of one phone.
+    pub poll_interval_min: SimDuration,
+    /// Longest interval between two Bluetooth polls of one phone.
+    pub poll_interval_max: SimDuration,
+    /// Delay between judging a phone absent and the Dynamic Lock check.
+    pub lock_delay: SimDuration,
+    /// Dynamic Lock locks only when the user has been idle at least this long.
+    pub idle_min: SimDuration,
+    /// Interval between two keystroke events while a user types.
+    pub typing_interval: SimDuration,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration {
+            poll_interval_min: SimDuration::from_s(15),
+            poll_interval_max: SimDuration::from_s(30),
+            lock_delay: SimDuration::from_s(30),
+            idle_min: SimDuration::from_s(30),
+            typing_interval: SimDuration::from_s(5),
+        }
+    }
+}
+
+/// The Windows side of one PC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowsConfig {
+    /// The user who works at this PC (their `sit`/`stand` define "at the desk" for metrics).
+    pub user: Spanned<String>,
+    /// A policy file (the `unlocksim policy` YAML), relative to the scenario file.
+    #[serde(default)]
+    pub policy_file: Option<Spanned<String>>,
+    /// Screen lock after this much inactivity.
+    #[serde(default)]
+    pub inactivity_timeout: Option<SimDuration>,
+}
+
+/// One timeline entry: a time and exactly one action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    /// When, from the start of the run.
+    pub at: SimDuration,
+    /// A user walks along waypoints (places or `[x, y]`).
+    #[serde(default)]
+    pub walk: Option<WalkAction>,
+    /// A user sits down at their PC: from now on they are "at the desk".
+    #[serde(default)]
+    pub sit: Option<UserRef>,
+    /// A user stands up from their PC: from now on they are away.
+    #[serde(default)]
+    pub stand: Option<UserRef>,
+    /// A user types at a PC for a while (keystrokes every `calibration.typing_interval`).
+    #[serde(default, rename = "type")]
+    pub type_: Option<TypeAction>,
+    /// A user stops typing.
+    #[serde(default)]
+    pub idle: Option<UserRef>,
+    /// A user presents credentials at a PC.
+    #[serde(default)]
+    pub present: Option<PresentAction>,
+    /// A user locks a PC (Windows+L).
+    #[serde(default)]
+    pub lock: Option<PcRef>,
+    /// A phone's Bluetooth is switched on or off.
+    #[serde(default)]
+    pub phone_bluetooth: Option<PhoneToggle>,
+    /// A phone is powered on or off (a drained battery).
+    #[serde(default)]
+    pub phone_power: Option<PhoneToggle>,
+    /// A PC's Bluetooth radio is switched on or off.
+    #[serde(default)]
+    pub pc_bluetooth: Option<PcToggle>,
+    /// An access point is switched on or off.
+    #[serde(default)]
+    pub access_point: Option<AccessPointToggle>,
+    /// A laptop is docked (`on: true`) or undocked.
+    #[serde(default)]
+    pub dock: Option<PcToggle>,
+    /// A PC's VPN connects (`on: true`) or disconnects.
+    #[serde(default)]
+    pub vpn: Option<PcToggle>,
+    /// A network's DHCP/DNS configuration changes; PCs see it at their next lease renewal.
+    #[serde(default)]
+    pub network_change: Option<NetworkChangeAction>,
+    /// A PC renews its DHCP leases now.
+    #[serde(default)]
+    pub renew_leases: Option<PcRef>,
+    /// A phone changes hands or carry position.
+    #[serde(default)]
+    pub carry: Option<CarryAction>,
+    /// A phone is put down somewhere.
+    #[serde(default)]
+    pub leave_phone: Option<LeavePhoneAction>,
+    /// A user forgets (or remembers) their PIN.
+    #[serde(default)]
+    pub forget_pin: Option<ForgetPinAction>,
+}
+
+/// Names a user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRef {
+    pub user: Spanned<String>,
+}
+
+/// Names a PC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcRef {
+    pub pc: Spanned<String>,
+}
+
+/// A place name or a position.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PlaceOrPosition {
+    Position(Position),
+    Place(String),
+}
+
+/// A walk along waypoints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkAction {
+    pub user: Spanned<String>,
+    /// Where to go, in order: place names or `[x, y]`.
+    pub to: Spanned<Vec<PlaceOrPosition>>,
+    /// Walking speed (default 1.2 m/s).
+    #[serde(default)]
+    pub speed_m_per_s: Option<f64>,
+}
+
+/// Typing at a PC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeAction {
+    pub user: Spanned<String>,
+    pub pc: Spanned<String>,
+    /// How long (default: until the user walks, stands, goes idle or the run ends).
+    #[serde(default, rename = "for")]
+    pub for_: Option<SimDuration>,
+}
+
+/// Credentials presented at a PC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresentAction {
+    pub user: Spanned<String>,
+    pub pc: Spanned<String>,
+    /// Credential names: `pin`, `fingerprint`, `facial_recognition` (or `face`), `security_key`.
+    pub credentials: Spanned<Vec<String>>,
+}
+
+/// A phone switched on or off.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneToggle {
+    pub phone: Spanned<String>,
+    pub on: bool,
+}
+
+/// A PC feature switched on or off.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcToggle {
+    pub pc: Spanned<String>,
+    pub on: bool,
+}
+
+/// An access point switched on or off.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPointToggle {
+    pub access_point: Spanned<String>,
+    pub on: bool,
+}
+
+/// A network configuration change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkChangeAction {
+    pub network: Spanned<String>,
+    pub change: NetworkChange,
+}
+
+/// A phone carried by a user in some position.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarryAction {
+    pub phone: Spanned<String>,
+    pub user: Spanned<String>,
+    pub carry: CarryPosition,
+}
+
+/// A phone put down.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeavePhoneAction {
+    pub phone: Spanned<String>,
+    /// Where (default: where it is now).
+    #[serde(default)]
+    pub at: Option<PlaceOrPosition>,
+    /// How it lies (default `desk`).
+    #[serde(default)]
+    pub carry: Option<CarryPosition>,
+}
+
+/// A user forgets or remembers the PIN.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgetPinAction {
+    pub user: Spanned<String>,
+    #[serde(default = "default_true")]
+    pub forgotten: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One expectation: exactly one key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectationEntry {
+    /// The PC locks within `within` after `after` (in every run).
+    #[serde(default)]
+    pub locked_within: Option<LockedWithin>,
+    /// The PC does not lock between `from` and `to` (in every run).
+    #[serde(default)]
+    pub never_locked: Option<NeverLocked>,
+    /// The unlock attempt at `at` succeeds or fails (in every run), optionally with which factors.
+    #[serde(default)]
+    pub unlock: Option<UnlockExpectation>,
+    /// An event ID is logged at or after `after` (in every run).
+    #[serde(default)]
+    pub event_logged: Option<EventLogged>,
+    /// Over all runs: the time from the user standing up at `after` to the lock.
+    #[serde(default)]
+    pub lock_after_walk_away: Option<LockAfterWalkAway>,
+    /// Over all runs: presence-driven locks per hour while the user sits at the PC.
+    #[serde(default)]
+    pub false_locks_per_hour_max: Option<FalseLocks>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedWithin {
+    pub pc: Spanned<String>,
+    #[serde(default)]
+    pub after: SimDuration,
+    pub within: SimDuration,
+    /// Only locks with this reason count (`dynamic_lock`, `inactivity`, `manual`...).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeverLocked {
+    pub pc: Spanned<String>,
+    #[serde(default)]
+    pub from: SimDuration,
+    /// Default: the end of the run.
+    #[serde(default)]
+    pub to: Option<SimDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockExpectation {
+    pub pc: Spanned<String>,
+    pub at: SimDuration,
+    pub succeeds: bool,
+    /// The credentials that satisfied the factors, first factor first.
+    #[serde(default)]
+    pub factors: Option<Vec<String>>,
+    /// The event ID logged for a denial (6520, 7520...).
+    #[serde(default)]
+    pub event_id: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventLogged {
+    pub pc: Spanned<String>,
+    pub id: u32,
+    #[serde(default)]
+    pub after: SimDuration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockAfterWalkAway {
+    pub pc: Spanned<String>,
+    /// The time of the `stand` (or walk) that starts the walk-away.
+    pub after: SimDuration,
+    #[serde(default)]
+    pub p50_max: Option<SimDuration>,
+    #[serde(default)]
+    pub p95_max: Option<SimDuration>,
+    #[serde(default)]
+    pub max: Option<SimDuration>,
+    /// The largest share of runs that may never lock (default 0).
+    #[serde(default)]
+    pub never_share_max: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FalseLocks {
+    pub pc: Spanned<String>,
+    pub value: f64,
+}

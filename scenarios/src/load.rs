@@ -1,0 +1,632 @@
+//! Loading: YAML text -> [`ScenarioDocument`] -> validated [`Scenario`], or every problem found.
+//!
+//! The caller does the I/O: it passes the scenario text and a function that reads a file named
+//! in the scenario (`policy_file`), resolved relative to the scenario's folder.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use engine::diagnostic::{Diagnostic, SourceFile};
+use engine::policy::CredentialProvider;
+use engine::policy::suggest::did_you_mean;
+use engine::policy::yaml::{from_yaml, spanned_range};
+use engine::rng::RandomStreams;
+use engine::time::{SimDuration, SimTime};
+use serde_saphyr::Spanned;
+use sha2::{Digest, Sha256};
+use sim_devices::geometry::Position;
+use sim_devices::mobility::Waypoint;
+use sim_devices::propagation::CarryPosition;
+use sim_devices::world::World;
+
+use crate::format::{ExpectationEntry, PlaceOrPosition, ScenarioDocument, TimelineEntry};
+use crate::model::{
+    Action, DURATION_MAX, ENTITIES_MAX, EXPECTATIONS_MAX, Expectation, PcSetup, RUNS_MAX, Scenario,
+    TIMELINE_ENTRIES_MAX, TimedAction,
+};
+
+/// Reads a file named inside a scenario (the path as written), or says why it cannot.
+pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
+
+/// Walking speed when a walk does not give one, m/s.
+const WALKING_SPEED_M_PER_S_DEFAULT: f64 = 1.2;
+
+/// Loads and validates a scenario named `file_name` with contents `text`.
+pub fn load_scenario(
+    file_name: &str,
+    text: &str,
+    read_file: &mut ReadFile<'_>,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let source = SourceFile::new(file_name, text);
+    let document: ScenarioDocument = from_yaml(&source).map_err(|d| vec![d])?;
+    let mut checker = Checker {
+        source: &source,
+        diagnostics: Vec::new(),
+        ids: Ids::of(&document),
+        places: document.places.clone(),
+    };
+    let scenario = checker.scenario(document, read_file);
+    if checker.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(checker.diagnostics);
+    }
+    scenario.ok_or(checker.diagnostics)
+}
+
+/// The ids a scenario defines, by kind.
+struct Ids {
+    pcs: Vec<String>,
+    phones: Vec<String>,
+    users: Vec<String>,
+    access_points: Vec<String>,
+    networks: Vec<String>,
+    places: Vec<String>,
+}
+
+impl Ids {
+    fn of(document: &ScenarioDocument) -> Ids {
+        Ids {
+            pcs: document.world.pcs.keys().cloned().collect(),
+            phones: document.world.phones.keys().cloned().collect(),
+            users: document.world.users.keys().cloned().collect(),
+            access_points: document.world.access_points.keys().cloned().collect(),
+            networks: document.world.networks.keys().cloned().collect(),
+            places: document.places.keys().cloned().collect(),
+        }
+    }
+}
+
+struct Checker<'a> {
+    source: &'a SourceFile,
+    diagnostics: Vec<Diagnostic>,
+    ids: Ids,
+    places: std::collections::BTreeMap<String, Position>,
+}
+
+impl Checker<'_> {
+    fn error_at(&mut self, code: &str, message: String, span: Range<usize>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::error(code, message).at(self.source, span));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// The span of the first line that starts with `key:` (for values without spans).
+    fn key_span(&self, key: &str) -> Range<usize> {
+        let pattern = format!("{key}:");
+        let mut offset = 0;
+        for line in self.source.text.split_inclusive('\n') {
+            if line.starts_with(&pattern) {
+                return offset..offset + key.len();
+            }
+            offset += line.len();
+        }
+        0..0
+    }
+
+    /// Checks that `reference` names an id of `kind`; reports a dangling one with a hint.
+    fn reference(&mut self, kind: &str, reference: &Spanned<String>) -> bool {
+        let candidates: &[String] = match kind {
+            "pc" => &self.ids.pcs,
+            "phone" => &self.ids.phones,
+            "user" => &self.ids.users,
+            "access point" => &self.ids.access_points,
+            "network" => &self.ids.networks,
+            _ => &self.ids.places,
+        };
+        if candidates.iter().any(|c| c == &reference.value) {
+            return true;
+        }
+        let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
+        let hint = did_you_mean(&reference.value, &names);
+        let span = spanned_range(self.source, reference);
+        let message = format!("no {kind} is named `{}`", reference.value);
+        let diagnostic = Diagnostic::error("scenario::unknown-reference", message)
+            .at(self.source, span)
+            .with_hint(hint);
+        self.diagnostics.push(diagnostic);
+        false
+    }
+
+    fn scenario(
+        &mut self,
+        document: ScenarioDocument,
+        read_file: &mut ReadFile<'_>,
+    ) -> Option<Scenario> {
+        let runs = document.runs.value;
+        if !(1..=RUNS_MAX).contains(&runs) {
+            let span = spanned_range(self.source, &document.runs);
+            self.error_at(
+                "scenario::runs",
+                format!("`runs` must be 1 to {RUNS_MAX}, not {runs}"),
+                span,
+            );
+        }
+        let duration = document.duration.value;
+        if duration == SimDuration::ZERO || duration > DURATION_MAX {
+            let span = spanned_range(self.source, &document.duration);
+            self.error_at(
+                "scenario::duration",
+                format!(
+                    "`duration` must be more than 0s and at most {DURATION_MAX}, not {duration}"
+                ),
+                span,
+            );
+        }
+        let calibration = document.calibration.clone();
+        if calibration.poll_interval_min == SimDuration::ZERO
+            || calibration.poll_interval_min > calibration.poll_interval_max
+            || calibration.typing_interval == SimDuration::ZERO
+        {
+            let span = self.key_span("calibration");
+            self.error_at(
+                "scenario::calibration",
+                "calibration needs 0 < poll_interval_min <= poll_interval_max and a typing_interval above 0".into(),
+                span,
+            );
+        }
+        let world = &document.world;
+        for (kind, count) in [
+            ("PCs", world.pcs.len()),
+            ("phones", world.phones.len()),
+            ("users", world.users.len()),
+            ("access points", world.access_points.len()),
+            ("networks", world.networks.len()),
+        ] {
+            if count > ENTITIES_MAX {
+                let span = self.key_span("world");
+                self.error_at(
+                    "scenario::too-many",
+                    format!("the world has {count} {kind}; at most {ENTITIES_MAX} are allowed"),
+                    span,
+                );
+            }
+        }
+        if self.diagnostics.is_empty()
+            && let Err(error) = World::new(world, RandomStreams::new(document.seed))
+        {
+            let span = self.key_span("world");
+            self.error_at("scenario::world", format!("invalid world: {error}"), span);
+        }
+        let pcs = self.pcs(&document, read_file);
+        if document.timeline.len() > TIMELINE_ENTRIES_MAX {
+            let span = self.key_span("timeline");
+            self.error_at(
+                "scenario::too-many",
+                format!(
+                    "the timeline has {} entries; at most {TIMELINE_ENTRIES_MAX}",
+                    document.timeline.len()
+                ),
+                span,
+            );
+            return None;
+        }
+        if document.expect.len() > EXPECTATIONS_MAX {
+            let span = self.key_span("expect");
+            self.error_at(
+                "scenario::too-many",
+                format!(
+                    "there are {} expectations; at most {EXPECTATIONS_MAX}",
+                    document.expect.len()
+                ),
+                span,
+            );
+            return None;
+        }
+        let mut timeline = Vec::new();
+        for entry in &document.timeline {
+            if let Some(action) = self.action(entry) {
+                timeline
+                    .push(TimedAction { at: SimTime::ZERO.saturating_add(entry.value.at), action });
+            }
+        }
+        timeline.sort_by_key(|a| a.at);
+        let mut expectations = Vec::new();
+        for entry in &document.expect {
+            if let Some(expectation) = self.expectation(entry) {
+                expectations.push(expectation);
+            }
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(self.source.text.as_bytes());
+        let digest = hasher.finalize();
+        let content_hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Some(Scenario {
+            name: document.name,
+            description: document.description,
+            file: self.source.name.clone(),
+            content_hash,
+            seed: document.seed,
+            runs,
+            duration,
+            interpretations: document.interpretations,
+            calibration,
+            world: document.world,
+            pcs,
+            timeline,
+            expectations,
+        })
+    }
+
+    fn pcs(&mut self, document: &ScenarioDocument, read_file: &mut ReadFile<'_>) -> Vec<PcSetup> {
+        for (id, windows) in &document.windows {
+            if !document.world.pcs.contains_key(id) {
+                let names: Vec<&str> = self.ids.pcs.iter().map(String::as_str).collect();
+                let span = spanned_range(self.source, windows);
+                let hint = did_you_mean(id, &names);
+                self.error_at(
+                    "scenario::unknown-reference",
+                    format!("`windows` names PC `{id}`, which `world.pcs` does not define"),
+                    span,
+                )
+                .hint = Some(hint);
+            }
+        }
+        let mut setups = Vec::new();
+        for id in document.world.pcs.keys() {
+            let Some(windows) = document.windows.get(id) else {
+                setups.push(PcSetup {
+                    id: id.clone(),
+                    user: None,
+                    policy: None,
+                    inactivity_timeout: None,
+                });
+                continue;
+            };
+            let windows = &windows.value;
+            self.reference("user", &windows.user);
+            let policy = windows.policy_file.as_ref().and_then(|file| {
+                let span = spanned_range(self.source, file);
+                match read_file(&file.value) {
+                    Err(reason) => {
+                        self.error_at(
+                            "scenario::policy-file",
+                            format!("cannot read policy file `{}`: {reason}", file.value),
+                            span,
+                        );
+                        None
+                    }
+                    Ok(text) => {
+                        let policy_source = SourceFile::new(file.value.clone(), text);
+                        let (policy, diagnostics) =
+                            engine::policy::load_policy(&policy_source, read_file);
+                        self.diagnostics.extend(diagnostics);
+                        policy
+                    }
+                }
+            });
+            setups.push(PcSetup {
+                id: id.clone(),
+                user: Some(windows.user.value.clone()),
+                policy,
+                inactivity_timeout: windows.inactivity_timeout,
+            });
+        }
+        setups
+    }
+
+    fn position(&mut self, place: &PlaceOrPosition, at: &Spanned<impl Sized>) -> Option<Position> {
+        match place {
+            PlaceOrPosition::Position(position) => Some(*position),
+            PlaceOrPosition::Place(name) => {
+                let reference = Spanned::new(name.clone(), at.referenced, at.defined);
+                if self.reference("place", &reference) {
+                    self.places.get(name).copied()
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn action(&mut self, entry: &Spanned<TimelineEntry>) -> Option<Action> {
+        let e = &entry.value;
+        let set = [
+            e.walk.is_some(),
+            e.sit.is_some(),
+            e.stand.is_some(),
+            e.type_.is_some(),
+            e.idle.is_some(),
+            e.present.is_some(),
+            e.lock.is_some(),
+            e.phone_bluetooth.is_some(),
+            e.phone_power.is_some(),
+            e.pc_bluetooth.is_some(),
+            e.access_point.is_some(),
+            e.dock.is_some(),
+            e.vpn.is_some(),
+            e.network_change.is_some(),
+            e.renew_leases.is_some(),
+            e.carry.is_some(),
+            e.leave_phone.is_some(),
+            e.forget_pin.is_some(),
+        ]
+        .iter()
+        .filter(|&&s| s)
+        .count();
+        if set != 1 {
+            let span = spanned_range(self.source, entry);
+            self.error_at(
+                "scenario::timeline-entry",
+                format!("a timeline entry needs exactly one action besides `at`, found {set}"),
+                span,
+            )
+            .hint = Some(
+                "actions: walk, sit, stand, type, idle, present, lock, phone_bluetooth, phone_power, \
+                 pc_bluetooth, access_point, dock, vpn, network_change, renew_leases, carry, \
+                 leave_phone, forget_pin"
+                    .into(),
+            );
+            return None;
+        }
+        let ok = |checker: &mut Self, kind: &str, r: &Spanned<String>| checker.reference(kind, r);
+        if let Some(walk) = &e.walk {
+            let user_ok = ok(self, "user", &walk.user);
+            let speed = walk.speed_m_per_s.unwrap_or(WALKING_SPEED_M_PER_S_DEFAULT);
+            let mut waypoints = Vec::new();
+            for place in &walk.to.value {
+                let position = self.position(place, &walk.to)?;
+                waypoints.push(Waypoint {
+                    to: position,
+                    speed_m_per_s: speed,
+                    pause: SimDuration::ZERO,
+                });
+            }
+            if waypoints.is_empty() {
+                let span = spanned_range(self.source, &walk.to);
+                self.error_at(
+                    "scenario::walk",
+                    "a walk needs at least one place in `to`".into(),
+                    span,
+                );
+                return None;
+            }
+            if let Err(error) =
+                sim_devices::mobility::Course::new(SimTime::ZERO, Position::default(), &waypoints)
+            {
+                let span = spanned_range(self.source, &walk.to);
+                self.error_at("scenario::walk", format!("invalid walk: {error}"), span);
+                return None;
+            }
+            return user_ok.then(|| Action::Walk { user: walk.user.value.clone(), waypoints });
+        }
+        if let Some(r) = &e.sit {
+            return ok(self, "user", &r.user).then(|| Action::Sit { user: r.user.value.clone() });
+        }
+        if let Some(r) = &e.stand {
+            return ok(self, "user", &r.user).then(|| Action::Stand { user: r.user.value.clone() });
+        }
+        if let Some(t) = &e.type_ {
+            let both = ok(self, "user", &t.user) & ok(self, "pc", &t.pc);
+            let until = t.for_.map(|d| SimTime::ZERO.saturating_add(e.at).saturating_add(d));
+            return both.then(|| Action::Type {
+                user: t.user.value.clone(),
+                pc: t.pc.value.clone(),
+                until,
+            });
+        }
+        if let Some(r) = &e.idle {
+            return ok(self, "user", &r.user).then(|| Action::Idle { user: r.user.value.clone() });
+        }
+        if let Some(p) = &e.present {
+            let both = ok(self, "user", &p.user) & ok(self, "pc", &p.pc);
+            let credentials = self.credentials(&p.credentials)?;
+            return both.then(|| Action::Present {
+                user: p.user.value.clone(),
+                pc: p.pc.value.clone(),
+                credentials,
+            });
+        }
+        if let Some(r) = &e.lock {
+            return ok(self, "pc", &r.pc).then(|| Action::Lock { pc: r.pc.value.clone() });
+        }
+        if let Some(t) = &e.phone_bluetooth {
+            return ok(self, "phone", &t.phone)
+                .then(|| Action::PhoneBluetooth { phone: t.phone.value.clone(), on: t.on });
+        }
+        if let Some(t) = &e.phone_power {
+            return ok(self, "phone", &t.phone)
+                .then(|| Action::PhonePower { phone: t.phone.value.clone(), on: t.on });
+        }
+        if let Some(t) = &e.pc_bluetooth {
+            return ok(self, "pc", &t.pc)
+                .then(|| Action::PcBluetooth { pc: t.pc.value.clone(), on: t.on });
+        }
+        if let Some(t) = &e.access_point {
+            return ok(self, "access point", &t.access_point).then(|| Action::AccessPoint {
+                access_point: t.access_point.value.clone(),
+                on: t.on,
+            });
+        }
+        if let Some(t) = &e.dock {
+            return ok(self, "pc", &t.pc)
+                .then(|| Action::Dock { pc: t.pc.value.clone(), on: t.on });
+        }
+        if let Some(t) = &e.vpn {
+            return ok(self, "pc", &t.pc).then(|| Action::Vpn { pc: t.pc.value.clone(), on: t.on });
+        }
+        if let Some(n) = &e.network_change {
+            return ok(self, "network", &n.network).then(|| Action::NetworkChange {
+                network: n.network.value.clone(),
+                change: n.change.clone(),
+            });
+        }
+        if let Some(r) = &e.renew_leases {
+            return ok(self, "pc", &r.pc).then(|| Action::RenewLeases { pc: r.pc.value.clone() });
+        }
+        if let Some(c) = &e.carry {
+            let both = ok(self, "phone", &c.phone) & ok(self, "user", &c.user);
+            return both.then(|| Action::Carry {
+                phone: c.phone.value.clone(),
+                user: c.user.value.clone(),
+                carry: c.carry,
+            });
+        }
+        if let Some(l) = &e.leave_phone {
+            let phone_ok = ok(self, "phone", &l.phone);
+            let at = match &l.at {
+                Some(place) => Some(self.position(place, &l.phone)?),
+                None => None,
+            };
+            return phone_ok.then(|| Action::LeavePhone {
+                phone: l.phone.value.clone(),
+                at,
+                carry: l.carry.unwrap_or(CarryPosition::Desk),
+            });
+        }
+        if let Some(f) = &e.forget_pin {
+            return ok(self, "user", &f.user)
+                .then(|| Action::ForgetPin { user: f.user.value.clone(), forgotten: f.forgotten });
+        }
+        None
+    }
+
+    fn credentials(&mut self, names: &Spanned<Vec<String>>) -> Option<Vec<CredentialProvider>> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        for name in &names.value {
+            let name = if name.eq_ignore_ascii_case("face") { "facial_recognition" } else { name };
+            match CredentialProvider::parse(name) {
+                Ok(CredentialProvider::TrustedSignal) | Err(_) => {
+                    let span = spanned_range(self.source, names);
+                    self.error_at(
+                        "scenario::credential",
+                        format!("`{name}` is not a credential a user can present"),
+                        span,
+                    )
+                    .hint = Some(
+                        "present pin, fingerprint, facial_recognition (or face) or security_key; \
+                         the trusted signal is evaluated from the world"
+                            .into(),
+                    );
+                    return None;
+                }
+                Ok(provider) => {
+                    if seen.insert(provider) {
+                        out.push(provider);
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn factors(
+        &mut self,
+        names: &[String],
+        at: &Spanned<String>,
+    ) -> Option<Vec<CredentialProvider>> {
+        let mut out = Vec::new();
+        for name in names {
+            let name = if name.eq_ignore_ascii_case("face") { "facial_recognition" } else { name };
+            match CredentialProvider::parse(name) {
+                Ok(provider) => out.push(provider),
+                Err(error) => {
+                    let span = spanned_range(self.source, at);
+                    self.error_at("scenario::credential", error.to_string(), span);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn expectation(&mut self, entry: &Spanned<ExpectationEntry>) -> Option<Expectation> {
+        let e = &entry.value;
+        let set = [
+            e.locked_within.is_some(),
+            e.never_locked.is_some(),
+            e.unlock.is_some(),
+            e.event_logged.is_some(),
+            e.lock_after_walk_away.is_some(),
+            e.false_locks_per_hour_max.is_some(),
+        ]
+        .iter()
+        .filter(|&&s| s)
+        .count();
+        if set != 1 {
+            let span = spanned_range(self.source, entry);
+            self.error_at(
+                "scenario::expectation",
+                format!("an expectation needs exactly one kind, found {set}"),
+                span,
+            )
+            .hint = Some(
+                "kinds: locked_within, never_locked, unlock, event_logged, lock_after_walk_away, \
+                 false_locks_per_hour_max"
+                    .into(),
+            );
+            return None;
+        }
+        let t = |d: SimDuration| SimTime::ZERO.saturating_add(d);
+        if let Some(x) = &e.locked_within {
+            return self.reference("pc", &x.pc).then(|| Expectation::LockedWithin {
+                pc: x.pc.value.clone(),
+                after: t(x.after),
+                within: x.within,
+                reason: x.reason.clone(),
+            });
+        }
+        if let Some(x) = &e.never_locked {
+            return self.reference("pc", &x.pc).then(|| Expectation::NeverLocked {
+                pc: x.pc.value.clone(),
+                from: t(x.from),
+                to: x.to.map(t),
+            });
+        }
+        if let Some(x) = &e.unlock {
+            let pc_ok = self.reference("pc", &x.pc);
+            let factors = match &x.factors {
+                Some(names) => Some(self.factors(names, &x.pc)?),
+                None => None,
+            };
+            return pc_ok.then(|| Expectation::Unlock {
+                pc: x.pc.value.clone(),
+                at: t(x.at),
+                succeeds: x.succeeds,
+                factors,
+                event_id: x.event_id,
+            });
+        }
+        if let Some(x) = &e.event_logged {
+            return self.reference("pc", &x.pc).then(|| Expectation::EventLogged {
+                pc: x.pc.value.clone(),
+                id: x.id,
+                after: t(x.after),
+            });
+        }
+        if let Some(x) = &e.lock_after_walk_away {
+            let share = x.never_share_max.unwrap_or(0.0);
+            if !(0.0..=1.0).contains(&share) {
+                let span = spanned_range(self.source, &x.pc);
+                self.error_at(
+                    "scenario::expectation",
+                    format!("`never_share_max` must be between 0 and 1, not {share}"),
+                    span,
+                );
+                return None;
+            }
+            return self.reference("pc", &x.pc).then(|| Expectation::LockAfterWalkAway {
+                pc: x.pc.value.clone(),
+                after: t(x.after),
+                p50_max: x.p50_max,
+                p95_max: x.p95_max,
+                max: x.max,
+                never_share_max: share,
+            });
+        }
+        if let Some(x) = &e.false_locks_per_hour_max {
+            if !x.value.is_finite() || x.value < 0.0 {
+                let span = spanned_range(self.source, &x.pc);
+                self.error_at(
+                    "scenario::expectation",
+                    format!("`value` must be a finite number at least 0, not {}", x.value),
+                    span,
+                );
+                return None;
+            }
+            return self.reference("pc", &x.pc).then(|| Expectation::FalseLocksPerHourMax {
+                pc: x.pc.value.clone(),
+                value: x.value,
+            });
+        }
+        None
+    }
+}

@@ -1,0 +1,152 @@
+//! The validated scenario: every reference resolved, every value in range, times sorted.
+//!
+//! Holding a [`Scenario`] means loading succeeded: the runner never re-checks input.
+
+use engine::policy::{CredentialProvider, Interpretations};
+use engine::time::{SimDuration, SimTime};
+use sim_devices::geometry::Position;
+use sim_devices::mobility::Waypoint;
+use sim_devices::network::NetworkChange;
+use sim_devices::propagation::CarryPosition;
+use sim_devices::world::WorldConfig;
+
+use crate::format::Calibration;
+
+/// Most timeline entries a scenario may have.
+pub const TIMELINE_ENTRIES_MAX: usize = 10_000;
+/// Most expectations a scenario may have.
+pub const EXPECTATIONS_MAX: usize = 1_000;
+/// Most seeded runs of one scenario.
+pub const RUNS_MAX: u32 = 100_000;
+/// Longest simulated duration of one run.
+pub const DURATION_MAX: SimDuration = SimDuration::from_h(24 * 366);
+/// Most PCs, phones or users in one scenario.
+pub const ENTITIES_MAX: usize = 1_000;
+
+/// A loaded, validated scenario.
+#[derive(Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    /// The file as the user named it (repo-relative in the suite).
+    pub file: String,
+    /// SHA-256 of the scenario text (hex, first 16 characters), recorded in every report.
+    pub content_hash: String,
+    pub seed: u64,
+    pub runs: u32,
+    pub duration: SimDuration,
+    pub interpretations: Interpretations,
+    pub calibration: Calibration,
+    pub world: WorldConfig,
+    /// One entry per PC of the world, in id order.
+    pub pcs: Vec<PcSetup>,
+    /// Sorted by time; equal times keep file order.
+    pub timeline: Vec<TimedAction>,
+    pub expectations: Vec<Expectation>,
+}
+
+/// The Windows side of one PC.
+#[derive(Debug)]
+pub struct PcSetup {
+    pub id: String,
+    /// The user who works here, if the scenario names one.
+    pub user: Option<String>,
+    pub policy: Option<engine::policy::Policy>,
+    pub inactivity_timeout: Option<SimDuration>,
+}
+
+/// An action at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedAction {
+    pub at: SimTime,
+    pub action: Action,
+}
+
+/// Something that happens in the world or at a PC.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Walk { user: String, waypoints: Vec<Waypoint> },
+    Sit { user: String },
+    Stand { user: String },
+    Type { user: String, pc: String, until: Option<SimTime> },
+    Idle { user: String },
+    Present { user: String, pc: String, credentials: Vec<CredentialProvider> },
+    Lock { pc: String },
+    PhoneBluetooth { phone: String, on: bool },
+    PhonePower { phone: String, on: bool },
+    PcBluetooth { pc: String, on: bool },
+    AccessPoint { access_point: String, on: bool },
+    Dock { pc: String, on: bool },
+    Vpn { pc: String, on: bool },
+    NetworkChange { network: String, change: NetworkChange },
+    RenewLeases { pc: String },
+    Carry { phone: String, user: String, carry: CarryPosition },
+    LeavePhone { phone: String, at: Option<Position>, carry: CarryPosition },
+    ForgetPin { user: String, forgotten: bool },
+}
+
+impl Action {
+    /// The action's name as written in YAML.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Walk { .. } => "walk",
+            Action::Sit { .. } => "sit",
+            Action::Stand { .. } => "stand",
+            Action::Type { .. } => "type",
+            Action::Idle { .. } => "idle",
+            Action::Present { .. } => "present",
+            Action::Lock { .. } => "lock",
+            Action::PhoneBluetooth { .. } => "phone_bluetooth",
+            Action::PhonePower { .. } => "phone_power",
+            Action::PcBluetooth { .. } => "pc_bluetooth",
+            Action::AccessPoint { .. } => "access_point",
+            Action::Dock { .. } => "dock",
+            Action::Vpn { .. } => "vpn",
+            Action::NetworkChange { .. } => "network_change",
+            Action::RenewLeases { .. } => "renew_leases",
+            Action::Carry { .. } => "carry",
+            Action::LeavePhone { .. } => "leave_phone",
+            Action::ForgetPin { .. } => "forget_pin",
+        }
+    }
+}
+
+/// What must hold, judged on traces.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    LockedWithin {
+        pc: String,
+        after: SimTime,
+        within: SimDuration,
+        reason: Option<String>,
+    },
+    NeverLocked {
+        pc: String,
+        from: SimTime,
+        to: Option<SimTime>,
+    },
+    Unlock {
+        pc: String,
+        at: SimTime,
+        succeeds: bool,
+        factors: Option<Vec<CredentialProvider>>,
+        event_id: Option<u32>,
+    },
+    EventLogged {
+        pc: String,
+        id: u32,
+        after: SimTime,
+    },
+    LockAfterWalkAway {
+        pc: String,
+        after: SimTime,
+        p50_max: Option<SimDuration>,
+        p95_max: Option<SimDuration>,
+        max: Option<SimDuration>,
+        never_share_max: f64,
+    },
+    FalseLocksPerHourMax {
+        pc: String,
+        value: f64,
+    },
+}
