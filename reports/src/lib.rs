@@ -5,3 +5,8 @@
 //!
 //! What it must never do: change a number it reports (it formats results, it does not compute
 //! them), fetch anything from the network, or leave a half-written file behind.
+
+pub mod metrics;
+
+#[cfg(test)]
+mod testing;
