@@ -8,5 +8,9 @@
 
 pub mod metrics;
 
+pub mod junit;
+pub mod output;
 #[cfg(test)]
 mod testing;
+
+pub use output::{RunMeta, write_atomic};
