@@ -14,3 +14,4 @@ pub mod output;
 mod testing;
 
 pub use output::{RunMeta, write_atomic};
+pub mod sweep;
