@@ -5,3 +5,13 @@
 //!
 //! What it must never do: change a number it reports (it formats results, it does not compute
 //! them), fetch anything from the network, or leave a half-written file behind.
+
+pub mod metrics;
+
+pub mod junit;
+pub mod output;
+#[cfg(test)]
+mod testing;
+
+pub use output::{RunMeta, write_atomic};
+pub mod sweep;

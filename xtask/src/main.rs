@@ -5,6 +5,8 @@ use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
 
+mod sweep;
+
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "unlocksim developer and designer workflows")]
 struct Xtask {

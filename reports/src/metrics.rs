@@ -1,0 +1,429 @@
+//! Decision metrics (design 5): what a policy designer decides on, computed from one run's trace
+//! and aggregated over seeds.
+//!
+//! Per run ([`RunMetrics::from_trace`]), all counts and integer microseconds so that results
+//! written to disk and read back are exact:
+//! - *time to lock after walking away*: from each `at_desk` `false` of a PC's user to the first
+//!   presence-driven `lock` of that PC (`dynamic_lock` or `authentication_signal_lost`) before
+//!   the user's next `at_desk` `true`; `None` ("never") if there is none. A walk-away that starts
+//!   while the PC is already locked (e.g. the user pressed Windows+L) measures nothing and is
+//!   skipped.
+//! - *false locks while seated*: presence-driven locks of a PC while one of its users is at the
+//!   desk, and the time users spent at desks. A user whose first `at_desk` record is `false` was
+//!   at the desk from the start of the run; a user still at the desk at the end stays there
+//!   until the last record of the trace.
+//! - *unlock availability at the desk*: `unlock` and `unlock_denied` records of a PC while one
+//!   of its users is at the desk.
+//! - *unlock from afar*: attempts whose `phone_distance_m` exceeds
+//!   [`MetricOptions::far_distance_m`], and how many of them unlocked with `trusted_signal` among
+//!   the factors.
+//!
+//! Aggregation ([`AggregateMetrics::from_runs`]) runs sequentially in the order given (seed
+//! order), so the result does not depend on how the runs were scheduled.
+
+use std::collections::BTreeMap;
+
+use engine::trace::Trace;
+use serde::{Deserialize, Serialize};
+
+/// Lock reasons driven by the phone's presence (Dynamic Lock, or an `Authentication` rule under
+/// `authentication_lock: on`).
+pub const PRESENCE_LOCK_REASONS: [&str; 2] = ["dynamic_lock", "authentication_signal_lost"];
+
+/// Options of the metric computation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MetricOptions {
+    /// An unlock attempt with the phone farther than this counts as "from afar".
+    pub far_distance_m: f64,
+}
+
+impl Default for MetricOptions {
+    /// 8 m: beyond a typical office, in the next room.
+    fn default() -> Self {
+        MetricOptions { far_distance_m: 8.0 }
+    }
+}
+
+/// The decision metrics of one run, exact (counts and microseconds).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunMetrics {
+    /// One entry per walk-away, in trace order: microseconds until the presence-driven lock, or
+    /// `None` when the PC did not lock before the user came back or the run ended.
+    pub time_to_lock_us: Vec<Option<u64>>,
+    /// Total time users spent at their desks.
+    pub seated_us: u64,
+    /// Presence-driven locks while a user of the PC was at the desk.
+    pub false_locks_count: u64,
+    /// Unlock attempts at a PC while one of its users was at the desk.
+    pub desk_unlock_attempts_count: u64,
+    /// Of those, the ones that unlocked.
+    pub desk_unlocks_count: u64,
+    /// Unlock attempts with the phone beyond the far distance.
+    pub far_unlock_attempts_count: u64,
+    /// Of those, the ones that unlocked with the trusted signal as a factor.
+    pub far_trusted_unlocks_count: u64,
+}
+
+/// A PC's id without the `pc:` prefix, so `at_desk.pc` may be written either way.
+fn pc_id(name: &str) -> &str {
+    name.strip_prefix("pc:").unwrap_or(name)
+}
+
+#[derive(Debug, Default)]
+struct PcState {
+    locked: bool,
+    /// Users currently at this desk.
+    seated_users: std::collections::BTreeSet<String>,
+    /// Walk-aways waiting for a lock: (index in `time_to_lock_us`, user, start time).
+    open_walk_aways: Vec<(usize, String, u64)>,
+}
+
+impl RunMetrics {
+    /// Computes the metrics of one run from its trace.
+    pub fn from_trace(trace: &Trace, options: &MetricOptions) -> RunMetrics {
+        let mut metrics = RunMetrics::default();
+        let mut pcs: BTreeMap<String, PcState> = BTreeMap::new();
+        // (user, pc) -> time the user sat down; users first seen leaving sat from t=0.
+        let mut seated_since: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let mut seen_at_desk: std::collections::BTreeSet<(String, String)> = Default::default();
+        let end_us = trace.records.last().map_or(0, |r| r.time.as_us());
+
+        for record in &trace.records {
+            let t = record.time.as_us();
+            let payload = &record.payload;
+            if let Some(user) = record.entity.strip_prefix("user:") {
+                if record.kind != "at_desk" {
+                    continue;
+                }
+                let (Some(pc), Some(value)) = (payload["pc"].as_str(), payload["value"].as_bool())
+                else {
+                    continue;
+                };
+                let pc = pc_id(pc).to_string();
+                let key = (user.to_string(), pc.clone());
+                let first = seen_at_desk.insert(key.clone());
+                let state = pcs.entry(pc).or_default();
+                if value {
+                    seated_since.entry(key.clone()).or_insert(t);
+                    state.seated_users.insert(key.0.clone());
+                    state.open_walk_aways.retain(|(_, u, _)| *u != key.0);
+                } else {
+                    let since = match seated_since.remove(&key) {
+                        Some(since) => Some(since),
+                        None if first => Some(0),
+                        None => None,
+                    };
+                    if let Some(since) = since {
+                        metrics.seated_us += t.saturating_sub(since);
+                    }
+                    state.seated_users.remove(&key.0);
+                    if !state.locked {
+                        metrics.time_to_lock_us.push(None);
+                        state.open_walk_aways.push((
+                            metrics.time_to_lock_us.len() - 1,
+                            key.0.clone(),
+                            t,
+                        ));
+                    }
+                }
+                continue;
+            }
+            let Some(pc) = record.entity.strip_prefix("pc:") else { continue };
+            let state = pcs.entry(pc.to_string()).or_default();
+            match record.kind.as_str() {
+                "lock" => {
+                    state.locked = true;
+                    let reason = payload["reason"].as_str().unwrap_or("");
+                    if PRESENCE_LOCK_REASONS.contains(&reason) {
+                        if !state.seated_users.is_empty() {
+                            metrics.false_locks_count += 1;
+                        }
+                        for (index, _, start) in state.open_walk_aways.drain(..) {
+                            metrics.time_to_lock_us[index] = Some(t.saturating_sub(start));
+                        }
+                    } else {
+                        // Locked some other way: Dynamic Lock can no longer lock this PC.
+                        state.open_walk_aways.clear();
+                    }
+                }
+                "unlock" | "unlock_denied" => {
+                    let unlocked = record.kind == "unlock";
+                    if unlocked {
+                        state.locked = false;
+                    }
+                    if !state.seated_users.is_empty() {
+                        metrics.desk_unlock_attempts_count += 1;
+                        metrics.desk_unlocks_count += u64::from(unlocked);
+                    }
+                    let far = payload["phone_distance_m"]
+                        .as_f64()
+                        .is_some_and(|d| d > options.far_distance_m);
+                    if far {
+                        metrics.far_unlock_attempts_count += 1;
+                        let trusted = payload["factors"]
+                            .as_array()
+                            .is_some_and(|f| f.iter().any(|n| n == "trusted_signal"));
+                        metrics.far_trusted_unlocks_count += u64::from(unlocked && trusted);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for ((_, _), since) in seated_since {
+            metrics.seated_us += end_us.saturating_sub(since);
+        }
+        metrics
+    }
+
+    /// False locks per user-hour while seated, if anyone sat at all.
+    pub fn false_locks_per_h(&self) -> Option<f64> {
+        (self.seated_us > 0)
+            .then(|| self.false_locks_count as f64 / (self.seated_us as f64 / 3.6e9))
+    }
+
+    /// Share of desk unlock attempts that unlocked, if there were any.
+    pub fn unlock_availability_share(&self) -> Option<f64> {
+        ratio(self.desk_unlocks_count, self.desk_unlock_attempts_count)
+    }
+
+    /// Share of far attempts that unlocked with the trusted signal, if there were any.
+    pub fn unlock_from_afar_share(&self) -> Option<f64> {
+        ratio(self.far_trusted_unlocks_count, self.far_unlock_attempts_count)
+    }
+
+    /// Share of walk-aways after which the PC never locked, if there were any.
+    pub fn never_lock_share(&self) -> Option<f64> {
+        let never = self.time_to_lock_us.iter().filter(|t| t.is_none()).count();
+        ratio(never as u64, self.time_to_lock_us.len() as u64)
+    }
+
+    /// Adds another run's metrics (several scenarios of one sweep point pool their counts).
+    pub fn absorb(&mut self, other: &RunMetrics) {
+        self.time_to_lock_us.extend_from_slice(&other.time_to_lock_us);
+        self.seated_us += other.seated_us;
+        self.false_locks_count += other.false_locks_count;
+        self.desk_unlock_attempts_count += other.desk_unlock_attempts_count;
+        self.desk_unlocks_count += other.desk_unlocks_count;
+        self.far_unlock_attempts_count += other.far_unlock_attempts_count;
+        self.far_trusted_unlocks_count += other.far_trusted_unlocks_count;
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// A mean over runs with its 95% confidence interval (Student t; the interval collapses to the
+/// mean with one run).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub mean: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// How many runs had a value.
+    pub runs_count: u64,
+}
+
+/// Two-sided 97.5% quantiles of Student's t for 1..=30 degrees of freedom.
+const T_975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+
+impl Estimate {
+    /// The mean and interval of `values`, summed left to right; `None` when empty.
+    pub fn of(values: &[f64]) -> Option<Estimate> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let half = if n < 2 {
+            0.0
+        } else {
+            let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+            let t = T_975.get(n - 2).copied().unwrap_or(1.960);
+            t * (var / n as f64).sqrt()
+        };
+        Some(Estimate { mean, ci95_low: mean - half, ci95_high: mean + half, runs_count: n as u64 })
+    }
+}
+
+/// Metrics of one sweep point over all its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateMetrics {
+    /// Runs aggregated.
+    pub runs_count: u64,
+    /// Walk-aways over all runs.
+    pub walk_aways_count: u64,
+    /// Percentiles of time to lock over all walk-aways, a walk-away that never locked counting
+    /// as infinitely long; `None` when the percentile is "never" or there was no walk-away.
+    pub time_to_lock_s_p50: Option<f64>,
+    pub time_to_lock_s_p95: Option<f64>,
+    pub time_to_lock_s_max: Option<f64>,
+    /// Share of walk-aways that never locked, over all walk-aways.
+    pub never_lock_share: Option<f64>,
+    /// Mean time to lock per run (over walk-aways that locked).
+    pub time_to_lock_s_mean: Option<Estimate>,
+    /// False locks per user-hour seated, per run.
+    pub false_locks_per_h: Option<Estimate>,
+    /// Share of desk unlock attempts that unlock, per run.
+    pub unlock_availability_share: Option<Estimate>,
+    /// Share of far unlock attempts that unlock with the trusted signal, per run.
+    pub unlock_from_afar_share: Option<Estimate>,
+}
+
+/// Nearest-rank percentile of sorted values (`None` = infinity sorts last).
+fn percentile(sorted: &[Option<u64>], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1].map(|us| us as f64 / 1e6)
+}
+
+impl AggregateMetrics {
+    /// Aggregates runs in the order given (seed order), sequentially.
+    pub fn from_runs(runs: &[RunMetrics]) -> AggregateMetrics {
+        let mut all: Vec<Option<u64>> =
+            runs.iter().flat_map(|r| r.time_to_lock_us.iter().copied()).collect();
+        // `None` (never) sorts after every time.
+        all.sort_by_key(|t| t.map_or((1, 0), |us| (0, us)));
+        let never = all.iter().filter(|t| t.is_none()).count();
+        let per_run = |f: &dyn Fn(&RunMetrics) -> Option<f64>| {
+            Estimate::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
+        };
+        AggregateMetrics {
+            runs_count: runs.len() as u64,
+            walk_aways_count: all.len() as u64,
+            time_to_lock_s_p50: percentile(&all, 50.0),
+            time_to_lock_s_p95: percentile(&all, 95.0),
+            time_to_lock_s_max: percentile(&all, 100.0),
+            never_lock_share: ratio(never as u64, all.len() as u64),
+            time_to_lock_s_mean: per_run(&|r| {
+                let locked: Vec<u64> = r.time_to_lock_us.iter().flatten().copied().collect();
+                (!locked.is_empty())
+                    .then(|| locked.iter().sum::<u64>() as f64 / locked.len() as f64 / 1e6)
+            }),
+            false_locks_per_h: per_run(&RunMetrics::false_locks_per_h),
+            unlock_availability_share: per_run(&RunMetrics::unlock_availability_share),
+            unlock_from_afar_share: per_run(&RunMetrics::unlock_from_afar_share),
+        }
+    }
+
+    /// The value of one metric, for tables, heat maps and the Pareto front.
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::TimeToLockP50 => self.time_to_lock_s_p50,
+            Metric::TimeToLockP95 => self.time_to_lock_s_p95,
+            Metric::TimeToLockMax => self.time_to_lock_s_max,
+            Metric::NeverLock => self.never_lock_share,
+            Metric::FalseLocks => self.false_locks_per_h.map(|e| e.mean),
+            Metric::UnlockAvailability => self.unlock_availability_share.map(|e| e.mean),
+            Metric::UnlockFromAfar => self.unlock_from_afar_share.map(|e| e.mean),
+        }
+    }
+
+    /// The 95% confidence interval of a metric that is a mean over runs.
+    pub fn interval(&self, metric: Metric) -> Option<(f64, f64)> {
+        let estimate = match metric {
+            Metric::FalseLocks => self.false_locks_per_h,
+            Metric::UnlockAvailability => self.unlock_availability_share,
+            Metric::UnlockFromAfar => self.unlock_from_afar_share,
+            _ => None,
+        };
+        estimate.map(|e| (e.ci95_low, e.ci95_high))
+    }
+}
+
+/// Whether a smaller or a larger value of a metric is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// Smaller is better (time to lock, false locks, unlock from afar).
+    Lower,
+    /// Larger is better (availability).
+    Higher,
+}
+
+/// A metric a sweep reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Median time to lock after walking away (s).
+    #[serde(rename = "time_to_lock_s_p50")]
+    TimeToLockP50,
+    /// 95th percentile time to lock (s).
+    #[serde(rename = "time_to_lock_s_p95")]
+    TimeToLockP95,
+    /// Longest time to lock (s).
+    #[serde(rename = "time_to_lock_s_max")]
+    TimeToLockMax,
+    /// Share of walk-aways that never lock.
+    #[serde(rename = "never_lock_share")]
+    NeverLock,
+    /// False locks per user-hour while seated.
+    #[serde(rename = "false_locks_per_h")]
+    FalseLocks,
+    /// Share of unlock attempts at the desk that unlock.
+    #[serde(rename = "unlock_availability_share")]
+    UnlockAvailability,
+    /// Share of far unlock attempts that unlock with the trusted signal.
+    #[serde(rename = "unlock_from_afar_share")]
+    UnlockFromAfar,
+}
+
+impl Metric {
+    /// Every metric, in report order.
+    pub const ALL: [Metric; 7] = [
+        Metric::TimeToLockP50,
+        Metric::TimeToLockP95,
+        Metric::TimeToLockMax,
+        Metric::NeverLock,
+        Metric::FalseLocks,
+        Metric::UnlockAvailability,
+        Metric::UnlockFromAfar,
+    ];
+
+    /// The column name (units last).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::TimeToLockP50 => "time_to_lock_s_p50",
+            Metric::TimeToLockP95 => "time_to_lock_s_p95",
+            Metric::TimeToLockMax => "time_to_lock_s_max",
+            Metric::NeverLock => "never_lock_share",
+            Metric::FalseLocks => "false_locks_per_h",
+            Metric::UnlockAvailability => "unlock_availability_share",
+            Metric::UnlockFromAfar => "unlock_from_afar_share",
+        }
+    }
+
+    /// A heading for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::TimeToLockP50 => "Time to lock after walking away, median (s)",
+            Metric::TimeToLockP95 => "Time to lock after walking away, 95th percentile (s)",
+            Metric::TimeToLockMax => "Time to lock after walking away, longest (s)",
+            Metric::NeverLock => "Share of walk-aways that never lock",
+            Metric::FalseLocks => "False locks per user-hour while seated",
+            Metric::UnlockAvailability => "Unlock availability at the desk",
+            Metric::UnlockFromAfar => "Unlock-from-afar risk",
+        }
+    }
+
+    /// Which direction is better.
+    pub fn better(self) -> Better {
+        match self {
+            Metric::UnlockAvailability => Better::Higher,
+            _ => Better::Lower,
+        }
+    }
+
+    /// Parses a column name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests;

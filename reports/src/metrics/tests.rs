@@ -1,0 +1,149 @@
+use rstest::rstest;
+use serde_json::json;
+
+use super::*;
+use crate::testing::{trace, walk_away_day};
+
+#[test]
+fn walk_away_day_metrics() {
+    let m = RunMetrics::from_trace(&walk_away_day(), &MetricOptions::default());
+    assert_eq!(
+        m,
+        RunMetrics {
+            // Left at 100 s, locked at 145 s; the walk-away at 360 s starts locked (manual).
+            time_to_lock_us: vec![Some(45_000_000)],
+            // 0..100 s and 300..360 s.
+            seated_us: 160_000_000,
+            false_locks_count: 0,
+            desk_unlock_attempts_count: 1,
+            desk_unlocks_count: 1,
+            far_unlock_attempts_count: 1,
+            far_trusted_unlocks_count: 0,
+        }
+    );
+    assert_eq!(m.unlock_availability_share(), Some(1.0));
+    assert_eq!(m.unlock_from_afar_share(), Some(0.0));
+    assert_eq!(m.never_lock_share(), Some(0.0));
+}
+
+fn at_desk(t: f64, value: bool) -> (f64, &'static str, &'static str, serde_json::Value) {
+    (t, "user:ana", "at_desk", json!({ "pc": "pc:desk", "value": value }))
+}
+
+fn lock(t: f64, reason: &str) -> (f64, &'static str, &'static str, serde_json::Value) {
+    (t, "pc:desk", "lock", json!({ "reason": reason, "detail": {} }))
+}
+
+fn unlock(
+    t: f64,
+    factors: &[&str],
+    distance_m: f64,
+) -> (f64, &'static str, &'static str, serde_json::Value) {
+    (
+        t,
+        "pc:desk",
+        "unlock",
+        json!({ "factors": factors, "was_locked": true, "trusted_signal": null, "phone_distance_m": distance_m }),
+    )
+}
+
+#[rstest]
+#[case::never_locks(vec![at_desk(0.0, true), at_desk(10.0, false), at_desk(100.0, true)], vec![None])]
+#[case::lock_after_return_does_not_count(
+    vec![at_desk(0.0, true), at_desk(10.0, false), at_desk(100.0, true), lock(120.0, "dynamic_lock")], vec![None])]
+#[case::authentication_lock_counts(
+    vec![at_desk(10.0, false), lock(70.0, "authentication_signal_lost")], vec![Some(60_000_000)])]
+#[case::inactivity_lock_ends_the_wait(
+    vec![at_desk(10.0, false), lock(20.0, "inactivity"), lock(70.0, "dynamic_lock")], vec![None])]
+#[case::two_walk_aways(
+    vec![at_desk(10.0, false), lock(40.0, "dynamic_lock"), unlock(50.0, &["pin"], 1.0),
+         at_desk(50.0, true), at_desk(60.0, false), lock(95.5, "dynamic_lock")],
+    vec![Some(30_000_000), Some(35_500_000)])]
+fn time_to_lock(
+    #[case] records: Vec<(f64, &'static str, &'static str, serde_json::Value)>,
+    #[case] expected: Vec<Option<u64>>,
+) {
+    let m = RunMetrics::from_trace(&trace(&records), &MetricOptions::default());
+    assert_eq!(m.time_to_lock_us, expected);
+}
+
+#[test]
+fn false_locks_while_seated_per_user_hour() {
+    let records = vec![
+        at_desk(0.0, true),
+        lock(600.0, "dynamic_lock"),
+        unlock(610.0, &["pin", "fingerprint"], 0.5),
+        lock(1200.0, "manual"),
+        unlock(1210.0, &["pin", "trusted_signal"], 0.5),
+        lock(1800.0, "dynamic_lock"),
+        (3600.0, "pc:desk", "poll", json!({})),
+    ];
+    let m = RunMetrics::from_trace(&trace(&records), &MetricOptions::default());
+    assert_eq!(m.false_locks_count, 2);
+    assert_eq!(m.seated_us, 3_600_000_000);
+    assert_eq!(m.false_locks_per_h(), Some(2.0));
+    assert_eq!(m.desk_unlock_attempts_count, 2);
+}
+
+#[rstest]
+#[case(&["pin", "trusted_signal"], 12.0, 8.0, (1, 1))]
+#[case(&["pin", "fingerprint"], 12.0, 8.0, (1, 0))]
+#[case(&["pin", "trusted_signal"], 7.9, 8.0, (0, 0))]
+#[case(&["pin", "trusted_signal"], 7.9, 5.0, (1, 1))]
+fn unlock_from_afar(
+    #[case] factors: &[&str],
+    #[case] distance_m: f64,
+    #[case] far_distance_m: f64,
+    #[case] expected: (u64, u64),
+) {
+    let m = RunMetrics::from_trace(
+        &trace(&[unlock(5.0, factors, distance_m)]),
+        &MetricOptions { far_distance_m },
+    );
+    assert_eq!((m.far_unlock_attempts_count, m.far_trusted_unlocks_count), expected);
+}
+
+#[rstest]
+#[case::one(&[4.0], 4.0, 4.0, 4.0)]
+#[case::two(&[1.0, 3.0], 2.0, 2.0 - 12.706, 2.0 + 12.706)]
+#[case::three(&[1.0, 2.0, 3.0], 2.0, 2.0 - 4.303 / 3f64.sqrt(), 2.0 + 4.303 / 3f64.sqrt())]
+fn estimates(#[case] values: &[f64], #[case] mean: f64, #[case] low: f64, #[case] high: f64) {
+    let e = Estimate::of(values).unwrap();
+    assert!((e.mean - mean).abs() < 1e-12, "{e:?}");
+    assert!((e.ci95_low - low).abs() < 1e-9, "{e:?}");
+    assert!((e.ci95_high - high).abs() < 1e-9, "{e:?}");
+}
+
+#[test]
+fn aggregation_percentiles_count_never_as_longest() {
+    let s = |v: u64| Some(v * 1_000_000);
+    let runs: Vec<RunMetrics> = (0..10)
+        .map(|i| RunMetrics {
+            time_to_lock_us: vec![if i == 9 { None } else { s(30 + i) }, s(40 + i)],
+            ..RunMetrics::default()
+        })
+        .collect();
+    let a = AggregateMetrics::from_runs(&runs);
+    assert_eq!(a.walk_aways_count, 20);
+    // Sorted: 30..=38, 40..=49, never; nearest rank 10 of 20 is 40, rank 19 is 49.
+    assert_eq!(a.time_to_lock_s_p50, Some(40.0));
+    assert_eq!(a.time_to_lock_s_p95, Some(49.0));
+    assert_eq!(a.time_to_lock_s_max, None, "one walk-away never locked");
+    assert_eq!(a.never_lock_share, Some(0.05));
+    assert_eq!(a.value(Metric::NeverLock), Some(0.05));
+}
+
+#[test]
+fn aggregation_without_walk_aways_has_no_times() {
+    let a = AggregateMetrics::from_runs(&[RunMetrics::default()]);
+    assert_eq!((a.time_to_lock_s_p50, a.never_lock_share, a.false_locks_per_h), (None, None, None));
+}
+
+#[test]
+fn metric_names_round_trip_through_serde() {
+    for metric in Metric::ALL {
+        let text = serde_json::to_string(&metric).unwrap();
+        assert_eq!(text, format!("\"{}\"", metric.name()));
+        assert_eq!(Metric::from_name(metric.name()), Some(metric));
+    }
+}

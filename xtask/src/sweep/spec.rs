@@ -1,0 +1,431 @@
+//! The sweep YAML format and its expansion into a deterministic, ordered list of runs.
+//!
+//! ```yaml
+//! name: walk-away-grid
+//! scenarios: [../../scenarios/suite/walk-away.yaml]   # relative to this file
+//! combine: cartesian            # or zip: the i-th values of every parameter together
+//! parameters:                   # in order: the first varies slowest
+//!   - name: rssi_min
+//!     range: { from: -20, to: 0, step: 5 }
+//!   - name: rssi_max_delta
+//!     values: [-5, -10, -20]
+//! seeds: { first: 1, count: 20 } # or just `seeds: 20` (1..=20)
+//! metrics: [time_to_lock_s_p95, false_locks_per_h]   # optional: default every metric
+//! far_distance_m: 8             # optional: unlock from afar beyond this distance
+//! ```
+//!
+//! Runs are ordered point by point, then scenario, then seed. That order, not the order in
+//! which runs finish, is the order of aggregation.
+
+use std::path::{Path, PathBuf};
+
+use reports::metrics::{Metric, MetricOptions};
+use reports::sweep::ParamValue;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Most runs a sweep may expand to.
+pub const RUNS_MAX: u64 = 10_000_000;
+/// Most values one range may produce.
+pub const RANGE_VALUES_MAX: u64 = 100_000;
+/// Largest sweep file read.
+pub const SPEC_BYTES_MAX: u64 = 1 << 20;
+
+/// How parameters combine into points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// Every combination (the first parameter varies slowest).
+    #[default]
+    Cartesian,
+    /// The i-th values of every parameter form point i; all lists must have the same length.
+    Zip,
+}
+
+/// An inclusive numeric range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// First value.
+    pub from: f64,
+    /// Last value (included when a whole number of steps away).
+    pub to: f64,
+    /// Step, with the sign that leads from `from` to `to`.
+    pub step: f64,
+}
+
+/// One swept parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    /// The parameter's name, as the scenario runner understands it (e.g. `rssi_min`).
+    pub name: String,
+    /// Explicit values.
+    #[serde(default)]
+    pub values: Option<Vec<ParamValue>>,
+    /// A numeric range.
+    #[serde(default)]
+    pub range: Option<Range>,
+}
+
+/// Seeds of every point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Seeds {
+    /// `seeds: 20`: seeds 1..=20.
+    Count(u64),
+    /// `seeds: { first: 100, count: 20 }`.
+    Range {
+        /// First seed.
+        first: u64,
+        /// How many consecutive seeds.
+        count: u64,
+    },
+}
+
+impl Seeds {
+    /// The seeds, in order.
+    pub fn list(&self) -> Vec<u64> {
+        let (first, count) = match *self {
+            Seeds::Count(count) => (1, count),
+            Seeds::Range { first, count } => (first, count),
+        };
+        (0..count).map(|i| first.saturating_add(i)).collect()
+    }
+}
+
+/// A sweep file, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// The sweep's name (also its default output directory name).
+    pub name: String,
+    /// Base scenario files, relative to the sweep file.
+    pub scenarios: Vec<String>,
+    /// How parameters combine.
+    #[serde(default)]
+    pub combine: Combine,
+    /// The swept parameters, in order.
+    pub parameters: Vec<ParameterSpec>,
+    /// Seeds of every point.
+    pub seeds: Seeds,
+    /// Metrics to report (default: all).
+    #[serde(default)]
+    pub metrics: Option<Vec<Metric>>,
+    /// Unlock attempts with the phone farther than this count as "from afar" (default 8 m).
+    #[serde(default)]
+    pub far_distance_m: Option<f64>,
+}
+
+/// A point's parameter values, in the sweep's parameter order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointParams {
+    /// Index of the point in the sweep.
+    pub index: usize,
+    /// (name, value) per parameter.
+    pub values: Vec<(String, ParamValue)>,
+}
+
+/// A base scenario: the path as written in the sweep, where it is, and its content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioRef {
+    /// As written in the sweep file.
+    pub name: String,
+    /// Resolved against the sweep file's directory (not part of the fingerprint).
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// One run: a point, a scenario and a seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RunKey {
+    /// Index of the point.
+    pub point_index: usize,
+    /// Index of the scenario.
+    pub scenario_index: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl RunKey {
+    /// The run's result file name.
+    pub fn file_name(&self) -> String {
+        format!("p{:06}-s{:03}-seed{}.json", self.point_index, self.scenario_index, self.seed)
+    }
+}
+
+/// A sweep expanded: what to run, in order, and the fingerprint that ties results to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The sweep's name.
+    pub name: String,
+    /// The sweep file as given.
+    pub file: String,
+    /// Base scenarios.
+    pub scenarios: Vec<ScenarioRef>,
+    /// Every point, in order.
+    pub points: Vec<PointParams>,
+    /// Seeds of every point.
+    pub seeds: Vec<u64>,
+    /// Metrics reported.
+    pub metrics: Vec<Metric>,
+    /// Metric options.
+    pub options: MetricOptions,
+    /// The program version that made the results.
+    pub program_version: String,
+    /// SHA-256 over everything above: results from another plan are never mixed in.
+    pub fingerprint: String,
+}
+
+impl Plan {
+    /// Every run, in aggregation order: point, then scenario, then seed.
+    pub fn runs(&self) -> Vec<RunKey> {
+        let mut runs = Vec::with_capacity(self.runs_count() as usize);
+        for point in &self.points {
+            for scenario_index in 0..self.scenarios.len() {
+                for &seed in &self.seeds {
+                    runs.push(RunKey { point_index: point.index, scenario_index, seed });
+                }
+            }
+        }
+        runs
+    }
+
+    /// How many runs the plan has.
+    pub fn runs_count(&self) -> u64 {
+        (self.points.len() as u64) * (self.scenarios.len() as u64) * (self.seeds.len() as u64)
+    }
+}
+
+fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
+    let Range { from, to, step } = *range;
+    if !(from.is_finite() && to.is_finite() && step.is_finite()) || step == 0.0 {
+        return Err(format!("parameter `{name}`: range needs finite from, to and a non-zero step"));
+    }
+    if (to - from) * step < 0.0 {
+        return Err(format!("parameter `{name}`: step {step} does not lead from {from} to {to}"));
+    }
+    let count = ((to - from) / step + 1e-9).floor() as u64 + 1;
+    if count > RANGE_VALUES_MAX {
+        return Err(format!(
+            "parameter `{name}`: range has {count} values, at most {RANGE_VALUES_MAX}"
+        ));
+    }
+    let integral = [from, to, step].iter().all(|v| v.fract() == 0.0);
+    Ok((0..count)
+        .map(|i| {
+            let v = from + step * i as f64;
+            if integral { ParamValue::Int(v as i64) } else { ParamValue::Float(v) }
+        })
+        .collect())
+}
+
+/// Parses a sweep file's text.
+pub fn parse_spec(text: &str) -> Result<SweepSpec, String> {
+    serde_saphyr::from_str(text).map_err(|e| format!("invalid sweep file: {e}"))
+}
+
+/// Expands a sweep into a plan. `file` is the sweep file as given, `base_dir` where its relative
+/// scenario paths start, and `read` reads a scenario file (the hash covers its bytes).
+pub fn expand(
+    spec: &SweepSpec,
+    file: &str,
+    base_dir: &Path,
+    read: &dyn Fn(&Path) -> Result<Vec<u8>, String>,
+    program_version: &str,
+) -> Result<Plan, String> {
+    if spec.scenarios.is_empty() {
+        return Err("a sweep needs at least one scenario".into());
+    }
+    let mut lists = Vec::new();
+    for p in &spec.parameters {
+        let values = match (&p.values, &p.range) {
+            (Some(values), None) if !values.is_empty() => values.clone(),
+            (None, Some(range)) => range_values(&p.name, range)?,
+            _ => {
+                return Err(format!(
+                    "parameter `{}`: give exactly one of a non-empty `values` or a `range`",
+                    p.name
+                ));
+            }
+        };
+        if spec.parameters.iter().filter(|q| q.name == p.name).count() > 1 {
+            return Err(format!("parameter `{}` is swept twice", p.name));
+        }
+        lists.push((p.name.clone(), values));
+    }
+    let combos: Vec<Vec<(String, ParamValue)>> = match spec.combine {
+        Combine::Zip => {
+            let len = lists.first().map_or(1, |(_, v)| v.len());
+            if let Some((name, v)) = lists.iter().find(|(_, v)| v.len() != len) {
+                return Err(format!(
+                    "combine: zip needs equally long lists; `{name}` has {} values, not {len}",
+                    v.len()
+                ));
+            }
+            (0..len)
+                .map(|i| lists.iter().map(|(n, v)| (n.clone(), v[i].clone())).collect())
+                .collect()
+        }
+        Combine::Cartesian => {
+            let count: u64 = lists.iter().map(|(_, v)| v.len() as u64).product();
+            if count > RUNS_MAX {
+                return Err(format!("the sweep has {count} points, at most {RUNS_MAX}"));
+            }
+            let mut combos = vec![Vec::new()];
+            for (name, values) in &lists {
+                combos = combos
+                    .into_iter()
+                    .flat_map(|prefix: Vec<(String, ParamValue)>| {
+                        values.iter().map(move |v| {
+                            let mut next = prefix.clone();
+                            next.push((name.clone(), v.clone()));
+                            next
+                        })
+                    })
+                    .collect();
+            }
+            combos
+        }
+    };
+    let points: Vec<PointParams> = combos
+        .into_iter()
+        .enumerate()
+        .map(|(index, values)| PointParams { index, values })
+        .collect();
+    let seeds = spec.seeds.list();
+    if seeds.is_empty() {
+        return Err("a sweep needs at least one seed".into());
+    }
+    let mut scenarios = Vec::new();
+    for name in &spec.scenarios {
+        let path = base_dir.join(name);
+        let bytes = read(&path).map_err(|e| format!("scenario `{name}`: {e}"))?;
+        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        scenarios.push(ScenarioRef { name: name.clone(), path, sha256 });
+    }
+    let mut plan = Plan {
+        name: spec.name.clone(),
+        file: file.to_string(),
+        scenarios,
+        points,
+        seeds,
+        metrics: spec.metrics.clone().unwrap_or_else(|| Metric::ALL.to_vec()),
+        options: MetricOptions {
+            far_distance_m: spec.far_distance_m.unwrap_or(MetricOptions::default().far_distance_m),
+        },
+        program_version: program_version.to_string(),
+        fingerprint: String::new(),
+    };
+    if plan.runs_count() > RUNS_MAX {
+        return Err(format!("the sweep has {} runs, at most {RUNS_MAX}", plan.runs_count()));
+    }
+    let canonical = serde_json::to_vec(&plan).expect("plan serialises");
+    plan.fingerprint = Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    fn plan_of(yaml: &str) -> Result<Plan, String> {
+        let spec = parse_spec(yaml)?;
+        expand(
+            &spec,
+            "s.yaml",
+            Path::new("dir"),
+            &|p| Ok(p.to_string_lossy().into_owned().into_bytes()),
+            "0.1.0",
+        )
+    }
+
+    fn describe(plan: &Plan) -> String {
+        plan.points
+            .iter()
+            .map(|p| p.values.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[rstest]
+    #[case::cartesian(
+        "name: g\nscenarios: [a.yaml]\nparameters:\n  - {name: a, values: [1, 2]}\n  - {name: b, range: {from: -5, to: -15, step: -5}}\nseeds: 2\n",
+        "a=1 b=-5; a=1 b=-10; a=1 b=-15; a=2 b=-5; a=2 b=-10; a=2 b=-15"
+    )]
+    #[case::zip(
+        "name: z\nscenarios: [a.yaml]\ncombine: zip\nparameters:\n  - {name: a, values: [1, 2]}\n  - {name: r, values: [hysteresis, peak_rssi]}\nseeds: 1\n",
+        "a=1 r=hysteresis; a=2 r=peak_rssi"
+    )]
+    #[case::float_range(
+        "name: f\nscenarios: [a.yaml]\nparameters:\n  - {name: x, range: {from: 0, to: 1, step: 0.5}}\nseeds: 1\n",
+        "x=0; x=0.5; x=1"
+    )]
+    fn expansion(#[case] yaml: &str, #[case] expected: &str) {
+        assert_eq!(describe(&plan_of(yaml).unwrap()), expected);
+    }
+
+    #[rstest]
+    #[case::zip_lengths(
+        "name: z\nscenarios: [a]\ncombine: zip\nparameters:\n  - {name: a, values: [1, 2]}\n  - {name: b, values: [1]}\nseeds: 1\n",
+        "equally long"
+    )]
+    #[case::wrong_step(
+        "name: z\nscenarios: [a]\nparameters:\n  - {name: a, range: {from: 0, to: 10, step: -1}}\nseeds: 1\n",
+        "does not lead"
+    )]
+    #[case::both(
+        "name: z\nscenarios: [a]\nparameters:\n  - {name: a, values: [1], range: {from: 0, to: 1, step: 1}}\nseeds: 1\n",
+        "exactly one"
+    )]
+    #[case::no_seeds("name: z\nscenarios: [a]\nparameters: []\nseeds: 0\n", "at least one seed")]
+    #[case::no_scenarios(
+        "name: z\nscenarios: []\nparameters: []\nseeds: 1\n",
+        "at least one scenario"
+    )]
+    #[case::unknown_key(
+        "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\nsedes: 2\n",
+        "invalid sweep file"
+    )]
+    #[case::unknown_metric(
+        "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\nmetrics: [speed]\n",
+        "invalid sweep file"
+    )]
+    #[case::twice(
+        "name: z\nscenarios: [a]\nparameters:\n  - {name: a, values: [1]}\n  - {name: a, values: [2]}\nseeds: 1\n",
+        "swept twice"
+    )]
+    #[case::too_many(
+        "name: z\nscenarios: [a]\nparameters:\n  - {name: a, range: {from: 0, to: 1000000, step: 1}}\nseeds: 1\n",
+        "at most"
+    )]
+    fn rejected(#[case] yaml: &str, #[case] message: &str) {
+        let error = plan_of(yaml).unwrap_err();
+        assert!(error.contains(message), "{error}");
+    }
+
+    #[test]
+    fn runs_are_ordered_point_scenario_seed_and_fingerprinted() {
+        let yaml = "name: g\nscenarios: [a.yaml, b.yaml]\nparameters:\n  - {name: a, values: [1, 2]}\nseeds: {first: 7, count: 2}\n";
+        let plan = plan_of(yaml).unwrap();
+        let runs: Vec<String> = plan.runs().iter().map(RunKey::file_name).collect();
+        assert_eq!(
+            runs[..5],
+            [
+                "p000000-s000-seed7.json",
+                "p000000-s000-seed8.json",
+                "p000000-s001-seed7.json",
+                "p000000-s001-seed8.json",
+                "p000001-s000-seed7.json",
+            ]
+        );
+        assert_eq!(plan.runs_count(), 8);
+        let other = plan_of(&yaml.replace("count: 2", "count: 3")).unwrap();
+        assert_ne!(plan.fingerprint, other.fingerprint);
+        assert_eq!(plan.fingerprint, plan_of(yaml).unwrap().fingerprint);
+    }
+}
