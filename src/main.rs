@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod analyze_cmd;
 mod policy_cmd;
+mod run_cmd;
 
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]
@@ -30,6 +31,8 @@ enum Command {
     /// Check, evaluate and format signal rules and policy files.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Run scenarios and judge their expectations (default: the bundled suite).
+    Run(run_cmd::RunArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -62,5 +65,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze(args) => analyze_cmd::run(args),
         Command::Policy(command) => policy_cmd::run(command),
+        Command::Run(args) => run_cmd::run(args),
     }
 }

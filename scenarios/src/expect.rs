@@ -34,6 +34,11 @@ fn t(time: SimTime) -> String {
     time.since_start().to_string()
 }
 
+/// A measured duration rounded to the millisecond, for statistics in messages.
+fn ms(duration: SimDuration) -> SimDuration {
+    SimDuration::from_ms((duration.as_us() + 500) / 1000)
+}
+
 fn pc_records<'a>(
     trace: &'a Trace,
     pc: &str,
@@ -264,7 +269,12 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
                     percentile(&times, 95.0),
                     *times.last().expect("non-empty"),
                 );
-                detail.push_str(&format!("; time to lock p50 {p50}, p95 {p95}, max {worst}"));
+                detail.push_str(&format!(
+                    "; time to lock p50 {}, p95 {}, max {}",
+                    ms(p50),
+                    ms(p95),
+                    ms(worst)
+                ));
                 for (name, bound, value) in
                     [("p50", p50_max, p50), ("p95", p95_max, p95), ("max", max, worst)]
                 {
@@ -298,7 +308,23 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
                 failed_at_s: if passed { None } else { Some(after.as_s_f64()) },
             }
         }
-        Expectation::FalseLocksPerHourMax { pc, value } => {
+        Expectation::FalseLocksPerHourMax { pc, value } => false_locks(pc, *value, true, runs, end),
+        Expectation::FalseLocksPerHourMin { pc, value } => {
+            false_locks(pc, *value, false, runs, end)
+        }
+    }
+}
+
+/// Presence-driven locks per seated hour over all runs, against a maximum or a minimum.
+fn false_locks(
+    pc: &str,
+    value: f64,
+    is_max: bool,
+    runs: &[RunOutput],
+    end: SimTime,
+) -> ExpectationResult {
+    {
+        {
             let mut locks = 0usize;
             let mut seated_s = 0.0;
             let mut first_seed = None;
@@ -318,7 +344,8 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
                     }
                 }
             }
-            let description = format!("{pc}: at most {value} false locks per hour seated");
+            let bound = if is_max { "at most" } else { "at least" };
+            let description = format!("{pc}: {bound} {value} false locks per hour seated");
             if seated_s <= 0.0 {
                 return ExpectationResult {
                     description,
@@ -329,7 +356,7 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
                 };
             }
             let rate = locks as f64 / (seated_s / 3600.0);
-            let passed = rate <= *value;
+            let passed = if is_max { rate <= value } else { rate >= value };
             ExpectationResult {
                 description,
                 passed,

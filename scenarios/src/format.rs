@@ -312,6 +312,10 @@ pub struct ExpectationEntry {
     /// Over all runs: presence-driven locks per hour while the user sits at the PC.
     #[serde(default)]
     pub false_locks_per_hour_max: Option<FalseLocks>,
+    /// Over all runs: at least this many presence-driven locks per hour while seated (to pin
+    /// down that a too-tight policy does cause false locks).
+    #[serde(default)]
+    pub false_locks_per_hour_min: Option<FalseLocks>,
 }
 
 #[derive(Debug, Deserialize)]

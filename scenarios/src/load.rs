@@ -537,6 +537,7 @@ impl Checker<'_> {
             e.event_logged.is_some(),
             e.lock_after_walk_away.is_some(),
             e.false_locks_per_hour_max.is_some(),
+            e.false_locks_per_hour_min.is_some(),
         ]
         .iter()
         .filter(|&&s| s)
@@ -550,7 +551,7 @@ impl Checker<'_> {
             )
             .hint = Some(
                 "kinds: locked_within, never_locked, unlock, event_logged, lock_after_walk_away, \
-                 false_locks_per_hour_max"
+                 false_locks_per_hour_max, false_locks_per_hour_min"
                     .into(),
             );
             return None;
@@ -612,7 +613,10 @@ impl Checker<'_> {
                 never_share_max: share,
             });
         }
-        if let Some(x) = &e.false_locks_per_hour_max {
+        for (bound, is_max) in
+            [(&e.false_locks_per_hour_max, true), (&e.false_locks_per_hour_min, false)]
+        {
+            let Some(x) = bound else { continue };
             if !x.value.is_finite() || x.value < 0.0 {
                 let span = spanned_range(self.source, &x.pc);
                 self.error_at(
@@ -622,9 +626,13 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            return self.reference("pc", &x.pc).then(|| Expectation::FalseLocksPerHourMax {
-                pc: x.pc.value.clone(),
-                value: x.value,
+            let (pc, value) = (x.pc.value.clone(), x.value);
+            return self.reference("pc", &x.pc).then(|| {
+                if is_max {
+                    Expectation::FalseLocksPerHourMax { pc, value }
+                } else {
+                    Expectation::FalseLocksPerHourMin { pc, value }
+                }
             });
         }
         None

@@ -149,4 +149,8 @@ pub enum Expectation {
         pc: String,
         value: f64,
     },
+    FalseLocksPerHourMin {
+        pc: String,
+        value: f64,
+    },
 }
