@@ -84,19 +84,23 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
 }
 
 /// Deserialises `source` as YAML into `T`, bounded to [`MAX_YAML_BYTES`]; any error becomes one
-/// diagnostic.
-pub fn from_yaml<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, Diagnostic> {
+/// diagnostic (returned in a list, like every loader's diagnostics).
+pub fn from_yaml<T: serde::de::DeserializeOwned>(
+    source: &SourceFile,
+) -> Result<T, Vec<Diagnostic>> {
     if source.text.len() > MAX_YAML_BYTES {
-        return Err(Diagnostic::error(
-            "yaml::too-large",
-            format!(
-                "the file is {} bytes, more than the limit of {MAX_YAML_BYTES}",
-                source.text.len()
-            ),
-        )
-        .at(source, 0..0));
+        return Err(vec![
+            Diagnostic::error(
+                "yaml::too-large",
+                format!(
+                    "the file is {} bytes, more than the limit of {MAX_YAML_BYTES}",
+                    source.text.len()
+                ),
+            )
+            .at(source, 0..0),
+        ]);
     }
-    serde_saphyr::from_str::<T>(&source.text).map_err(|error| yaml_error(source, &error))
+    serde_saphyr::from_str::<T>(&source.text).map_err(|error| vec![yaml_error(source, &error)])
 }
 
 /// Moves diagnostics found in text embedded in a YAML scalar (`embedded`, starting at byte
