@@ -374,3 +374,29 @@ fn every_policy_constraint_has_a_diagnostic(#[case] name: &str, #[case] text: &s
     assert!(loaded.is_none(), "{name}: expected errors");
     insta::assert_snapshot!(name, rendered);
 }
+
+#[test]
+fn embedded_rules_with_yaml_escapes_fall_back_to_the_key_and_the_rules_position() {
+    // A double-quoted scalar with an escape: the XML text differs from the YAML text, so the
+    // diagnostic points at the value and names the position inside the rules.
+    let (loaded, rendered) = policy(
+        "dynamic_lock:\n  enabled: true\n  signal_rules: \"<rule schemaVersion=\\\"1.0\\\"><signal type=\\\"bluetooth\\\" scenario=\\\"Dynamic Lock\\\" rssiMn=\\\"-5\\\"/></rule>\"\n",
+    );
+    assert!(loaded.is_none());
+    assert!(rendered.contains("of the embedded rules"), "{rendered}");
+    assert!(rendered.contains("policy.yaml:3:17"), "{rendered}");
+}
+
+#[test]
+fn multibyte_text_never_panics_the_loaders() {
+    for text in [
+        "é<rule schemaVersion=\"1.0\">é</rule",
+        "<ré",
+        "device_unlock: {é: [pin]}",
+        "é: [",
+        "\u{feff}<rule/>",
+    ] {
+        let _ = check(text);
+        let _ = policy(text);
+    }
+}

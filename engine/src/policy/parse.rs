@@ -339,7 +339,8 @@ impl Parser<'_> {
         event_start: usize,
     ) {
         let position = usize::try_from(reader.error_position()).unwrap_or(event_start);
-        let position = position.min(text.len());
+        let position = floor_boundary(text, position);
+        let event_start = floor_boundary(text, event_start);
         let message = error.to_string();
         let span_end =
             text[position..].chars().next().map_or(position, |c| position + c.len_utf8());
@@ -1125,6 +1126,15 @@ fn push_text(tokens: &mut Vec<Token>, piece: &str, span: Range<usize>) {
         return;
     }
     tokens.push(Token::Text { text: piece.to_string(), span });
+}
+
+/// The largest character boundary of `text` at or before `offset`.
+pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// The byte offset of `part` inside `whole`, when `part` is a sub-slice of it.

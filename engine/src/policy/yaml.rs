@@ -71,7 +71,8 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     };
     let diagnostic = match location {
         Some(location) if location.line() > 0 => {
-            let start = location_offset(source, &location);
+            let start =
+                super::parse::floor_boundary(&source.text, location_offset(source, &location));
             let end = source.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
             diagnostic.at(source, start..end)
         }
@@ -151,7 +152,7 @@ fn embedded_line_starts(
     value_start: usize,
     embedded: &str,
 ) -> Option<Vec<usize>> {
-    let mut cursor = value_start.min(yaml.text.len());
+    let mut cursor = super::parse::floor_boundary(&yaml.text, value_start);
     let mut starts = Vec::new();
     for line in embedded.split('\n') {
         if line.is_empty() {
@@ -166,7 +167,7 @@ fn embedded_line_starts(
 }
 
 fn map_offset(embedded: &str, line_starts: &[usize], offset: usize) -> Option<usize> {
-    let offset = offset.min(embedded.len());
+    let offset = super::parse::floor_boundary(embedded, offset);
     let line = embedded[..offset].bytes().filter(|&b| b == b'\n').count();
     let line_start = embedded[..offset].rfind('\n').map_or(0, |i| i + 1);
     Some(line_starts.get(line)? + (offset - line_start))
