@@ -137,9 +137,9 @@ fn eval(args: &EvalArgs) -> ExitCode {
         Err(code) => return code,
     };
     let snapshot = match load_snapshot(&snapshot_source) {
-        Ok(snapshot) => snapshot,
-        Err(diagnostic) => {
-            report(&[diagnostic]);
+        (Some(snapshot), _) => snapshot,
+        (None, diagnostics) => {
+            report(&diagnostics);
             return ExitCode::from(2);
         }
     };

@@ -38,7 +38,7 @@ pub fn load_scenario(
     read_file: &mut ReadFile<'_>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let source = SourceFile::new(file_name, text);
-    let document: ScenarioDocument = from_yaml(&source).map_err(|d| vec![d])?;
+    let document: ScenarioDocument = from_yaml(&source)?;
     let mut checker = Checker {
         source: &source,
         diagnostics: Vec::new(),

@@ -2,4 +2,5 @@
 //! One test binary for the whole CLI (ripgrep's layout), one module per subcommand.
 
 mod analyze;
+mod policy;
 mod util;

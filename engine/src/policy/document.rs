@@ -108,7 +108,7 @@ pub fn load_policy(
 ) -> (Option<Policy>, Vec<Diagnostic>) {
     match from_yaml::<PolicyDocument>(source) {
         Ok(document) => validate_policy(&document, source, read_file),
-        Err(diagnostic) => (None, vec![diagnostic]),
+        Err(diagnostics) => (None, diagnostics),
     }
 }
 
@@ -175,6 +175,10 @@ fn device_unlock(
         read_file,
         diagnostics,
     );
+    let rules_missing_at = match section_at(&section.second_factors) {
+        second if second.is_empty() => section_at(&section.first_factors),
+        second => second,
+    };
     let uses_signal = groups.second.contains(&CredentialProvider::TrustedSignal);
     match (&rules, uses_signal) {
         (RulesFound::Absent, true) if groups_valid => diagnostics.push(
@@ -182,7 +186,7 @@ fn device_unlock(
                 "policy::missing-rules",
                 "the second group lists trusted_signal but no signal rules are given",
             )
-            .at(source, section_at(&section.second_factors))
+            .at(source, rules_missing_at)
             .with_hint(
                 "add `signal_rules:` (rule XML) or `signal_rules_file:`, or remove trusted_signal",
             ),

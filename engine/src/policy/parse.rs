@@ -75,6 +75,9 @@ pub fn check_single_line(source: &SourceFile) -> Option<Diagnostic> {
     )
 }
 
+/// A signal's child element: (name, (text, text span), element span).
+type Child = (String, (String, Range<usize>), Range<usize>);
+
 /// One attribute as written.
 #[derive(Debug, Clone)]
 struct Attribute {
@@ -336,7 +339,8 @@ impl Parser<'_> {
         event_start: usize,
     ) {
         let position = usize::try_from(reader.error_position()).unwrap_or(event_start);
-        let position = position.min(text.len());
+        let position = floor_boundary(text, position);
+        let event_start = floor_boundary(text, event_start);
         let message = error.to_string();
         let span_end =
             text[position..].chars().next().map_or(position, |c| position + c.len_utf8());
@@ -729,11 +733,7 @@ impl Parser<'_> {
 
     /// The child elements of a non-empty `<signal>` as (name, text, span of the element), after
     /// checking each holds only text and has no attributes. `None` if any child is malformed.
-    fn signal_children(
-        &mut self,
-        cursor: &mut Cursor,
-        signal_type: &str,
-    ) -> Option<Vec<(String, (String, Range<usize>), Range<usize>)>> {
+    fn signal_children(&mut self, cursor: &mut Cursor, signal_type: &str) -> Option<Vec<Child>> {
         let mut ok = true;
         let mut children = Vec::new();
         while let Some(token) = cursor.take() {
@@ -952,11 +952,7 @@ impl Parser<'_> {
         ok.then_some(signal)
     }
 
-    fn wifi(
-        &mut self,
-        children: &[(String, (String, Range<usize>), Range<usize>)],
-        span: &Range<usize>,
-    ) -> Option<WifiSignal> {
+    fn wifi(&mut self, children: &[Child], span: &Range<usize>) -> Option<WifiSignal> {
         let mut ok = true;
         let mut ssid = None;
         let mut bssid = None;
@@ -1055,11 +1051,7 @@ impl Parser<'_> {
         }
     }
 
-    fn ip_config(
-        &mut self,
-        children: &[(String, (String, Range<usize>), Range<usize>)],
-        span: &Range<usize>,
-    ) -> Option<IpConfigSignal> {
+    fn ip_config(&mut self, children: &[Child], span: &Range<usize>) -> Option<IpConfigSignal> {
         let mut ok = true;
         let mut signal = IpConfigSignal::default();
         let mut seen: Vec<&str> = Vec::new();
@@ -1126,14 +1118,23 @@ impl Pending<'_> {
 
 /// Appends text to the last token if it is text, else pushes a new text token.
 fn push_text(tokens: &mut Vec<Token>, piece: &str, span: Range<usize>) {
-    if let Some(Token::Text { text, span: last }) = tokens.last_mut() {
-        if last.end == span.start {
-            text.push_str(piece);
-            last.end = span.end;
-            return;
-        }
+    if let Some(Token::Text { text, span: last }) = tokens.last_mut()
+        && last.end == span.start
+    {
+        text.push_str(piece);
+        last.end = span.end;
+        return;
     }
     tokens.push(Token::Text { text: piece.to_string(), span });
+}
+
+/// The largest character boundary of `text` at or before `offset`.
+pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// The byte offset of `part` inside `whole`, when `part` is a sub-slice of it.

@@ -71,7 +71,8 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     };
     let diagnostic = match location {
         Some(location) if location.line() > 0 => {
-            let start = location_offset(source, &location);
+            let start =
+                super::parse::floor_boundary(&source.text, location_offset(source, &location));
             let end = source.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
             diagnostic.at(source, start..end)
         }
@@ -84,19 +85,23 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
 }
 
 /// Deserialises `source` as YAML into `T`, bounded to [`MAX_YAML_BYTES`]; any error becomes one
-/// diagnostic.
-pub fn from_yaml<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, Diagnostic> {
+/// diagnostic (returned in a list, like every loader's diagnostics).
+pub fn from_yaml<T: serde::de::DeserializeOwned>(
+    source: &SourceFile,
+) -> Result<T, Vec<Diagnostic>> {
     if source.text.len() > MAX_YAML_BYTES {
-        return Err(Diagnostic::error(
-            "yaml::too-large",
-            format!(
-                "the file is {} bytes, more than the limit of {MAX_YAML_BYTES}",
-                source.text.len()
-            ),
-        )
-        .at(source, 0..0));
+        return Err(vec![
+            Diagnostic::error(
+                "yaml::too-large",
+                format!(
+                    "the file is {} bytes, more than the limit of {MAX_YAML_BYTES}",
+                    source.text.len()
+                ),
+            )
+            .at(source, 0..0),
+        ]);
     }
-    serde_saphyr::from_str::<T>(&source.text).map_err(|error| yaml_error(source, &error))
+    serde_saphyr::from_str::<T>(&source.text).map_err(|error| vec![yaml_error(source, &error)])
 }
 
 /// Moves diagnostics found in text embedded in a YAML scalar (`embedded`, starting at byte
@@ -147,7 +152,7 @@ fn embedded_line_starts(
     value_start: usize,
     embedded: &str,
 ) -> Option<Vec<usize>> {
-    let mut cursor = value_start.min(yaml.text.len());
+    let mut cursor = super::parse::floor_boundary(&yaml.text, value_start);
     let mut starts = Vec::new();
     for line in embedded.split('\n') {
         if line.is_empty() {
@@ -162,7 +167,7 @@ fn embedded_line_starts(
 }
 
 fn map_offset(embedded: &str, line_starts: &[usize], offset: usize) -> Option<usize> {
-    let offset = offset.min(embedded.len());
+    let offset = super::parse::floor_boundary(embedded, offset);
     let line = embedded[..offset].bytes().filter(|&b| b == b'\n').count();
     let line_start = embedded[..offset].rfind('\n').map_or(0, |i| i + 1);
     Some(line_starts.get(line)? + (offset - line_start))

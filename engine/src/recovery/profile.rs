@@ -296,11 +296,13 @@ pub fn load_device_profile(source: &SourceFile) -> Result<DeviceProfile, Vec<Dia
             .with_hint("a device profile is a few dozen lines: is this the right file?"),
         ]);
     }
-    let profile: DeviceProfile = from_yaml(source).map_err(|mut diagnostic| {
-        diagnostic.hint.get_or_insert_with(|| {
-            "see tests/fixtures/lockout/ for commented device profiles".to_owned()
-        });
-        vec![diagnostic]
+    let profile: DeviceProfile = from_yaml(source).map_err(|mut diagnostics| {
+        for diagnostic in &mut diagnostics {
+            diagnostic.hint.get_or_insert_with(|| {
+                "see tests/fixtures/lockout/ for commented device profiles".to_owned()
+            });
+        }
+        diagnostics
     })?;
     let diagnostics = validate(source, &profile);
     if diagnostics.iter().any(Diagnostic::is_error) { Err(diagnostics) } else { Ok(profile) }
