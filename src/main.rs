@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod radio_cmd;
+
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]
 #[command(name = "unlocksim", version, about, propagate_version = true)]
@@ -21,7 +23,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// What would Windows read at this distance? Relative RSSI by distance.
+    Radio(radio_cmd::RadioArgs),
+}
 
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
@@ -50,5 +55,7 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(cli.verbose);
-    match cli.command {}
+    match cli.command {
+        Command::Radio(args) => radio_cmd::run(&args),
+    }
 }

@@ -1,4 +1,5 @@
 //! Integration tests of the `unlocksim` binary: arguments in, output and exit code out.
 //! One test binary for the whole CLI (ripgrep's layout), one module per subcommand.
 
+mod radio;
 mod util;
