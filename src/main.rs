@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod analyze_cmd;
 mod policy_cmd;
 mod run_cmd;
+mod radio_cmd;
 
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]
@@ -33,6 +34,8 @@ enum Command {
     Policy(policy_cmd::PolicyCommand),
     /// Run scenarios and judge their expectations (default: the bundled suite).
     Run(run_cmd::RunArgs),
+    /// What would Windows read at this distance? Relative RSSI by distance.
+    Radio(radio_cmd::RadioArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -66,5 +69,6 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze_cmd::run(args),
         Command::Policy(command) => policy_cmd::run(command),
         Command::Run(args) => run_cmd::run(args),
+        Command::Radio(args) => radio_cmd::run(&args),
     }
 }

@@ -104,7 +104,7 @@ pub fn tpc_tx_power_dbm(radio: &BluetoothRadioConfig, link_gain_db: f64) -> f64 
 /// (negative) dB below the lower limit; above: dB above the upper limit, or 0 when clamped.
 /// Rounded to the nearest integer and clamped to the HCI range -128..=127.
 pub fn report_relative_rssi(radio: &BluetoothRadioConfig, received_dbm: f64) -> Option<i16> {
-    if !(received_dbm >= radio.sensitivity_dbm) {
+    if received_dbm.is_nan() || received_dbm < radio.sensitivity_dbm {
         return None;
     }
     let relative = if received_dbm < radio.grpr_lower_dbm {

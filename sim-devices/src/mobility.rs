@@ -221,4 +221,34 @@ mod tests {
             Err(CourseError::BadSpeed { index: 0, speed_m_per_s: 0.0 })
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn positions_stay_on_the_path_and_changes_move_forward(
+            points in proptest::collection::vec((-50.0f64..50.0, -50.0f64..50.0, 0.1f64..5.0, 0u64..20), 1..8),
+            probe_s in 0u64..400,
+        ) {
+            let waypoints: Vec<Waypoint> = points
+                .iter()
+                .map(|&(x, y, speed, pause)| Waypoint {
+                    to: Position::new(x, y),
+                    speed_m_per_s: speed,
+                    pause: SimDuration::from_s(pause),
+                })
+                .collect();
+            let course = Course::new(s(10), Position::default(), &waypoints).expect("valid");
+            let here = course.position_at(s(probe_s));
+            let xs = points.iter().map(|p| p.0).chain([0.0]);
+            let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            proptest::prop_assert!(here.x_m >= lo - 1e-9 && here.x_m <= hi + 1e-9);
+            if let Some(next) = course.next_change_after(s(probe_s)) {
+                proptest::prop_assert!(next > s(probe_s));
+                proptest::prop_assert!(next <= course.end());
+            } else {
+                proptest::prop_assert!(s(probe_s) >= course.end());
+                let last = waypoints.last().expect("one").to;
+                proptest::prop_assert_eq!(here, last);
+            }
+        }
+    }
 }

@@ -3,4 +3,5 @@
 
 mod analyze;
 mod policy;
+mod radio;
 mod util;

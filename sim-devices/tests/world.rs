@@ -1,0 +1,246 @@
+//! The world through its public API: configuration in, polls, Wi-Fi changes, snapshots out.
+
+use engine::{RandomStreams, SimDuration, SimTime};
+use sim_devices::network::NetworkChange;
+use sim_devices::user::RejectReason;
+use sim_devices::{
+    AbsenceReason, BluetoothPoll, CarryPosition, Credential, CredentialOutcome, Position, Waypoint,
+    WifiChange, World, WorldConfig,
+};
+
+const CONFIG: &str = r#"{
+  "floor_plan": {"walls": [{"from": [20, -10], "to": [20, 10], "loss_db": 10}]},
+  "networks": {
+    "corp": {"ipv4_prefix": "10.10.10.0/24", "ipv4_gateway": "10.10.10.1",
+             "ipv4_dhcp_server": "10.10.10.2", "ipv4_dns_servers": ["10.10.0.1"],
+             "dns_suffix": "corp.contoso.com"},
+    "lan": {"ipv4_prefix": "192.168.100.0/24", "ipv4_gateway": "192.168.100.1"},
+    "vpn": {"ipv6_prefix": "2001:db8:5::/64", "ipv6_dns_servers": ["2001:db8:5::53"]}
+  },
+  "access_points": {
+    "ap-east": {"position": [0, 0], "ssid": "contoso", "bssid": "12:AB:34:FF:E5:46",
+                "security": "WPA2-Enterprise", "trusted_root_ca": "a2 91", "network": "corp"},
+    "ap-west": {"position": [60, 0], "ssid": "contoso", "bssid": "12:AB:34:FF:E5:47",
+                "security": "WPA2-Enterprise", "network": "corp"},
+    "guest": {"position": [1, 0], "ssid": "contoso", "bssid": "aa-aa-aa-aa-aa-aa",
+              "security": "Open", "tx_power_dbm": 30, "network": "lan"}
+  },
+  "pcs": {"desk": {"position": [1, 0], "paired_phones": ["ana-phone"],
+                   "primary_dns_suffix": "corp.contoso.com",
+                   "wifi": {"profiles": [{"ssid": "contoso", "security": "WPA2-Enterprise"}]},
+                   "adapters": [{"name": "dock", "kind": "ethernet", "network": "lan"},
+                                {"name": "tunnel", "kind": "vpn", "network": "vpn"}]}},
+  "users": {"ana": {"position": [1, 1]},
+            "bob": {"position": [5, 5], "credentials": {"fingerprint_false_reject_rate": 0.5}}},
+  "phones": {"ana-phone": {"carried_by": "ana"}}
+}"#;
+
+fn config() -> WorldConfig {
+    serde_json::from_str(CONFIG).expect("valid configuration")
+}
+
+fn s(seconds: u64) -> SimTime {
+    SimTime::from_us(seconds * 1_000_000)
+}
+
+fn walk_away(world: &mut World) {
+    let away = Waypoint {
+        to: Position::new(40.0, 1.0),
+        speed_m_per_s: 1.0,
+        pause: SimDuration::default(),
+    };
+    world.set_user_course(s(10), "ana", &[away]).expect("course");
+}
+
+fn readings(world: &mut World, pc: &str, phone: &str) -> Vec<BluetoothPoll> {
+    (0..60).map(|i| world.poll_bluetooth(s(i), pc, phone).expect("poll")).collect()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_readings() {
+    let run = |seed| {
+        let mut world = World::new(&config(), RandomStreams::new(seed)).expect("world");
+        walk_away(&mut world);
+        readings(&mut world, "desk", "ana-phone")
+    };
+    assert_eq!(run(7), run(7));
+    assert_ne!(run(7), run(8));
+}
+
+#[test]
+fn adding_a_second_phone_does_not_change_the_first() {
+    let mut alone = World::new(&config(), RandomStreams::new(3)).expect("world");
+    walk_away(&mut alone);
+    let mut bigger_config = config();
+    bigger_config.phones.insert(
+        "bob-phone".to_owned(),
+        serde_json::from_str(r#"{"carried_by": "bob", "carry": "bag"}"#).expect("phone"),
+    );
+    bigger_config.pcs.get_mut("desk").expect("pc").paired_phones.push("bob-phone".to_owned());
+    let mut with_two = World::new(&bigger_config, RandomStreams::new(3)).expect("world");
+    walk_away(&mut with_two);
+    let mut first = Vec::new();
+    for i in 0..60 {
+        first.push(alone.poll_bluetooth(s(i), "desk", "ana-phone").expect("poll"));
+        // Interleave polls of the second phone: they must not disturb the first.
+        with_two.poll_bluetooth(s(i), "desk", "bob-phone").expect("poll");
+    }
+    let second: Vec<_> = (0..60)
+        .map(|i| with_two.poll_bluetooth(s(i), "desk", "ana-phone").expect("poll"))
+        .collect();
+    assert_eq!(first, second);
+}
+
+#[test]
+fn walking_away_lowers_the_reading_and_radio_states_make_the_phone_absent() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    let near = world.poll_bluetooth(s(0), "desk", "ana-phone").expect("poll");
+    assert_eq!(near, BluetoothPoll::Present { rssi: 0 });
+    walk_away(&mut world);
+    assert_eq!(world.next_course_change(s(0)), Some(s(10)));
+    let far = world.poll_bluetooth_detailed(s(60), "desk", "ana-phone").expect("poll");
+    assert_eq!(far.walls_crossed, 1);
+    assert!((far.distance_m - 39f64.hypot(1.0)).abs() < 1e-9);
+    match far.poll {
+        BluetoothPoll::Present { rssi } => assert!(rssi < -10, "{rssi}"),
+        BluetoothPoll::Absent { reason } => assert_eq!(reason, AbsenceReason::OutOfRange),
+    }
+    world.set_phone_bluetooth("ana-phone", false).expect("phone");
+    assert_eq!(
+        world.poll_bluetooth(s(61), "desk", "ana-phone").expect("poll"),
+        BluetoothPoll::Absent { reason: AbsenceReason::PhoneBluetoothOff }
+    );
+    world.set_phone_power("ana-phone", false).expect("phone");
+    world.set_pc_bluetooth("desk", false).expect("pc");
+    assert_eq!(
+        world.poll_bluetooth(s(62), "desk", "ana-phone").expect("poll"),
+        BluetoothPoll::Absent { reason: AbsenceReason::PcRadioOff }
+    );
+}
+
+#[test]
+fn a_phone_left_on_the_desk_stays_while_its_owner_leaves() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    world.leave_phone(s(0), "ana-phone", None, CarryPosition::Desk).expect("leave");
+    walk_away(&mut world);
+    assert_eq!(world.phone_position(s(60), "ana-phone").expect("phone"), Position::new(1.0, 1.0));
+    assert_eq!(
+        world.poll_bluetooth(s(60), "desk", "ana-phone").expect("poll"),
+        BluetoothPoll::Present { rssi: 0 }
+    );
+    world.carry_phone("ana-phone", "ana", CarryPosition::Hand).expect("carry");
+    assert_eq!(world.phone_position(s(60), "ana-phone").expect("phone"), Position::new(40.0, 1.0));
+}
+
+#[test]
+fn wifi_connects_to_the_profile_network_then_roams_when_the_pc_moves() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    // The guest AP is louder and nearer but has another security type: not this profile.
+    match world.wifi_scan(s(0), "desk").expect("scan") {
+        WifiChange::Connected { access_point, bssid } => {
+            assert_eq!((access_point.as_str(), bssid.as_str()), ("ap-east", "12-ab-34-ff-e5-46"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let carried = Waypoint {
+        to: Position::new(58.0, 0.0),
+        speed_m_per_s: 1.0,
+        pause: SimDuration::default(),
+    };
+    world.set_pc_course(s(0), "desk", &[carried]).expect("course");
+    let mut roamed = None;
+    for i in 1..=10 {
+        if let WifiChange::Roamed { to, network_changed, .. } =
+            world.wifi_scan(s(i * 10), "desk").expect("scan")
+        {
+            roamed = Some((to, network_changed));
+        }
+    }
+    assert_eq!(roamed, Some(("ap-west".to_owned(), false)));
+    world.set_access_point("ap-west", false).expect("ap");
+    world.set_access_point("ap-east", false).expect("ap");
+    assert_eq!(
+        world.wifi_scan(s(200), "desk").expect("scan"),
+        WifiChange::Disconnected { from: "ap-west".to_owned() }
+    );
+}
+
+#[test]
+fn the_snapshot_carries_bluetooth_wifi_adapters_and_the_suffix() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    world.wifi_scan(s(0), "desk").expect("scan");
+    world.set_docked("desk", true).expect("dock");
+    world.set_vpn("desk", true).expect("vpn");
+    let snapshot = world.snapshot(s(1), "desk").expect("snapshot");
+    assert_eq!(snapshot.bluetooth.len(), 1);
+    assert_eq!(snapshot.bluetooth[0].rssi, 0);
+    assert_eq!(snapshot.bluetooth[0].class_of_device & 0x1F00, 512);
+    let wifi = snapshot.wifi.as_ref().expect("connected");
+    assert_eq!((wifi.ssid.as_str(), wifi.security.as_str()), ("contoso", "WPA2-Enterprise"));
+    assert_eq!(wifi.trusted_root_ca.as_deref(), Some("a2 91"));
+    assert!(wifi.signal_quality > 80, "{}", wifi.signal_quality);
+    let names: Vec<_> =
+        snapshot.adapters.iter().map(|a| a.name.clone().unwrap_or_default()).collect();
+    assert_eq!(names, ["wifi", "dock", "tunnel"]);
+    let wifi_adapter = &snapshot.adapters[0];
+    assert!(
+        "10.10.10.0/24"
+            .parse::<ipnet::Ipv4Net>()
+            .expect("net")
+            .contains(&wifi_adapter.ipv4_addresses[0].addr())
+    );
+    assert_eq!(snapshot.adapters[2].ipv6_dns_servers.len(), 1);
+    assert_eq!(snapshot.primary_dns_suffix.as_deref(), Some("corp.contoso.com"));
+
+    // A DHCP change reaches the adapter at lease renewal, keeping its address.
+    let change: NetworkChange =
+        serde_json::from_str(r#"{"ipv4_dns_servers": ["8.8.8.8"]}"#).expect("change");
+    world.update_network("corp", &change).expect("network");
+    world.renew_leases("desk").expect("renew");
+    let after = world.snapshot(s(2), "desk").expect("snapshot");
+    assert_eq!(after.adapters[0].ipv4_addresses, wifi_adapter.ipv4_addresses);
+    assert_eq!(
+        after.adapters[0].ipv4_dns_servers,
+        ["8.8.8.8".parse::<std::net::Ipv4Addr>().expect("ip")]
+    );
+    world.set_docked("desk", false).expect("undock");
+    assert_eq!(world.snapshot(s(3), "desk").expect("snapshot").adapters.len(), 2);
+}
+
+#[test]
+fn users_go_idle_and_biometrics_false_reject_at_their_rate() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    assert_eq!(world.idle_for(s(100), "ana").expect("user"), SimDuration::from_us(0));
+    world.set_typing(s(100), "ana", false).expect("user");
+    assert_eq!(world.idle_for(s(130), "ana").expect("user"), SimDuration::from_s(30));
+    world.set_pin_forgotten("ana", true).expect("user");
+    assert_eq!(
+        world.present_credential(s(131), "ana", Credential::Pin).expect("user"),
+        CredentialOutcome::Rejected(RejectReason::PinForgotten)
+    );
+    // Bob's fingerprint false-reject rate is 0.5: over 2,000 attempts the count is binomial with
+    // sd sqrt(2000 * 0.25) = 22.4; tolerance 5 sd.
+    let rejected = (0..2000)
+        .filter(|i| {
+            world.present_credential(s(200 + i), "bob", Credential::Fingerprint).expect("user")
+                != CredentialOutcome::Accepted
+        })
+        .count();
+    assert!((rejected as f64 - 1000.0).abs() < 112.0, "{rejected}");
+}
+
+#[test]
+fn bad_references_are_reported() {
+    let mut bad = config();
+    bad.pcs.get_mut("desk").expect("pc").paired_phones.push("ghost".to_owned());
+    let error = World::new(&bad, RandomStreams::new(1)).expect_err("invalid");
+    assert_eq!(error.to_string(), "pc `desk` is paired with unknown phone `ghost`");
+    let unknown_key =
+        serde_json::from_str::<WorldConfig>(r#"{"pcz": {}}"#).expect_err("unknown key");
+    assert!(unknown_key.to_string().contains("unknown field `pcz`"), "{unknown_key}");
+    let world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    assert_eq!(
+        world.user_position(s(0), "nobody").expect_err("unknown").to_string(),
+        "unknown user `nobody`"
+    );
+}

@@ -1,0 +1,246 @@
+//! `unlocksim radio`: what would Windows read at this distance? Samples the Bluetooth
+//! observation chain of `sim-devices` at a range of distances and prints the distribution of the
+//! relative RSSI a poll returns, with threshold shares when `--rssi-min` is given.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+use sim_devices::bluetooth::BluetoothRadioConfig;
+use sim_devices::profile::{ProfilePoint, ProfileRequest, sample_profile};
+use sim_devices::propagation::{
+    CARRY_POSITIONS, CarryLosses, CarryPosition, ENVIRONMENT_NAMES, Environment,
+};
+
+/// Arguments of `unlocksim radio`.
+#[derive(Debug, Args)]
+pub struct RadioArgs {
+    /// Propagation environment preset, or `list`.
+    #[arg(long, default_value = "office_nlos")]
+    environment: String,
+    /// Where the phone is carried, or `list`.
+    #[arg(long, default_value = "trouser_pocket")]
+    carry: String,
+    /// Walls between PC and phone (5 dB each).
+    #[arg(long, default_value_t = 0)]
+    walls: u32,
+    /// Distances in metres as FROM..TO:STEP.
+    #[arg(long, default_value = "0..30:1")]
+    distances: String,
+    /// Polls per distance.
+    #[arg(long, default_value_t = 1000)]
+    samples: u32,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The rule's rssiMin (enables threshold columns).
+    #[arg(long, allow_hyphen_values = true)]
+    rssi_min: Option<i16>,
+    /// The rule's rssiMaxDelta (default -10 when --rssi-min is given).
+    #[arg(long, allow_hyphen_values = true, requires = "rssi_min")]
+    rssi_max_delta: Option<i16>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Loss per wall for `--walls`, dB (a plasterboard partition).
+const WALL_LOSS_DB: f64 = 5.0;
+
+/// Parses `FROM..TO:STEP` into the distances it names (inclusive of TO).
+fn parse_distances(text: &str) -> Result<Vec<f64>, String> {
+    let error =
+        || format!("--distances: expected FROM..TO:STEP in metres, e.g. 0..30:1, got `{text}`");
+    let (range, step) = text.split_once(':').ok_or_else(error)?;
+    let (from, to) = range.split_once("..").ok_or_else(error)?;
+    let parse = |value: &str| value.trim().parse::<f64>().map_err(|_| error());
+    let (from, to, step) = (parse(from)?, parse(to)?, parse(step)?);
+    if !(from.is_finite() && to.is_finite() && step.is_finite())
+        || from < 0.0
+        || to < from
+        || step <= 0.0
+    {
+        return Err(format!("--distances: need 0 <= FROM <= TO and STEP > 0, got `{text}`"));
+    }
+    let count = ((to - from) / step + 1e-9).floor() as u64 + 1;
+    if count > sim_devices::profile::DISTANCES_MAX as u64 {
+        return Err(format!(
+            "--distances: at most {} distances",
+            sim_devices::profile::DISTANCES_MAX
+        ));
+    }
+    Ok((0..count).map(|i| ((from + step * i as f64) * 1e6).round() / 1e6).collect())
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Runs the command; exit 0 on success, 2 on usage errors.
+pub fn run(args: &RadioArgs) -> ExitCode {
+    if args.environment == "list" {
+        for (name, description) in ENVIRONMENT_NAMES {
+            let e = Environment::preset(name).expect("listed presets exist");
+            println!(
+                "{name:<12} n={:.2} L1m={:.1} dB sigma={:.2} dB  {description}",
+                e.exponent, e.path_loss_1m_db, e.shadowing_sigma_db
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+    if args.carry == "list" {
+        let losses = CarryLosses::default();
+        for carry in CARRY_POSITIONS {
+            println!("{:<16} {:>5.1} dB", carry.name(), losses.loss_db(carry));
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(environment) = Environment::preset(&args.environment) else {
+        return usage(&format!(
+            "unknown environment `{}` (see --environment list)",
+            args.environment
+        ));
+    };
+    let Some(carry) = CarryPosition::from_name(&args.carry) else {
+        return usage(&format!("unknown carry position `{}` (see --carry list)", args.carry));
+    };
+    let distances_m = match parse_distances(&args.distances) {
+        Ok(distances) => distances,
+        Err(message) => return usage(&message),
+    };
+    let request = ProfileRequest {
+        environment,
+        radio: BluetoothRadioConfig::default(),
+        carry_loss_db: CarryLosses::default().loss_db(carry),
+        obstruction_loss_db: WALL_LOSS_DB * f64::from(args.walls),
+        distances_m,
+        samples: args.samples,
+        seed: args.seed,
+    };
+    let points = match sample_profile(&request) {
+        Ok(points) => points,
+        Err(message) => return usage(&message),
+    };
+    let thresholds = args.rssi_min.map(|min| {
+        let delta = args.rssi_max_delta.unwrap_or(-10);
+        (min, min.saturating_add(delta), delta)
+    });
+    if args.json {
+        print_json(args, &points, thresholds);
+    } else {
+        print_table(args, &points, thresholds);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The first distance whose median (absent counted below everything) is below `threshold`.
+fn crossing_m(points: &[ProfilePoint], threshold: i16) -> Option<f64> {
+    points
+        .iter()
+        .find(|point| point.median_with_absent().is_none_or(|median| median < threshold))
+        .map(|point| point.distance_m)
+}
+
+fn print_json(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16, i16, i16)>) {
+    let items: Vec<_> = points
+        .iter()
+        .map(|point| {
+            let mut item = json!({
+                "distance_m": point.distance_m,
+                "rssi_mean": point.mean(),
+                "rssi_p05": point.quantile(0.05),
+                "rssi_p50": point.quantile(0.5),
+                "rssi_p95": point.quantile(0.95),
+                "absent_share": point.absent_share(),
+            });
+            if let Some((present_at, absent_below, _)) = thresholds {
+                item["present_share"] = json!(point.share_at_least(present_at));
+                item["absent_by_rule_share"] = json!(point.share_below(absent_below));
+            }
+            item
+        })
+        .collect();
+    let mut output = json!({
+        "environment": args.environment,
+        "carry": args.carry,
+        "walls": args.walls,
+        "samples": args.samples,
+        "seed": args.seed,
+        "points": items,
+    });
+    if let Some((present_at, absent_below, delta)) = thresholds {
+        output["rssi_min"] = json!(present_at);
+        output["rssi_max_delta"] = json!(delta);
+        output["median_below_rssi_min_at_m"] = json!(crossing_m(points, present_at));
+        output["median_below_absent_threshold_at_m"] = json!(crossing_m(points, absent_below));
+    }
+    println!("{output}");
+}
+
+fn show<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+fn print_table(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16, i16, i16)>) {
+    println!(
+        "environment {}, carry {}, {} wall(s), {} polls per distance, seed {}",
+        args.environment, args.carry, args.walls, args.samples, args.seed
+    );
+    println!("relative RSSI: dB relative to the golden receive power range (0 = inside it)");
+    let mut header = format!(
+        "{:>8} {:>7} {:>5} {:>5} {:>5} {:>7}",
+        "dist_m", "mean", "p05", "p50", "p95", "absent"
+    );
+    if thresholds.is_some() {
+        header.push_str(&format!(" {:>8} {:>8}", "present", "absent*"));
+    }
+    println!("{header}");
+    for point in points {
+        let mut line = format!(
+            "{:>8.2} {:>7} {:>5} {:>5} {:>5} {:>6.1}%",
+            point.distance_m,
+            show(point.mean().map(|m| format!("{m:.1}"))),
+            show(point.quantile(0.05)),
+            show(point.quantile(0.5)),
+            show(point.quantile(0.95)),
+            100.0 * point.absent_share(),
+        );
+        if let Some((present_at, absent_below, _)) = thresholds {
+            line.push_str(&format!(
+                " {:>7.1}% {:>7.1}%",
+                100.0 * point.share_at_least(present_at),
+                100.0 * point.share_below(absent_below)
+            ));
+        }
+        println!("{line}");
+    }
+    if let Some((present_at, absent_below, delta)) = thresholds {
+        println!(
+            "present: RSSI >= {present_at} (rssiMin); absent*: no phone or RSSI < {absent_below} \
+             (rssiMin + rssiMaxDelta {delta}, the default hysteresis interpretation)"
+        );
+        println!(
+            "median falls below rssiMin {present_at} at: {}",
+            show(crossing_m(points, present_at).map(|d| format!("{d} m")))
+        );
+        println!(
+            "median falls below the absence threshold {absent_below} at: {}",
+            show(crossing_m(points, absent_below).map(|d| format!("{d} m")))
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_distances;
+
+    #[test]
+    fn distance_ranges() {
+        assert_eq!(parse_distances("0..3:1"), Ok(vec![0.0, 1.0, 2.0, 3.0]));
+        assert_eq!(parse_distances("1..2:0.5"), Ok(vec![1.0, 1.5, 2.0]));
+        assert!(parse_distances("3..1:1").is_err());
+        assert!(parse_distances("0..1").is_err());
+        assert!(parse_distances("0..1e9:0.001").is_err());
+    }
+}

@@ -1,0 +1,91 @@
+//! `unlocksim radio`: the relative-RSSI-by-distance tool (a stable contract).
+
+use crate::util::unlocksim;
+
+fn json_output(args: &[&str]) -> serde_json::Value {
+    let output = unlocksim(args);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn json_points_have_the_documented_fields_and_the_grpr_shape() {
+    let value = json_output(&["radio", "--distances", "0..20:5", "--samples", "300", "--json"]);
+    let points = value["points"].as_array().expect("points array");
+    assert_eq!(points.len(), 5);
+    for field in ["distance_m", "rssi_mean", "rssi_p05", "rssi_p50", "rssi_p95", "absent_share"] {
+        assert!(points.iter().all(|p| p.get(field).is_some()), "missing {field}");
+    }
+    // Flat at 0 next to the PC, falling further away.
+    assert_eq!(points[0]["rssi_p50"], 0);
+    assert!(points[4]["rssi_p50"].as_i64().expect("int") < -10, "{}", points[4]);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_output_and_another_seed_differs() {
+    let args = ["radio", "--distances", "5..10:5", "--samples", "200", "--json"];
+    assert_eq!(unlocksim(&args).stdout, unlocksim(&args).stdout);
+    let other = [&args[..], &["--seed", "2"]].concat();
+    assert_ne!(unlocksim(&args).stdout, unlocksim(&other).stdout);
+}
+
+#[test]
+fn thresholds_add_shares_and_crossing_distances() {
+    let value = json_output(&[
+        "radio",
+        "--distances",
+        "0..30:2",
+        "--samples",
+        "200",
+        "--rssi-min",
+        "-10",
+        "--rssi-max-delta",
+        "-10",
+        "--json",
+    ]);
+    let crossing = value["median_below_rssi_min_at_m"].as_f64().expect("crosses within 30 m");
+    assert!((5.0..=30.0).contains(&crossing), "{crossing}");
+    assert_eq!(value["points"][0]["present_share"], 1.0);
+    let text =
+        unlocksim(&["radio", "--distances", "0..10:5", "--samples", "50", "--rssi-min", "-10"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("median falls below rssiMin -10 at"), "{stdout}");
+}
+
+#[test]
+fn walls_and_a_bag_bring_the_crossing_closer() {
+    let crossing = |extra: &[&str]| {
+        let args = [
+            &["radio", "--distances", "0..30:1", "--samples", "200", "--rssi-min", "-10", "--json"]
+                [..],
+            extra,
+        ]
+        .concat();
+        json_output(&args)["median_below_rssi_min_at_m"].as_f64().unwrap_or(f64::INFINITY)
+    };
+    let base = crossing(&[]);
+    assert!(crossing(&["--walls", "2"]) < base);
+    assert!(crossing(&["--carry", "bag"]) < base);
+}
+
+#[test]
+fn lists_and_usage_errors() {
+    let environments = unlocksim(&["radio", "--environment", "list"]);
+    assert_eq!(environments.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&environments.stdout);
+    for name in ["office_los", "office_nlos", "corridor", "open_plan", "home"] {
+        assert!(text.contains(name), "{name} missing from {text}");
+    }
+    let carries = unlocksim(&["radio", "--carry", "list"]);
+    assert!(String::from_utf8_lossy(&carries.stdout).contains("back_pocket"));
+    for bad in [
+        &["radio", "--environment", "moon"][..],
+        &["radio", "--carry", "sock"],
+        &["radio", "--distances", "9..1:1"],
+        &["radio", "--samples", "0"],
+    ] {
+        let output = unlocksim(bad);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("error"), "{bad:?}");
+    }
+}
