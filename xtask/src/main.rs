@@ -1,7 +1,9 @@
 //! `cargo xtask`: developer and designer workflows, built in release mode (see
 //! `.cargo/config.toml`). Glue only: the work happens in the library crates or in cargo.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +20,46 @@ struct Xtask {
 enum Task {
     /// Run every benchmark and print its table of ratios against a bare baseline.
     Bench,
+    /// Run a parameter sweep (default: the bundled study) and write its report, or merge shards.
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    command: Option<SweepCommand>,
+    /// The sweep file (default: xtask/studies/default.yaml).
+    file: Option<PathBuf>,
+    /// Output directory (default: target/sweep/<name>). Existing results there are reused.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only the I-th of N slices (0-based), e.g. `--shard 2/8`. Defaults from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX with --shard-count.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Number of shards, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job).
+    #[arg(long, value_name = "N")]
+    shard_count: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print the points, runs and a time estimate (times one run) without running the sweep.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum SweepCommand {
+    /// Combine shard output directories into one report, byte-identical to a single run.
+    Merge {
+        /// Shard output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the report (default: the first directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn cargo() -> Command {
@@ -50,5 +92,131 @@ fn main() -> ExitCode {
             command.args(["bench", "--workspace"]);
             run(command)
         }
+        Task::Sweep(args) => match sweep_task(args) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("xtask sweep: {error}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// The workspace root (where `target/` and the bundled studies are).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if metadata.len() > sweep::spec::SPEC_BYTES_MAX {
+        return Err(format!(
+            "{}: {} bytes, at most {}",
+            path.display(),
+            metadata.len(),
+            sweep::spec::SPEC_BYTES_MAX
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
+    use sweep::exec;
+    if let Some(SweepCommand::Merge { dirs, out }) = args.command {
+        let plan = exec::read_plans(&dirs)?;
+        let out = out.unwrap_or_else(|| dirs[0].clone());
+        let points = exec::report(&plan, &dirs, &out)?;
+        println!("{}", out.join("report.html").display());
+        return Ok(failed_exit(&points));
+    }
+    let file = args.file.unwrap_or_else(|| workspace_root().join("xtask/studies/default.yaml"));
+    let text = String::from_utf8(read_bounded(&file)?)
+        .map_err(|_| format!("{}: not UTF-8", file.display()))?;
+    let spec = sweep::spec::parse_spec(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let base_dir = file.parent().unwrap_or(Path::new("."));
+    let plan = sweep::spec::expand(
+        &spec,
+        &file.to_string_lossy(),
+        base_dir,
+        &read_bounded,
+        env!("CARGO_PKG_VERSION"),
+    )?;
+    let out = args.out.unwrap_or_else(|| workspace_root().join("target/sweep").join(&plan.name));
+    let shard = exec::Shard::resolve(args.shard.as_deref(), args.shard_count, &|name| {
+        std::env::var(name).ok()
+    })?;
+    let runner = sweep::runner::scenario_runner(&plan)?;
+    if args.dry_run {
+        let pending = exec::pending(&plan, &out, shard)?;
+        println!(
+            "sweep {}: {} points x {} scenarios x {} seeds = {} runs",
+            plan.name,
+            plan.points.len(),
+            plan.scenarios.len(),
+            plan.seeds.len(),
+            plan.runs_count()
+        );
+        println!(
+            "shard {}/{}: {} runs still to do, results in {}",
+            shard.index,
+            shard.count,
+            pending.len(),
+            out.display()
+        );
+        if let Some(first) = pending.first() {
+            let start = Instant::now();
+            let result = exec::run_key(&plan, &runner, first);
+            let per_run_s = start.elapsed().as_secs_f64();
+            let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+            match result.outcome {
+                Ok(_) => println!(
+                    "estimate: {per_run_s:.3} s per run (one run timed) x {} runs / {threads} threads = {:.0} s",
+                    pending.len(),
+                    per_run_s * pending.len() as f64 / threads as f64
+                ),
+                Err(error) => println!("estimate: unavailable, the timed run failed: {error}"),
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let summary = exec::execute(&plan, &out, shard, &runner, args.threads, true)?;
+    eprintln!(
+        "xtask sweep: {} runs done now, {} already done, {:.1} s ({:.1} runs/s)",
+        summary.executed_count,
+        summary.skipped_count,
+        summary.elapsed.as_secs_f64(),
+        summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9)
+    );
+    match exec::report(&plan, std::slice::from_ref(&out), &out) {
+        Ok(points) => {
+            println!("{}", out.join("report.html").display());
+            Ok(failed_exit(&points))
+        }
+        Err(_) if shard != exec::Shard::ALL => {
+            println!(
+                "shard {}/{} done in {}; when every shard is done: cargo xtask sweep merge DIR...",
+                shard.index,
+                shard.count,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Exit code 1 when some runs failed (their errors are listed), else 0.
+fn failed_exit(points: &[reports::sweep::SweepPoint]) -> ExitCode {
+    let failed: Vec<&String> = points.iter().flat_map(|p| &p.failed_runs).collect();
+    for error in failed.iter().take(10) {
+        eprintln!("xtask sweep: run failed: {error}");
+    }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("xtask sweep: {} runs failed", failed.len());
+        ExitCode::from(1)
     }
 }

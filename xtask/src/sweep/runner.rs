@@ -24,8 +24,8 @@ pub fn scenario_runner(plan: &Plan) -> Result<impl RunOnePoint + use<>, String> 
     Ok(move |request: &RunRequest<'_>| -> Result<RunMetrics, String> {
         let _ = (&texts[request.scenario_index], &options);
         Err(format!(
-            "scenario `{}`: the scenario runner is not linked into this build of xtask (see xtask/src/sweep/runner.rs)",
-            request.scenario.name
+            "scenario `{}`, point {}, seed {}: the scenario runner is not linked into this build of xtask (see xtask/src/sweep/runner.rs)",
+            request.scenario.name, request.params.index, request.seed
         ))
     })
 }

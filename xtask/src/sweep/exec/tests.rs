@@ -34,7 +34,7 @@ fn fake(request: &RunRequest<'_>) -> Result<RunMetrics, String> {
         0 => RunMetrics {
             time_to_lock_us: vec![
                 Some((strictness * 3 + seed * 7 % 5) * 1_000_000),
-                (seed % 3 != 0 || strictness < 20).then_some(strictness * 4_000_000),
+                (!seed.is_multiple_of(3) || strictness < 20).then_some(strictness * 4_000_000),
             ],
             far_unlock_attempts_count: 2,
             far_trusted_unlocks_count: (strictness + seed) % 3,
@@ -76,7 +76,7 @@ fn single(dir: &Path, threads: usize) -> Vec<(String, Vec<u8>)> {
 fn results_are_the_same_for_any_thread_count() {
     let (one, two) = (temp_dir("t1"), temp_dir("t2"));
     assert_eq!(single(&one, 1), single(&two, 2));
-    let points = collect(&plan(), &[one.clone()]).unwrap();
+    let points = collect(&plan(), std::slice::from_ref(&one)).unwrap();
     assert_eq!(points.len(), 6);
     assert_eq!(points[4].failed_runs.len(), 1, "the failed run is reported");
     assert_eq!(points[4].metrics.runs_count, 3, "its seed is left out of the aggregate");
@@ -131,7 +131,7 @@ fn resuming_after_a_crash_equals_an_uninterrupted_run() {
     assert_eq!(done_before, 10);
     let summary = execute(&plan, &dir, Shard::ALL, &fake, Some(2), false).unwrap();
     assert_eq!((summary.skipped_count, summary.executed_count), (10, plan.runs_count() - 10));
-    report(&plan, &[dir.clone()], &dir).unwrap();
+    report(&plan, std::slice::from_ref(&dir), &dir).unwrap();
     assert_eq!(report_files(&dir), expected);
     // A second resume has nothing left to do.
     let again = execute(&plan, &dir, Shard::ALL, &fake, None, false).unwrap();
