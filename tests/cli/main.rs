@@ -4,4 +4,5 @@
 mod analyze;
 mod policy;
 mod radio;
+mod run;
 mod util;

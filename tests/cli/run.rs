@@ -1,0 +1,147 @@
+//! `unlocksim run`: the bundled suite passes, runs are deterministic, bad input exits 2 with a
+//! position, failing expectations exit 1 with a repro line.
+
+use crate::util::unlocksim;
+use rstest::rstest;
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn the_bundled_suite_passes() {
+    let output = unlocksim(&["run"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    let last = text.lines().last().unwrap_or_default();
+    let passed: usize = last.split(' ').next().unwrap_or("0").parse().unwrap_or(0);
+    assert!(passed >= 30, "the suite has at least 30 scenarios: {last}");
+    assert!(last.ends_with(" 0 failed"), "{last}");
+}
+
+/// Every scenario's trace hashes, as printed by `--json`.
+fn trace_hashes(args: &[&str], threads: &str) -> Vec<(String, u64, String)> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .current_dir(crate::util::repo_root())
+        .output()
+        .expect("runs");
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let mut hashes = Vec::new();
+    for scenario in value["scenarios"].as_array().expect("scenarios") {
+        for run in scenario["runs"].as_array().expect("runs") {
+            hashes.push((
+                scenario["file"].as_str().unwrap_or_default().to_string(),
+                run["seed"].as_u64().unwrap_or_default(),
+                run["trace_hash"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    hashes
+}
+
+#[test]
+fn every_suite_trace_is_identical_run_after_run_and_across_thread_counts() {
+    let args = ["run", "scenarios/suite", "--json", "--runs", "2"];
+    let first = trace_hashes(&args, "1");
+    assert!(first.len() >= 60, "two runs of every suite scenario: {}", first.len());
+    assert_eq!(trace_hashes(&args, "1"), first, "same seed, same trace");
+    assert_eq!(trace_hashes(&args, "4"), first, "thread count does not change traces");
+    let distinct: std::collections::BTreeSet<_> = first.iter().map(|(_, _, h)| h).collect();
+    assert!(distinct.len() > first.len() / 2, "different seeds and scenarios give different traces");
+}
+
+#[test]
+fn a_different_seed_gives_a_different_trace() {
+    let file = "scenarios/suite/walk_away_trouser_pocket.yaml";
+    let a = trace_hashes(&["run", file, "--json", "--runs", "1", "--seed", "1"], "1");
+    let b = trace_hashes(&["run", file, "--json", "--runs", "1", "--seed", "2"], "1");
+    assert_ne!(a[0].2, b[0].2);
+}
+
+#[test]
+fn a_failing_expectation_exits_1_with_what_happened_and_a_repro_line() {
+    let output = unlocksim(&["run", "tests/fixtures/scenarios/failing_expectation.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("FAIL desk locks within 2m after 1m"), "{text}");
+    assert!(text.contains("seed 1: not locked by 3m: no lock at all"), "{text}");
+    assert!(
+        text.contains("repro: unlocksim run tests/fixtures/scenarios/failing_expectation.yaml --seed 1 --runs 1"),
+        "{text}"
+    );
+}
+
+#[rstest]
+#[case::unknown_key("unknown_key.yaml", "unknown_key.yaml:9:", "unknown key `sitt`")]
+#[case::dangling_place("dangling_reference.yaml", "dangling_reference.yaml:11:", "no place is named `kitchn`")]
+#[case::dangling_user("dangling_reference.yaml", "dangling_reference.yaml:12:", "no user is named `bob`")]
+#[case::negative_duration("bad_duration.yaml", "bad_duration.yaml:2:", "a duration cannot be negative")]
+#[case::two_actions("two_actions.yaml", "two_actions.yaml:9:", "exactly one action besides `at`, found 2")]
+#[case::missing_policy("missing_policy_file.yaml", "missing_policy_file.yaml:11:", "cannot read policy file `no-such-policy.yaml`")]
+fn invalid_scenarios_exit_2_with_a_position(
+    #[case] file: &str,
+    #[case] position: &str,
+    #[case] message: &str,
+) {
+    let path = format!("tests/fixtures/scenarios/{file}");
+    let output = unlocksim(&["run", &path]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    let line = text.lines().find(|l| l.contains(message)).unwrap_or_else(|| panic!("{message} in {text}"));
+    assert!(line.contains(position), "{line}");
+    assert!(text.contains("nothing was run"), "{text}");
+    assert!(stdout(&output).is_empty(), "no partial results");
+}
+
+#[test]
+fn did_you_mean_for_a_dangling_place() {
+    let output = unlocksim(&["run", "tests/fixtures/scenarios/dangling_reference.yaml"]);
+    assert!(stderr(&output).contains("did you mean `kitchen`"), "{}", stderr(&output));
+}
+
+#[test]
+fn junit_and_traces_are_written() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-run-test-{}", std::process::id()));
+    let junit = dir.join("junit.xml");
+    let traces = dir.join("traces");
+    let output = unlocksim(&[
+        "run",
+        "scenarios/suite/phone_bluetooth_off_locks.yaml",
+        "tests/fixtures/scenarios/failing_expectation.yaml",
+        "--runs",
+        "1",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--trace-dir",
+        traces.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""), "{xml}");
+    let trace = std::fs::read_to_string(traces.join("phone_bluetooth_off_locks").join("seed-6.jsonl"))
+        .expect("trace written");
+    assert!(trace.lines().any(|l| l.contains("\"kind\":\"lock\"")), "the trace has the lock");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn interpretations_all_reports_what_differs() {
+    let output = unlocksim(&[
+        "run",
+        "scenarios/suite/authentication_lock_interpretation_off.yaml",
+        "--interpretations",
+        "all",
+        "--runs",
+        "1",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "the off-only expectation fails under `on`: {text}");
+    assert!(text.contains("DIFFERS desk never locks"), "{text}");
+    assert!(text.contains("hysteresis/all/primary/on"), "{text}");
+}
