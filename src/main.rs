@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand};
 
 mod analyze_cmd;
 mod policy_cmd;
-mod run_cmd;
 mod radio_cmd;
+mod run_cmd;
 
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]

@@ -627,13 +627,12 @@ impl Checker<'_> {
                 return None;
             }
             let (pc, value) = (x.pc.value.clone(), x.value);
-            return self.reference("pc", &x.pc).then(|| {
-                if is_max {
-                    Expectation::FalseLocksPerHourMax { pc, value }
-                } else {
-                    Expectation::FalseLocksPerHourMin { pc, value }
-                }
-            });
+            let expectation = if is_max {
+                Expectation::FalseLocksPerHourMax { pc, value }
+            } else {
+                Expectation::FalseLocksPerHourMin { pc, value }
+            };
+            return self.reference("pc", &x.pc).then_some(expectation);
         }
         None
     }

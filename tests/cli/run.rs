@@ -53,7 +53,10 @@ fn every_suite_trace_is_identical_run_after_run_and_across_thread_counts() {
     assert_eq!(trace_hashes(&args, "1"), first, "same seed, same trace");
     assert_eq!(trace_hashes(&args, "4"), first, "thread count does not change traces");
     let distinct: std::collections::BTreeSet<_> = first.iter().map(|(_, _, h)| h).collect();
-    assert!(distinct.len() > first.len() / 2, "different seeds and scenarios give different traces");
+    assert!(
+        distinct.len() > first.len() / 2,
+        "different seeds and scenarios give different traces"
+    );
 }
 
 #[test]
@@ -79,11 +82,31 @@ fn a_failing_expectation_exits_1_with_what_happened_and_a_repro_line() {
 
 #[rstest]
 #[case::unknown_key("unknown_key.yaml", "unknown_key.yaml:9:", "unknown key `sitt`")]
-#[case::dangling_place("dangling_reference.yaml", "dangling_reference.yaml:11:", "no place is named `kitchn`")]
-#[case::dangling_user("dangling_reference.yaml", "dangling_reference.yaml:12:", "no user is named `bob`")]
-#[case::negative_duration("bad_duration.yaml", "bad_duration.yaml:2:", "a duration cannot be negative")]
-#[case::two_actions("two_actions.yaml", "two_actions.yaml:9:", "exactly one action besides `at`, found 2")]
-#[case::missing_policy("missing_policy_file.yaml", "missing_policy_file.yaml:11:", "cannot read policy file `no-such-policy.yaml`")]
+#[case::dangling_place(
+    "dangling_reference.yaml",
+    "dangling_reference.yaml:11:",
+    "no place is named `kitchn`"
+)]
+#[case::dangling_user(
+    "dangling_reference.yaml",
+    "dangling_reference.yaml:12:",
+    "no user is named `bob`"
+)]
+#[case::negative_duration(
+    "bad_duration.yaml",
+    "bad_duration.yaml:2:",
+    "a duration cannot be negative"
+)]
+#[case::two_actions(
+    "two_actions.yaml",
+    "two_actions.yaml:9:",
+    "exactly one action besides `at`, found 2"
+)]
+#[case::missing_policy(
+    "missing_policy_file.yaml",
+    "missing_policy_file.yaml:11:",
+    "cannot read policy file `no-such-policy.yaml`"
+)]
 fn invalid_scenarios_exit_2_with_a_position(
     #[case] file: &str,
     #[case] position: &str,
@@ -93,7 +116,8 @@ fn invalid_scenarios_exit_2_with_a_position(
     let output = unlocksim(&["run", &path]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
-    let line = text.lines().find(|l| l.contains(message)).unwrap_or_else(|| panic!("{message} in {text}"));
+    let line =
+        text.lines().find(|l| l.contains(message)).unwrap_or_else(|| panic!("{message} in {text}"));
     assert!(line.contains(position), "{line}");
     assert!(text.contains("nothing was run"), "{text}");
     assert!(stdout(&output).is_empty(), "no partial results");
@@ -124,8 +148,9 @@ fn junit_and_traces_are_written() {
     assert_eq!(output.status.code(), Some(1));
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""), "{xml}");
-    let trace = std::fs::read_to_string(traces.join("phone_bluetooth_off_locks").join("seed-6.jsonl"))
-        .expect("trace written");
+    let trace =
+        std::fs::read_to_string(traces.join("phone_bluetooth_off_locks").join("seed-6.jsonl"))
+            .expect("trace written");
     assert!(trace.lines().any(|l| l.contains("\"kind\":\"lock\"")), "the trace has the lock");
     let _ = std::fs::remove_dir_all(&dir);
 }
