@@ -12,6 +12,7 @@ pub mod expect;
 pub mod format;
 pub mod load;
 pub mod model;
+pub mod params;
 pub mod runner;
 
 use engine::policy::Interpretations;

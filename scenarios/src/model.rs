@@ -24,7 +24,7 @@ pub const DURATION_MAX: SimDuration = SimDuration::from_h(24 * 366);
 pub const ENTITIES_MAX: usize = 1_000;
 
 /// A loaded, validated scenario.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: String,
     pub description: Option<String>,
@@ -46,7 +46,7 @@ pub struct Scenario {
 }
 
 /// The Windows side of one PC.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PcSetup {
     pub id: String,
     /// The user who works here, if the scenario names one.

@@ -1,0 +1,206 @@
+//! Sweep parameters: named knobs a study varies on a loaded scenario.
+//!
+//! A sweep loads each base scenario once, then for every point clones it and sets the point's
+//! parameters here. Names are stable (they appear in sweep YAML and reports).
+
+use engine::policy::interpretation::{
+    AuthenticationLock, DnsSuffixScope, RepeatedElements, RssiDeltaReference,
+};
+use engine::policy::rules::{Rule, RuleSet, Signal};
+use engine::time::SimDuration;
+
+use crate::model::Scenario;
+
+/// A parameter's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParameterValue {
+    Number(f64),
+    Text(String),
+}
+
+/// Every parameter name [`Scenario::set_parameter`] knows.
+pub const PARAMETERS: [&str; 10] = [
+    "rssi_min",
+    "rssi_max_delta",
+    "idle_min_s",
+    "lock_delay_s",
+    "poll_interval_min_s",
+    "poll_interval_max_s",
+    "rssi_delta_reference",
+    "authentication_lock",
+    "repeated_elements",
+    "dns_suffix_scope",
+];
+
+/// Largest magnitude accepted for an RSSI threshold (dB).
+const RSSI_DB_ABS_MAX: f64 = 128.0;
+/// Longest timing a parameter may set, in seconds (one day).
+const TIMING_S_MAX: f64 = 86_400.0;
+
+fn for_each_bluetooth_signal(rules: &mut RuleSet, mut f: impl FnMut(&mut engine::policy::BluetoothSignal)) {
+    for rule in &mut rules.rules {
+        let signals: &mut [Signal] = match rule {
+            Rule::Signal(signal) => std::slice::from_mut(signal),
+            Rule::And(signals) => signals,
+        };
+        for signal in signals {
+            if let Signal::Bluetooth(bluetooth) = signal {
+                f(bluetooth);
+            }
+        }
+    }
+}
+
+impl Scenario {
+    /// Sets parameter `name` to `value` on this scenario: RSSI thresholds on every bluetooth
+    /// signal of every PC's policy, Windows timings, or an interpretation.
+    pub fn set_parameter(&mut self, name: &str, value: &ParameterValue) -> Result<(), String> {
+        let number = || match value {
+            ParameterValue::Number(n) if n.is_finite() => Ok(*n),
+            other => Err(format!("parameter `{name}` needs a number, not {other:?}")),
+        };
+        let text = || match value {
+            ParameterValue::Text(t) => Ok(t.as_str()),
+            other => Err(format!("parameter `{name}` needs a name, not {other:?}")),
+        };
+        let seconds = |n: f64| {
+            if (0.0..=TIMING_S_MAX).contains(&n) {
+                Ok(SimDuration::from_us((n * 1e6).round() as u64))
+            } else {
+                Err(format!("parameter `{name}` must be 0 to {TIMING_S_MAX} seconds, not {n}"))
+            }
+        };
+        let bad = |t: &str| format!("`{t}` is not a value of `{name}`");
+        match name {
+            "rssi_min" | "rssi_max_delta" => {
+                let n = number()?;
+                if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
+                    return Err(format!("parameter `{name}` must be a whole number of dB within ±{RSSI_DB_ABS_MAX}, not {n}"));
+                }
+                let db = n as i32;
+                for pc in &mut self.pcs {
+                    let Some(policy) = &mut pc.policy else { continue };
+                    let mut rule_sets: Vec<&mut RuleSet> = Vec::new();
+                    if let Some(dynamic_lock) = &mut policy.dynamic_lock {
+                        rule_sets.push(&mut dynamic_lock.rules);
+                    }
+                    if let Some(rules) = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut()) {
+                        rule_sets.push(rules);
+                    }
+                    for rules in rule_sets {
+                        for_each_bluetooth_signal(rules, |signal| {
+                            if name == "rssi_min" {
+                                signal.rssi_min = Some(db);
+                            } else {
+                                signal.rssi_max_delta = Some(db);
+                            }
+                        });
+                    }
+                }
+            }
+            "idle_min_s" => self.calibration.idle_min = seconds(number()?)?,
+            "lock_delay_s" => self.calibration.lock_delay = seconds(number()?)?,
+            "poll_interval_min_s" | "poll_interval_max_s" => {
+                let duration = seconds(number()?)?;
+                if duration == SimDuration::ZERO {
+                    return Err(format!("parameter `{name}` must be more than 0 seconds"));
+                }
+                if name == "poll_interval_min_s" {
+                    self.calibration.poll_interval_min = duration;
+                    self.calibration.poll_interval_max = self.calibration.poll_interval_max.max(duration);
+                } else {
+                    self.calibration.poll_interval_max = duration;
+                    self.calibration.poll_interval_min = self.calibration.poll_interval_min.min(duration);
+                }
+            }
+            "rssi_delta_reference" => {
+                let t = text()?;
+                self.interpretations.rssi_delta_reference =
+                    RssiDeltaReference::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+            }
+            "authentication_lock" => {
+                let t = text()?;
+                self.interpretations.authentication_lock =
+                    AuthenticationLock::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+            }
+            "repeated_elements" => {
+                let t = text()?;
+                self.interpretations.repeated_elements =
+                    RepeatedElements::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+            }
+            "dns_suffix_scope" => {
+                let t = text()?;
+                self.interpretations.dns_suffix_scope =
+                    DnsSuffixScope::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown sweep parameter `{other}`: {}",
+                    engine::policy::suggest::did_you_mean(other, &PARAMETERS)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn scenario() -> Scenario {
+        let text = r#"
+name: t
+duration: 1m
+world:
+  pcs:
+    desk: {position: [0, 0]}
+  users:
+    ana: {position: [0.6, 0]}
+windows:
+  desk: {user: ana, policy_file: p.yaml}
+"#;
+        let policy = r#"
+dynamic_lock:
+  enabled: true
+  signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>'
+"#;
+        let mut read = |_: &str| Ok(policy.to_string());
+        crate::load_scenario("t.yaml", text, &mut read).expect("valid")
+    }
+
+    fn thresholds(scenario: &Scenario) -> (i32, i32) {
+        let rules = &scenario.pcs[0].policy.as_ref().unwrap().dynamic_lock.as_ref().unwrap().rules;
+        let signal = rules.bluetooth_signals().next().unwrap();
+        (signal.rssi_min(), signal.rssi_max_delta())
+    }
+
+    #[test]
+    fn thresholds_reach_every_bluetooth_signal() {
+        let mut s = scenario();
+        s.set_parameter("rssi_min", &ParameterValue::Number(-5.0)).unwrap();
+        s.set_parameter("rssi_max_delta", &ParameterValue::Number(-15.0)).unwrap();
+        assert_eq!(thresholds(&s), (-5, -15));
+    }
+
+    #[rstest]
+    #[case("rssi_min", ParameterValue::Number(-5.5), "must be a whole number of dB")]
+    #[case("rssi_min", ParameterValue::Text("low".into()), "needs a number")]
+    #[case("idle_min_s", ParameterValue::Number(-1.0), "must be 0 to 86400 seconds")]
+    #[case("rssi_delta_reference", ParameterValue::Text("peak".into()), "`peak` is not a value")]
+    #[case("rssi_minimum", ParameterValue::Number(1.0), "did you mean `rssi_min`")]
+    fn bad_parameters_are_explained(#[case] name: &str, #[case] value: ParameterValue, #[case] message: &str) {
+        let error = scenario().set_parameter(name, &value).unwrap_err();
+        assert!(error.contains(message), "{error}");
+    }
+
+    #[test]
+    fn interpretations_and_timings() {
+        let mut s = scenario();
+        s.set_parameter("rssi_delta_reference", &ParameterValue::Text("peak_rssi".into())).unwrap();
+        s.set_parameter("idle_min_s", &ParameterValue::Number(60.0)).unwrap();
+        assert_eq!(s.interpretations.rssi_delta_reference, RssiDeltaReference::PeakRssi);
+        assert_eq!(s.calibration.idle_min, SimDuration::from_s(60));
+    }
+}
