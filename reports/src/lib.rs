@@ -15,3 +15,4 @@ mod testing;
 
 pub use output::{RunMeta, write_atomic};
 pub mod sweep;
+pub mod timeline;

@@ -217,8 +217,11 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
 /// mean with one run).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    /// Mean over runs.
     pub mean: f64,
+    /// Lower end of the 95% confidence interval.
     pub ci95_low: f64,
+    /// Upper end of the 95% confidence interval.
     pub ci95_high: f64,
     /// How many runs had a value.
     pub runs_count: u64,
@@ -260,7 +263,9 @@ pub struct AggregateMetrics {
     /// Percentiles of time to lock over all walk-aways, a walk-away that never locked counting
     /// as infinitely long; `None` when the percentile is "never" or there was no walk-away.
     pub time_to_lock_s_p50: Option<f64>,
+    /// 95th percentile time to lock (s), as `time_to_lock_s_p50`.
     pub time_to_lock_s_p95: Option<f64>,
+    /// Longest time to lock (s), as `time_to_lock_s_p50`.
     pub time_to_lock_s_max: Option<f64>,
     /// Share of walk-aways that never locked, over all walk-aways.
     pub never_lock_share: Option<f64>,

@@ -187,11 +187,14 @@ fn read_result(plan: &Plan, dir: &Path, key: &RunKey) -> Result<Option<RunResult
     Ok(Some(result))
 }
 
-/// The runs of `shard` without a result in `out`, in plan order.
+/// The runs of `shard` without a successful result in `out`, in plan order. Failed runs are
+/// tried again (their failure may have been the environment's).
 pub fn pending(plan: &Plan, out: &Path, shard: Shard) -> Result<Vec<RunKey>, String> {
     let mut pending = Vec::new();
     for (k, key) in plan.runs().into_iter().enumerate() {
-        if shard.contains(k) && read_result(plan, out, &key)?.is_none() {
+        if shard.contains(k)
+            && read_result(plan, out, &key)?.is_none_or(|result| result.outcome.is_err())
+        {
             pending.push(key);
         }
     }

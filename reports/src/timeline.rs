@@ -1,0 +1,380 @@
+//! Per-run reports: a plain-text timeline for the terminal and a self-contained XHTML page with
+//! one SVG timeline per PC (each phone's relative RSSI with the `rssiMin` and absence threshold
+//! lines, the phone's distance from the PC, lock and unlock marks) and a table of decisions with
+//! factor outcomes and Device Unlock event IDs.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use engine::trace::{Trace, TraceRecord};
+use serde_json::Value;
+
+use crate::metrics::{AggregateMetrics, MetricOptions, RunMetrics};
+use crate::output::{RunMeta, fmt_num, html_head, xml_escape};
+use crate::sweep::metric_cell;
+
+/// `h:mm:ss.mmm` of a trace time in microseconds.
+pub fn fmt_time_us(us: u64) -> String {
+    let ms = us / 1000;
+    format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), fmt_num),
+        Value::Null => "none".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `k=v` pairs of an object's fields except `skip`, in key order.
+fn fields(value: &Value, skip: &[&str]) -> String {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .map(|(k, v)| format!("{k}={}", text_of(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn trusted(payload: &Value) -> String {
+    match &payload["trusted_signal"] {
+        Value::Null => "trusted signal not configured".into(),
+        v if v.get("error").is_some() => format!("trusted signal error: {}", text_of(&v["error"])),
+        v => format!("trusted signal {}", text_of(&v["result"])),
+    }
+}
+
+fn distance(payload: &Value) -> String {
+    payload["phone_distance_m"]
+        .as_f64()
+        .map_or(String::new(), |d| format!(", phone {} m", fmt_num(d)))
+}
+
+/// One line describing a record (polls are summarised elsewhere), or `None` to leave it out.
+pub fn describe(record: &TraceRecord) -> Option<String> {
+    let p = &record.payload;
+    let s = |key: &str| text_of(&p[key]);
+    Some(match record.kind.as_str() {
+        "poll" => return None,
+        "action" => format!("{} {}", s("action"), fields(p, &["action"])).trim_end().to_string(),
+        "at_desk" if p["value"] == Value::Bool(true) => format!("reaches pc {}", s("pc")),
+        "at_desk" => format!("leaves pc {}", s("pc")),
+        "presence" if p["state"] == "present" => format!(
+            "phone {} present (rssi {}, rssi_min {}, {})",
+            s("phone"),
+            s("rssi"),
+            s("rssi_min"),
+            s("signal")
+        ),
+        "presence" => format!(
+            "phone {} absent (rssi {}, threshold {}, {}, {})",
+            s("phone"),
+            s("rssi"),
+            s("absence_threshold"),
+            s("reason"),
+            s("signal")
+        ),
+        "lock" => match fields(&p["detail"], &[]) {
+            detail if detail.is_empty() => format!("LOCK {}", s("reason")),
+            detail => format!("LOCK {} ({detail})", s("reason")),
+        },
+        "lock_deferred" => format!("lock deferred: {}", fields(p, &[])),
+        "lock_cancelled" => format!("lock cancelled: phone {} back", s("phone")),
+        "unlock" => format!(
+            "UNLOCK with {} ({}, {}{})",
+            p["factors"].as_array().map_or(String::new(), |f| f
+                .iter()
+                .map(text_of)
+                .collect::<Vec<_>>()
+                .join(" + ")),
+            if p["was_locked"] == Value::Bool(true) { "was locked" } else { "re-authentication" },
+            trusted(p),
+            distance(p)
+        ),
+        "unlock_denied" => format!(
+            "UNLOCK DENIED event {}: {} ({}{})",
+            s("event_id"),
+            s("reason"),
+            trusted(p),
+            distance(p)
+        ),
+        "event_log" => format!("event {} {}", s("id"), s("level")),
+        "notification" => format!("notification: {}", s("text")),
+        "bluetooth_radio" => {
+            format!("bluetooth radio {}", if p["on"] == Value::Bool(true) { "on" } else { "off" })
+        }
+        other => format!("{other} {}", fields(p, &[])).trim_end().to_string(),
+    })
+}
+
+/// The plain-text timeline of a run, ending with its decision metrics.
+pub fn text_timeline(trace: &Trace, meta: &RunMeta, options: &MetricOptions) -> String {
+    let mut out = format!("{}\nreproduce: {}\n\n", meta.line(), meta.command());
+    let width = trace.records.iter().map(|r| r.entity.len()).max().unwrap_or(6).max(6);
+    let _ = writeln!(out, "{:>12}  {:width$}  event", "time", "entity");
+    let mut polls = 0usize;
+    for record in &trace.records {
+        match describe(record) {
+            Some(text) => {
+                let _ = writeln!(
+                    out,
+                    "{:>12}  {:width$}  {text}",
+                    fmt_time_us(record.time.as_us()),
+                    record.entity
+                );
+            }
+            None => polls += 1,
+        }
+    }
+    let _ = writeln!(out, "({polls} Bluetooth polls not shown)\n");
+    let run = RunMetrics::from_trace(trace, options);
+    let aggregate = AggregateMetrics::from_runs(std::slice::from_ref(&run));
+    let _ = writeln!(out, "walk-aways: {}", run.time_to_lock_us.len());
+    for metric in crate::metrics::Metric::ALL {
+        let _ = writeln!(out, "{}: {}", metric.name(), metric_cell(&aggregate, metric));
+    }
+    out
+}
+
+/// Points of one phone as seen by one PC.
+#[derive(Default)]
+struct PhoneSeries {
+    /// (t_s, rssi or None for a failed poll, absence threshold).
+    rssi: Vec<(f64, Option<f64>, Option<f64>)>,
+    /// (t_s, distance_m).
+    distance_m: Vec<(f64, f64)>,
+    rssi_min: Option<f64>,
+}
+
+const COLOURS: [&str; 4] = ["#1f77b4", "#9467bd", "#8c564b", "#17becf"];
+
+fn polyline(points: &[(f64, f64)], colour: &str, dashed: bool) -> String {
+    if points.is_empty() {
+        return String::new();
+    }
+    let text: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    format!(
+        "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"{} points=\"{}\"/>\n",
+        if dashed { " stroke-dasharray=\"5,3\"" } else { "" },
+        text.join(" ")
+    )
+}
+
+/// The SVG timeline of one PC.
+fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
+    let mut phones: BTreeMap<String, PhoneSeries> = BTreeMap::new();
+    for r in records {
+        let t = r.time.as_s_f64();
+        let phone = r.payload["phone"].as_str().unwrap_or("").to_string();
+        match r.kind.as_str() {
+            "poll" => {
+                let series = phones.entry(phone).or_default();
+                series.rssi.push((
+                    t,
+                    r.payload["rssi"].as_f64(),
+                    r.payload["absence_threshold"].as_f64(),
+                ));
+                if let Some(d) = r.payload["distance_m"].as_f64() {
+                    series.distance_m.push((t, d));
+                }
+            }
+            "presence" => {
+                if let Some(min) = r.payload["rssi_min"].as_f64() {
+                    phones.entry(phone).or_default().rssi_min = Some(min);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (left, width, rssi_h, gap, dist_h) = (60.0, 860.0, 200.0, 40.0, 110.0);
+    let total_h = 20.0 + rssi_h + gap + dist_h + 40.0;
+    let end_s = end_s.max(1.0);
+    let x = |t: f64| left + t / end_s * width;
+    let mut rssi_lo: f64 = -40.0;
+    let mut dist_hi: f64 = 5.0;
+    for s in phones.values() {
+        for (_, r, th) in &s.rssi {
+            rssi_lo = rssi_lo.min(r.unwrap_or(0.0) - 5.0).min(th.unwrap_or(0.0) - 5.0);
+        }
+        for (_, d) in &s.distance_m {
+            dist_hi = dist_hi.max(*d * 1.1);
+        }
+    }
+    let rssi_hi = 5.0;
+    let y_rssi = |v: f64| 20.0 + (rssi_hi - v) / (rssi_hi - rssi_lo) * rssi_h;
+    let dist_top = 20.0 + rssi_h + gap;
+    let y_dist = |d: f64| dist_top + (1.0 - d / dist_hi) * dist_h;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" data-pc=\"{}\" width=\"{}\" height=\"{total_h}\" viewBox=\"0 0 {} {total_h}\">\n",
+        xml_escape(pc),
+        left + width + 20.0,
+        left + width + 20.0
+    );
+    let _ = write!(
+        svg,
+        "<rect x=\"{left}\" y=\"20\" width=\"{width}\" height=\"{rssi_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<rect x=\"{left}\" y=\"{dist_top}\" width=\"{width}\" height=\"{dist_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<text x=\"4\" y=\"14\" font-size=\"11\">relative RSSI (dB)</text>\n<text x=\"4\" y=\"{}\" font-size=\"11\">phone distance (m)</text>\n",
+        dist_top - 6.0
+    );
+    for v in [0.0, rssi_lo / 2.0, rssi_lo] {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
+            left - 4.0,
+            y_rssi(v) + 3.0,
+            fmt_num(v.round())
+        );
+    }
+    for d in [0.0, dist_hi / 2.0, dist_hi] {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
+            left - 4.0,
+            y_dist(d) + 3.0,
+            fmt_num(d.round())
+        );
+    }
+    for k in 0..=4 {
+        let t = end_s * k as f64 / 4.0;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x(t),
+            total_h - 8.0,
+            fmt_time_us((t * 1e6) as u64)
+        );
+    }
+    for (i, (phone, s)) in phones.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let mut segment = Vec::new();
+        for (t, r, _) in &s.rssi {
+            match r {
+                Some(r) => segment.push((x(*t), y_rssi(*r))),
+                None => {
+                    svg += &polyline(&segment, colour, false);
+                    segment.clear();
+                    let (cx, cy) = (x(*t), 20.0 + rssi_h - 6.0);
+                    let _ = writeln!(
+                        svg,
+                        "<text x=\"{cx:.1}\" y=\"{cy:.1}\" font-size=\"10\" fill=\"{colour}\" text-anchor=\"middle\">×<title>{} not connected at {}</title></text>",
+                        xml_escape(phone),
+                        fmt_time_us((t * 1e6) as u64)
+                    );
+                }
+            }
+        }
+        svg += &polyline(&segment, colour, false);
+        let thresholds: Vec<(f64, f64)> =
+            s.rssi.iter().filter_map(|(t, _, th)| th.map(|th| (x(*t), y_rssi(th)))).collect();
+        svg += &polyline(&thresholds, "#d62728", true);
+        if let Some(min) = s.rssi_min {
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#2ca02c\" stroke-dasharray=\"2,2\"><title>rssiMin {}</title></line>",
+                left + width,
+                y_rssi(min),
+                y_rssi(min),
+                fmt_num(min)
+            );
+        }
+        let distances: Vec<(f64, f64)> =
+            s.distance_m.iter().map(|(t, d)| (x(*t), y_dist(*d))).collect();
+        svg += &polyline(&distances, colour, false);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{colour}\">{}</text>",
+            left + 8.0 + 150.0 * i as f64,
+            34,
+            xml_escape(phone)
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{}\" y=\"14\" font-size=\"10\" fill=\"#d62728\">absence threshold (dashed)</text><text x=\"{}\" y=\"14\" font-size=\"10\" fill=\"#2ca02c\">rssiMin (dotted)</text>",
+        left + width - 300.0,
+        left + width - 120.0
+    );
+    for r in records {
+        let (colour, label) = match r.kind.as_str() {
+            "lock" => ("#d62728", format!("lock: {}", text_of(&r.payload["reason"]))),
+            "unlock" => ("#2ca02c", "unlock".to_string()),
+            "unlock_denied" => ("#ff7f0e", format!("denied {}", text_of(&r.payload["event_id"]))),
+            _ => continue,
+        };
+        let t = x(r.time.as_s_f64());
+        let detail = describe(r).unwrap_or_default();
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{t:.1}\" x2=\"{t:.1}\" y1=\"20\" y2=\"{}\" stroke=\"{colour}\" stroke-width=\"1.5\"><title>{} {}</title></line>\n<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" fill=\"{colour}\" transform=\"rotate(-90 {:.1} {})\">{}</text>",
+            dist_top + dist_h,
+            fmt_time_us(r.time.as_us()),
+            xml_escape(&detail),
+            t - 3.0,
+            20.0 + rssi_h - 4.0,
+            t - 3.0,
+            20.0 + rssi_h - 4.0,
+            xml_escape(&label)
+        );
+    }
+    svg + "</svg>\n"
+}
+
+/// The self-contained XHTML page of one run.
+pub fn run_html(trace: &Trace, meta: &RunMeta, options: &MetricOptions) -> String {
+    let mut html = html_head(&format!("unlocksim {} seed {}", meta.scenario_name, meta.seed));
+    let _ = write!(
+        html,
+        "<h1>{}</h1>\n<p class=\"meta\">{}<br/>reproduce: {}</p>\n",
+        xml_escape(&meta.scenario_name),
+        xml_escape(&meta.line()),
+        xml_escape(&meta.command())
+    );
+    let end_s = trace.records.last().map_or(0.0, |r| r.time.as_s_f64());
+    let mut pcs: BTreeMap<&str, Vec<&TraceRecord>> = BTreeMap::new();
+    for r in &trace.records {
+        if r.entity.starts_with("pc:") {
+            pcs.entry(r.entity.as_str()).or_default().push(r);
+        }
+    }
+    for (pc, records) in &pcs {
+        let _ = writeln!(html, "<h2>{}</h2>", xml_escape(pc));
+        html += &pc_svg(pc, records, end_s);
+        html += "<table class=\"decisions\">\n<tr><th>time</th><th>decision</th></tr>\n";
+        for r in records {
+            if matches!(
+                r.kind.as_str(),
+                "lock"
+                    | "unlock"
+                    | "unlock_denied"
+                    | "event_log"
+                    | "lock_deferred"
+                    | "lock_cancelled"
+                    | "notification"
+                    | "bluetooth_radio"
+                    | "presence"
+            ) {
+                let _ = writeln!(
+                    html,
+                    "<tr><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                    fmt_time_us(r.time.as_us()),
+                    xml_escape(&describe(r).unwrap_or_default())
+                );
+            }
+        }
+        html += "</table>\n";
+    }
+    html += "<h2>Decision metrics</h2>\n<pre>";
+    let text = text_timeline(trace, meta, options);
+    let metrics_part = text.rsplit("\n\n").next().unwrap_or("");
+    html += &xml_escape(metrics_part);
+    html += "</pre>\n</body>\n</html>\n";
+    html
+}
+
+#[cfg(test)]
+mod tests;
