@@ -37,7 +37,10 @@ const RSSI_DB_ABS_MAX: f64 = 128.0;
 /// Longest timing a parameter may set, in seconds (one day).
 const TIMING_S_MAX: f64 = 86_400.0;
 
-fn for_each_bluetooth_signal(rules: &mut RuleSet, mut f: impl FnMut(&mut engine::policy::BluetoothSignal)) {
+fn for_each_bluetooth_signal(
+    rules: &mut RuleSet,
+    mut f: impl FnMut(&mut engine::policy::BluetoothSignal),
+) {
     for rule in &mut rules.rules {
         let signals: &mut [Signal] = match rule {
             Rule::Signal(signal) => std::slice::from_mut(signal),
@@ -75,7 +78,9 @@ impl Scenario {
             "rssi_min" | "rssi_max_delta" => {
                 let n = number()?;
                 if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
-                    return Err(format!("parameter `{name}` must be a whole number of dB within ±{RSSI_DB_ABS_MAX}, not {n}"));
+                    return Err(format!(
+                        "parameter `{name}` must be a whole number of dB within ±{RSSI_DB_ABS_MAX}, not {n}"
+                    ));
                 }
                 let db = n as i32;
                 for pc in &mut self.pcs {
@@ -84,7 +89,9 @@ impl Scenario {
                     if let Some(dynamic_lock) = &mut policy.dynamic_lock {
                         rule_sets.push(&mut dynamic_lock.rules);
                     }
-                    if let Some(rules) = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut()) {
+                    if let Some(rules) =
+                        policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut())
+                    {
                         rule_sets.push(rules);
                     }
                     for rules in rule_sets {
@@ -107,31 +114,41 @@ impl Scenario {
                 }
                 if name == "poll_interval_min_s" {
                     self.calibration.poll_interval_min = duration;
-                    self.calibration.poll_interval_max = self.calibration.poll_interval_max.max(duration);
+                    self.calibration.poll_interval_max =
+                        self.calibration.poll_interval_max.max(duration);
                 } else {
                     self.calibration.poll_interval_max = duration;
-                    self.calibration.poll_interval_min = self.calibration.poll_interval_min.min(duration);
+                    self.calibration.poll_interval_min =
+                        self.calibration.poll_interval_min.min(duration);
                 }
             }
             "rssi_delta_reference" => {
                 let t = text()?;
-                self.interpretations.rssi_delta_reference =
-                    RssiDeltaReference::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+                self.interpretations.rssi_delta_reference = RssiDeltaReference::ALL
+                    .into_iter()
+                    .find(|v| v.name() == t)
+                    .ok_or_else(|| bad(t))?;
             }
             "authentication_lock" => {
                 let t = text()?;
-                self.interpretations.authentication_lock =
-                    AuthenticationLock::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+                self.interpretations.authentication_lock = AuthenticationLock::ALL
+                    .into_iter()
+                    .find(|v| v.name() == t)
+                    .ok_or_else(|| bad(t))?;
             }
             "repeated_elements" => {
                 let t = text()?;
-                self.interpretations.repeated_elements =
-                    RepeatedElements::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+                self.interpretations.repeated_elements = RepeatedElements::ALL
+                    .into_iter()
+                    .find(|v| v.name() == t)
+                    .ok_or_else(|| bad(t))?;
             }
             "dns_suffix_scope" => {
                 let t = text()?;
-                self.interpretations.dns_suffix_scope =
-                    DnsSuffixScope::ALL.into_iter().find(|v| v.name() == t).ok_or_else(|| bad(t))?;
+                self.interpretations.dns_suffix_scope = DnsSuffixScope::ALL
+                    .into_iter()
+                    .find(|v| v.name() == t)
+                    .ok_or_else(|| bad(t))?;
             }
             other => {
                 return Err(format!(
@@ -190,7 +207,11 @@ dynamic_lock:
     #[case("idle_min_s", ParameterValue::Number(-1.0), "must be 0 to 86400 seconds")]
     #[case("rssi_delta_reference", ParameterValue::Text("peak".into()), "`peak` is not a value")]
     #[case("rssi_minimum", ParameterValue::Number(1.0), "did you mean `rssi_min`")]
-    fn bad_parameters_are_explained(#[case] name: &str, #[case] value: ParameterValue, #[case] message: &str) {
+    fn bad_parameters_are_explained(
+        #[case] name: &str,
+        #[case] value: ParameterValue,
+        #[case] message: &str,
+    ) {
         let error = scenario().set_parameter(name, &value).unwrap_err();
         assert!(error.contains(message), "{error}");
     }

@@ -45,11 +45,26 @@ pub enum RunFailure {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
+    /// Time zero: the device learns its radio state and starts its timers.
+    Start {
+        pc: usize,
+    },
     Action(usize),
-    Poll { pc: usize, phone: usize },
-    Device { pc: usize, event: DeviceEvent },
-    Keystroke { user: usize, generation: u64 },
-    WifiScan { pc: usize },
+    Poll {
+        pc: usize,
+        phone: usize,
+    },
+    Device {
+        pc: usize,
+        event: DeviceEvent,
+    },
+    Keystroke {
+        user: usize,
+        generation: u64,
+    },
+    WifiScan {
+        pc: usize,
+    },
 }
 
 struct Typing {
@@ -140,6 +155,7 @@ pub fn run_into(
     let calibration = &scenario.calibration;
     let pc_count = simulation.model.pcs.len();
     for pc in 0..pc_count {
+        simulation.schedule_at(SimTime::ZERO, Event::Start { pc });
         for phone in 0..simulation.model.pcs[pc].phones.len() {
             let first_us = simulation.model.pcs[pc]
                 .poll_rng
@@ -486,18 +502,31 @@ impl ScenarioModel<'_> {
         else {
             return Ok(TrustedSignalVerdict::NotConfigured);
         };
-        let uses_bluetooth = rules.bluetooth_signals().next().is_some();
-        if uses_bluetooth && !self.world.pc_bluetooth_on(&self.pcs[pc].id)? {
+        // With the PC's radio off the snapshot has no Bluetooth devices: rules that hold without
+        // one still hold (an OR with a network rule); rules that needed one are a radio error
+        // (7520), not a missing factor.
+        let radio_off = !self.world.pc_bluetooth_on(&self.pcs[pc].id)?;
+        let snapshot = self.world.snapshot(now, &self.pcs[pc].id)?;
+        let evaluation = rules.evaluate(&snapshot, &self.interpretations);
+        if radio_off && !evaluation.result && rules.bluetooth_signals().next().is_some() {
             return Ok(TrustedSignalVerdict::Error {
                 reason: "the PC's Bluetooth radio is off".to_string(),
             });
         }
-        let snapshot = self.world.snapshot(now, &self.pcs[pc].id)?;
-        let evaluation = rules.evaluate(&snapshot, &self.interpretations);
         Ok(TrustedSignalVerdict::Evaluated {
             result: evaluation.result,
             explanation: serde_json::to_value(&evaluation).unwrap_or_default(),
         })
+    }
+
+    fn start(&mut self, cx: &mut Context<'_, Event>, pc: usize) -> Result<(), WorldError> {
+        let radio_on = self.world.pc_bluetooth_on(&self.pcs[pc].id)?;
+        let device = &mut self.pcs[pc].device;
+        device.start(cx, move |event| Event::Device { pc, event });
+        if !radio_on {
+            device.set_bluetooth_radio(cx, false);
+        }
+        Ok(())
     }
 
     fn poll(
@@ -572,6 +601,7 @@ impl Model for ScenarioModel<'_> {
             return;
         }
         let result = match event {
+            Event::Start { pc } => self.start(cx, pc),
             Event::Action(index) => self.handle_action(cx, index),
             Event::Poll { pc, phone } => self.poll(cx, pc, phone),
             Event::Device { pc, event } => {

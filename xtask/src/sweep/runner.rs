@@ -1,12 +1,14 @@
 //! The real simulation of one sweep run: the one place that connects sweeps to the scenario
 //! runner.
 //!
-//! The scenario runner lives in the `scenarios` crate on `main`. To plug it in, replace the body
-//! of [`scenario_runner`]: load and validate every base scenario once (here, not per run), and
-//! return a closure that applies the point's parameters to a copy of the scenario, runs it with
-//! the seed, and computes [`RunMetrics::from_trace`] with the plan's [`MetricOptions`].
+//! Every base scenario is read and validated once per sweep (here), not once per run. A run
+//! clones its scenario, applies the point's parameters ([`scenarios::params`]), runs it with the
+//! seed, and reduces the trace to [`RunMetrics`].
 
 use reports::metrics::{MetricOptions, RunMetrics};
+use reports::sweep::ParamValue;
+use scenarios::Scenario;
+use scenarios::params::ParameterValue;
 
 use super::exec::{RunOnePoint, RunRequest};
 use super::spec::Plan;
@@ -15,17 +17,33 @@ use super::spec::Plan;
 /// that simulates one run.
 pub fn scenario_runner(plan: &Plan) -> Result<impl RunOnePoint + use<>, String> {
     let options: MetricOptions = plan.options;
-    let mut texts = Vec::with_capacity(plan.scenarios.len());
-    for scenario in &plan.scenarios {
-        let text = std::fs::read_to_string(&scenario.path)
-            .map_err(|e| format!("{}: {e}", scenario.path.display()))?;
-        texts.push(text);
+    let mut loaded: Vec<Scenario> = Vec::with_capacity(plan.scenarios.len());
+    for reference in &plan.scenarios {
+        let text = std::fs::read_to_string(&reference.path)
+            .map_err(|e| format!("{}: {e}", reference.path.display()))?;
+        let folder = reference.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let mut read_file = |relative: &str| {
+            std::fs::read_to_string(folder.join(relative)).map_err(|e| e.to_string())
+        };
+        let scenario = scenarios::load_scenario(&reference.name, &text, &mut read_file)
+            .map_err(|diagnostics| engine::diagnostic::render_all(&diagnostics))?;
+        loaded.push(scenario);
     }
     Ok(move |request: &RunRequest<'_>| -> Result<RunMetrics, String> {
-        let _ = (&texts[request.scenario_index], &options);
-        Err(format!(
-            "scenario `{}`, point {}, seed {}: the scenario runner is not linked into this build of xtask (see xtask/src/sweep/runner.rs)",
-            request.scenario.name, request.params.index, request.seed
-        ))
+        let mut scenario = loaded[request.scenario_index].clone();
+        for (name, value) in &request.params.values {
+            let value = match value {
+                ParamValue::Int(n) => ParameterValue::Number(*n as f64),
+                ParamValue::Float(x) => ParameterValue::Number(*x),
+                ParamValue::Text(t) => ParameterValue::Text(t.clone()),
+            };
+            scenario.set_parameter(name, &value)?;
+        }
+        let interpretations = scenario.interpretations;
+        let output =
+            scenarios::run_once(&scenario, request.seed, &interpretations).map_err(|failure| {
+                format!("{}: seed {}: {failure}", request.scenario.name, request.seed)
+            })?;
+        Ok(RunMetrics::from_trace(&output.trace, &options))
     })
 }
