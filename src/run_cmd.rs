@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Write the full trace of every run as JSON Lines under this folder.
     #[arg(long)]
     trace_dir: Option<PathBuf>,
+    /// Write a report of every run under this folder: an HTML page with SVG timelines and a
+    /// plain-text timeline (`<scenario>/seed-<n>.html`, `.txt`).
+    #[arg(long)]
+    report: Option<PathBuf>,
     /// Write JUnit XML (one test case per scenario) to this file.
     #[arg(long)]
     junit: Option<PathBuf>,
@@ -262,6 +266,40 @@ pub fn run(args: RunArgs) -> ExitCode {
                     {
                         eprintln!("error: cannot write {}: {error}", path.display());
                         return ExitCode::from(2);
+                    }
+                }
+            }
+        }
+        if let Some(dir) = &args.report {
+            let stem = Path::new(&scenario.file)
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
+            let options = reports::metrics::MetricOptions::default();
+            for outcome in &outcomes {
+                for run in &outcome.runs {
+                    let meta = reports::output::RunMeta {
+                        scenario_name: scenario.name.clone(),
+                        scenario_file: scenario.file.clone(),
+                        content_hash: scenario.content_hash.clone(),
+                        seed: run.seed,
+                        program_version: version.to_string(),
+                        interpretation: outcome.interpretations.label(),
+                    };
+                    let mut name = format!("seed-{}", run.seed);
+                    if outcomes.len() > 1 {
+                        name =
+                            format!("{name}-{}", outcome.interpretations.label().replace('/', "-"));
+                    }
+                    let html = reports::timeline::run_html(&run.trace, &meta, &options);
+                    let text = reports::timeline::text_timeline(&run.trace, &meta, &options);
+                    for (extension, contents) in [("html", html), ("txt", text)] {
+                        let path = dir.join(&stem).join(format!("{name}.{extension}"));
+                        if let Err(error) =
+                            reports::output::write_atomic(&path, contents.as_bytes())
+                        {
+                            eprintln!("error: cannot write {}: {error}", path.display());
+                            return ExitCode::from(2);
+                        }
                     }
                 }
             }

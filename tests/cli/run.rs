@@ -170,3 +170,30 @@ fn interpretations_all_reports_what_differs() {
     assert!(text.contains("DIFFERS desk never locks"), "{text}");
     assert!(text.contains("hysteresis/all/primary/on"), "{text}");
 }
+
+#[test]
+fn report_writes_an_html_and_a_text_timeline_per_run() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-report-test-{}", std::process::id()));
+    let output = unlocksim(&[
+        "run",
+        "scenarios/suite/walk_away_trouser_pocket.yaml",
+        "--runs",
+        "1",
+        "--report",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let html = std::fs::read_to_string(dir.join("walk_away_trouser_pocket").join("seed-1.html"))
+        .expect("html written");
+    assert!(html.contains("<svg") && html.contains("dynamic_lock"), "timeline with the lock");
+    let text = std::fs::read_to_string(dir.join("walk_away_trouser_pocket").join("seed-1.txt"))
+        .expect("text written");
+    assert!(text.contains("LOCK dynamic_lock"), "{text}");
+    assert!(
+        text.contains(
+            "reproduce: unlocksim run scenarios/suite/walk_away_trouser_pocket.yaml --seed 1"
+        ),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
