@@ -245,6 +245,28 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
                 }
             })
         }
+        Expectation::PinReset { pc, at, succeeds, reset } => {
+            let want = if *succeeds { "succeeds" } else { "fails" };
+            let kind = reset.as_deref().map_or(String::new(), |r| format!(" ({r})"));
+            per_run(format!("PIN reset at {pc} at {} {want}{kind}", t(*at)), runs, |trace| {
+                let entity = format!("pc:{pc}");
+                let Some(record) = trace.records.iter().find(|r| {
+                    r.entity == entity && r.time == *at && r.kind.starts_with("lockout.pin_reset")
+                }) else {
+                    return Err((format!("no PIN reset attempt at {pc} at {}", t(*at)), *at));
+                };
+                let success = record.kind == "lockout.pin_reset_succeeded";
+                let happened = if success {
+                    format!("reset ({})", record.payload["reset"].as_str().unwrap_or(""))
+                } else {
+                    format!("failed: blocked by {}", record.payload["blocked_by"])
+                };
+                let kind_ok = reset
+                    .as_deref()
+                    .is_none_or(|want| record.payload["reset"].as_str() == Some(want));
+                if success == *succeeds && kind_ok { Ok(happened) } else { Err((happened, *at)) }
+            })
+        }
         Expectation::LockAfterWalkAway { pc, after, p50_max, p95_max, max, never_share_max } => {
             let mut times = Vec::new();
             let mut never = 0usize;

@@ -104,6 +104,11 @@ pub struct WindowsConfig {
     /// Screen lock after this much inactivity.
     #[serde(default)]
     pub inactivity_timeout: Option<SimDuration>,
+    /// A device profile (the `unlocksim analyze lockout --device` YAML: join type, trust model,
+    /// PIN reset configuration, MFA methods), relative to the scenario file. Needed by
+    /// `pin_reset` actions.
+    #[serde(default)]
+    pub device_profile: Option<Spanned<String>>,
 }
 
 /// One timeline entry: a time and exactly one action.
@@ -166,6 +171,37 @@ pub struct TimelineEntry {
     /// A user forgets (or remembers) their PIN.
     #[serde(default)]
     pub forget_pin: Option<ForgetPinAction>,
+    /// A biometric stops (or starts again) being offered: a failed sensor, or an application or
+    /// policy that disabled it.
+    #[serde(default)]
+    pub biometric: Option<BiometricAction>,
+    /// A user tries to reset the PIN, from the lock screen or from Settings.
+    #[serde(default)]
+    pub pin_reset: Option<PinResetAction>,
+    /// A PC leaves (`on: false`) or rejoins the corporate network, as the PIN reset model sees
+    /// it (domain controllers and federation services reachable).
+    #[serde(default)]
+    pub corporate_network: Option<PcToggle>,
+}
+
+/// A biometric made unavailable or available again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiometricAction {
+    pub user: Spanned<String>,
+    /// `fingerprint` or `facial_recognition` (or `face`).
+    pub credential: Spanned<String>,
+    pub available: bool,
+}
+
+/// A PIN reset attempt.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinResetAction {
+    pub user: Spanned<String>,
+    pub pc: Spanned<String>,
+    /// `lock_screen` ("I forgot my PIN") or `settings` (signed in).
+    pub from: Spanned<String>,
 }
 
 /// Names a user.
@@ -312,6 +348,9 @@ pub struct ExpectationEntry {
     /// Over all runs: presence-driven locks per hour while the user sits at the PC.
     #[serde(default)]
     pub false_locks_per_hour_max: Option<FalseLocks>,
+    /// The PIN reset attempt at `at` succeeds or fails (in every run), optionally of which kind.
+    #[serde(default)]
+    pub pin_reset: Option<PinResetExpectation>,
     /// Over all runs: at least this many presence-driven locks per hour while seated (to pin
     /// down that a too-tight policy does cause false locks).
     #[serde(default)]
@@ -386,4 +425,15 @@ pub struct LockAfterWalkAway {
 pub struct FalseLocks {
     pub pc: Spanned<String>,
     pub value: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinResetExpectation {
+    pub pc: Spanned<String>,
+    pub at: SimDuration,
+    pub succeeds: bool,
+    /// `destructive` or `nondestructive`.
+    #[serde(default)]
+    pub reset: Option<String>,
 }

@@ -44,6 +44,12 @@ pub fn load_scenario(
         diagnostics: Vec::new(),
         ids: Ids::of(&document),
         places: document.places.clone(),
+        pcs_with_profile: document
+            .windows
+            .iter()
+            .filter(|(_, w)| w.value.device_profile.is_some())
+            .map(|(id, _)| id.clone())
+            .collect(),
     };
     let scenario = checker.scenario(document, read_file);
     if checker.diagnostics.iter().any(Diagnostic::is_error) {
@@ -80,12 +86,32 @@ struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     ids: Ids,
     places: std::collections::BTreeMap<String, Position>,
+    /// PCs whose `windows` entry names a device profile (PIN resets need one).
+    pcs_with_profile: BTreeSet<String>,
 }
 
 impl Checker<'_> {
     fn error_at(&mut self, code: &str, message: String, span: Range<usize>) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic::error(code, message).at(self.source, span));
         self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// How to show a file named relative to the scenario: joined to the scenario's folder, with
+    /// `dir/../` steps folded, so positions read `scenarios/policies/x.yaml:3:5`.
+    fn beside(&self, relative: &str) -> String {
+        let base =
+            std::path::Path::new(&self.source.name).parent().unwrap_or(std::path::Path::new(""));
+        let mut parts: Vec<String> = Vec::new();
+        for component in base.join(relative).components() {
+            match component {
+                std::path::Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                    parts.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+            }
+        }
+        parts.join("/")
     }
 
     /// The span of the first line that starts with `key:` (for values without spans).
@@ -267,6 +293,7 @@ impl Checker<'_> {
                     user: None,
                     policy: None,
                     inactivity_timeout: None,
+                    device_profile: None,
                 });
                 continue;
             };
@@ -284,11 +311,34 @@ impl Checker<'_> {
                         None
                     }
                     Ok(text) => {
-                        let policy_source = SourceFile::new(file.value.clone(), text);
+                        let policy_source = SourceFile::new(self.beside(&file.value), text);
                         let (policy, diagnostics) =
                             engine::policy::load_policy(&policy_source, read_file);
                         self.diagnostics.extend(diagnostics);
                         policy
+                    }
+                }
+            });
+            let device_profile = windows.device_profile.as_ref().and_then(|file| {
+                let span = spanned_range(self.source, file);
+                match read_file(&file.value) {
+                    Err(reason) => {
+                        self.error_at(
+                            "scenario::device-profile",
+                            format!("cannot read device profile `{}`: {reason}", file.value),
+                            span,
+                        );
+                        None
+                    }
+                    Ok(text) => {
+                        let profile_source = SourceFile::new(self.beside(&file.value), text);
+                        match engine::recovery::load_device_profile(&profile_source) {
+                            Ok(profile) => Some(profile),
+                            Err(diagnostics) => {
+                                self.diagnostics.extend(diagnostics);
+                                None
+                            }
+                        }
                     }
                 }
             });
@@ -297,6 +347,7 @@ impl Checker<'_> {
                 user: Some(windows.user.value.clone()),
                 policy,
                 inactivity_timeout: windows.inactivity_timeout,
+                device_profile,
             });
         }
         setups
@@ -337,6 +388,9 @@ impl Checker<'_> {
             e.carry.is_some(),
             e.leave_phone.is_some(),
             e.forget_pin.is_some(),
+            e.biometric.is_some(),
+            e.pin_reset.is_some(),
+            e.corporate_network.is_some(),
         ]
         .iter()
         .filter(|&&s| s)
@@ -351,7 +405,7 @@ impl Checker<'_> {
             .hint = Some(
                 "actions: walk, sit, stand, type, idle, present, lock, phone_bluetooth, phone_power, \
                  pc_bluetooth, access_point, dock, vpn, network_change, renew_leases, carry, \
-                 leave_phone, forget_pin"
+                 leave_phone, forget_pin, biometric, pin_reset, corporate_network"
                     .into(),
             );
             return None;
@@ -471,6 +525,68 @@ impl Checker<'_> {
                 carry: l.carry.unwrap_or(CarryPosition::Desk),
             });
         }
+        if let Some(b) = &e.biometric {
+            let user_ok = ok(self, "user", &b.user);
+            let biometric = match b.credential.value.to_ascii_lowercase().as_str() {
+                "fingerprint" => engine::recovery::Biometric::Fingerprint,
+                "face" | "facial_recognition" => engine::recovery::Biometric::FacialRecognition,
+                other => {
+                    let span = spanned_range(self.source, &b.credential);
+                    self.error_at(
+                        "scenario::biometric",
+                        format!(
+                            "`{other}` is not a biometric: use fingerprint or facial_recognition"
+                        ),
+                        span,
+                    );
+                    return None;
+                }
+            };
+            return user_ok.then(|| Action::Biometric {
+                user: b.user.value.clone(),
+                biometric,
+                available: b.available,
+            });
+        }
+        if let Some(r) = &e.pin_reset {
+            let both = ok(self, "user", &r.user) & ok(self, "pc", &r.pc);
+            let entry = match r.from.value.as_str() {
+                "lock_screen" => engine::recovery::ResetEntry::LockScreen,
+                "settings" => engine::recovery::ResetEntry::Settings,
+                other => {
+                    let span = spanned_range(self.source, &r.from);
+                    self.error_at(
+                        "scenario::pin-reset",
+                        format!(
+                            "`{other}` is not where a PIN reset starts: use lock_screen or settings"
+                        ),
+                        span,
+                    );
+                    return None;
+                }
+            };
+            if both && !self.pcs_with_profile.contains(&r.pc.value) {
+                let span = spanned_range(self.source, &r.pc);
+                self.error_at(
+                    "scenario::pin-reset",
+                    format!(
+                        "PC `{}` has no `device_profile` under `windows`: a PIN reset needs one",
+                        r.pc.value
+                    ),
+                    span,
+                );
+                return None;
+            }
+            return both.then(|| Action::PinReset {
+                user: r.user.value.clone(),
+                pc: r.pc.value.clone(),
+                entry,
+            });
+        }
+        if let Some(t) = &e.corporate_network {
+            return ok(self, "pc", &t.pc)
+                .then(|| Action::CorporateNetwork { pc: t.pc.value.clone(), on: t.on });
+        }
         if let Some(f) = &e.forget_pin {
             return ok(self, "user", &f.user)
                 .then(|| Action::ForgetPin { user: f.user.value.clone(), forgotten: f.forgotten });
@@ -535,6 +651,7 @@ impl Checker<'_> {
             e.never_locked.is_some(),
             e.unlock.is_some(),
             e.event_logged.is_some(),
+            e.pin_reset.is_some(),
             e.lock_after_walk_away.is_some(),
             e.false_locks_per_hour_max.is_some(),
             e.false_locks_per_hour_min.is_some(),
@@ -550,7 +667,7 @@ impl Checker<'_> {
                 span,
             )
             .hint = Some(
-                "kinds: locked_within, never_locked, unlock, event_logged, lock_after_walk_away, \
+                "kinds: locked_within, never_locked, unlock, event_logged, pin_reset, lock_after_walk_away, \
                  false_locks_per_hour_max, false_locks_per_hour_min"
                     .into(),
             );
@@ -591,6 +708,26 @@ impl Checker<'_> {
                 pc: x.pc.value.clone(),
                 id: x.id,
                 after: t(x.after),
+            });
+        }
+        if let Some(x) = &e.pin_reset {
+            if let Some(reset) = &x.reset
+                && reset != "destructive"
+                && reset != "nondestructive"
+            {
+                let span = spanned_range(self.source, &x.pc);
+                self.error_at(
+                    "scenario::expectation",
+                    format!("`reset` is destructive or nondestructive, not `{reset}`"),
+                    span,
+                );
+                return None;
+            }
+            return self.reference("pc", &x.pc).then(|| Expectation::PinReset {
+                pc: x.pc.value.clone(),
+                at: t(x.at),
+                succeeds: x.succeeds,
+                reset: x.reset.clone(),
             });
         }
         if let Some(x) = &e.lock_after_walk_away {

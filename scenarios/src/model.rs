@@ -53,6 +53,8 @@ pub struct PcSetup {
     pub user: Option<String>,
     pub policy: Option<engine::policy::Policy>,
     pub inactivity_timeout: Option<SimDuration>,
+    /// The device profile for PIN reset attempts, if the scenario gives one.
+    pub device_profile: Option<engine::recovery::DeviceProfile>,
 }
 
 /// An action at a time.
@@ -83,6 +85,9 @@ pub enum Action {
     Carry { phone: String, user: String, carry: CarryPosition },
     LeavePhone { phone: String, at: Option<Position>, carry: CarryPosition },
     ForgetPin { user: String, forgotten: bool },
+    Biometric { user: String, biometric: engine::recovery::Biometric, available: bool },
+    PinReset { user: String, pc: String, entry: engine::recovery::ResetEntry },
+    CorporateNetwork { pc: String, on: bool },
 }
 
 impl Action {
@@ -107,6 +112,9 @@ impl Action {
             Action::Carry { .. } => "carry",
             Action::LeavePhone { .. } => "leave_phone",
             Action::ForgetPin { .. } => "forget_pin",
+            Action::Biometric { .. } => "biometric",
+            Action::PinReset { .. } => "pin_reset",
+            Action::CorporateNetwork { .. } => "corporate_network",
         }
     }
 }
@@ -131,6 +139,12 @@ pub enum Expectation {
         succeeds: bool,
         factors: Option<Vec<CredentialProvider>>,
         event_id: Option<u32>,
+    },
+    PinReset {
+        pc: String,
+        at: SimTime,
+        succeeds: bool,
+        reset: Option<String>,
     },
     EventLogged {
         pc: String,

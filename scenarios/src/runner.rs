@@ -13,6 +13,7 @@ use engine::device::{
 };
 use engine::policy::interpretation::AuthenticationLock;
 use engine::policy::{CredentialProvider, Interpretations};
+use engine::recovery::{Biometric, DeviceState, TimelineAction};
 use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
 use engine::time::{SimDuration, SimTime};
@@ -81,6 +82,8 @@ struct PcRuntime {
     poll_rng: StreamRng,
     /// Whether the device-unlock groups use the trusted signal and rules exist.
     trusted_signal_rules: bool,
+    /// The PIN reset model's view of this PC, when the scenario gives a device profile.
+    recovery: Option<DeviceState>,
 }
 
 struct ScenarioModel<'a> {
@@ -92,6 +95,8 @@ struct ScenarioModel<'a> {
     typing: BTreeMap<usize, Typing>,
     typing_generation: u64,
     seated: BTreeMap<usize, usize>,
+    /// Biometrics a user cannot present (sensor failed, disabled by an application or policy).
+    biometrics_unavailable: std::collections::BTreeSet<(String, Biometric)>,
     /// A world error met while handling an event: the run stops with it.
     failure: Option<WorldError>,
 }
@@ -134,6 +139,7 @@ pub fn run_into(
             phones,
             poll_rng: streams.stream(&format!("pc:{}", setup.id), "bluetooth-poll"),
             trusted_signal_rules,
+            recovery: setup.device_profile.as_ref().map(|_| DeviceState::signed_in()),
         });
     }
     let users: Vec<String> = scenario.world.users.keys().cloned().collect();
@@ -146,6 +152,7 @@ pub fn run_into(
         typing: BTreeMap::new(),
         typing_generation: 0,
         seated: BTreeMap::new(),
+        biometrics_unavailable: std::collections::BTreeSet::new(),
         failure: None,
     };
     let mut simulation = Simulation::new(model, RunLimits::DEFAULT);
@@ -291,6 +298,20 @@ impl ScenarioModel<'_> {
         }
     }
 
+    /// Tells the PIN reset model of every PC with a device profile what happened; `user`
+    /// restricts it to the PCs of that user.
+    fn recovery_apply(&mut self, user: Option<&str>, action: &TimelineAction) {
+        for (index, pc) in self.pcs.iter_mut().enumerate() {
+            let owner = self.scenario.pcs[index].user.as_deref();
+            if user.is_some() && owner != user {
+                continue;
+            }
+            if let Some(state) = &mut pc.recovery {
+                state.apply(action);
+            }
+        }
+    }
+
     fn stop_typing(&mut self, user: usize) {
         self.typing.remove(&user);
     }
@@ -360,6 +381,12 @@ impl ScenarioModel<'_> {
             }
             Action::PhoneBluetooth { phone, on } => {
                 self.world.set_phone_bluetooth(phone, *on)?;
+                let action = if *on {
+                    TimelineAction::PhoneBack(phone.clone())
+                } else {
+                    TimelineAction::PhoneUnavailable(phone.clone())
+                };
+                self.recovery_apply(None, &action);
                 cx.record(
                     &format!("phone:{phone}"),
                     "action",
@@ -368,6 +395,12 @@ impl ScenarioModel<'_> {
             }
             Action::PhonePower { phone, on } => {
                 self.world.set_phone_power(phone, *on)?;
+                let action = if *on {
+                    TimelineAction::PhoneBack(phone.clone())
+                } else {
+                    TimelineAction::PhoneUnavailable(phone.clone())
+                };
+                self.recovery_apply(None, &action);
                 cx.record(
                     &format!("phone:{phone}"),
                     "action",
@@ -433,11 +466,70 @@ impl ScenarioModel<'_> {
             }
             Action::ForgetPin { user, forgotten } => {
                 self.world.set_pin_forgotten(user, *forgotten)?;
+                for (index, pc) in self.pcs.iter_mut().enumerate() {
+                    if scenario.pcs[index].user.as_deref() == Some(user.as_str())
+                        && let Some(state) = &mut pc.recovery
+                    {
+                        state.pin_forgotten = *forgotten;
+                    }
+                }
                 cx.record(
                     &format!("user:{user}"),
                     "action",
                     json!({ "action": "forget_pin", "forgotten": forgotten }),
                 );
+            }
+            Action::Biometric { user, biometric, available } => {
+                if *available {
+                    self.biometrics_unavailable.remove(&(user.clone(), *biometric));
+                    self.recovery_apply(Some(user), &TimelineAction::BiometricBack(*biometric));
+                } else {
+                    self.biometrics_unavailable.insert((user.clone(), *biometric));
+                    self.recovery_apply(
+                        Some(user),
+                        &TimelineAction::BiometricUnavailable(*biometric),
+                    );
+                }
+                cx.record(
+                    &format!("user:{user}"),
+                    "action",
+                    json!({ "action": "biometric", "credential": biometric.provider().name(), "available": available }),
+                );
+            }
+            Action::CorporateNetwork { pc, on } => {
+                let pc_index = self.pc_index(pc);
+                if let Some(state) = &mut self.pcs[pc_index].recovery {
+                    state.apply(if *on {
+                        &TimelineAction::JoinCorporateNetwork
+                    } else {
+                        &TimelineAction::LeaveCorporateNetwork
+                    });
+                }
+                cx.record(
+                    &format!("pc:{pc}"),
+                    "action",
+                    json!({ "action": "corporate_network", "on": on }),
+                );
+            }
+            Action::PinReset { user, pc, entry } => {
+                let pc_index = self.pc_index(pc);
+                let locked = self.pcs[pc_index].device.is_locked();
+                let Some(profile) = scenario.pcs[pc_index].device_profile.as_ref() else {
+                    return Ok(());
+                };
+                let entity = self.pcs[pc_index].entity.clone();
+                let Some(state) = &mut self.pcs[pc_index].recovery else { return Ok(()) };
+                state.signed_in = !locked;
+                let attempt = state.attempt_pin_reset(profile, *entry);
+                cx.record(
+                    &format!("user:{user}"),
+                    "action",
+                    json!({ "action": "pin_reset", "pc": pc, "from": entry.name() }),
+                );
+                cx.record(&entity, attempt.trace_kind(), attempt.payload());
+                if attempt.result.is_ok() {
+                    self.world.set_pin_forgotten(user, false)?;
+                }
             }
         }
         Ok(())
@@ -456,6 +548,24 @@ impl ScenarioModel<'_> {
         let mut outcomes = Vec::new();
         for &provider in credentials {
             let Some(credential) = world_credential(provider) else { continue };
+            let biometric = match provider {
+                CredentialProvider::Fingerprint => Some(Biometric::Fingerprint),
+                CredentialProvider::FacialRecognition => Some(Biometric::FacialRecognition),
+                _ => None,
+            };
+            let needs_re_enrolment = self.pcs[pc_index]
+                .recovery
+                .as_ref()
+                .is_some_and(|state| state.biometrics_need_re_enrolment);
+            if let Some(biometric) = biometric
+                && (needs_re_enrolment
+                    || self.biometrics_unavailable.contains(&(user.to_string(), biometric)))
+            {
+                let reason = if needs_re_enrolment { "needs_re_enrolment" } else { "unavailable" };
+                outcomes.push(json!({ "credential": provider.name(), "outcome": { "outcome": "rejected", "reason": reason } }));
+                presented.push(PresentedCredential { provider, accepted: false });
+                continue;
+            }
             let outcome = self.world.present_credential(now, user, credential)?;
             let accepted = matches!(outcome, CredentialOutcome::Accepted);
             outcomes.push(json!({ "credential": provider.name(), "outcome": outcome }));

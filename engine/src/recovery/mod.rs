@@ -22,7 +22,7 @@ pub use analysis::{
     Case, LockoutPolicy, Outcome, RecoveryPath, SignalRules, analyze_case, analyze_lockout,
     any_locked_out, failure_universe,
 };
-pub use profile::{DeviceProfile, load_device_profile};
+pub use profile::{Biometric, DeviceProfile, load_device_profile};
 pub use reset::{
     CanReset, ResetBlock, ResetConditions, ResetCost, ResetEntry, ResetKind, ResetSuccess,
     attempt_pin_reset, can_reset, dsregcmd_can_reset_line,
