@@ -96,6 +96,22 @@ impl Checker<'_> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
+    /// Reports an entry that sets `set` keys where exactly one is allowed; true when it is one.
+    fn exactly_one(
+        &mut self,
+        set: usize,
+        span: Range<usize>,
+        code: &str,
+        what: &str,
+        hint: &str,
+    ) -> bool {
+        if set == 1 {
+            return true;
+        }
+        self.error_at(code, format!("{what}, found {set}"), span).hint = Some(hint.into());
+        false
+    }
+
     /// How to show a file named relative to the scenario: joined to the scenario's folder, with
     /// `dir/../` steps folded, so positions read `scenarios/policies/x.yaml:3:5`.
     fn beside(&self, relative: &str) -> String {
@@ -395,19 +411,15 @@ impl Checker<'_> {
         .iter()
         .filter(|&&s| s)
         .count();
-        if set != 1 {
-            let span = spanned_range(self.source, entry);
-            self.error_at(
-                "scenario::timeline-entry",
-                format!("a timeline entry needs exactly one action besides `at`, found {set}"),
-                span,
-            )
-            .hint = Some(
-                "actions: walk, sit, stand, type, idle, present, lock, phone_bluetooth, phone_power, \
-                 pc_bluetooth, access_point, dock, vpn, network_change, renew_leases, carry, \
-                 leave_phone, forget_pin, biometric, pin_reset, corporate_network"
-                    .into(),
-            );
+        if !self.exactly_one(
+            set,
+            spanned_range(self.source, entry),
+            "scenario::timeline-entry",
+            "a timeline entry needs exactly one action besides `at`",
+            "actions: walk, sit, stand, type, idle, present, lock, phone_bluetooth, phone_power, \
+             pc_bluetooth, access_point, dock, vpn, network_change, renew_leases, carry, \
+             leave_phone, forget_pin, biometric, pin_reset, corporate_network",
+        ) {
             return None;
         }
         let ok = |checker: &mut Self, kind: &str, r: &Spanned<String>| checker.reference(kind, r);
@@ -659,18 +671,14 @@ impl Checker<'_> {
         .iter()
         .filter(|&&s| s)
         .count();
-        if set != 1 {
-            let span = spanned_range(self.source, entry);
-            self.error_at(
-                "scenario::expectation",
-                format!("an expectation needs exactly one kind, found {set}"),
-                span,
-            )
-            .hint = Some(
-                "kinds: locked_within, never_locked, unlock, event_logged, pin_reset, lock_after_walk_away, \
-                 false_locks_per_hour_max, false_locks_per_hour_min"
-                    .into(),
-            );
+        if !self.exactly_one(
+            set,
+            spanned_range(self.source, entry),
+            "scenario::expectation",
+            "an expectation needs exactly one kind",
+            "kinds: locked_within, never_locked, unlock, event_logged, pin_reset, \
+             lock_after_walk_away, false_locks_per_hour_max, false_locks_per_hour_min",
+        ) {
             return None;
         }
         let t = |d: SimDuration| SimTime::ZERO.saturating_add(d);

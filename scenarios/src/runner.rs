@@ -312,6 +312,24 @@ impl ScenarioModel<'_> {
         }
     }
 
+    /// A phone's radio or power changed: the PIN reset model learns whether it can be used for
+    /// MFA, and the trace records the action.
+    fn phone_availability_changed(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        phone: &str,
+        on: bool,
+        action_name: &str,
+    ) {
+        let action = if on {
+            TimelineAction::PhoneBack(phone.to_string())
+        } else {
+            TimelineAction::PhoneUnavailable(phone.to_string())
+        };
+        self.recovery_apply(None, &action);
+        cx.record(&format!("phone:{phone}"), "action", json!({ "action": action_name, "on": on }));
+    }
+
     fn stop_typing(&mut self, user: usize) {
         self.typing.remove(&user);
     }
@@ -381,31 +399,11 @@ impl ScenarioModel<'_> {
             }
             Action::PhoneBluetooth { phone, on } => {
                 self.world.set_phone_bluetooth(phone, *on)?;
-                let action = if *on {
-                    TimelineAction::PhoneBack(phone.clone())
-                } else {
-                    TimelineAction::PhoneUnavailable(phone.clone())
-                };
-                self.recovery_apply(None, &action);
-                cx.record(
-                    &format!("phone:{phone}"),
-                    "action",
-                    json!({ "action": "phone_bluetooth", "on": on }),
-                );
+                self.phone_availability_changed(cx, phone, *on, "phone_bluetooth");
             }
             Action::PhonePower { phone, on } => {
                 self.world.set_phone_power(phone, *on)?;
-                let action = if *on {
-                    TimelineAction::PhoneBack(phone.clone())
-                } else {
-                    TimelineAction::PhoneUnavailable(phone.clone())
-                };
-                self.recovery_apply(None, &action);
-                cx.record(
-                    &format!("phone:{phone}"),
-                    "action",
-                    json!({ "action": "phone_power", "on": on }),
-                );
+                self.phone_availability_changed(cx, phone, *on, "phone_power");
             }
             Action::PcBluetooth { pc, on } => {
                 self.world.set_pc_bluetooth(pc, *on)?;
