@@ -93,7 +93,8 @@ fn run_lockout(args: &LockoutArgs) -> ExitCode {
 /// the user wrote the path.
 fn read(path: &Path) -> Result<SourceFile, String> {
     let name = path.display().to_string();
-    let text = crate::run_cmd::read_bounded(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text =
+        crate::run_cmd::read_bounded(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     Ok(SourceFile::new(name, text))
 }
 

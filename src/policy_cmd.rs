@@ -110,8 +110,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
         };
         let diagnostics = if is_yaml(path) {
             let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let mut read_file =
-                |name: &str| crate::run_cmd::read_bounded(&base.join(name));
+            let mut read_file = |name: &str| crate::run_cmd::read_bounded(&base.join(name));
             load_policy(&source, &mut read_file).1
         } else {
             let (_, mut diagnostics) = parse_rules(&source, Scenario::Authentication);

@@ -202,8 +202,9 @@ pub fn read_bounded(path: &Path) -> Result<String, String> {
         let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
         format!(
-            "not UTF-8: invalid byte 0x{:02x} at line {line}, column {column} (byte offset {})",
+            "not UTF-8: invalid byte 0x{:02x} at {}:{line}:{column} (byte offset {})",
             e.as_bytes()[valid.len()],
+            path.display(),
             valid.len()
         )
     })

@@ -2,6 +2,7 @@
 //! One test binary for the whole CLI (ripgrep's layout), one module per subcommand.
 
 mod analyze;
+mod catalogue;
 mod policy;
 mod radio;
 mod run;

@@ -112,7 +112,7 @@ pub const YAML_ALIASES_MAX: usize = 1_000;
 /// Most events replayed from aliases in one file (what a "billion laughs" multiplies).
 pub const YAML_ALIAS_REPLAYED_EVENTS_MAX: usize = 100_000;
 /// Most parser events (scalars, collection starts and ends...) in one file.
-pub const YAML_EVENTS_MAX: usize = 500_000;
+pub const YAML_EVENTS_MAX: usize = 250_000;
 
 /// The parser budget of every YAML loader: bounded nesting, aliases, alias expansion and
 /// events, so a hostile file costs at most a bounded amount of time and memory. Duplicate keys
