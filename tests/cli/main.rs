@@ -3,6 +3,7 @@
 
 mod analyze;
 mod catalogue;
+mod limits;
 mod policy;
 mod radio;
 mod run;
