@@ -257,3 +257,64 @@ fn every_bound_accepts_its_limit_and_rejects_one_more() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// A model whose first event schedules `fan_out` events at once, each of which schedules one
+/// more until `chain` events have been handled in all.
+struct Burst {
+    fan_out: usize,
+    chain: u64,
+    handled: u64,
+}
+
+impl engine::sim::Model for Burst {
+    type Event = ();
+    fn handle(&mut self, (): (), context: &mut engine::sim::Context<'_, ()>) {
+        self.handled += 1;
+        if self.handled == 1 {
+            for _ in 0..self.fan_out {
+                context.schedule_in(SimDuration::from_s(1), ());
+            }
+        } else if self.handled + (self.fan_out as u64) <= self.chain {
+            context.schedule_in(SimDuration::from_s(1), ());
+        }
+    }
+}
+
+/// Runs a [`Burst`] under `limits`; the bound it exceeded, if any.
+fn burst(fan_out: usize, chain: u64, limits: engine::sim::RunLimits) -> Vec<String> {
+    let model = Burst { fan_out, chain, handled: 0 };
+    let mut simulation = engine::sim::Simulation::new(model, limits);
+    simulation.schedule_at(engine::time::SimTime::ZERO, ());
+    let stop = engine::sim::StopCondition::default();
+    match simulation.run(stop, &mut engine::trace::Trace::new()) {
+        Ok(_) => Vec::new(),
+        Err(error) => vec![error.kind.to_string()],
+    }
+}
+
+/// Events per run, with a bound of 1,000 (the default, `RunLimits::DEFAULT`, is 100 M).
+fn events_per_run(n: usize) -> Vec<String> {
+    burst(1, n as u64, engine::sim::RunLimits { events_max: 1_000, pending_events_max: 16 })
+}
+
+/// Pending events, with a bound of 100 (the default is 2^20).
+fn pending_events(n: usize) -> Vec<String> {
+    burst(
+        n,
+        n as u64 + 1,
+        engine::sim::RunLimits { events_max: 1_000_000, pending_events_max: 100 },
+    )
+}
+
+#[test]
+fn run_limits_allow_their_bound_and_stop_one_past_it() {
+    let table: [(&str, usize, fn(usize) -> Vec<String>, &str); 2] = [
+        ("events per run", 1_000, events_per_run, "exceeded its bound of 1000 events"),
+        ("pending events", 100, pending_events, "more than 100 events were pending"),
+    ];
+    for (name, limit, probe, expected) in table {
+        assert_eq!(probe(limit), Vec::<String>::new(), "{name}: stopped at the bound");
+        let past = probe(limit + 1);
+        assert!(past.iter().any(|e| e.contains(expected)), "{name}: past the bound gave {past:?}");
+    }
+}
