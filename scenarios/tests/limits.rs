@@ -5,7 +5,9 @@ use scenarios::load_scenario;
 use scenarios::model::{
     DURATION_MAX, ENTITIES_MAX, EXPECTATIONS_MAX, RUNS_MAX, TIMELINE_ENTRIES_MAX,
 };
-use sim_devices::mobility::WAYPOINTS_MAX;
+use sim_devices::geometry::COORDINATE_M_MAX;
+use sim_devices::mobility::{SPEED_M_PER_S_MAX, WAYPOINTS_MAX};
+use sim_devices::world::{ENTITIES_MAX as WORLD_ENTITIES_MAX, WALL_LOSS_DB_MAX};
 
 /// One bound: `limit`, and a probe that builds a scenario of size `n` and returns the codes of
 /// its error diagnostics (empty when it loads).
@@ -61,6 +63,29 @@ fn waypoints(n: usize) -> Vec<String> {
     load(1, 60, WORLD, &format!("timeline:\n  - {{at: 0s, walk: {{user: ana, to: [{to}]}}}}\n"))
 }
 
+/// A place `n` metres east of the origin (coordinates are bounded in every direction).
+fn coordinate_m(n: usize) -> Vec<String> {
+    load(1, 60, WORLD, &format!("places:\n  far: [{n}, 0]\n"))
+}
+
+/// A walk at `n` m/s.
+fn speed_m_per_s(n: usize) -> Vec<String> {
+    let walk = format!("  - {{at: 0s, walk: {{user: ana, to: [[5, 0]], speed_m_per_s: {n}}}}}\n");
+    load(1, 60, WORLD, &format!("timeline:\n{walk}"))
+}
+
+/// `n` walls (the world's own bound, besides the scenario's per-kind entity bound).
+fn walls(n: usize) -> Vec<String> {
+    let walls = "      - {from: [10, -20], to: [10, 20], loss_db: 6}\n".repeat(n);
+    load(1, 60, &format!("{WORLD}  floor_plan:\n    walls:\n{walls}"), "")
+}
+
+/// One wall with a loss of `n` dB.
+fn wall_loss_db(n: usize) -> Vec<String> {
+    let wall = format!("      - {{from: [10, -20], to: [10, 20], loss_db: {n}}}\n");
+    load(1, 60, &format!("{WORLD}  floor_plan:\n    walls:\n{wall}"), "")
+}
+
 #[rustfmt::skip]
 const BOUNDS: &[Bound] = &[
     Bound { name: "timeline entries", limit: TIMELINE_ENTRIES_MAX, past_code: "scenario::too-many", probe: timeline },
@@ -68,6 +93,10 @@ const BOUNDS: &[Bound] = &[
     Bound { name: "runs", limit: RUNS_MAX as usize, past_code: "scenario::runs", probe: runs },
     Bound { name: "duration seconds", limit: (DURATION_MAX.as_us() / 1_000_000) as usize, past_code: "scenario::duration", probe: duration_s },
     Bound { name: "PCs (entities of each kind)", limit: ENTITIES_MAX, past_code: "scenario::too-many", probe: pcs },
+    Bound { name: "coordinate metres", limit: COORDINATE_M_MAX as usize, past_code: "yaml::invalid", probe: coordinate_m },
+    Bound { name: "walking speed m/s", limit: SPEED_M_PER_S_MAX as usize, past_code: "scenario::walk", probe: speed_m_per_s },
+    Bound { name: "walls", limit: WORLD_ENTITIES_MAX, past_code: "scenario::world", probe: walls },
+    Bound { name: "wall loss dB", limit: WALL_LOSS_DB_MAX as usize, past_code: "scenario::world", probe: wall_loss_db },
     Bound { name: "waypoints per walk", limit: WAYPOINTS_MAX, past_code: "scenario::walk", probe: waypoints },
 ];
 
