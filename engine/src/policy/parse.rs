@@ -7,8 +7,9 @@
 //! structural pass checks every rule and collects all problems rather than the first.
 //!
 //! Bounds: input at most [`MAX_RULES_BYTES`], nesting at most [`MAX_DEPTH`], at most
-//! [`MAX_RULES`] rules, at most [`MAX_SIGNAL_ELEMENTS`] elements in a signal. DOCTYPE, entity references other than the five predefined ones and
-//! numeric character references, processing instructions and the XML declaration are rejected.
+//! [`MAX_RULES`] rules, at most [`MAX_SIGNAL_ELEMENTS`] elements in a signal. DOCTYPE, entity
+//! references other than the five predefined ones and numeric character references, processing
+//! instructions and the XML declaration are rejected.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -813,7 +814,8 @@ impl Parser<'_> {
                         continue;
                     }
                     if children.len() == MAX_SIGNAL_ELEMENTS {
-                        ok = false;
+                        // An error, but the elements are still checked (the input is bounded
+                        // by MAX_RULES_BYTES), so no misleading "no elements" follows.
                         self.error(
                             "rules::too-many-elements",
                             format!("a signal has more than {MAX_SIGNAL_ELEMENTS} elements"),
