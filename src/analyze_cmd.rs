@@ -18,9 +18,6 @@ use engine::recovery::{
     load_device_profile,
 };
 
-/// Largest input file read, in bytes (the loaders check their own, smaller limits).
-const INPUT_BYTES_MAX: u64 = 4 * 1024 * 1024;
-
 /// Analyses of a policy against a device.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -92,14 +89,12 @@ fn run_lockout(args: &LockoutArgs) -> ExitCode {
     if any_locked_out(&cases) { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// Reads a file into a [`SourceFile`] named as the user wrote the path.
+/// Reads a file (bounded, see [`crate::run_cmd::read_bounded`]) into a [`SourceFile`] named as
+/// the user wrote the path.
 fn read(path: &Path) -> Result<SourceFile, String> {
     let name = path.display().to_string();
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    if metadata.len() > INPUT_BYTES_MAX {
-        return Err(format!("{name} is {} bytes, more than {INPUT_BYTES_MAX}", metadata.len()));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text =
+        crate::run_cmd::read_bounded(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     Ok(SourceFile::new(name, text))
 }
 

@@ -82,7 +82,7 @@ pub fn run(command: PolicyCommand) -> ExitCode {
 }
 
 fn read(path: &Path) -> Result<SourceFile, ExitCode> {
-    match std::fs::read_to_string(path) {
+    match crate::run_cmd::read_bounded(path) {
         Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
         Err(error) => {
             eprintln!("error: cannot read {}: {error}", path.display());
@@ -110,8 +110,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
         };
         let diagnostics = if is_yaml(path) {
             let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let mut read_file =
-                |name: &str| std::fs::read_to_string(base.join(name)).map_err(|e| e.to_string());
+            let mut read_file = |name: &str| crate::run_cmd::read_bounded(&base.join(name));
             load_policy(&source, &mut read_file).1
         } else {
             let (_, mut diagnostics) = parse_rules(&source, Scenario::Authentication);

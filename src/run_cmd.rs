@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 /// Most scenario files one invocation reads.
 const SCENARIO_FILES_MAX: usize = 10_000;
 /// Largest scenario or policy file read, in bytes.
-const INPUT_FILE_BYTES_MAX: u64 = 1024 * 1024;
+pub const INPUT_FILE_BYTES_MAX: u64 = 1024 * 1024;
 /// Seconds of trace shown on each side of a failure.
 const EXCERPT_WINDOW_S: f64 = 90.0;
 
@@ -45,6 +45,86 @@ pub struct RunArgs {
     /// Print one JSON object with every result on stdout instead of the summary.
     #[arg(long)]
     json: bool,
+    /// Instead of judging expectations, run every seed of every scenario twice, on 1 and on
+    /// 4 threads, and compare the trace hashes; exit 1 if any differ.
+    #[arg(long, conflicts_with_all = ["json", "junit", "report", "trace_dir", "interpretations"])]
+    check_determinism: bool,
+}
+
+/// Thread counts of the two passes of `--check-determinism`.
+const DETERMINISM_THREADS: [usize; 2] = [1, 4];
+
+/// The trace hash of every seed of `scenario`, run on a pool of `threads` threads.
+fn trace_hashes(
+    scenario: &Scenario,
+    options: RunOptions,
+    threads: usize,
+) -> Result<Vec<(u64, engine::trace::TraceHash)>, String> {
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    pool.install(|| {
+        scenarios::seeds(scenario, options)
+            .into_par_iter()
+            .map(|seed| {
+                let mut sink = engine::trace::TraceHasher::new();
+                scenarios::runner::run_into(scenario, seed, &scenario.interpretations, &mut sink)
+                    .map(|(_, hash)| (seed, hash))
+                    .map_err(|failure| format!("{}: seed {seed}: {failure}", scenario.file))
+            })
+            .collect()
+    })
+}
+
+/// `--check-determinism`: every seed twice, under different thread counts; a differing trace
+/// hash is a failed check (exit 1).
+fn check_determinism(scenarios: &[Scenario], options: RunOptions) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut mismatches = 0usize;
+    for scenario in scenarios {
+        let mut passes = Vec::new();
+        for threads in DETERMINISM_THREADS {
+            match trace_hashes(scenario, options, threads) {
+                Ok(hashes) => passes.push(hashes),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        let differing: Vec<String> = passes[0]
+            .iter()
+            .zip(&passes[1])
+            .filter(|(a, b)| a != b)
+            .map(|((seed, a), (_, b))| {
+                format!(
+                    "  seed {seed}: {a} on {} thread(s), {b} on {}",
+                    DETERMINISM_THREADS[0], DETERMINISM_THREADS[1]
+                )
+            })
+            .collect();
+        let verdict = if differing.is_empty() { "DETERMINISTIC" } else { "NONDETERMINISTIC" };
+        let _ = writeln!(
+            stdout,
+            "{verdict} {} ({}) seeds={} threads={:?}",
+            scenario.name,
+            scenario.file,
+            passes[0].len(),
+            DETERMINISM_THREADS
+        );
+        for line in &differing {
+            let _ = writeln!(stdout, "{line}");
+        }
+        mismatches += usize::from(!differing.is_empty());
+    }
+    let _ = writeln!(
+        stdout,
+        "determinism: {} scenario(s) reproducible, {mismatches} not",
+        scenarios.len() - mismatches
+    );
+    if mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,18 +172,42 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Reads a file of at most [`INPUT_FILE_BYTES_MAX`] as UTF-8.
+/// Reads a file of at most [`INPUT_FILE_BYTES_MAX`] as UTF-8: every input file of every command
+/// (scenarios, policies, rule XML, snapshots, device profiles) goes through here.
+///
+/// The size is checked twice: from the metadata before reading (a 100 MB file is rejected
+/// without reading it), and while reading, never more than one byte past the limit (a device
+/// or a pipe such as `/dev/zero` reports length 0 but never ends). Non-UTF-8 input is reported
+/// with the line and column of the first invalid byte.
 pub fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let too_large =
+        |bytes: u64| format!("{bytes} bytes is more than the limit of {INPUT_FILE_BYTES_MAX}");
     let metadata = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if metadata.len() > INPUT_FILE_BYTES_MAX {
-        return Err(format!(
-            "{} bytes is more than the limit of {INPUT_FILE_BYTES_MAX}",
-            metadata.len()
-        ));
+    if metadata.is_dir() {
+        return Err("is a directory".into());
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    if metadata.len() > INPUT_FILE_BYTES_MAX {
+        return Err(too_large(metadata.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(INPUT_FILE_BYTES_MAX + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > INPUT_FILE_BYTES_MAX {
+        return Err(format!("more than the limit of {INPUT_FILE_BYTES_MAX} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        format!(
+            "not UTF-8: invalid byte 0x{:02x} at {}:{line}:{column} (byte offset {})",
+            e.as_bytes()[valid.len()],
+            path.display(),
+            valid.len()
+        )
+    })
 }
 
 fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, String> {
@@ -224,6 +328,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
     let options = RunOptions { seed: args.seed, runs: args.runs };
+    if args.check_determinism {
+        return check_determinism(&scenarios, options);
+    }
     let version = env!("CARGO_PKG_VERSION");
     let mut all_passed = true;
     let mut json_scenarios = Vec::new();

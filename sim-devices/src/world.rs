@@ -30,6 +30,8 @@ use crate::wifi::{
 
 /// Most entities of each kind a world may hold: a bound on every loop over them.
 pub const ENTITIES_MAX: usize = 10_000;
+/// Largest loss of one wall or floor, dB (NaN, infinite or negative losses are rejected).
+pub const WALL_LOSS_DB_MAX: f64 = 200.0;
 
 /// Beacons a Wi-Fi scan averages per access point.
 pub const WIFI_BEACONS_PER_SCAN: u32 = 4;
@@ -414,6 +416,20 @@ impl World {
             }
         }
         let environment = config.environment.resolve().map_err(invalid)?;
+        for (index, wall) in config.floor_plan.walls.iter().enumerate() {
+            if !(0.0..=WALL_LOSS_DB_MAX).contains(&wall.loss_db) {
+                return Err(invalid(format!(
+                    "wall {index}: loss_db must be between 0 and {WALL_LOSS_DB_MAX}, not {}",
+                    wall.loss_db
+                )));
+            }
+        }
+        if !(0.0..=WALL_LOSS_DB_MAX).contains(&config.floor_plan.floor_loss_db) {
+            return Err(invalid(format!(
+                "floor_loss_db must be between 0 and {WALL_LOSS_DB_MAX}, not {}",
+                config.floor_plan.floor_loss_db
+            )));
+        }
         for (id, ap) in &config.access_points {
             if !config.networks.contains_key(&ap.network) {
                 return Err(invalid(format!(

@@ -2,6 +2,8 @@
 //! One test binary for the whole CLI (ripgrep's layout), one module per subcommand.
 
 mod analyze;
+mod catalogue;
+mod limits;
 mod policy;
 mod radio;
 mod run;

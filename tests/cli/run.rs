@@ -197,3 +197,23 @@ fn report_writes_an_html_and_a_text_timeline_per_run() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_determinism_compares_every_seed_on_one_and_four_threads() {
+    let output = unlocksim(&[
+        "run",
+        "scenarios/suite/walk_away_trouser_pocket.yaml",
+        "scenarios/suite/seated_day_back_pocket.yaml",
+        "--runs",
+        "3",
+        "--check-determinism",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert_eq!(text.matches("DETERMINISTIC ").count(), 2, "{text}");
+    assert!(text.contains("seeds=3 threads=[1, 4]"), "{text}");
+    assert!(text.ends_with("determinism: 2 scenario(s) reproducible, 0 not\n"), "{text}");
+    let output =
+        unlocksim(&["run", "tests/fixtures/scenarios/unknown_key.yaml", "--check-determinism"]);
+    assert_eq!(output.status.code(), Some(2), "invalid input is still exit 2");
+}

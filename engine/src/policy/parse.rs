@@ -7,8 +7,9 @@
 //! structural pass checks every rule and collects all problems rather than the first.
 //!
 //! Bounds: input at most [`MAX_RULES_BYTES`], nesting at most [`MAX_DEPTH`], at most
-//! [`MAX_RULES`] rules. DOCTYPE, entity references other than the five predefined ones and
-//! numeric character references, processing instructions and the XML declaration are rejected.
+//! [`MAX_RULES`] rules, at most [`MAX_SIGNAL_ELEMENTS`] elements in a signal. DOCTYPE, entity
+//! references other than the five predefined ones and numeric character references, processing
+//! instructions and the XML declaration are rejected.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -30,6 +31,8 @@ pub const MAX_RULES_BYTES: usize = 64 * 1024;
 pub const MAX_DEPTH: usize = 8;
 /// Most rules accepted in one list.
 pub const MAX_RULES: usize = 256;
+/// Most child elements (`ipv4Prefix`, `ssid`...) in one signal.
+pub const MAX_SIGNAL_ELEMENTS: usize = 64;
 /// `rssiMin` below this is never reached by a connected phone: a warning.
 pub const RSSI_MIN_WARNING_BELOW: i32 = -40;
 
@@ -809,6 +812,16 @@ impl Parser<'_> {
                         };
                         self.error(code, message, span.clone()).with_hint(hint);
                         continue;
+                    }
+                    if children.len() == MAX_SIGNAL_ELEMENTS {
+                        // An error, but the elements are still checked (the input is bounded
+                        // by MAX_RULES_BYTES), so no misleading "no elements" follows.
+                        self.error(
+                            "rules::too-many-elements",
+                            format!("a signal has more than {MAX_SIGNAL_ELEMENTS} elements"),
+                            span.clone(),
+                        )
+                        .with_hint("split the alternatives into separate rules");
                     }
                     children.push((name, (text, text_span), span));
                 }

@@ -101,7 +101,38 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(
             .at(source, 0..0),
         ]);
     }
-    serde_saphyr::from_str::<T>(&source.text).map_err(|error| vec![yaml_error(source, &error)])
+    serde_saphyr::from_str_with_options::<T>(&source.text, yaml_options())
+        .map_err(|error| vec![yaml_error(source, &error)])
+}
+
+/// Deepest YAML nesting (sequences and mappings) accepted: a scenario needs about 6.
+pub const YAML_DEPTH_MAX: usize = 32;
+/// Most YAML aliases (`*name`) in one file.
+pub const YAML_ALIASES_MAX: usize = 1_000;
+/// Most events replayed from aliases in one file (what a "billion laughs" multiplies).
+pub const YAML_ALIAS_REPLAYED_EVENTS_MAX: usize = 100_000;
+/// Most parser events (scalars, collection starts and ends...) in one file.
+pub const YAML_EVENTS_MAX: usize = 250_000;
+
+/// The parser budget of every YAML loader: bounded nesting, aliases, alias expansion and
+/// events, so a hostile file costs at most a bounded amount of time and memory. Duplicate keys
+/// are errors.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: YAML_DEPTH_MAX,
+            flow_nesting_limit: YAML_DEPTH_MAX,
+            max_aliases: YAML_ALIASES_MAX,
+            max_events: YAML_EVENTS_MAX,
+            max_recorded_anchor_events: YAML_ALIAS_REPLAYED_EVENTS_MAX,
+            max_reader_input_bytes: Some(MAX_YAML_BYTES),
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: YAML_ALIAS_REPLAYED_EVENTS_MAX,
+            max_replay_stack_depth: YAML_DEPTH_MAX,
+        },
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+    }
 }
 
 /// Moves diagnostics found in text embedded in a YAML scalar (`embedded`, starting at byte

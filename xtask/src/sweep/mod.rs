@@ -8,3 +8,6 @@
 pub mod exec;
 pub mod runner;
 pub mod spec;
+
+#[cfg(test)]
+mod limits_tests;

@@ -1,0 +1,319 @@
+//! Every bound the engine's loaders enforce (the `## Limits` table of ARCHITECTURE.md), each
+//! tried at the bound (accepted) and one past it (rejected with its diagnostic code).
+
+use engine::diagnostic::{Diagnostic, SourceFile};
+use engine::policy::document::MAX_GROUP_PROVIDERS;
+use engine::policy::parse::{MAX_DEPTH, MAX_RULES, MAX_RULES_BYTES, MAX_SIGNAL_ELEMENTS};
+use engine::policy::rules::Scenario;
+use engine::policy::yaml::{
+    MAX_YAML_BYTES, YAML_ALIAS_REPLAYED_EVENTS_MAX, YAML_ALIASES_MAX, YAML_DEPTH_MAX,
+    YAML_EVENTS_MAX, from_yaml,
+};
+use engine::policy::{load_policy, parse_rules};
+use engine::recovery::load_device_profile;
+use engine::recovery::profile::{LIST_ENTRIES_MAX, NAME_CHARS_MAX, PROFILE_BYTES_MAX};
+use engine::time::{DURATION_MAX_US, DURATION_TEXT_MAX_BYTES, SimDuration};
+
+/// One bound: `limit`, and a probe that builds an input of size `n` and returns the codes of
+/// its error diagnostics (empty when accepted).
+struct Bound {
+    name: &'static str,
+    limit: usize,
+    /// The diagnostic code (or error text) expected one past the limit.
+    past_code: &'static str,
+    probe: fn(usize) -> Vec<String>,
+}
+
+fn codes(diagnostics: &[Diagnostic]) -> Vec<String> {
+    diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code.clone()).collect()
+}
+
+const DNS_RULE: &str =
+    r#"<rule schemaVersion="1.0"><signal type="ipConfig"><dnsSuffix>a</dnsSuffix></signal></rule>"#;
+
+fn rules(text: &str) -> Vec<String> {
+    codes(&parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication).1)
+}
+
+/// A valid rule padded with trailing spaces to exactly `n` bytes.
+fn rule_bytes(n: usize) -> Vec<String> {
+    rules(&format!("{DNS_RULE}{}", " ".repeat(n - DNS_RULE.len())))
+}
+
+/// `n` levels of element nesting: `rule` > `signal` > `dnsSuffix` is 3, then `and`s... The
+/// parser counts depth before it judges structure, so only the depth code is compared.
+fn rule_depth(n: usize) -> Vec<String> {
+    let text = format!("{}{}", "<rule>".repeat(n), "</rule>".repeat(n));
+    rules(&text).into_iter().filter(|c| c == "xml::too-deep").collect()
+}
+
+fn rule_count(n: usize) -> Vec<String> {
+    rules(&vec![DNS_RULE; n].join(","))
+}
+
+fn signal_elements(n: usize) -> Vec<String> {
+    let elements = "<dnsSuffix>a</dnsSuffix>".repeat(n);
+    rules(&format!(
+        r#"<rule schemaVersion="1.0"><signal type="ipConfig">{elements}</signal></rule>"#
+    ))
+}
+
+fn yaml(text: String) -> Vec<String> {
+    match from_yaml::<serde_json::Value>(&SourceFile::new("a.yaml", text)) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+    }
+}
+
+/// `n` nested flow sequences.
+fn yaml_depth(n: usize) -> Vec<String> {
+    yaml(format!("{}{}", "[".repeat(n), "]".repeat(n)))
+}
+
+/// `n` aliases over `n / 10 + 1` anchors (within the parser's alias-to-anchor ratio of 10).
+fn yaml_aliases(n: usize) -> Vec<String> {
+    let anchors = n / 10 + 1;
+    let defined: String = (0..anchors).map(|i| format!("a{i}: &x{i} 1\n")).collect();
+    let aliases: Vec<String> = (0..n).map(|i| format!("*x{}", i % anchors)).collect();
+    yaml(format!("{defined}b: [{}]\n", aliases.join(", ")))
+}
+
+/// An anchor of a sequence of `n - 2` scalars (n events with its start and end), replayed once.
+fn yaml_replayed_events(n: usize) -> Vec<String> {
+    yaml(format!("a: &x [{}]\nb: *x\n", vec!["1"; n - 2].join(",")))
+}
+
+/// A flow sequence of `n - 6` scalars: with stream, document and sequence start and end,
+/// `n` parser events.
+fn yaml_events(n: usize) -> Vec<String> {
+    yaml(format!("[{}]", vec!["1"; n - 6].join(",")))
+}
+
+/// A YAML comment padded to exactly `n` bytes.
+fn yaml_bytes(n: usize) -> Vec<String> {
+    yaml(format!("#{}", " ".repeat(n - 1)))
+}
+
+fn group_providers(n: usize) -> Vec<String> {
+    let providers = vec!["pin"; n].join(", ");
+    let text = format!(
+        "device_unlock:\n  first_factors: [{providers}]\n  second_factors: [fingerprint]\n"
+    );
+    let source = SourceFile::new("policy.yaml", text);
+    codes(&load_policy(&source, &mut |_: &str| Err("no files".to_string())).1)
+        .into_iter()
+        .filter(|c| c == "policy::group-too-long")
+        .collect()
+}
+
+const PROFILE: &str =
+    "join: entra_joined\ntrust: cloud_kerberos\nidentity_provider: {kind: entra}\ncloud: public\n";
+
+fn profile(text: String) -> Vec<String> {
+    match load_device_profile(&SourceFile::new("device.yaml", text)) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => codes(&diagnostics),
+    }
+}
+
+/// A profile padded with a comment to exactly `n` bytes.
+fn profile_bytes(n: usize) -> Vec<String> {
+    profile(format!("{PROFILE}#{}", " ".repeat(n - PROFILE.len() - 1)))
+}
+
+fn profile_list(n: usize) -> Vec<String> {
+    let phones: String = (0..n).map(|i| format!("  - name: phone-{i}\n")).collect();
+    profile(format!("{PROFILE}phones:\n{phones}"))
+}
+
+fn profile_name(n: usize) -> Vec<String> {
+    profile(format!("{PROFILE}phones:\n  - name: {}\n", "a".repeat(n)))
+}
+
+fn duration(text: &str) -> Vec<String> {
+    SimDuration::parse(text).err().map(|e| e.to_string()).into_iter().collect()
+}
+
+/// A duration of `n` seconds.
+fn duration_value_s(n: usize) -> Vec<String> {
+    duration(&format!("{n}s"))
+}
+
+/// `0s` written with leading zeros to `n` bytes.
+fn duration_text(n: usize) -> Vec<String> {
+    duration(&format!("{}s", "0".repeat(n - 1)))
+}
+
+const BOUNDS: &[Bound] = &[
+    Bound {
+        name: "rule text bytes",
+        limit: MAX_RULES_BYTES,
+        past_code: "xml::too-large",
+        probe: rule_bytes,
+    },
+    Bound {
+        name: "rule element depth",
+        limit: MAX_DEPTH,
+        past_code: "xml::too-deep",
+        probe: rule_depth,
+    },
+    Bound {
+        name: "rules per list",
+        limit: MAX_RULES,
+        past_code: "rules::too-many",
+        probe: rule_count,
+    },
+    Bound {
+        name: "elements per signal",
+        limit: MAX_SIGNAL_ELEMENTS,
+        past_code: "rules::too-many-elements",
+        probe: signal_elements,
+    },
+    Bound {
+        name: "YAML depth",
+        limit: YAML_DEPTH_MAX,
+        past_code: "recursion limit exceeded",
+        probe: yaml_depth,
+    },
+    Bound {
+        name: "YAML aliases",
+        limit: YAML_ALIASES_MAX,
+        past_code: "budget breached",
+        probe: yaml_aliases,
+    },
+    Bound {
+        name: "YAML alias-replayed events",
+        limit: YAML_ALIAS_REPLAYED_EVENTS_MAX,
+        past_code: "",
+        probe: yaml_replayed_events,
+    },
+    Bound {
+        name: "YAML events",
+        limit: YAML_EVENTS_MAX,
+        past_code: "budget breached",
+        probe: yaml_events,
+    },
+    Bound {
+        name: "YAML bytes",
+        limit: MAX_YAML_BYTES,
+        past_code: "more than the limit",
+        probe: yaml_bytes,
+    },
+    Bound {
+        name: "providers per factor group",
+        limit: MAX_GROUP_PROVIDERS,
+        past_code: "policy::group-too-long",
+        probe: group_providers,
+    },
+    Bound {
+        name: "device profile bytes",
+        limit: PROFILE_BYTES_MAX,
+        past_code: "profile::too-large",
+        probe: profile_bytes,
+    },
+    Bound {
+        name: "device profile list entries",
+        limit: LIST_ENTRIES_MAX,
+        past_code: "profile::too-many",
+        probe: profile_list,
+    },
+    Bound {
+        name: "device profile name characters",
+        limit: NAME_CHARS_MAX,
+        past_code: "profile::bad-string",
+        probe: profile_name,
+    },
+    Bound {
+        name: "duration seconds",
+        limit: (DURATION_MAX_US / 1_000_000) as usize,
+        past_code: "exceeds the maximum",
+        probe: duration_value_s,
+    },
+    Bound {
+        name: "duration text bytes",
+        limit: DURATION_TEXT_MAX_BYTES,
+        past_code: "longer than",
+        probe: duration_text,
+    },
+    Bound {
+        name: "events per run (RunLimits, tried with a bound of 1,000)",
+        limit: 1_000,
+        past_code: "exceeded its bound of 1000 events",
+        probe: events_per_run,
+    },
+    Bound {
+        name: "pending events (RunLimits, tried with a bound of 100)",
+        limit: 100,
+        past_code: "more than 100 events were pending",
+        probe: pending_events,
+    },
+];
+
+#[test]
+fn every_bound_accepts_its_limit_and_rejects_one_more() {
+    let mut problems = Vec::new();
+    for bound in BOUNDS {
+        let at = (bound.probe)(bound.limit);
+        if !at.is_empty() {
+            problems.push(format!("{}: rejected at the limit {}: {at:?}", bound.name, bound.limit));
+        }
+        let past = (bound.probe)(bound.limit + 1);
+        if !past.iter().any(|code| code.contains(bound.past_code)) {
+            problems.push(format!(
+                "{}: {} (one past the limit) gave {past:?}, expected {}",
+                bound.name,
+                bound.limit + 1,
+                bound.past_code
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A model whose first event schedules `fan_out` events at once, each of which schedules one
+/// more until `chain` events have been handled in all.
+struct Burst {
+    fan_out: usize,
+    chain: u64,
+    handled: u64,
+}
+
+impl engine::sim::Model for Burst {
+    type Event = ();
+    fn handle(&mut self, (): (), context: &mut engine::sim::Context<'_, ()>) {
+        self.handled += 1;
+        if self.handled == 1 {
+            for _ in 0..self.fan_out {
+                context.schedule_in(SimDuration::from_s(1), ());
+            }
+        } else if self.handled + (self.fan_out as u64) <= self.chain {
+            context.schedule_in(SimDuration::from_s(1), ());
+        }
+    }
+}
+
+/// Runs a [`Burst`] under `limits`; the bound it exceeded, if any.
+fn burst(fan_out: usize, chain: u64, limits: engine::sim::RunLimits) -> Vec<String> {
+    let model = Burst { fan_out, chain, handled: 0 };
+    let mut simulation = engine::sim::Simulation::new(model, limits);
+    simulation.schedule_at(engine::time::SimTime::ZERO, ());
+    let stop = engine::sim::StopCondition::default();
+    match simulation.run(stop, &mut engine::trace::Trace::new()) {
+        Ok(_) => Vec::new(),
+        Err(error) => vec![error.kind.to_string()],
+    }
+}
+
+/// Events per run, with a bound of 1,000 (the default, `RunLimits::DEFAULT`, is 100 M).
+fn events_per_run(n: usize) -> Vec<String> {
+    burst(1, n as u64, engine::sim::RunLimits { events_max: 1_000, pending_events_max: 16 })
+}
+
+/// Pending events, with a bound of 100 (the default is 2^20).
+fn pending_events(n: usize) -> Vec<String> {
+    burst(
+        n,
+        n as u64 + 1,
+        engine::sim::RunLimits { events_max: 1_000_000, pending_events_max: 100 },
+    )
+}

@@ -1,0 +1,488 @@
+//! The catalogue of malformed and hostile inputs (issue 7): every entry runs through the binary
+//! and must fail cleanly.
+//!
+//! Each [`Entry`] names a command line (`$C` is `tests/catalogue`, `$T` a fresh temporary folder
+//! the entry may fill first with [`Entry::setup`]), the exit code its command's contract
+//! promises, and whether the diagnostic has a `file:line:column`. For every entry the test checks:
+//! the exit code; no panic; a bounded time ([`ENTRY_SECONDS_MAX`]) and, where `prlimit` exists, a
+//! bounded address space ([`ADDRESS_SPACE_BYTES_MAX`]); a position when one exists; an empty
+//! stdout; that `$T` holds nothing but what the setup put there (no partial output file); and
+//! the stderr diagnostic, as a file snapshot in `tests/cli/snapshots/` with temporary paths
+//! replaced by `[TMP]`.
+//!
+//! Large inputs (100 MB, thousands of elements, non-UTF-8 bytes) are generated into `$T`, never
+//! committed. The 100 MB files are sparse: they cost no disk and prove the size check happens
+//! before reading.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::util::repo_root;
+
+/// Longest any entry may take (a debug build on a shared machine).
+const ENTRY_SECONDS_MAX: u64 = 20;
+/// Address space each entry runs under when `prlimit` is available: a hostile input that makes
+/// the program allocate without bound fails the entry instead of the machine.
+const ADDRESS_SPACE_BYTES_MAX: u64 = 2 << 30;
+/// The size of the "huge file" entries: a hundred times every input limit.
+const HUGE_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// `policy check`: 1 for invalid rules or policies, 2 for unreadable files and usage errors.
+const CHECK: &str = "policy check: 1 = invalid rules or policy, 2 = unreadable file";
+/// `policy eval`: 1 for invalid rules, 2 for unreadable files and invalid snapshots.
+const EVAL: &str = "policy eval: 1 = invalid rules, 2 = unreadable file or invalid snapshot";
+/// `policy fmt`: 1 for invalid rules, 2 for unreadable files.
+const FMT: &str = "policy fmt: 1 = invalid rules, 2 = unreadable file";
+/// `run`: 2 for any invalid or unreadable input, nothing run and nothing written.
+const RUN: &str = "run: 2 = invalid input, nothing run or written";
+/// `analyze lockout`: 2 for unreadable or invalid input.
+const ANALYZE: &str = "analyze lockout: 2 = unreadable or invalid input";
+/// Argument errors of every command.
+const USAGE: &str = "usage error: 2";
+
+/// A valid policy and device for `analyze lockout` entries that break the other file.
+const LOCKOUT_POLICY: &str = "tests/fixtures/lockout/policy-defaults-bluetooth.yaml";
+const LOCKOUT_DEVICE: &str = "tests/fixtures/lockout/hybrid-desk.yaml";
+/// Valid rules and snapshot for `policy eval` entries that break the other file.
+const RULES: &str = "tests/fixtures/policy/seed_example_1.xml";
+const SNAPSHOT: &str = "tests/fixtures/policy/office.snapshot.yaml";
+
+/// One hostile input and what its command must do with it.
+struct Entry {
+    /// The snapshot's name.
+    name: &'static str,
+    /// Arguments; `$C` is the catalogue folder, `$T` the entry's temporary folder.
+    args: &'static [&'static str],
+    /// The command's documented exit code for this input.
+    code: i32,
+    /// Which contract says so (recorded in the snapshot).
+    contract: &'static str,
+    /// Whether the diagnostic must carry `file:line:column`.
+    located: bool,
+    /// Writes generated inputs into the temporary folder.
+    setup: Option<fn(&Path)>,
+}
+
+const fn entry(
+    name: &'static str,
+    args: &'static [&'static str],
+    code: i32,
+    contract: &'static str,
+    located: bool,
+) -> Entry {
+    Entry { name, args, code, contract, located, setup: None }
+}
+
+const fn generated(
+    name: &'static str,
+    args: &'static [&'static str],
+    code: i32,
+    contract: &'static str,
+    located: bool,
+    setup: fn(&Path),
+) -> Entry {
+    Entry { name, args, code, contract, located, setup: Some(setup) }
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), contents).expect("temporary input written");
+}
+
+/// A sparse file of [`HUGE_FILE_BYTES`] starting with `head`.
+fn huge(dir: &Path, name: &str, head: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, head).expect("written");
+    let file = std::fs::OpenOptions::new().write(true).open(&path).expect("opened");
+    file.set_len(HUGE_FILE_BYTES).expect("extended");
+}
+
+fn huge_scenario(dir: &Path) {
+    huge(dir, "huge.yaml", "name: huge\n");
+}
+fn huge_rules(dir: &Path) {
+    huge(dir, "huge.xml", "<rule schemaVersion=\"1.0\">");
+}
+fn huge_snapshot(dir: &Path) {
+    huge(dir, "huge.yaml", "bluetooth: []\n");
+}
+fn huge_device(dir: &Path) {
+    huge(dir, "huge.yaml", "join: entra_joined\n");
+}
+fn huge_policy(dir: &Path) {
+    huge(dir, "huge.yaml", "device_unlock:\n");
+}
+
+/// A valid scenario's text with one byte that is not UTF-8 on line 2.
+fn non_utf8_scenario(dir: &Path) {
+    write(dir, "latin1.yaml", b"name: caf\xe9\nseed: 1\n");
+}
+fn non_utf8_rules(dir: &Path) {
+    write(dir, "latin1.xml", b"<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\">\n<dnsSuffix>caf\xe9</dnsSuffix></signal></rule>");
+}
+fn non_utf8_snapshot(dir: &Path) {
+    write(dir, "latin1.yaml", b"primary_dns_suffix: caf\xe9\n");
+}
+fn non_utf8_device(dir: &Path) {
+    write(dir, "latin1.yaml", b"\xff\xfej\x00o\x00i\x00n\x00");
+}
+
+/// One signal with 2,000 `dnsSuffix` elements, one a line (under the rule size limit).
+fn thousands_of_elements(dir: &Path) {
+    let elements = "<dnsSuffix>a</dnsSuffix>\n".repeat(2_000);
+    write(
+        dir,
+        "elements.xml",
+        format!("<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\">{elements}</signal></rule>"),
+    );
+}
+
+/// 10,000 small rules: past both the rule count and the rule size limit.
+fn thousands_of_rules(dir: &Path) {
+    let rule = "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><dnsSuffix>a</dnsSuffix></signal></rule>";
+    write(dir, "rules.xml", vec![rule; 10_000].join(","));
+}
+
+/// 300 rules (past the rule count limit, within the size limit).
+fn too_many_rules(dir: &Path) {
+    let rule = "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><dnsSuffix>a</dnsSuffix></signal></rule>";
+    write(dir, "rules.xml", vec![rule; 300].join(","));
+}
+
+/// The start of every generated scenario: one PC, phone and user.
+const SCENARIO_HEAD: &str = "name: generated\nseed: 1\nruns: 1\nduration: 10m\n";
+const SCENARIO_WORLD: &str = "world:\n  pcs:\n    desk: {position: [0, 0], paired_phones: [p]}\n  phones:\n    p: {carried_by: ana, carry: hand}\n  users:\n    ana: {position: [0.6, 0]}\n";
+
+/// 1,001 PCs: one past the scenario's entity limit.
+fn absurd_device_count(dir: &Path) {
+    let mut text = format!("{SCENARIO_HEAD}world:\n  pcs:\n");
+    for i in 0..1_001 {
+        text.push_str(&format!("    pc{i}: {{position: [0, 0]}}\n"));
+    }
+    text.push_str("  phones: {}\n  users:\n    ana: {position: [0.6, 0]}\n");
+    write(dir, "pcs.yaml", text);
+}
+
+/// 10,001 timeline entries: one past the limit.
+fn absurd_timeline(dir: &Path) {
+    let mut text = format!("{SCENARIO_HEAD}{SCENARIO_WORLD}timeline:\n");
+    for i in 0..10_001 {
+        text.push_str(&format!("  - {{at: {i}ms, idle: {{user: ana}}}}\n"));
+    }
+    write(dir, "timeline.yaml", text);
+}
+
+/// 1,001 expectations: one past the limit.
+fn absurd_expectations(dir: &Path) {
+    let mut text = format!("{SCENARIO_HEAD}{SCENARIO_WORLD}expect:\n");
+    for _ in 0..1_001 {
+        text.push_str("  - never_locked: {pc: desk, from: 0s}\n");
+    }
+    write(dir, "expect.yaml", text);
+}
+
+/// A scenario nested 100 mappings deep under `world`.
+fn deep_scenario(dir: &Path) {
+    let mut text = format!("{SCENARIO_HEAD}world:\n");
+    for depth in 1..=100 {
+        text.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
+    }
+    write(dir, "deep.yaml", text);
+}
+
+/// A snapshot with 200,000 adapters (600,000 events, past the YAML event budget, within the
+/// size limit).
+fn many_yaml_events(dir: &Path) {
+    let mut text = String::from("adapters:\n");
+    for _ in 0..200_000 {
+        text.push_str("- {}\n");
+    }
+    write(dir, "events.yaml", text);
+}
+
+/// The catalogue. Paths under `$C` are committed files; `$T` ones are generated by the setup.
+#[rustfmt::skip]
+const CATALOGUE: &[Entry] = &[
+    // Rule XML (`policy check`, `eval`, `fmt`).
+    entry("rules_truncated", &["policy", "check", "$C/rules/truncated.xml"], 1, CHECK, true),
+    entry("rules_rssi_wrong_type", &["policy", "check", "$C/rules/rssi_wrong_type.xml"], 1, CHECK, true),
+    entry("rules_rssi_out_of_range", &["policy", "check", "$C/rules/rssi_out_of_range.xml"], 1, CHECK, true),
+    entry("rules_rssi_nan_inf", &["policy", "check", "$C/rules/rssi_nan_inf.xml"], 1, CHECK, true),
+    entry("rules_duplicate_attribute", &["policy", "check", "$C/rules/duplicate_attribute.xml"], 1, CHECK, true),
+    entry("rules_unknown_attribute", &["policy", "check", "$C/rules/unknown_attribute.xml"], 1, CHECK, true),
+    entry("rules_billion_laughs", &["policy", "check", "$C/rules/billion_laughs.xml"], 1, CHECK, true),
+    entry("rules_external_entity", &["policy", "eval", "$C/rules/external_entity.xml", "--snapshot", SNAPSHOT], 1, EVAL, true),
+    entry("rules_undefined_entity", &["policy", "check", "$C/rules/undefined_entity.xml"], 1, CHECK, true),
+    entry("rules_nul_char_reference", &["policy", "check", "$C/rules/nul_char_reference.xml"], 1, CHECK, true),
+    entry("rules_cdata", &["policy", "check", "$C/rules/cdata.xml"], 1, CHECK, true),
+    entry("rules_prefix_out_of_range", &["policy", "check", "$C/rules/prefix_out_of_range.xml"], 1, CHECK, true),
+    entry("rules_sig_quality_negative", &["policy", "check", "$C/rules/sig_quality_negative.xml"], 1, CHECK, true),
+    entry("rules_empty_rule", &["policy", "check", "$C/rules/empty_rule.xml"], 1, CHECK, true),
+    entry("rules_unclosed_second_rule", &["policy", "fmt", "$C/rules/unclosed_second_rule.xml"], 1, FMT, true),
+    entry("rules_trailing_garbage", &["policy", "check", "$C/rules/trailing_garbage.xml"], 1, CHECK, true),
+    entry("rules_empty_file", &["policy", "check", "$C/rules/empty.xml"], 1, CHECK, true),
+    entry("rules_unterminated_tag", &["policy", "check", "$C/rules/unterminated_tag.xml"], 1, CHECK, true),
+    entry("rules_mismatched_end_tag", &["policy", "check", "$C/rules/mismatched_end_tag.xml"], 1, CHECK, true),
+    entry("rules_namespace_attribute", &["policy", "check", "$C/rules/namespace_attribute.xml"], 1, CHECK, true),
+    entry("rules_deep_nesting", &["policy", "check", "$C/rules/deep_nesting.xml"], 1, CHECK, true),
+    generated("rules_thousands_of_elements", &["policy", "check", "$T/elements.xml"], 1, CHECK, true, thousands_of_elements),
+    generated("rules_thousands_of_rules", &["policy", "check", "$T/rules.xml"], 1, CHECK, true, thousands_of_rules),
+    generated("rules_too_many_rules", &["policy", "check", "$T/rules.xml"], 1, CHECK, true, too_many_rules),
+    generated("rules_100_mb", &["policy", "check", "$T/huge.xml"], 2, CHECK, false, huge_rules),
+    generated("rules_non_utf8", &["policy", "fmt", "$T/latin1.xml"], 2, FMT, true, non_utf8_rules),
+    entry("rules_is_a_directory", &["policy", "check", "$C/rules"], 2, CHECK, false),
+    entry("rules_missing_file", &["policy", "check", "$C/rules/does-not-exist.xml"], 2, CHECK, false),
+    // Policy YAML (`policy check`).
+    entry("policy_truncated", &["policy", "check", "$C/policy/truncated.yaml"], 1, CHECK, true),
+    entry("policy_wrong_type", &["policy", "check", "$C/policy/wrong_type.yaml"], 1, CHECK, true),
+    entry("policy_bool_wrong_type", &["policy", "check", "$C/policy/bool_wrong_type.yaml"], 1, CHECK, true),
+    entry("policy_dangling_rules_file", &["policy", "check", "$C/policy/dangling_rules_file.yaml"], 1, CHECK, true),
+    entry("policy_rules_file_is_a_device", &["policy", "check", "$C/policy/rules_file_device.yaml"], 1, CHECK, true),
+    entry("policy_duplicate_key", &["policy", "check", "$C/policy/duplicate_key.yaml"], 1, CHECK, true),
+    entry("policy_unknown_key", &["policy", "check", "$C/policy/unknown_key.yaml"], 1, CHECK, true),
+    entry("policy_too_many_providers", &["policy", "check", "$C/policy/too_many_providers.yaml"], 1, CHECK, true),
+    entry("policy_billion_laughs", &["policy", "check", "$C/policy/billion_laughs.yaml"], 1, CHECK, true),
+    entry("policy_deep_flow_nesting", &["policy", "check", "$C/policy/deep_flow_nesting.yaml"], 1, CHECK, true),
+    entry("policy_deep_block_nesting", &["policy", "check", "$C/policy/deep_block_nesting.yaml"], 1, CHECK, true),
+    entry("policy_embedded_rules_error", &["policy", "check", "$C/policy/embedded_rules_error.yaml"], 1, CHECK, true),
+    entry("policy_not_a_mapping", &["policy", "check", "$C/policy/not_a_mapping.yaml"], 1, CHECK, true),
+    entry("policy_binary_tag", &["policy", "check", "$C/policy/binary_tag.yaml"], 1, CHECK, true),
+    generated("policy_100_mb", &["policy", "check", "$T/huge.yaml"], 2, CHECK, false, huge_policy),
+    // Snapshot YAML (`policy eval --snapshot`).
+    entry("snapshot_rssi_nan", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/rssi_nan.yaml"], 2, EVAL, true),
+    entry("snapshot_rssi_inf", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/rssi_inf.yaml"], 2, EVAL, true),
+    entry("snapshot_rssi_out_of_range", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/rssi_out_of_range.yaml"], 2, EVAL, true),
+    entry("snapshot_class_negative", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/class_negative.yaml"], 2, EVAL, true),
+    entry("snapshot_signal_quality_out_of_range", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/signal_quality_out_of_range.yaml"], 2, EVAL, true),
+    entry("snapshot_bad_ip", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/bad_ip.yaml"], 2, EVAL, true),
+    entry("snapshot_unknown_key", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/unknown_key.yaml"], 2, EVAL, true),
+    entry("snapshot_duplicate_key", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/duplicate_key.yaml"], 2, EVAL, true),
+    entry("snapshot_truncated", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/truncated.yaml"], 2, EVAL, true),
+    entry("snapshot_wrong_type", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/wrong_type.yaml"], 2, EVAL, true),
+    generated("snapshot_100_mb", &["policy", "eval", RULES, "--snapshot", "$T/huge.yaml"], 2, EVAL, false, huge_snapshot),
+    generated("snapshot_non_utf8", &["policy", "eval", RULES, "--snapshot", "$T/latin1.yaml"], 2, EVAL, true, non_utf8_snapshot),
+    generated("snapshot_yaml_event_budget", &["policy", "eval", RULES, "--snapshot", "$T/events.yaml"], 2, EVAL, true, many_yaml_events),
+    // Scenario YAML (`run`), each also asked to write every output file into `$T`.
+    entry("scenario_negative_duration", &["run", "$C/scenario/negative_duration.yaml", "--junit", "$T/junit.xml", "--trace-dir", "$T/traces", "--report", "$T/report"], 2, RUN, true),
+    entry("scenario_duration_absurd", &["run", "$C/scenario/duration_absurd.yaml", "--junit", "$T/junit.xml"], 2, RUN, true),
+    entry("scenario_duration_nan", &["run", "$C/scenario/duration_nan.yaml", "--trace-dir", "$T/traces"], 2, RUN, true),
+    entry("scenario_duration_overflow", &["run", "$C/scenario/duration_overflow.yaml", "--report", "$T/report"], 2, RUN, true),
+    entry("scenario_runs_zero", &["run", "$C/scenario/runs_zero.yaml", "--junit", "$T/junit.xml"], 2, RUN, true),
+    entry("scenario_runs_absurd", &["run", "$C/scenario/runs_absurd.yaml"], 2, RUN, true),
+    entry("scenario_runs_wrong_type", &["run", "$C/scenario/runs_wrong_type.yaml"], 2, RUN, true),
+    entry("scenario_seed_negative", &["run", "$C/scenario/seed_negative.yaml"], 2, RUN, true),
+    entry("scenario_unknown_key", &["run", "$C/scenario/unknown_key.yaml", "--junit", "$T/junit.xml"], 2, RUN, true),
+    entry("scenario_duplicate_key", &["run", "$C/scenario/duplicate_key.yaml"], 2, RUN, true),
+    entry("scenario_dangling_place", &["run", "$C/scenario/dangling_place.yaml", "--trace-dir", "$T/traces"], 2, RUN, true),
+    entry("scenario_dangling_user", &["run", "$C/scenario/dangling_user.yaml"], 2, RUN, true),
+    entry("scenario_dangling_phone", &["run", "$C/scenario/dangling_phone.yaml"], 2, RUN, true),
+    entry("scenario_dangling_policy_file", &["run", "$C/scenario/dangling_policy_file.yaml", "--report", "$T/report"], 2, RUN, true),
+    entry("scenario_policy_file_is_a_directory", &["run", "$C/scenario/policy_file_is_directory.yaml"], 2, RUN, true),
+    entry("scenario_policy_file_is_invalid", &["run", "$C/scenario/policy_file_is_invalid.yaml"], 2, RUN, true),
+    entry("scenario_speed_nan", &["run", "$C/scenario/speed_nan.yaml"], 2, RUN, true),
+    entry("scenario_speed_infinite", &["run", "$C/scenario/speed_infinite.yaml"], 2, RUN, true),
+    entry("scenario_speed_negative", &["run", "$C/scenario/speed_negative.yaml"], 2, RUN, true),
+    entry("scenario_position_nan", &["run", "$C/scenario/position_nan.yaml"], 2, RUN, true),
+    entry("scenario_position_far_away", &["run", "$C/scenario/position_far_away.yaml"], 2, RUN, true),
+    entry("scenario_wall_loss_nan", &["run", "$C/scenario/wall_loss_nan.yaml", "--junit", "$T/junit.xml"], 2, RUN, true),
+    entry("scenario_timeline_two_actions", &["run", "$C/scenario/timeline_two_actions.yaml"], 2, RUN, true),
+    entry("scenario_timeline_negative_time", &["run", "$C/scenario/timeline_negative_time.yaml"], 2, RUN, true),
+    entry("scenario_expectation_share_out_of_range", &["run", "$C/scenario/expectation_share_out_of_range.yaml"], 2, RUN, true),
+    entry("scenario_false_locks_nan", &["run", "$C/scenario/false_locks_nan.yaml"], 2, RUN, true),
+    entry("scenario_truncated", &["run", "$C/scenario/truncated.yaml"], 2, RUN, true),
+    entry("scenario_tab_indentation", &["run", "$C/scenario/tab_indentation.yaml"], 2, RUN, true),
+    entry("scenario_calibration_zero_poll", &["run", "$C/scenario/calibration_zero_poll.yaml"], 2, RUN, true),
+    entry("scenario_unknown_carry", &["run", "$C/scenario/unknown_carry.yaml"], 2, RUN, true),
+    entry("scenario_billion_laughs", &["run", "$C/scenario/billion_laughs.yaml", "--junit", "$T/junit.xml"], 2, RUN, true),
+    generated("scenario_100_mb", &["run", "$T/huge.yaml", "--junit", "$T/junit.xml", "--trace-dir", "$T/traces", "--report", "$T/report"], 2, RUN, false, huge_scenario),
+    generated("scenario_non_utf8", &["run", "$T/latin1.yaml", "--junit", "$T/junit.xml"], 2, RUN, true, non_utf8_scenario),
+    generated("scenario_absurd_device_count", &["run", "$T/pcs.yaml", "--junit", "$T/junit.xml"], 2, RUN, true, absurd_device_count),
+    generated("scenario_absurd_timeline", &["run", "$T/timeline.yaml"], 2, RUN, true, absurd_timeline),
+    generated("scenario_absurd_expectations", &["run", "$T/expect.yaml"], 2, RUN, true, absurd_expectations),
+    generated("scenario_deep_nesting", &["run", "$T/deep.yaml", "--trace-dir", "$T/traces"], 2, RUN, true, deep_scenario),
+    entry("scenario_one_bad_among_good", &["run", "scenarios/suite/walk_away_trouser_pocket.yaml", "$C/scenario/unknown_key.yaml", "--junit", "$T/junit.xml", "--trace-dir", "$T/traces", "--report", "$T/report"], 2, RUN, true),
+    // Device profiles (`analyze lockout --device`) and lock-out policies.
+    entry("device_unknown_join", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/unknown_join.yaml"], 2, ANALYZE, true),
+    entry("device_unknown_key", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/unknown_key.yaml"], 2, ANALYZE, true),
+    entry("device_wrong_type", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/wrong_type.yaml"], 2, ANALYZE, true),
+    entry("device_dangling_phone", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/dangling_phone.yaml"], 2, ANALYZE, true),
+    entry("device_duplicate_key", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/duplicate_key.yaml"], 2, ANALYZE, true),
+    entry("device_truncated", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/truncated.yaml"], 2, ANALYZE, true),
+    entry("device_many_phones", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/many_phones.yaml"], 2, ANALYZE, true),
+    entry("device_long_name", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$C/device/long_name.yaml"], 2, ANALYZE, true),
+    entry("device_policy_billion_laughs", &["analyze", "lockout", "$C/policy/billion_laughs.yaml", "--device", LOCKOUT_DEVICE], 2, ANALYZE, true),
+    generated("device_100_mb", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$T/huge.yaml"], 2, ANALYZE, false, huge_device),
+    generated("device_non_utf8", &["analyze", "lockout", LOCKOUT_POLICY, "--device", "$T/latin1.yaml"], 2, ANALYZE, true, non_utf8_device),
+    // Command-line arguments.
+    entry("args_runs_zero", &["run", "--runs", "0"], 2, USAGE, false),
+    entry("args_runs_absurd", &["run", "--runs", "100001"], 2, USAGE, false),
+    entry("args_seed_negative", &["run", "--seed", "-1"], 2, USAGE, false),
+    entry("args_seed_overflow", &["run", "--seed", "18446744073709551616"], 2, USAGE, false),
+    entry("args_run_missing_path", &["run", "$C/scenario/does-not-exist.yaml", "--junit", "$T/junit.xml"], 2, RUN, false),
+    entry("args_run_empty_folder", &["run", "$C/rules"], 2, RUN, false),
+    entry("args_check_determinism_with_json", &["run", "--check-determinism", "--json"], 2, USAGE, false),
+    entry("args_eval_without_snapshot", &["policy", "eval", RULES], 2, USAGE, false),
+    entry("args_check_without_files", &["policy", "check"], 2, USAGE, false),
+    entry("args_radio_distances_nan", &["radio", "--distances", "NaN..1:1"], 2, USAGE, false),
+    entry("args_radio_distances_absurd", &["radio", "--distances", "0..1000000:0.001"], 2, USAGE, false),
+    entry("args_radio_rssi_out_of_range", &["radio", "--rssi-min", "99999"], 2, USAGE, false),
+    entry("args_radio_unknown_environment", &["radio", "--environment", "moon"], 2, USAGE, false),
+    entry("args_analyze_missing_device", &["analyze", "lockout", LOCKOUT_POLICY], 2, USAGE, false),
+];
+
+/// What running one entry produced.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+    leftovers: Vec<PathBuf>,
+}
+
+/// Every file under `dir`, recursively, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("readable").flatten() {
+                stack.push(entry.path());
+            }
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+fn run_entry(entry: &Entry, temp: &Path) -> Outcome {
+    if temp.exists() {
+        std::fs::remove_dir_all(temp).expect("old temporary folder removed");
+    }
+    std::fs::create_dir_all(temp).expect("temporary folder created");
+    if let Some(setup) = entry.setup {
+        setup(temp);
+    }
+    let before = files_under(temp);
+    let temp_text = temp.display().to_string();
+    let args: Vec<String> = entry
+        .args
+        .iter()
+        .map(|a| a.replace("$C", "tests/catalogue").replace("$T", &temp_text))
+        .collect();
+    let prlimit = Path::new("/usr/bin/prlimit");
+    let mut command = if prlimit.exists() {
+        let mut command = Command::new(prlimit);
+        command
+            .arg(format!("--as={ADDRESS_SPACE_BYTES_MAX}"))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_unlocksim"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+    };
+    let started = Instant::now();
+    let output =
+        command.args(&args).current_dir(repo_root()).output().expect("the unlocksim binary runs");
+    let elapsed = started.elapsed();
+    let leftovers = files_under(temp).into_iter().filter(|f| !before.contains(f)).collect();
+    std::fs::remove_dir_all(temp).expect("temporary folder removed");
+    Outcome {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).replace(&temp_text, "[TMP]"),
+        elapsed,
+        leftovers,
+    }
+}
+
+/// Whether `text` has a `name.ext:line:column` position (digits on both sides of a colon after
+/// a file extension).
+fn has_position(text: &str) -> bool {
+    text.match_indices(".yaml:")
+        .chain(text.match_indices(".xml:"))
+        .chain(text.match_indices(".yml:"))
+        .any(|(index, found)| {
+            let rest = &text[index + found.len()..];
+            let line_digits = rest.chars().take_while(char::is_ascii_digit).count();
+            line_digits > 0
+                && rest[line_digits..].starts_with(':')
+                && rest[line_digits + 1..].starts_with(|c: char| c.is_ascii_digit())
+        })
+}
+
+#[test]
+fn every_hostile_input_fails_cleanly_with_its_documented_diagnostic() {
+    assert!(CATALOGUE.len() >= 60, "the catalogue has {} entries", CATALOGUE.len());
+    let mut names: Vec<&str> = CATALOGUE.iter().map(|e| e.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), CATALOGUE.len(), "entry names are unique");
+
+    let base = std::env::temp_dir().join(format!("unlocksim-catalogue-{}", std::process::id()));
+    let next = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> =
+        Mutex::new(CATALOGUE.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(entry) = CATALOGUE.get(index) else { break };
+                    let outcome = run_entry(entry, &base.join(entry.name));
+                    outcomes.lock().expect("not poisoned")[index] = Some(outcome);
+                }
+            });
+        }
+    });
+    let _ = std::fs::remove_dir_all(&base);
+    let outcomes = outcomes.into_inner().expect("not poisoned");
+
+    let mut problems = Vec::new();
+    for (entry, outcome) in CATALOGUE.iter().zip(&outcomes) {
+        let outcome = outcome.as_ref().expect("every entry ran");
+        let name = entry.name;
+        if outcome.code != Some(entry.code) {
+            problems.push(format!("{name}: exit {:?}, expected {}", outcome.code, entry.code));
+        }
+        if outcome.stderr.contains("panicked") {
+            problems.push(format!("{name}: panicked:\n{}", outcome.stderr));
+        }
+        if outcome.elapsed > Duration::from_secs(ENTRY_SECONDS_MAX) {
+            problems.push(format!("{name}: took {:?}", outcome.elapsed));
+        }
+        if entry.located && !has_position(&outcome.stderr) {
+            problems.push(format!("{name}: no file:line:column in:\n{}", outcome.stderr));
+        }
+        if !outcome.stdout.is_empty() {
+            problems.push(format!("{name}: wrote to stdout:\n{}", outcome.stdout));
+        }
+        if !outcome.leftovers.is_empty() {
+            problems.push(format!("{name}: left output files {:?}", outcome.leftovers));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    for (entry, outcome) in CATALOGUE.iter().zip(outcomes) {
+        let outcome = outcome.expect("every entry ran");
+        let snapshot = format!(
+            "args: {}\ncontract: {}\nexit: {}\nstderr:\n{}",
+            entry.args.join(" "),
+            entry.contract,
+            outcome.code.map_or("signal".to_string(), |c| c.to_string()),
+            outcome.stderr
+        );
+        insta::assert_snapshot!(entry.name, snapshot);
+    }
+}
+
+#[test]
+fn positions_are_recognised() {
+    assert!(has_position("error: a/b.yaml:3:7: unknown key"));
+    assert!(has_position("╭─[rules.xml:12:1]"));
+    assert!(!has_position("error: a/b.yaml: cannot read"));
+    assert!(!has_position("error: a/b.yaml:3: no column"));
+}

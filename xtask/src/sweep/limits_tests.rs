@@ -1,0 +1,72 @@
+//! The sweep's bounds (the `## Limits` table of ARCHITECTURE.md) at the bound and one past it,
+//! and hostile sweep files: each is an error message, never a panic.
+
+use std::path::Path;
+
+use super::spec::{RANGE_VALUES_MAX, RUNS_MAX, expand, parse_spec};
+
+/// Parses and expands `text` with one stand-in scenario file; the error, if any.
+fn plan_error(text: &str) -> Option<String> {
+    let read = |_: &Path| Ok(b"name: stand-in\n".to_vec());
+    match parse_spec(text) {
+        Err(error) => Some(error),
+        Ok(spec) => expand(&spec, "sweep.yaml", Path::new("."), &read, "test").err(),
+    }
+}
+
+/// A sweep of `points` integer points and `seeds` seeds.
+fn sweep(points: u64, seeds: u64) -> String {
+    format!(
+        "name: limits\nscenarios: [s.yaml]\nparameters:\n  - name: rssi_min\n    range: {{from: 1, to: {points}, step: 1}}\nseeds: {seeds}\n"
+    )
+}
+
+/// (bound, spec at the bound, spec one past it, text of the error past it).
+fn bounds() -> Vec<(&'static str, String, String, &'static str)> {
+    // 10,000,000 = 100,000 points x 100 seeds; 10,000,001 = 11 points x 909,091 seeds.
+    assert_eq!(RUNS_MAX, 100_000 * 100);
+    assert_eq!(RUNS_MAX + 1, 11 * 909_091);
+    vec![
+        (
+            "values per range",
+            sweep(RANGE_VALUES_MAX, 1),
+            sweep(RANGE_VALUES_MAX + 1, 1),
+            "at most 100000",
+        ),
+        ("runs per sweep", sweep(100_000, 100), sweep(11, 909_091), "runs, at most 10000000"),
+    ]
+}
+
+#[test]
+fn every_sweep_bound_accepts_its_limit_and_rejects_one_more() {
+    for (name, at, past, expected) in bounds() {
+        assert_eq!(plan_error(&at), None, "{name}: rejected at the bound");
+        let error = plan_error(&past).unwrap_or_default();
+        assert!(error.contains(expected), "{name}: one past the bound gave `{error}`");
+    }
+}
+
+#[test]
+fn hostile_sweep_files_are_errors_not_panics() {
+    let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
+    let deep = format!("name: {}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let cases: [(&str, String, &str); 9] = [
+        ("truncated", "name: x\nscenarios: [s.yaml".into(), "invalid sweep file"),
+        ("unknown key", format!("{}colour: blue\n", sweep(2, 1)), "unknown field"),
+        (
+            "wrong type",
+            "name: [1]\nscenarios: []\nparameters: []\nseeds: 1\n".into(),
+            "invalid sweep file",
+        ),
+        ("NaN step", sweep(2, 1).replace("step: 1", "step: .nan"), "finite"),
+        ("infinite range", sweep(2, 1).replace("to: 2", "to: .inf"), "finite"),
+        ("zero step", sweep(2, 1).replace("step: 1", "step: 0"), "non-zero step"),
+        ("no scenario", sweep(2, 1).replace("[s.yaml]", "[]"), "at least one scenario"),
+        ("alias bomb", bomb.into(), "invalid sweep file"),
+        ("deep nesting", deep, "invalid sweep file"),
+    ];
+    for (name, text, expected) in cases {
+        let error = plan_error(&text).unwrap_or_default();
+        assert!(error.contains(expected), "{name}: gave `{error}`, expected `{expected}`");
+    }
+}
