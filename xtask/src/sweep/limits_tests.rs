@@ -50,7 +50,9 @@ fn every_sweep_bound_accepts_its_limit_and_rejects_one_more() {
 fn hostile_sweep_files_are_errors_not_panics() {
     let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
     let deep = format!("name: {}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let cases: [(&str, String, &str); 9] = [
+    let cases: [(&str, String, &str); 10] = [
+        // The run count is checked before any seed list is built: no 2^64-element allocation.
+        ("absurd seed count", sweep(2, u64::MAX), "at most 10000000"),
         ("truncated", "name: x\nscenarios: [s.yaml".into(), "invalid sweep file"),
         ("unknown key", format!("{}colour: blue\n", sweep(2, 1)), "unknown field"),
         (

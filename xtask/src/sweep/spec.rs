@@ -84,6 +84,13 @@ pub enum Seeds {
 }
 
 impl Seeds {
+    /// How many seeds, without building the list.
+    pub fn count(&self) -> u64 {
+        match *self {
+            Seeds::Count(count) | Seeds::Range { count, .. } => count,
+        }
+    }
+
     /// The seeds, in order.
     pub fn list(&self) -> Vec<u64> {
         let (first, count) = match *self {
@@ -295,6 +302,14 @@ pub fn expand(
         .enumerate()
         .map(|(index, values)| PointParams { index, values })
         .collect();
+    // Check the run count before building any list, so an absurd seed count is an error, not
+    // an allocation of its size.
+    let runs_count = (points.len() as u64)
+        .saturating_mul(spec.scenarios.len() as u64)
+        .saturating_mul(spec.seeds.count());
+    if runs_count > RUNS_MAX {
+        return Err(format!("the sweep has {runs_count} runs, at most {RUNS_MAX}"));
+    }
     let seeds = spec.seeds.list();
     if seeds.is_empty() {
         return Err("a sweep needs at least one seed".into());
