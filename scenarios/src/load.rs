@@ -96,15 +96,17 @@ impl Checker<'_> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    /// Reports an entry that sets `set` keys where exactly one is allowed; true when it is one.
+    /// Reports an entry that sets several (or none) of the keys of which exactly one is allowed
+    /// (`keys_set` says which are); true when exactly one is.
     fn exactly_one(
         &mut self,
-        set: usize,
+        keys_set: &[bool],
         span: Range<usize>,
         code: &str,
         what: &str,
         hint: &str,
     ) -> bool {
+        let set = keys_set.iter().filter(|&&s| s).count();
         if set == 1 {
             return true;
         }
@@ -407,12 +409,9 @@ impl Checker<'_> {
             e.biometric.is_some(),
             e.pin_reset.is_some(),
             e.corporate_network.is_some(),
-        ]
-        .iter()
-        .filter(|&&s| s)
-        .count();
+        ];
         if !self.exactly_one(
-            set,
+            &set,
             spanned_range(self.source, entry),
             "scenario::timeline-entry",
             "a timeline entry needs exactly one action besides `at`",
@@ -667,12 +666,9 @@ impl Checker<'_> {
             e.lock_after_walk_away.is_some(),
             e.false_locks_per_hour_max.is_some(),
             e.false_locks_per_hour_min.is_some(),
-        ]
-        .iter()
-        .filter(|&&s| s)
-        .count();
+        ];
         if !self.exactly_one(
-            set,
+            &set,
             spanned_range(self.source, entry),
             "scenario::expectation",
             "an expectation needs exactly one kind",
