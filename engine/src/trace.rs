@@ -124,11 +124,34 @@ impl TraceHasher {
     }
 }
 
-impl TraceSink for TraceHasher {
-    fn record(&mut self, record: TraceRecord) {
-        self.hasher.update(record.to_json_line().as_bytes());
+impl TraceHasher {
+    /// Hashes `record`'s JSON line and newline, serialising straight into the hash (no
+    /// intermediate string): the same bytes as [`TraceRecord::to_json_line`] plus `\n`.
+    pub fn add(&mut self, record: &TraceRecord) {
+        // Serialising a struct of strings, integers and a `Value` cannot fail, nor can hashing.
+        serde_json::to_writer(HashWriter(&mut self.hasher), record)
+            .expect("trace record serialises");
         self.hasher.update(b"\n");
         self.records_count += 1;
+    }
+}
+
+/// `io::Write` into a running SHA-256.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl TraceSink for TraceHasher {
+    fn record(&mut self, record: TraceRecord) {
+        self.add(&record);
     }
 }
 

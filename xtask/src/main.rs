@@ -31,7 +31,7 @@ enum Task {
         #[arg(long)]
         target: Option<String>,
     },
-    /// (Used by `bench`.) Run a scenario once with a trace hasher and print the trace hash.
+    /// (Used by `bench`.) Run a scenario once, streaming its trace, and print its peak RSS.
     #[command(hide = true)]
     BenchChild(bench::ChildArgs),
     /// Run a parameter sweep (default: the bundled study) and write its report, or merge shards.
