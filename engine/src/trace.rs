@@ -108,6 +108,8 @@ impl TraceSink for Trace {
 pub struct TraceHasher {
     hasher: Sha256,
     records_count: u64,
+    /// The current record's JSON line (scratch space, kept between records).
+    line: Vec<u8>,
 }
 
 impl TraceHasher {
@@ -125,27 +127,16 @@ impl TraceHasher {
 }
 
 impl TraceHasher {
-    /// Hashes `record`'s JSON line and newline, serialising straight into the hash (no
-    /// intermediate string): the same bytes as [`TraceRecord::to_json_line`] plus `\n`.
+    /// Hashes `record`'s JSON line and newline: the same bytes as
+    /// [`TraceRecord::to_json_line`] plus `\n`, serialised into a reused buffer (no allocation
+    /// per record once it has grown) and hashed in one update.
     pub fn add(&mut self, record: &TraceRecord) {
-        // Serialising a struct of strings, integers and a `Value` cannot fail, nor can hashing.
-        serde_json::to_writer(HashWriter(&mut self.hasher), record)
-            .expect("trace record serialises");
-        self.hasher.update(b"\n");
+        self.line.clear();
+        // Serialising a struct of strings, integers and a `Value` into a Vec cannot fail.
+        serde_json::to_writer(&mut self.line, record).expect("trace record serialises");
+        self.line.push(b'\n');
+        self.hasher.update(&self.line);
         self.records_count += 1;
-    }
-}
-
-/// `io::Write` into a running SHA-256.
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
