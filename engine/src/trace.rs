@@ -108,6 +108,8 @@ impl TraceSink for Trace {
 pub struct TraceHasher {
     hasher: Sha256,
     records_count: u64,
+    /// The current record's JSON line (scratch space, kept between records).
+    line: Vec<u8>,
 }
 
 impl TraceHasher {
@@ -124,11 +126,23 @@ impl TraceHasher {
     }
 }
 
+impl TraceHasher {
+    /// Hashes `record`'s JSON line and newline: the same bytes as
+    /// [`TraceRecord::to_json_line`] plus `\n`, serialised into a reused buffer (no allocation
+    /// per record once it has grown) and hashed in one update.
+    pub fn add(&mut self, record: &TraceRecord) {
+        self.line.clear();
+        // Serialising a struct of strings, integers and a `Value` into a Vec cannot fail.
+        serde_json::to_writer(&mut self.line, record).expect("trace record serialises");
+        self.line.push(b'\n');
+        self.hasher.update(&self.line);
+        self.records_count += 1;
+    }
+}
+
 impl TraceSink for TraceHasher {
     fn record(&mut self, record: TraceRecord) {
-        self.hasher.update(record.to_json_line().as_bytes());
-        self.hasher.update(b"\n");
-        self.records_count += 1;
+        self.add(&record);
     }
 }
 

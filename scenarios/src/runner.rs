@@ -195,7 +195,8 @@ struct Tee<'a> {
 
 impl TraceSink for Tee<'_> {
     fn record(&mut self, record: engine::trace::TraceRecord) {
-        self.second.record(record.clone());
+        // Hash by reference, then hand the record on: no clone per record.
+        self.second.add(&record);
         self.first.record(record);
     }
 }
@@ -653,21 +654,14 @@ impl ScenarioModel<'_> {
         if !runtime.device.bluetooth_radio_on() {
             return Ok(());
         }
-        let phone_id = runtime.phones[phone].clone();
-        let detail = self.world.poll_bluetooth_detailed(now, &runtime.id, &phone_id)?;
+        let phone_id = &runtime.phones[phone];
+        let detail = self.world.poll_bluetooth_detailed(now, &runtime.id, phone_id)?;
         let (rssi, reason) = match detail.poll {
             BluetoothPoll::Present { rssi } => (Some(rssi), None),
             BluetoothPoll::Absent { reason } => (None, Some(absence_reason_name(reason))),
         };
         let wrap = move |event| Event::Device { pc, event };
-        self.pcs[pc].device.on_bluetooth_poll(
-            cx,
-            wrap,
-            &phone_id,
-            rssi,
-            reason,
-            Some(detail.distance_m),
-        );
+        runtime.device.on_bluetooth_poll(cx, wrap, phone_id, rssi, reason, Some(detail.distance_m));
         Ok(())
     }
 

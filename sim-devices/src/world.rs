@@ -391,7 +391,7 @@ pub struct World {
     pcs: BTreeMap<String, PcState>,
     phones: BTreeMap<String, PhoneState>,
     users: BTreeMap<String, UserState>,
-    bluetooth_links: BTreeMap<(String, String), LinkState>,
+    bluetooth_links: BTreeMap<String, BTreeMap<String, LinkState>>,
 }
 
 fn unknown(kind: &'static str, id: &str) -> WorldError {
@@ -743,10 +743,16 @@ impl World {
         let distance_m = pc_position.distance_m(&phone_position);
         let obstruction = self.floor_plan.obstruction(&pc_position, &phone_position);
         let streams = self.streams;
-        let link =
-            self.bluetooth_links.entry((pc.to_owned(), phone.to_owned())).or_insert_with(|| {
-                LinkState::new(&streams, &format!("phone:{phone}"), &format!("bt:pc:{pc}"))
-            });
+        // Looked up by `&str` (no key allocation per poll); created on a link's first poll.
+        if !self.bluetooth_links.get(pc).is_some_and(|links| links.contains_key(phone)) {
+            let link = LinkState::new(&streams, &format!("phone:{phone}"), &format!("bt:pc:{pc}"));
+            self.bluetooth_links.entry(pc.to_owned()).or_default().insert(phone.to_owned(), link);
+        }
+        let link = self
+            .bluetooth_links
+            .get_mut(pc)
+            .and_then(|links| links.get_mut(phone))
+            .expect("link created above");
         let shadowing_db = link.shadowing_at(pc_position, phone_position, &self.environment);
         let budget = LinkBudget {
             path_loss_db: self.environment.path_loss_db(distance_m),

@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod fuzz;
 mod sweep;
 
 #[derive(Debug, Parser)]
@@ -18,8 +20,20 @@ struct Xtask {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Run every benchmark and print its table of ratios against a bare baseline.
-    Bench,
+    /// Run every benchmark (release build) and print one table of ratios measured side by side.
+    Bench(bench::BenchArgs),
+    /// Run every cargo-fuzz target for N seconds each, seeded from the suite and fixtures.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Run only this target.
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// (Used by `bench`.) Run a scenario once, streaming its trace, and print its peak RSS.
+    #[command(hide = true)]
+    BenchChild(bench::ChildArgs),
     /// Run a parameter sweep (default: the bundled study) and write its report, or merge shards.
     Sweep(SweepArgs),
 }
@@ -66,18 +80,6 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn run(mut command: Command) -> ExitCode {
-    eprintln!("xtask: running {command:?}");
-    match command.status() {
-        Ok(status) if status.success() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
-        Err(error) => {
-            eprintln!("xtask: could not start cargo: {error}");
-            ExitCode::from(2)
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let xtask = match Xtask::try_parse() {
         Ok(xtask) => xtask,
@@ -87,10 +89,29 @@ fn main() -> ExitCode {
         }
     };
     match xtask.task {
-        Task::Bench => {
-            let mut command = cargo();
-            command.args(["bench", "--workspace"]);
-            run(command)
+        Task::Bench(args) => match bench::run(&workspace_root(), &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("xtask bench: {error}");
+                ExitCode::from(2)
+            }
+        },
+        Task::BenchChild(args) => match bench::child(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("xtask bench-child: {error}");
+                ExitCode::from(2)
+            }
+        },
+        Task::Fuzz { seconds, target } => {
+            match fuzz::run(&workspace_root(), seconds, target.as_deref()) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(error) => {
+                    eprintln!("xtask fuzz: {error}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Task::Sweep(args) => match sweep_task(args) {
             Ok(code) => code,

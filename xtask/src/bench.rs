@@ -1,0 +1,392 @@
+//! `cargo xtask bench`: every performance budget of the project, measured in one run on this
+//! machine and printed as one table of ratios (each measurement next to its baseline, taken side
+//! by side, so that machine load hits both alike).
+//!
+//! - kernel hold model vs a bare `BinaryHeap` loop (`engine/benches/hold_model.rs`);
+//! - the full Bluetooth observation chain vs the bare path-loss formula
+//!   (`sim-devices/benches/rssi_chain.rs`);
+//! - end to end: `benches-data/office-day-10-phones.yaml` (8 hours, 10 phones polled every
+//!   second, Wi-Fi and IP events), parse included, as a speed-up over real time;
+//! - memory: peak RSS (`VmHWM`) of a 1-day and a 100-day run of that scenario, each in its own
+//!   child process streaming the trace (only its hash is kept);
+//! - sweep runs per second on the default study at 1 and 2 threads.
+//!
+//! The two criterion-less benches are built and run by `cargo bench` in release mode; the rest
+//! runs inside this (release) xtask binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use engine::{SimDuration, TraceRecord, TraceSink};
+use scenarios::Scenario;
+use scenarios::runner::run_into;
+
+use crate::sweep;
+
+/// The end-to-end fixture, relative to the workspace root.
+const OFFICE_DAY_FILE: &str = "xtask/benches-data/office-day-10-phones.yaml";
+/// Repetitions of the end-to-end measurement; the median is kept.
+const END_TO_END_REPETITIONS: usize = 3;
+/// Real time the end-to-end run must beat, as a multiple.
+const SPEED_UP_TARGET: f64 = 100_000.0;
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Events per hold-model measurement (passed as HOLD_EVENTS).
+    #[arg(long, default_value_t = 2_000_000)]
+    hold_events: u64,
+    /// Polls per Bluetooth-chain measurement (passed as RSSI_POLLS).
+    #[arg(long, default_value_t = 200_000)]
+    polls: u64,
+    /// Simulated days of the long memory run (compared with a 1-day run).
+    #[arg(long, default_value_t = 100)]
+    memory_days: u64,
+    /// Seeds per point of the default study in the sweep measurement (the study has 20).
+    #[arg(long, default_value_t = 2)]
+    sweep_seeds: usize,
+}
+
+/// Options of the hidden `bench-child` task: one streamed run, then its peak RSS.
+#[derive(Debug, clap::Args)]
+pub struct ChildArgs {
+    /// The scenario file.
+    file: PathBuf,
+    /// Simulated duration, replacing the scenario's (e.g. `1d`, `100d`).
+    #[arg(long)]
+    duration: String,
+}
+
+/// One line of the table: a measurement, its baseline, and their ratio against a target.
+#[derive(Debug, Clone)]
+struct Row {
+    name: String,
+    value: String,
+    baseline: String,
+    ratio: f64,
+    /// The ratio's budget, as text (`>= 0.8`), or empty when there is none.
+    target: String,
+}
+
+/// Loads a scenario file, resolving the files it names relative to it.
+fn load(path: &Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut read_file =
+        |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    scenarios::load_scenario(&path.to_string_lossy(), &text, &mut read_file).map_err(|problems| {
+        let messages: Vec<String> = problems.iter().map(|d| format!("{d:?}")).collect();
+        format!("{}: {}", path.display(), messages.join("; "))
+    })
+}
+
+/// A sink that keeps nothing: [`run_into`] already hashes every record itself, so a second
+/// [`engine::TraceHasher`] would only double the hashing.
+#[derive(Debug, Default)]
+struct Discard {
+    records_count: u64,
+}
+
+impl TraceSink for Discard {
+    fn record(&mut self, _: TraceRecord) {
+        self.records_count += 1;
+    }
+}
+
+/// Runs `scenario` once (its seed and interpretations) streaming the trace: only its hash is
+/// kept, so memory does not grow with simulated time. Returns the events handled.
+fn run_hashed(scenario: &Scenario) -> Result<u64, String> {
+    let mut sink = Discard::default();
+    let (events_handled, _) =
+        run_into(scenario, scenario.seed, &scenario.interpretations, &mut sink)
+            .map_err(|e| format!("{e:?}"))?;
+    Ok(events_handled)
+}
+
+/// `bench-child`: runs the scenario for `duration`, streaming its trace (hash only), and
+/// prints `events <n>` and `vm_hwm_kb <peak RSS>` read from `/proc/self/status`.
+pub fn child(args: &ChildArgs) -> Result<(), String> {
+    let mut scenario = load(&args.file)?;
+    scenario.duration = SimDuration::parse(&args.duration).map_err(|e| e.to_string())?;
+    let events_handled = run_hashed(&scenario)?;
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("/proc/self/status: {e} (peak RSS needs Linux)"))?;
+    let vm_hwm_kb =
+        status_kb(&status, "VmHWM:").ok_or_else(|| "no VmHWM in /proc/self/status".to_owned())?;
+    println!("events {events_handled}");
+    println!("vm_hwm_kb {vm_hwm_kb}");
+    Ok(())
+}
+
+/// The value in kB of a `/proc/<pid>/status` field such as `VmHWM:     1234 kB`.
+fn status_kb(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// Peak RSS in kB of a child `bench-child` run of `file` for `duration`, and its events.
+fn child_peak_rss_kb(file: &Path, duration: &str) -> Result<(u64, u64), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+    let output = Command::new(exe)
+        .arg("bench-child")
+        .arg(file)
+        .args(["--duration", duration])
+        .output()
+        .map_err(|e| format!("bench-child: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "bench-child {duration} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let field = |name: &str| -> Option<u64> {
+        stdout.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+    };
+    match (field("vm_hwm_kb "), field("events ")) {
+        (Some(kb), Some(events)) => Ok((kb, events)),
+        _ => Err(format!("bench-child printed no peak RSS: {stdout}")),
+    }
+}
+
+/// Runs `cargo bench -p PACKAGE --bench NAME` (release) with `env` and returns its stdout.
+fn cargo_bench(
+    root: &Path,
+    package: &str,
+    name: &str,
+    env: (&str, String),
+) -> Result<String, String> {
+    let mut command = crate::cargo();
+    command
+        .current_dir(root)
+        .args(["bench", "--quiet", "-p", package, "--bench", name])
+        .env(env.0, env.1);
+    eprintln!("xtask bench: running {command:?}");
+    let output = command.output().map_err(|e| format!("cargo bench: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo bench {name} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Rows from the hold-model table: `pending bare kernel ratio` lines.
+fn hold_rows(stdout: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for line in stdout.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [pending, bare, kernel, ratio] = fields[..] else { continue };
+        let (Ok(pending), Ok(bare), Ok(kernel), Ok(ratio)) = (
+            pending.parse::<u64>(),
+            bare.parse::<f64>(),
+            kernel.parse::<f64>(),
+            ratio.parse::<f64>(),
+        ) else {
+            continue;
+        };
+        rows.push(Row {
+            name: format!("hold model kernel vs BinaryHeap, P = {pending}"),
+            value: format!("{} events/s", si(kernel)),
+            baseline: format!("{} events/s", si(bare)),
+            ratio,
+            target: ">= 0.8".to_owned(),
+        });
+    }
+    if rows.len() == 3 { Ok(rows) } else { Err(format!("unexpected hold_model output:\n{stdout}")) }
+}
+
+/// The row from the Bluetooth chain table (`full chain ... N` and `bare path-loss formula N`).
+fn chain_row(stdout: &str) -> Result<Row, String> {
+    let rate = |prefix: &str| -> Option<f64> {
+        stdout.lines().find(|l| l.starts_with(prefix))?.split_whitespace().last()?.parse().ok()
+    };
+    match (rate("full chain"), rate("bare path-loss formula")) {
+        (Some(chain), Some(bare)) => Ok(Row {
+            name: "Bluetooth full chain vs bare path loss".to_owned(),
+            value: format!("{} polls/s", si(chain)),
+            baseline: format!("{} polls/s", si(bare)),
+            ratio: chain / bare,
+            target: String::new(),
+        }),
+        _ => Err(format!("unexpected rssi_chain output:\n{stdout}")),
+    }
+}
+
+/// The end-to-end office day: load (parse included) and run, median of a few repetitions.
+fn end_to_end_row(root: &Path) -> Result<Row, String> {
+    let path = root.join(OFFICE_DAY_FILE);
+    let mut walls = Vec::new();
+    let mut simulated = Duration::ZERO;
+    let mut events_handled = 0;
+    for _ in 0..END_TO_END_REPETITIONS {
+        let start = Instant::now();
+        let scenario = load(&path)?;
+        events_handled = run_hashed(&scenario)?;
+        walls.push(start.elapsed().as_secs_f64());
+        simulated = Duration::from_micros(scenario.duration.as_us());
+    }
+    walls.sort_by(f64::total_cmp);
+    let wall_s = walls[walls.len() / 2];
+    Ok(Row {
+        name: "office day (8 h, 10 phones @ 1 s), parse incl.".to_owned(),
+        value: format!("{wall_s:.3} s wall ({} events)", si(events_handled as f64)),
+        baseline: format!("{:.0} s simulated", simulated.as_secs_f64()),
+        ratio: simulated.as_secs_f64() / wall_s,
+        target: format!(">= {SPEED_UP_TARGET:.0}"),
+    })
+}
+
+/// Peak RSS of a 1-day and a long run, each in a fresh child process.
+fn memory_row(root: &Path, days: u64) -> Result<Row, String> {
+    let path = root.join(OFFICE_DAY_FILE);
+    let (short_kb, _) = child_peak_rss_kb(&path, "1d")?;
+    let (long_kb, long_events) = child_peak_rss_kb(&path, &format!("{days}d"))?;
+    Ok(Row {
+        name: format!("peak RSS, {days}-day vs 1-day office run"),
+        value: format!("{:.1} MiB ({} events)", long_kb as f64 / 1024.0, si(long_events as f64)),
+        baseline: format!("{:.1} MiB", short_kb as f64 / 1024.0),
+        ratio: long_kb as f64 / short_kb as f64,
+        target: "<= 1.2".to_owned(),
+    })
+}
+
+/// Sweep runs per second on the default study (first `seeds` seeds) at 1 and 2 threads.
+fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
+    let file = root.join("xtask/studies/default.yaml");
+    let text = String::from_utf8(crate::read_bounded(&file)?)
+        .map_err(|_| format!("{}: not UTF-8", file.display()))?;
+    let spec = sweep::spec::parse_spec(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let base_dir = file.parent().unwrap_or(Path::new("."));
+    let mut plan = sweep::spec::expand(
+        &spec,
+        &file.to_string_lossy(),
+        base_dir,
+        &crate::read_bounded,
+        env!("CARGO_PKG_VERSION"),
+    )?;
+    plan.seeds.truncate(seeds.max(1));
+    let runner = sweep::runner::scenario_runner(&plan)?;
+    let mut rates = Vec::new();
+    for threads in [1usize, 2] {
+        let out = root.join(format!("target/bench/sweep-{threads}-threads"));
+        let _ = std::fs::remove_dir_all(&out);
+        let summary = sweep::exec::execute(
+            &plan,
+            &out,
+            sweep::exec::Shard::ALL,
+            &runner,
+            Some(threads),
+            false,
+        )?;
+        rates.push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    Ok(Row {
+        name: format!("sweep default study, {} runs: 2 vs 1 threads", plan.runs_count()),
+        value: format!("{:.1} runs/s", rates[1]),
+        baseline: format!("{:.1} runs/s", rates[0]),
+        ratio: rates[1] / rates[0],
+        target: String::new(),
+    })
+}
+
+/// A rate with a metric prefix: `1.23 M`.
+fn si(value: f64) -> String {
+    match value {
+        v if v >= 1e9 => format!("{:.2} G", v / 1e9),
+        v if v >= 1e6 => format!("{:.2} M", v / 1e6),
+        v if v >= 1e3 => format!("{:.1} k", v / 1e3),
+        v => format!("{v:.1}"),
+    }
+}
+
+/// Whether `ratio` meets a target written `>= x` or `<= x` (no target: met).
+fn meets(ratio: f64, target: &str) -> bool {
+    let parse = |rest: &str| rest.trim().parse::<f64>().ok();
+    if let Some(limit) = target.strip_prefix(">=").and_then(parse) {
+        ratio >= limit
+    } else if let Some(limit) = target.strip_prefix("<=").and_then(parse) {
+        ratio <= limit
+    } else {
+        true
+    }
+}
+
+/// Runs every measurement and prints the table.
+pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
+    let mut rows = Vec::new();
+    let hold =
+        cargo_bench(root, "engine", "hold_model", ("HOLD_EVENTS", args.hold_events.to_string()))?;
+    rows.extend(hold_rows(&hold)?);
+    let chain =
+        cargo_bench(root, "sim-devices", "rssi_chain", ("RSSI_POLLS", args.polls.to_string()))?;
+    rows.push(chain_row(&chain)?);
+    eprintln!("xtask bench: end to end");
+    rows.push(end_to_end_row(root)?);
+    eprintln!("xtask bench: memory (1 day, {} days)", args.memory_days);
+    rows.push(memory_row(root, args.memory_days)?);
+    eprintln!("xtask bench: sweep");
+    rows.push(sweep_row(root, args.sweep_seeds)?);
+    println!(
+        "{:<50} {:>30} {:>22} {:>12} {:>9}",
+        "measurement", "value", "baseline", "ratio", "target"
+    );
+    for row in &rows {
+        let verdict = if row.target.is_empty() {
+            ""
+        } else if meets(row.ratio, &row.target) {
+            " ok"
+        } else {
+            " MISSED"
+        };
+        println!(
+            "{:<50} {:>30} {:>22} {:>12.4} {:>9}{verdict}",
+            row.name, row.value, row.baseline, row.ratio, row.target
+        );
+    }
+    println!("(ratio = value / baseline; measured side by side in this run)");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_hold_model_and_chain_tables() {
+        let hold = "hold model: 10 events per measurement, median of 5\n\
+             pending    bare events/s  kernel events/s    kernel/bare\n\
+                  64         20000000         18000000          0.900\n\
+                1000         10000000          9000000          0.900\n\
+              100000          5000000          4500000          0.900\n";
+        let rows = hold_rows(hold).expect("three rows");
+        assert_eq!(rows[2].name, "hold model kernel vs BinaryHeap, P = 100000");
+        assert!((rows[0].ratio - 0.9).abs() < 1e-12);
+        let chain = "measurement polls/s\nfull chain (World::poll_bluetooth)   2000000\n\
+             bare path-loss formula   100000000\nfull chain / bare path loss: 0.0200 (50x slower)\n";
+        assert!((chain_row(chain).expect("row").ratio - 0.02).abs() < 1e-12);
+        assert!(hold_rows("garbage").is_err());
+    }
+
+    #[test]
+    fn targets_are_checked_in_both_directions() {
+        assert!(meets(0.8, ">= 0.8"));
+        assert!(!meets(0.79, ">= 0.8"));
+        assert!(meets(1.2, "<= 1.2"));
+        assert!(!meets(1.21, "<= 1.2"));
+        assert!(meets(0.0, ""));
+        assert_eq!(status_kb("Name: x\nVmHWM:\t   5120 kB\n", "VmHWM:"), Some(5120));
+    }
+
+    #[test]
+    fn the_office_day_fixture_loads_with_one_second_polls() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+        let scenario = load(&root.join(OFFICE_DAY_FILE)).expect("fixture loads");
+        assert_eq!(scenario.calibration.poll_interval_max, SimDuration::from_s(1));
+        assert_eq!(scenario.world.phones.len(), 10);
+        assert_eq!(scenario.duration, SimDuration::from_s(8 * 3600));
+    }
+}
