@@ -114,6 +114,25 @@ impl Checker<'_> {
         false
     }
 
+    /// Reads a file the scenario names (`what`: "policy file"...), as a source shown beside the
+    /// scenario; an unreadable file is a diagnostic at the name.
+    fn read_beside(
+        &mut self,
+        file: &Spanned<String>,
+        code: &str,
+        what: &str,
+        read_file: &mut ReadFile<'_>,
+    ) -> Option<SourceFile> {
+        match read_file(&file.value) {
+            Ok(text) => Some(SourceFile::new(self.beside(&file.value), text)),
+            Err(reason) => {
+                let span = spanned_range(self.source, file);
+                self.error_at(code, format!("cannot read {what} `{}`: {reason}", file.value), span);
+                None
+            }
+        }
+    }
+
     /// How to show a file named relative to the scenario: joined to the scenario's folder, with
     /// `dir/../` steps folded, so positions read `scenarios/policies/x.yaml:3:5`.
     fn beside(&self, relative: &str) -> String {
@@ -317,49 +336,29 @@ impl Checker<'_> {
             };
             let windows = &windows.value;
             self.reference("user", &windows.user);
-            let policy = windows.policy_file.as_ref().and_then(|file| {
-                let span = spanned_range(self.source, file);
-                match read_file(&file.value) {
-                    Err(reason) => {
-                        self.error_at(
-                            "scenario::policy-file",
-                            format!("cannot read policy file `{}`: {reason}", file.value),
-                            span,
-                        );
-                        None
-                    }
-                    Ok(text) => {
-                        let policy_source = SourceFile::new(self.beside(&file.value), text);
-                        let (policy, diagnostics) =
-                            engine::policy::load_policy(&policy_source, read_file);
-                        self.diagnostics.extend(diagnostics);
-                        policy
-                    }
-                }
-            });
-            let device_profile = windows.device_profile.as_ref().and_then(|file| {
-                let span = spanned_range(self.source, file);
-                match read_file(&file.value) {
-                    Err(reason) => {
-                        self.error_at(
-                            "scenario::device-profile",
-                            format!("cannot read device profile `{}`: {reason}", file.value),
-                            span,
-                        );
-                        None
-                    }
-                    Ok(text) => {
-                        let profile_source = SourceFile::new(self.beside(&file.value), text);
-                        match engine::recovery::load_device_profile(&profile_source) {
-                            Ok(profile) => Some(profile),
-                            Err(diagnostics) => {
-                                self.diagnostics.extend(diagnostics);
-                                None
-                            }
-                        }
-                    }
-                }
-            });
+            let policy = windows
+                .policy_file
+                .as_ref()
+                .and_then(|file| {
+                    self.read_beside(file, "scenario::policy-file", "policy file", read_file)
+                })
+                .and_then(|policy_source| {
+                    let (policy, diagnostics) =
+                        engine::policy::load_policy(&policy_source, read_file);
+                    self.diagnostics.extend(diagnostics);
+                    policy
+                });
+            let device_profile = windows
+                .device_profile
+                .as_ref()
+                .and_then(|file| {
+                    self.read_beside(file, "scenario::device-profile", "device profile", read_file)
+                })
+                .and_then(|profile_source| {
+                    engine::recovery::load_device_profile(&profile_source)
+                        .map_err(|diagnostics| self.diagnostics.extend(diagnostics))
+                        .ok()
+                });
             setups.push(PcSetup {
                 id: id.clone(),
                 user: Some(windows.user.value.clone()),
