@@ -91,7 +91,7 @@ impl Trace {
     pub fn hash(&self) -> TraceHash {
         let mut hasher = TraceHasher::new();
         for record in &self.records {
-            hasher.record(record.clone());
+            hasher.add(record);
         }
         hasher.finish()
     }
@@ -146,17 +146,23 @@ impl TraceSink for TraceHasher {
     }
 }
 
-/// Sends every record to two sinks, e.g. a [`Trace`] and a [`TraceHasher`].
-#[derive(Debug)]
-pub struct TeeSink<'a, A: TraceSink, B: TraceSink> {
-    pub first: &'a mut A,
-    pub second: &'a mut B,
+/// Hashes every record by reference, then hands it on to another sink: the trace hash of a run
+/// whatever its sink keeps, with no copy per record.
+pub struct HashingSink<'a> {
+    pub sink: &'a mut dyn TraceSink,
+    pub hasher: &'a mut TraceHasher,
 }
 
-impl<A: TraceSink, B: TraceSink> TraceSink for TeeSink<'_, A, B> {
+impl std::fmt::Debug for HashingSink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashingSink").field("hasher", &self.hasher).finish()
+    }
+}
+
+impl TraceSink for HashingSink<'_> {
     fn record(&mut self, record: TraceRecord) {
-        self.first.record(record.clone());
-        self.second.record(record);
+        self.hasher.add(&record);
+        self.sink.record(record);
     }
 }
 

@@ -175,7 +175,7 @@ pub fn run_into(
         }
     }
     let mut hasher = engine::trace::TraceHasher::new();
-    let mut tee = Tee { first: sink, second: &mut hasher };
+    let mut tee = engine::trace::HashingSink { sink, hasher: &mut hasher };
     let stop = StopCondition {
         until: Some(SimTime::ZERO.saturating_add(scenario.duration)),
         event_budget: None,
@@ -185,20 +185,6 @@ pub fn run_into(
         return Err(RunFailure::World(error));
     }
     Ok((summary.events_handled, hasher.finish()))
-}
-
-/// Sends each record to the caller's sink and to the hasher.
-struct Tee<'a> {
-    first: &'a mut dyn TraceSink,
-    second: &'a mut engine::trace::TraceHasher,
-}
-
-impl TraceSink for Tee<'_> {
-    fn record(&mut self, record: engine::trace::TraceRecord) {
-        // Hash by reference, then hand the record on: no clone per record.
-        self.second.add(&record);
-        self.first.record(record);
-    }
 }
 
 /// The thresholds of a rule's bluetooth signal, in the device's units.
