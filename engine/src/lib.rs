@@ -28,4 +28,4 @@ pub use sim::{
 };
 pub use snapshot::SignalSnapshot;
 pub use time::{SimDuration, SimTime};
-pub use trace::{Trace, TraceHash, TraceHasher, TraceRecord, TraceSink};
+pub use trace::{PollRecord, Trace, TraceHash, TraceHasher, TraceRecord, TraceSink};

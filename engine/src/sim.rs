@@ -7,7 +7,7 @@
 
 use crate::queue::{EventId, EventQueue};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{TraceRecord, TraceSink};
+use crate::trace::{PollRecord, TraceRecord, TraceSink};
 
 /// The behaviour driven by the kernel.
 pub trait Model {
@@ -58,6 +58,11 @@ impl<E> Context<'_, E> {
     /// Records an observable fact at the current time.
     pub fn record(&mut self, entity: &str, kind: &str, payload: serde_json::Value) {
         self.sink.record(TraceRecord::new(self.now, entity, kind, payload));
+    }
+
+    /// Records a Bluetooth poll at the current time (see [`PollRecord`]).
+    pub fn record_poll(&mut self, entity: &str, poll: &PollRecord<'_>) {
+        self.sink.record_poll(self.now, entity, poll);
     }
 }
 

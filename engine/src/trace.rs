@@ -43,9 +43,52 @@ impl TraceRecord {
     }
 }
 
+/// The payload of a `poll` record: one Bluetooth poll of a paired phone and what the PC made
+/// of it. Polls are most of a long run's records, so they are typed: a sink that only hashes
+/// them serialises this struct directly instead of building a [`serde_json::Value`] map per
+/// poll. The JSON is byte for byte that of [`PollRecord::to_value`] (fields in sorted key order,
+/// as a `Value` map serialises), which a test checks.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PollRecord<'a> {
+    /// The absence threshold of the first locking signal's tracker after this poll.
+    #[serde(rename = "absence_threshold")]
+    pub absence_threshold_db: Option<i16>,
+    /// Why the phone could not be reached, when it could not.
+    pub absent_reason: Option<&'a str>,
+    /// The true PC-phone distance, for reports only (Windows never knows it).
+    pub distance_m: Option<f64>,
+    pub phone: &'a str,
+    /// Whether any locking signal considers the phone present after this poll.
+    pub present: bool,
+    #[serde(rename = "rssi")]
+    pub rssi_db: Option<i16>,
+}
+
+impl PollRecord<'_> {
+    /// The kind of every poll record.
+    pub const KIND: &'static str = "poll";
+
+    /// The payload as a JSON value, for sinks that keep records.
+    pub fn to_value(&self) -> serde_json::Value {
+        // Serialising plain integers, strings and floats into a `Value` cannot fail.
+        serde_json::to_value(self).expect("poll record serialises")
+    }
+
+    /// The full record, for sinks that keep records.
+    pub fn to_trace_record(&self, time: SimTime, entity: &str) -> TraceRecord {
+        TraceRecord::new(time, entity, PollRecord::KIND, self.to_value())
+    }
+}
+
 /// Where a run sends its records.
 pub trait TraceSink {
     fn record(&mut self, record: TraceRecord);
+
+    /// A `poll` record. By default it becomes a [`TraceRecord`]; a sink that does not keep
+    /// records overrides this to skip building one.
+    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+        self.record(poll.to_trace_record(time, entity));
+    }
 }
 
 /// A 256-bit content hash of a trace's JSON Lines text.
@@ -131,18 +174,42 @@ impl TraceHasher {
     /// [`TraceRecord::to_json_line`] plus `\n`, serialised into a reused buffer (no allocation
     /// per record once it has grown) and hashed in one update.
     pub fn add(&mut self, record: &TraceRecord) {
+        self.add_line(record);
+    }
+
+    /// Hashes a poll record: the same bytes as `poll.to_trace_record(time, entity)` would give
+    /// [`TraceHasher::add`], without building it.
+    pub fn add_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+        self.add_line(&PollLine { time, entity, kind: PollRecord::KIND, payload: poll });
+    }
+
+    fn add_line(&mut self, line: &impl Serialize) {
         self.line.clear();
-        // Serialising a struct of strings, integers and a `Value` into a Vec cannot fail.
-        serde_json::to_writer(&mut self.line, record).expect("trace record serialises");
+        // Serialising strings, integers, floats and `Value`s into a Vec cannot fail.
+        serde_json::to_writer(&mut self.line, line).expect("trace record serialises");
         self.line.push(b'\n');
         self.hasher.update(&self.line);
         self.records_count += 1;
     }
 }
 
+/// A poll record laid out as [`TraceRecord`] serialises, borrowing its parts.
+#[derive(Serialize)]
+struct PollLine<'a> {
+    #[serde(rename = "t_us", serialize_with = "serialize_time_us")]
+    time: SimTime,
+    entity: &'a str,
+    kind: &'static str,
+    payload: &'a PollRecord<'a>,
+}
+
 impl TraceSink for TraceHasher {
     fn record(&mut self, record: TraceRecord) {
         self.add(&record);
+    }
+
+    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+        self.add_poll(time, entity, poll);
     }
 }
 
@@ -163,6 +230,11 @@ impl TraceSink for HashingSink<'_> {
     fn record(&mut self, record: TraceRecord) {
         self.hasher.add(&record);
         self.sink.record(record);
+    }
+
+    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+        self.hasher.add_poll(time, entity, poll);
+        self.sink.record_poll(time, entity, poll);
     }
 }
 
@@ -198,6 +270,54 @@ mod tests {
         text_hasher.update(trace.to_jsonl().as_bytes());
         let expected = TraceHash(text_hasher.finalize().into());
         assert_eq!(trace.hash(), expected);
+    }
+
+    /// A poll hashed typed and the same poll materialised as a record hash the same bytes.
+    fn assert_poll_bytes_equal(time_us: u64, poll: &PollRecord<'_>) {
+        let record = poll.to_trace_record(SimTime::from_us(time_us), "pc:desk");
+        let mut typed = TraceHasher::new();
+        typed.add_poll(SimTime::from_us(time_us), "pc:desk", poll);
+        assert_eq!(typed.line, format!("{}\n", record.to_json_line()).into_bytes());
+        let mut materialised = TraceHasher::new();
+        materialised.add(&record);
+        assert_eq!(typed.finish(), materialised.finish());
+    }
+
+    #[test]
+    fn poll_record_has_the_documented_line() {
+        let poll = PollRecord {
+            absence_threshold_db: Some(-20),
+            absent_reason: None,
+            distance_m: Some(1.5),
+            phone: "ana-phone",
+            present: true,
+            rssi_db: Some(-3),
+        };
+        insta::assert_snapshot!(poll.to_trace_record(SimTime::from_us(7), "pc:desk").to_json_line(), @r#"{"t_us":7,"entity":"pc:desk","kind":"poll","payload":{"absence_threshold":-20,"absent_reason":null,"distance_m":1.5,"phone":"ana-phone","present":true,"rssi":-3}}"#);
+        assert_poll_bytes_equal(7, &poll);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn typed_poll_hashes_as_its_materialised_record(
+            time_us in proptest::prelude::any::<u64>(),
+            absence_threshold_db in proptest::prelude::any::<Option<i16>>(),
+            absent_reason in proptest::option::of("[a-z_\"\\\\\u{0}-\u{1f}é]{0,12}"),
+            distance_m in proptest::option::of(proptest::prelude::any::<f64>()),
+            phone in "[a-z\"\\\\ -]{0,12}",
+            present in proptest::prelude::any::<bool>(),
+            rssi_db in proptest::prelude::any::<Option<i16>>(),
+        ) {
+            let poll = PollRecord {
+                absence_threshold_db,
+                absent_reason: absent_reason.as_deref(),
+                distance_m,
+                phone: &phone,
+                present,
+                rssi_db,
+            };
+            assert_poll_bytes_equal(time_us, &poll);
+        }
     }
 
     #[test]

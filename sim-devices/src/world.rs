@@ -580,7 +580,19 @@ impl World {
 
     /// Where phone `phone` is at `now`: with its user, or where it was left.
     pub fn phone_position(&self, now: SimTime, phone: &str) -> Result<Position, WorldError> {
-        match &self.phones.get(phone).ok_or_else(|| unknown("phone", phone))?.placement {
+        self.placement_position(
+            now,
+            &self.phones.get(phone).ok_or_else(|| unknown("phone", phone))?.placement,
+        )
+    }
+
+    /// Where a phone with `placement` is at `now`.
+    fn placement_position(
+        &self,
+        now: SimTime,
+        placement: &Placement,
+    ) -> Result<Position, WorldError> {
+        match placement {
             Placement::Carried { user, .. } => self.user_position(now, user),
             Placement::Left { position, .. } => Ok(*position),
         }
@@ -737,22 +749,22 @@ impl World {
             return Ok(absent(AbsenceReason::PhoneBluetoothOff));
         }
         let pc_position = pc_state.course.position_at(now);
-        let phone_position = self.phone_position(now, phone)?;
+        let phone_position = self.placement_position(now, &phone_state.placement)?;
         let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
         let radio = phone_state.config.radio.clone();
         let distance_m = pc_position.distance_m(&phone_position);
         let obstruction = self.floor_plan.obstruction(&pc_position, &phone_position);
         let streams = self.streams;
         // Looked up by `&str` (no key allocation per poll); created on a link's first poll.
-        if !self.bluetooth_links.get(pc).is_some_and(|links| links.contains_key(phone)) {
-            let link = LinkState::new(&streams, &format!("phone:{phone}"), &format!("bt:pc:{pc}"));
-            self.bluetooth_links.entry(pc.to_owned()).or_default().insert(phone.to_owned(), link);
+        if !self.bluetooth_links.contains_key(pc) {
+            self.bluetooth_links.insert(pc.to_owned(), BTreeMap::new());
         }
-        let link = self
-            .bluetooth_links
-            .get_mut(pc)
-            .and_then(|links| links.get_mut(phone))
-            .expect("link created above");
+        let links = self.bluetooth_links.get_mut(pc).expect("links of the PC created above");
+        if !links.contains_key(phone) {
+            let link = LinkState::new(&streams, &format!("phone:{phone}"), &format!("bt:pc:{pc}"));
+            links.insert(phone.to_owned(), link);
+        }
+        let link = links.get_mut(phone).expect("link created above");
         let shadowing_db = link.shadowing_at(pc_position, phone_position, &self.environment);
         let budget = LinkBudget {
             path_loss_db: self.environment.path_loss_db(distance_m),

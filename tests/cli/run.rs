@@ -59,6 +59,17 @@ fn every_suite_trace_is_identical_run_after_run_and_across_thread_counts() {
     );
 }
 
+/// The trace of the first seed of every suite scenario, pinned: a change to any model, record
+/// or serialisation shows up here. Optimisations must leave this snapshot alone; a deliberate
+/// behaviour change updates it (`cargo insta review`) and says why in its commit.
+#[test]
+fn suite_trace_hashes_are_pinned() {
+    let hashes = trace_hashes(&["run", "scenarios/suite", "--json", "--runs", "1"], "2");
+    let lines: Vec<String> =
+        hashes.iter().map(|(file, seed, hash)| format!("{file} seed={seed} {hash}")).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
 #[test]
 fn a_different_seed_gives_a_different_trace() {
     let file = "scenarios/suite/walk_away_trouser_pocket.yaml";

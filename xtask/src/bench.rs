@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use engine::{SimDuration, TraceRecord, TraceSink};
+use engine::{PollRecord, SimDuration, SimTime, TraceRecord, TraceSink};
 use scenarios::Scenario;
 use scenarios::runner::run_into;
 
@@ -90,6 +90,10 @@ struct Discard {
 
 impl TraceSink for Discard {
     fn record(&mut self, _: TraceRecord) {
+        self.records_count += 1;
+    }
+
+    fn record_poll(&mut self, _: SimTime, _: &str, _: &PollRecord<'_>) {
         self.records_count += 1;
     }
 }

@@ -27,6 +27,7 @@ use crate::policy::{CredentialProvider, FactorGroups, FactorMatch};
 use crate::queue::EventId;
 use crate::sim::Context;
 use crate::time::{SimDuration, SimTime};
+use crate::trace::PollRecord;
 use presence::{PresenceChange, PresenceThresholds, PresenceTracker};
 
 pub use crate::policy::interpretation::RssiDeltaReference;
@@ -261,17 +262,16 @@ impl WindowsDevice {
         let present_any = paired.trackers.iter().flatten().any(PresenceTracker::is_present);
         let absence_threshold =
             paired.trackers.iter().flatten().next().map(PresenceTracker::absence_threshold_db);
-        cx.record(
+        cx.record_poll(
             &self.entity,
-            "poll",
-            json!({
-                "phone": phone,
-                "rssi": rssi_db,
-                "absent_reason": absent_reason,
-                "present": present_any,
-                "absence_threshold": absence_threshold,
-                "distance_m": distance_m.map(|d| (d * 100.0).round() / 100.0),
-            }),
+            &PollRecord {
+                absence_threshold_db: absence_threshold,
+                absent_reason,
+                distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
+                phone,
+                present: present_any,
+                rssi_db,
+            },
         );
         for record in presence_records {
             cx.record(&self.entity, "presence", record);
