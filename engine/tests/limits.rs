@@ -3,15 +3,20 @@
 
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::document::MAX_GROUP_PROVIDERS;
-use engine::policy::parse::{MAX_DEPTH, MAX_RULES, MAX_RULES_BYTES, MAX_SIGNAL_ELEMENTS};
+use engine::policy::parse::{
+    MAX_DEPTH, MAX_RULES, MAX_RULES_BYTES, MAX_SIGNAL_ELEMENTS, MAX_XML_TOKENS,
+};
 use engine::policy::rules::Scenario;
 use engine::policy::yaml::{
     MAX_YAML_BYTES, YAML_ALIAS_REPLAYED_EVENTS_MAX, YAML_ALIASES_MAX, YAML_DEPTH_MAX,
     YAML_EVENTS_MAX, from_yaml,
 };
 use engine::policy::{load_policy, parse_rules};
-use engine::recovery::load_device_profile;
+use engine::recovery::analysis::FAILURES_MAX;
 use engine::recovery::profile::{LIST_ENTRIES_MAX, NAME_CHARS_MAX, PROFILE_BYTES_MAX};
+use engine::recovery::{
+    LockoutPolicy, SignalKind, SignalRules, failure_universe, load_device_profile,
+};
 use engine::time::{DURATION_MAX_US, DURATION_TEXT_MAX_BYTES, SimDuration};
 
 /// One bound: `limit`, and a probe that builds an input of size `n` and returns the codes of
@@ -45,6 +50,14 @@ fn rule_bytes(n: usize) -> Vec<String> {
 fn rule_depth(n: usize) -> Vec<String> {
     let text = format!("{}{}", "<rule>".repeat(n), "</rule>".repeat(n));
     rules(&text).into_iter().filter(|c| c == "xml::too-deep").collect()
+}
+
+/// Exactly `n` XML tokens: `a<b/>` is a text run and a tag in five bytes, so the token bound is
+/// reached well within the byte bound. Only the token code is compared (the tags are nonsense).
+fn xml_tokens(n: usize) -> Vec<String> {
+    let text = format!("{}{}", "a<b/>".repeat(n / 2), "<b/>".repeat(n % 2));
+    assert!(text.len() <= MAX_RULES_BYTES, "the probe stays within the byte bound");
+    rules(&text).into_iter().filter(|c| c == "xml::too-many-tokens").collect()
 }
 
 fn rule_count(n: usize) -> Vec<String> {
@@ -156,6 +169,12 @@ const BOUNDS: &[Bound] = &[
         limit: MAX_DEPTH,
         past_code: "xml::too-deep",
         probe: rule_depth,
+    },
+    Bound {
+        name: "XML tokens",
+        limit: MAX_XML_TOKENS,
+        past_code: "xml::too-many-tokens",
+        probe: xml_tokens,
     },
     Bound {
         name: "rules per list",
@@ -316,4 +335,25 @@ fn pending_events(n: usize) -> Vec<String> {
         n as u64 + 1,
         engine::sim::RunLimits { events_max: 1_000_000, pending_events_max: 100 },
     )
+}
+
+/// The lock-out analysis bounds its failures by [`FAILURES_MAX`]; the profile's list bounds imply
+/// it. The largest profile (every list at its bound, every failure kind applicable) stays within.
+#[test]
+fn the_largest_profile_has_at_most_failures_max_failures() {
+    let phones: String = (0..LIST_ENTRIES_MAX).map(|i| format!("  - name: phone-{i}\n")).collect();
+    let keys: String = (0..LIST_ENTRIES_MAX).map(|i| format!("  - name: key-{i}\n")).collect();
+    let text = format!(
+        "{PROFILE}biometrics: [fingerprint, facial_recognition]\n\
+         network: {{corporate: true, corporate_wifi: true}}\nphones:\n{phones}security_keys:\n{keys}"
+    );
+    let largest = load_device_profile(&SourceFile::new("device.yaml", text)).expect("valid");
+    let policy = LockoutPolicy {
+        groups: engine::policy::FactorGroups::default(),
+        signal_rules: SignalRules { rules: vec![[SignalKind::Wifi].into_iter().collect()] },
+    };
+    let failures = failure_universe(&largest, &policy);
+    // PIN, 2 biometrics, 64 phones, off the network, Wi-Fi changed, 64 security keys.
+    assert_eq!(failures.len(), 1 + 2 + LIST_ENTRIES_MAX + 2 + LIST_ENTRIES_MAX);
+    assert!(failures.len() <= FAILURES_MAX);
 }

@@ -213,4 +213,22 @@ mod tests {
         assert!(radio.validate().is_err());
         assert_eq!(BluetoothRadioConfig::default().validate(), Ok(()));
     }
+
+    /// The packets-per-poll bound, at the bound and one past it (no input file sets it; the
+    /// library checks it for every phone a world is built with).
+    #[rstest]
+    #[case::none(0, false)]
+    #[case::one(1, true)]
+    #[case::at_the_bound(PACKETS_PER_POLL_MAX, true)]
+    #[case::past_the_bound(PACKETS_PER_POLL_MAX + 1, false)]
+    fn packets_per_poll_is_bounded(#[case] packets_per_poll: u32, #[case] valid: bool) {
+        let radio = BluetoothRadioConfig { packets_per_poll, ..Default::default() };
+        match radio.validate() {
+            Ok(()) => assert!(valid, "{packets_per_poll} packets accepted"),
+            Err(message) => {
+                assert!(!valid, "{packets_per_poll} packets rejected: {message}");
+                assert_eq!(message, "packets_per_poll must be 1..=1000");
+            }
+        }
+    }
 }

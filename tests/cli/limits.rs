@@ -107,3 +107,28 @@ fn every_command_line_bound_accepts_its_limit_and_rejects_one_more() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `SCENARIO_FILES_MAX` of `src/run_cmd.rs`.
+const SCENARIO_FILES_MAX: usize = 10_000;
+
+/// `run` reads at most 10,000 scenario files per invocation, and counts them before reading
+/// any. The files are invalid, so at the bound every one is read and reported (exit 2 without
+/// the bound's message); one past, nothing is read.
+#[test]
+fn run_reads_at_most_scenario_files_max_files() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    for i in 0..SCENARIO_FILES_MAX {
+        std::fs::write(dir.join(format!("s{i:05}.yaml")), "name: [\n").expect("written");
+    }
+    let marker = "more than 10000 scenario files";
+    let (code, stderr) = run(&["run", "$F"], &dir);
+    assert_eq!(code, Some(2), "at the bound the invalid files are reported");
+    assert!(!stderr.contains(marker), "at the bound: {}", &stderr[..stderr.len().min(500)]);
+    assert!(stderr.contains("s09999.yaml"), "every file is read at the bound");
+    std::fs::write(dir.join("s10000.yaml"), "name: [\n").expect("written");
+    let (code, stderr) = run(&["run", "$F"], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(2));
+    assert_eq!(stderr.trim(), format!("error: {marker}"));
+}

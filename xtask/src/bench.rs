@@ -260,15 +260,13 @@ fn memory_row(root: &Path, days: u64) -> Result<Row, String> {
 /// Sweep runs per second on the default study (first `seeds` seeds) at 1 and 2 threads.
 fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
     let file = root.join("xtask/studies/default.yaml");
-    let text = String::from_utf8(crate::read_bounded(&file)?)
-        .map_err(|_| format!("{}: not UTF-8", file.display()))?;
-    let spec = sweep::spec::parse_spec(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let spec = sweep::spec::load_spec(&file)?;
     let base_dir = file.parent().unwrap_or(Path::new("."));
     let mut plan = sweep::spec::expand(
         &spec,
         &file.to_string_lossy(),
         base_dir,
-        &crate::read_bounded,
+        &sweep::spec::read_bounded,
         env!("CARGO_PKG_VERSION"),
     )?;
     plan.seeds.truncate(seeds.max(1));

@@ -130,19 +130,6 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if metadata.len() > sweep::spec::SPEC_BYTES_MAX {
-        return Err(format!(
-            "{}: {} bytes, at most {}",
-            path.display(),
-            metadata.len(),
-            sweep::spec::SPEC_BYTES_MAX
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
 fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
     use sweep::exec;
     if let Some(SweepCommand::Merge { dirs, out }) = args.command {
@@ -153,15 +140,13 @@ fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
         return Ok(failed_exit(&points));
     }
     let file = args.file.unwrap_or_else(|| workspace_root().join("xtask/studies/default.yaml"));
-    let text = String::from_utf8(read_bounded(&file)?)
-        .map_err(|_| format!("{}: not UTF-8", file.display()))?;
-    let spec = sweep::spec::parse_spec(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let spec = sweep::spec::load_spec(&file)?;
     let base_dir = file.parent().unwrap_or(Path::new("."));
     let plan = sweep::spec::expand(
         &spec,
         &file.to_string_lossy(),
         base_dir,
-        &read_bounded,
+        &sweep::spec::read_bounded,
         env!("CARGO_PKG_VERSION"),
     )?;
     let out = args.out.unwrap_or_else(|| workspace_root().join("target/sweep").join(&plan.name));

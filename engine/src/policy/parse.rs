@@ -33,6 +33,10 @@ pub const MAX_DEPTH: usize = 8;
 pub const MAX_RULES: usize = 256;
 /// Most child elements (`ipv4Prefix`, `ssid`...) in one signal.
 pub const MAX_SIGNAL_ELEMENTS: usize = 64;
+/// Most XML tokens (start tags, end tags, text runs) read before structure is judged: room for
+/// [`MAX_RULES`] rules of 64 tokens each. Reachable within [`MAX_RULES_BYTES`] (`a<b/>` is two
+/// tokens in five bytes), so it bounds the token list of a file of many tiny elements.
+pub const MAX_XML_TOKENS: usize = 4 * MAX_RULES * 16;
 /// `rssiMin` below this is never reached by a connected phone: a warning.
 pub const RSSI_MIN_WARNING_BELOW: i32 = -40;
 
@@ -326,8 +330,12 @@ impl Parser<'_> {
                     return None;
                 }
             }
-            if tokens.len() > 4 * MAX_RULES * 16 {
-                self.error("xml::too-large", "too many XML elements".into(), start..end);
+            if tokens.len() > MAX_XML_TOKENS {
+                self.error(
+                    "xml::too-many-tokens",
+                    format!("more than {MAX_XML_TOKENS} XML tags and text runs"),
+                    start..end,
+                );
                 return None;
             }
         }

@@ -19,7 +19,12 @@ use super::reset::{ResetEntry, ResetSuccess};
 use super::state::{DeviceState, Failure, SignalKind};
 use crate::policy::{CredentialProvider, FactorGroups, FactorMatch, Policy, RuleSet, Signal};
 
-/// Most failures analysed (so pairs stay bounded: at most this squared over two cases).
+/// Most failures one analysis can face (so pairs stay bounded: at most this squared over two
+/// cases). The profile's own bounds imply it: one PIN, two biometrics, [`LIST_ENTRIES_MAX`]
+/// phones and security keys, two network failures; `engine/tests/limits.rs` builds a profile
+/// with every list at its bound and checks the count against this.
+///
+/// [`LIST_ENTRIES_MAX`]: crate::recovery::profile::LIST_ENTRIES_MAX
 pub const FAILURES_MAX: usize = 256;
 
 /// The trusted-signal rules reduced to what the analysis needs: alternative rules (OR), each
@@ -214,7 +219,9 @@ pub fn failure_universe(profile: &DeviceProfile, policy: &LockoutPolicy) -> Vec<
         failures.push(Failure::WifiChanged);
     }
     failures.extend(profile.security_key_names().map(|n| Failure::SecurityKeyLost(n.to_owned())));
-    failures.truncate(FAILURES_MAX);
+    // Implied by the profile's bounds (see FAILURES_MAX): a longer list is a programmer error,
+    // never something an input can reach, so it is asserted rather than silently cut short.
+    assert!(failures.len() <= FAILURES_MAX, "{} failures", failures.len());
     failures
 }
 

@@ -3,12 +3,14 @@
 
 use std::path::Path;
 
-use super::spec::{RANGE_VALUES_MAX, RUNS_MAX, expand, parse_spec};
+use super::spec::{
+    RANGE_VALUES_MAX, RUNS_MAX, SPEC_BYTES_MAX, expand, load_spec, parse_spec, read_bounded,
+};
 
 /// Parses and expands `text` with one stand-in scenario file; the error, if any.
 fn plan_error(text: &str) -> Option<String> {
     let read = |_: &Path| Ok(b"name: stand-in\n".to_vec());
-    match parse_spec(text) {
+    match parse_spec("sweep.yaml", text) {
         Err(error) => Some(error),
         Ok(spec) => expand(&spec, "sweep.yaml", Path::new("."), &read, "test").err(),
     }
@@ -54,7 +56,11 @@ fn hostile_sweep_files_are_errors_not_panics() {
         // The run count is checked before any seed list is built: no 2^64-element allocation.
         ("absurd seed count", sweep(2, u64::MAX), "at most 10000000"),
         ("truncated", "name: x\nscenarios: [s.yaml".into(), "invalid sweep file"),
-        ("unknown key", format!("{}colour: blue\n", sweep(2, 1)), "unknown field"),
+        (
+            "unknown key",
+            format!("{}colour: blue\n", sweep(2, 1)),
+            "sweep.yaml:7:1: invalid sweep file: unknown key `colour`",
+        ),
         (
             "wrong type",
             "name: [1]\nscenarios: []\nparameters: []\nseeds: 1\n".into(),
@@ -71,4 +77,43 @@ fn hostile_sweep_files_are_errors_not_panics() {
         let error = plan_error(&text).unwrap_or_default();
         assert!(error.contains(expected), "{name}: gave `{error}`, expected `{expected}`");
     }
+}
+
+/// A file of `bytes` bytes in a fresh temporary folder: a valid sweep padded with a comment.
+fn sweep_file_of(bytes: u64) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("xtask-limits-{}-{bytes}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let text = sweep(2, 1);
+    let padding = usize::try_from(bytes).expect("small") - text.len() - 2;
+    let path = dir.join("sweep.yaml");
+    std::fs::write(&path, format!("{text}#{}\n", " ".repeat(padding))).expect("written");
+    path
+}
+
+#[test]
+fn sweep_files_are_read_up_to_their_byte_bound() {
+    let at = sweep_file_of(SPEC_BYTES_MAX);
+    assert_eq!(std::fs::metadata(&at).map(|m| m.len()).ok(), Some(SPEC_BYTES_MAX));
+    // At the bound the file is read and parsed (the YAML budget also allows 1 MiB).
+    assert!(load_spec(&at).is_ok(), "{:?}", load_spec(&at).err());
+    let past = sweep_file_of(SPEC_BYTES_MAX + 1);
+    let error = load_spec(&past).err().unwrap_or_default();
+    assert!(error.contains("more than the limit of 1048576 bytes"), "{error}");
+    for path in [at, past] {
+        let _ = std::fs::remove_dir_all(path.parent().expect("folder"));
+    }
+}
+
+/// A device that reports length 0 and never ends is cut off one byte past the bound.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_sweep_file_stops_at_the_bound() {
+    let error = read_bounded(std::path::Path::new("/dev/zero")).err().unwrap_or_default();
+    assert!(error.contains("more than the limit"), "{error}");
+}
+
+#[test]
+fn sweep_file_errors_name_the_line_and_column() {
+    let error = plan_error("name: x\nscenarios: [s.yaml]\nseeds: [1, 2]\n").unwrap_or_default();
+    assert!(error.starts_with("error: sweep.yaml:3:"), "{error}");
 }

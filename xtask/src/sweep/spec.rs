@@ -230,8 +230,55 @@ fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
 }
 
 /// Parses a sweep file's text.
-pub fn parse_spec(text: &str) -> Result<SweepSpec, String> {
-    serde_saphyr::from_str(text).map_err(|e| format!("invalid sweep file: {e}"))
+///
+/// `file` names the text in errors, which read `error: file:line:column: invalid sweep file:
+/// ...`. The YAML parser has the same budget as every other loader
+/// ([`engine::policy::yaml::yaml_options`]): bounded nesting, aliases and events.
+pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
+    let source = engine::SourceFile::new(file, text);
+    engine::policy::yaml::from_yaml(&source).map_err(|diagnostics| {
+        let lines: Vec<String> = diagnostics
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d.message = format!("invalid sweep file: {}", d.message);
+                d.to_string()
+            })
+            .collect();
+        lines.join("\n")
+    })
+}
+
+/// Reads a file of at most [`SPEC_BYTES_MAX`] bytes: the sweep file and the scenario files it
+/// names. The size is checked from the metadata before reading and again while reading, never
+/// more than one byte past the limit, so a device such as `/dev/zero` (length 0, no end) stops.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let too_large = || format!("{}: more than the limit of {SPEC_BYTES_MAX} bytes", path.display());
+    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if metadata.is_dir() {
+        return Err(format!("{}: is a directory", path.display()));
+    }
+    if metadata.len() > SPEC_BYTES_MAX {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(SPEC_BYTES_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.len() as u64 > SPEC_BYTES_MAX {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Reads and parses the sweep file at `path` (see [`read_bounded`] and [`parse_spec`]).
+pub fn load_spec(path: &Path) -> Result<SweepSpec, String> {
+    let text = String::from_utf8(read_bounded(path)?).map_err(|e| {
+        format!("{}: not UTF-8 (byte offset {})", path.display(), e.utf8_error().valid_up_to())
+    })?;
+    parse_spec(&path.to_string_lossy(), &text)
 }
 
 /// Expands a sweep into a plan. `file` is the sweep file as given, `base_dir` where its relative
@@ -349,7 +396,7 @@ mod tests {
     use super::*;
 
     fn plan_of(yaml: &str) -> Result<Plan, String> {
-        let spec = parse_spec(yaml)?;
+        let spec = parse_spec("s.yaml", yaml)?;
         expand(
             &spec,
             "s.yaml",

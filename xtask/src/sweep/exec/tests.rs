@@ -10,7 +10,7 @@ const SWEEP: &str = "name: fake\nscenarios: [walk.yaml, seated.yaml]\nparameters
 
 fn plan() -> Plan {
     expand(
-        &parse_spec(SWEEP).unwrap(),
+        &parse_spec("sweep.yaml", SWEEP).unwrap(),
         "fake.yaml",
         Path::new("."),
         &|p| Ok(p.to_string_lossy().into_owned().into_bytes()),
@@ -147,7 +147,7 @@ fn results_of_another_sweep_are_refused() {
     let plan = plan();
     execute(&plan, &dir, Shard { index: 0, count: 8 }, &fake, Some(1), false).unwrap();
     let other = expand(
-        &parse_spec(&SWEEP.replace("seeds: 4", "seeds: 5")).unwrap(),
+        &parse_spec("sweep.yaml", &SWEEP.replace("seeds: 4", "seeds: 5")).unwrap(),
         "fake.yaml",
         Path::new("."),
         &|_| Ok(Vec::new()),
