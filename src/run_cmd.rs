@@ -32,11 +32,13 @@ pub struct RunArgs {
     /// outcomes that differ between them.
     #[arg(long, value_enum, default_value_t = InterpretationMode::Default)]
     interpretations: InterpretationMode,
-    /// Write the full trace of every run as JSON Lines under this folder.
+    /// Write the full trace of every run as JSON Lines under this folder. Runs then keep their
+    /// poll records in memory until written (without it, polls are hashed and dropped).
     #[arg(long)]
     trace_dir: Option<PathBuf>,
     /// Write a report of every run under this folder: an HTML page with SVG timelines and a
-    /// plain-text timeline (`<scenario>/seed-<n>.html`, `.txt`).
+    /// plain-text timeline (`<scenario>/seed-<n>.html`, `.txt`). Like `--trace-dir`, this keeps
+    /// poll records in memory.
     #[arg(long)]
     report: Option<PathBuf>,
     /// Write JUnit XML (one test case per scenario) to this file.
@@ -327,7 +329,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = RunOptions { seed: args.seed, runs: args.runs };
+    // Polls are kept only for the outputs that show them (trace files, report timelines).
+    let discard_polls = args.trace_dir.is_none() && args.report.is_none();
+    let options = RunOptions { seed: args.seed, runs: args.runs, discard_polls };
     if args.check_determinism {
         return check_determinism(&scenarios, options);
     }

@@ -24,11 +24,16 @@ pub use load::load_scenario;
 pub use model::Scenario;
 pub use runner::{RunFailure, RunOutput, run_once};
 
-/// How to run a scenario: overrides of its own seed and run count.
+/// How to run a scenario: overrides of its own seed and run count, and what runs keep.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunOptions {
     pub seed: Option<u64>,
     pub runs: Option<u32>,
+    /// Keep every record but `poll`s in each run's [`RunOutput::trace`]. Expectations never read
+    /// polls, and polls are nearly all of a long run's records (one per phone per poll
+    /// interval), so a run's memory then grows with what happens, not with simulated time.
+    /// The trace hash still covers every record.
+    pub discard_polls: bool,
 }
 
 /// Everything one scenario produced under one set of interpretations.
@@ -61,7 +66,13 @@ pub fn run_scenario(
 ) -> Result<ScenarioOutcome, RunFailure> {
     let runs: Vec<RunOutput> = seeds(scenario, options)
         .into_par_iter()
-        .map(|seed| run_once(scenario, seed, interpretations))
+        .map(|seed| {
+            if options.discard_polls {
+                runner::run_once_without_polls(scenario, seed, interpretations)
+            } else {
+                run_once(scenario, seed, interpretations)
+            }
+        })
         .collect::<Result<_, _>>()?;
     let expectations = expect::judge(scenario, &runs);
     Ok(ScenarioOutcome { interpretations: *interpretations, runs, expectations })

@@ -17,7 +17,7 @@ use engine::recovery::{Biometric, DeviceState, TimelineAction};
 use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
 use engine::time::{SimDuration, SimTime};
-use engine::trace::{Trace, TraceHash, TraceSink};
+use engine::trace::{PollRecord, Trace, TraceHash, TraceSink};
 use rand::Rng;
 use serde_json::json;
 use sim_devices::user::{Credential, CredentialOutcome};
@@ -29,7 +29,9 @@ use crate::model::{Action, Scenario};
 #[derive(Debug)]
 pub struct RunOutput {
     pub seed: u64,
+    /// The records kept: all of them, or all but polls ([`run_once_without_polls`]).
     pub trace: Trace,
+    /// The hash of every record of the run, kept or not.
     pub trace_hash: TraceHash,
     pub events_handled: u64,
 }
@@ -110,6 +112,34 @@ pub fn run_once(
     let mut trace = Trace::new();
     let (events_handled, trace_hash) = run_into(scenario, seed, interpretations, &mut trace)?;
     Ok(RunOutput { seed, trace, trace_hash, events_handled })
+}
+
+/// Like [`run_once`], but the trace keeps every record except `poll`s (its hash still covers
+/// them): memory grows with what happens in the run, not with the number of polls.
+pub fn run_once_without_polls(
+    scenario: &Scenario,
+    seed: u64,
+    interpretations: &Interpretations,
+) -> Result<RunOutput, RunFailure> {
+    let mut sink = TraceWithoutPolls::default();
+    let (events_handled, trace_hash) = run_into(scenario, seed, interpretations, &mut sink)?;
+    Ok(RunOutput { seed, trace: sink.trace, trace_hash, events_handled })
+}
+
+/// Keeps every record but polls.
+#[derive(Debug, Default)]
+struct TraceWithoutPolls {
+    trace: Trace,
+}
+
+impl TraceSink for TraceWithoutPolls {
+    fn record(&mut self, record: engine::trace::TraceRecord) {
+        if record.kind != PollRecord::KIND {
+            self.trace.record(record);
+        }
+    }
+
+    fn record_poll(&mut self, _: engine::SimTime, _: &str, _: &PollRecord<'_>) {}
 }
 
 /// Runs `scenario` once, streaming records into `sink`; returns the events handled and the

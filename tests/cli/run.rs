@@ -70,6 +70,31 @@ fn suite_trace_hashes_are_pinned() {
     insta::assert_snapshot!(lines.join("\n"));
 }
 
+/// Without `--trace-dir` or `--report`, runs keep no poll records in memory; with one, they keep
+/// every record. Verdicts, events and trace hashes are the same either way.
+#[test]
+fn discarding_polls_changes_no_result() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-polls-{}", std::process::id()));
+    let trace_dir = dir.display().to_string();
+    let json = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/suite", "--json"];
+        args.extend_from_slice(extra);
+        let output = unlocksim(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let discarded = json(&[]);
+    let kept = json(&["--trace-dir", &trace_dir]);
+    let polls_on_disk = std::fs::read_dir(dir.join("walk_away_trouser_pocket"))
+        .ok()
+        .and_then(|mut entries| entries.next())
+        .and_then(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+        .is_some_and(|text| text.contains(r#""kind":"poll""#));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(polls_on_disk, "trace files keep polls");
+    assert_eq!(discarded, kept);
+}
+
 #[test]
 fn a_different_seed_gives_a_different_trace() {
     let file = "scenarios/suite/walk_away_trouser_pocket.yaml";
