@@ -340,6 +340,8 @@ struct PcState {
     adapters: Vec<AdapterState>,
     dhcp_rngs: BTreeMap<String, StreamRng>,
     wifi_links: BTreeMap<String, LinkState>,
+    /// The Bluetooth link to each phone polled so far, by phone.
+    bluetooth_links: BTreeMap<String, LinkState>,
 }
 
 #[derive(Debug)]
@@ -391,7 +393,6 @@ pub struct World {
     pcs: BTreeMap<String, PcState>,
     phones: BTreeMap<String, PhoneState>,
     users: BTreeMap<String, UserState>,
-    bluetooth_links: BTreeMap<String, BTreeMap<String, LinkState>>,
 }
 
 fn unknown(kind: &'static str, id: &str) -> WorldError {
@@ -526,6 +527,7 @@ impl World {
                     adapters,
                     dhcp_rngs,
                     wifi_links: BTreeMap::new(),
+                    bluetooth_links: BTreeMap::new(),
                 },
             );
         }
@@ -544,7 +546,6 @@ impl World {
             pcs,
             phones,
             users,
-            bluetooth_links: BTreeMap::new(),
         };
         let pc_ids: Vec<String> = world.pcs.keys().cloned().collect();
         for pc in &pc_ids {
@@ -729,8 +730,9 @@ impl World {
         pc: &str,
         phone: &str,
     ) -> Result<BluetoothPollDetail, WorldError> {
-        let pc_state = self.pcs.get(pc).ok_or_else(|| unknown("pc", pc))?;
+        // Four lookups by name per poll: the phone, its user, the PC, the link.
         let phone_state = self.phones.get(phone).ok_or_else(|| unknown("phone", phone))?;
+        let pc_state = self.pcs.get_mut(pc).ok_or_else(|| unknown("pc", pc))?;
         let absent = |reason| BluetoothPollDetail {
             poll: BluetoothPoll::Absent { reason },
             distance_m: 0.0,
@@ -749,22 +751,26 @@ impl World {
             return Ok(absent(AbsenceReason::PhoneBluetoothOff));
         }
         let pc_position = pc_state.course.position_at(now);
-        let phone_position = self.placement_position(now, &phone_state.placement)?;
+        let phone_position = match &phone_state.placement {
+            Placement::Carried { user, .. } => self
+                .users
+                .get(user.as_str())
+                .ok_or_else(|| unknown("user", user))?
+                .course
+                .position_at(now),
+            Placement::Left { position, .. } => *position,
+        };
         let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
-        let radio = phone_state.config.radio.clone();
+        let radio = &phone_state.config.radio;
         let distance_m = pc_position.distance_m(&phone_position);
         let obstruction = self.floor_plan.obstruction(&pc_position, &phone_position);
-        let streams = self.streams;
         // Looked up by `&str` (no key allocation per poll); created on a link's first poll.
-        if !self.bluetooth_links.contains_key(pc) {
-            self.bluetooth_links.insert(pc.to_owned(), BTreeMap::new());
+        if !pc_state.bluetooth_links.contains_key(phone) {
+            let link =
+                LinkState::new(&self.streams, &format!("phone:{phone}"), &format!("bt:pc:{pc}"));
+            pc_state.bluetooth_links.insert(phone.to_owned(), link);
         }
-        let links = self.bluetooth_links.get_mut(pc).expect("links of the PC created above");
-        if !links.contains_key(phone) {
-            let link = LinkState::new(&streams, &format!("phone:{phone}"), &format!("bt:pc:{pc}"));
-            links.insert(phone.to_owned(), link);
-        }
-        let link = links.get_mut(phone).expect("link created above");
+        let link = pc_state.bluetooth_links.get_mut(phone).expect("link created above");
         let shadowing_db = link.shadowing_at(pc_position, phone_position, &self.environment);
         let budget = LinkBudget {
             path_loss_db: self.environment.path_loss_db(distance_m),
@@ -772,7 +778,7 @@ impl World {
             carry_loss_db,
             shadowing_db,
         };
-        let measurement = observe_poll(&self.environment, &radio, &budget, &mut link.fading_rng);
+        let measurement = observe_poll(&self.environment, radio, &budget, &mut link.fading_rng);
         let poll = match measurement.rssi {
             Some(rssi) => BluetoothPoll::Present { rssi },
             None => BluetoothPoll::Absent { reason: AbsenceReason::OutOfRange },
