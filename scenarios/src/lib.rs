@@ -66,13 +66,7 @@ pub fn run_scenario(
 ) -> Result<ScenarioOutcome, RunFailure> {
     let runs: Vec<RunOutput> = seeds(scenario, options)
         .into_par_iter()
-        .map(|seed| {
-            if options.discard_polls {
-                runner::run_once_without_polls(scenario, seed, interpretations)
-            } else {
-                run_once(scenario, seed, interpretations)
-            }
-        })
+        .map(|seed| runner::run_once_with(scenario, seed, interpretations, options.discard_polls))
         .collect::<Result<_, _>>()?;
     let expectations = expect::judge(scenario, &runs);
     Ok(ScenarioOutcome { interpretations: *interpretations, runs, expectations })

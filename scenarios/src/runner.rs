@@ -29,7 +29,7 @@ use crate::model::{Action, Scenario};
 #[derive(Debug)]
 pub struct RunOutput {
     pub seed: u64,
-    /// The records kept: all of them, or all but polls ([`run_once_without_polls`]).
+    /// The records kept: all of them, or all but polls ([`run_once_with`]).
     pub trace: Trace,
     /// The hash of every record of the run, kept or not.
     pub trace_hash: TraceHash,
@@ -103,43 +103,48 @@ struct ScenarioModel<'a> {
     failure: Option<WorldError>,
 }
 
-/// Runs `scenario` once with `seed` under `interpretations`.
+/// Runs `scenario` once with `seed` under `interpretations`, keeping every record.
 pub fn run_once(
     scenario: &Scenario,
     seed: u64,
     interpretations: &Interpretations,
 ) -> Result<RunOutput, RunFailure> {
-    let mut trace = Trace::new();
-    let (events_handled, trace_hash) = run_into(scenario, seed, interpretations, &mut trace)?;
-    Ok(RunOutput { seed, trace, trace_hash, events_handled })
+    run_once_with(scenario, seed, interpretations, false)
 }
 
-/// Like [`run_once`], but the trace keeps every record except `poll`s (its hash still covers
-/// them): memory grows with what happens in the run, not with the number of polls.
-pub fn run_once_without_polls(
+/// Like [`run_once`]; with `discard_polls` the trace keeps every record except `poll`s (its
+/// hash still covers them), so memory grows with what happens in the run, not with the number
+/// of polls.
+pub fn run_once_with(
     scenario: &Scenario,
     seed: u64,
     interpretations: &Interpretations,
+    discard_polls: bool,
 ) -> Result<RunOutput, RunFailure> {
-    let mut sink = TraceWithoutPolls::default();
+    let mut sink = KeptRecords { trace: Trace::new(), discard_polls };
     let (events_handled, trace_hash) = run_into(scenario, seed, interpretations, &mut sink)?;
     Ok(RunOutput { seed, trace: sink.trace, trace_hash, events_handled })
 }
 
-/// Keeps every record but polls.
-#[derive(Debug, Default)]
-struct TraceWithoutPolls {
+/// Keeps every record, or every record but polls.
+#[derive(Debug)]
+struct KeptRecords {
     trace: Trace,
+    discard_polls: bool,
 }
 
-impl TraceSink for TraceWithoutPolls {
+impl TraceSink for KeptRecords {
     fn record(&mut self, record: engine::trace::TraceRecord) {
-        if record.kind != PollRecord::KIND {
+        if !(self.discard_polls && record.kind == PollRecord::KIND) {
             self.trace.record(record);
         }
     }
 
-    fn record_poll(&mut self, _: engine::SimTime, _: &str, _: &PollRecord<'_>) {}
+    fn record_poll(&mut self, time: engine::SimTime, entity: &str, poll: &PollRecord<'_>) {
+        if !self.discard_polls {
+            self.trace.record(poll.to_trace_record(time, entity));
+        }
+    }
 }
 
 /// Runs `scenario` once, streaming records into `sink`; returns the events handled and the
