@@ -1,34 +1,15 @@
-//! The catalogue of malformed and hostile inputs (issue 7): every entry runs through the binary
-//! and must fail cleanly.
-//!
-//! Each [`Entry`] names a command line (`$C` is `tests/catalogue`, `$T` a fresh temporary folder
-//! the entry may fill first with [`Entry::setup`]), the exit code its command's contract
-//! promises, and whether the diagnostic has a `file:line:column`. For every entry the test checks:
-//! the exit code; no panic; a bounded time ([`ENTRY_SECONDS_MAX`]) and, where `prlimit` exists, a
-//! bounded address space ([`ADDRESS_SPACE_BYTES_MAX`]); a position when one exists; an empty
-//! stdout; that `$T` holds nothing but what the setup put there (no partial output file); and
-//! the stderr diagnostic, as a file snapshot in `tests/cli/snapshots/` with temporary paths
-//! replaced by `[TMP]`.
+//! The catalogue of malformed and hostile inputs of `unlocksim` (issue 7): every entry runs
+//! through the binary and must fail cleanly, as `catalogue_harness` defines it. The sweep
+//! files of `cargo xtask sweep` have their own list in `xtask/tests/catalogue.rs`.
 //!
 //! Large inputs (100 MB, thousands of elements, non-UTF-8 bytes) are generated into `$T`, never
 //! committed. The 100 MB files are sparse: they cost no disk and prove the size check happens
 //! before reading.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
+use crate::catalogue_harness::{Entry, USAGE, entry, generated, huge, run_catalogue, write};
 use crate::util::repo_root;
-
-/// Longest any entry may take (a debug build on a shared machine).
-const ENTRY_SECONDS_MAX: u64 = 20;
-/// Address space each entry runs under when `prlimit` is available: a hostile input that makes
-/// the program allocate without bound fails the entry instead of the machine.
-const ADDRESS_SPACE_BYTES_MAX: u64 = 2 << 30;
-/// The size of the "huge file" entries: a hundred times every input limit.
-const HUGE_FILE_BYTES: u64 = 100 * 1024 * 1024;
 
 /// `policy check`: 1 for invalid rules or policies, 2 for unreadable files and usage errors.
 const CHECK: &str = "policy check: 1 = invalid rules or policy, 2 = unreadable file";
@@ -40,8 +21,6 @@ const FMT: &str = "policy fmt: 1 = invalid rules, 2 = unreadable file";
 const RUN: &str = "run: 2 = invalid input, nothing run or written";
 /// `analyze lockout`: 2 for unreadable or invalid input.
 const ANALYZE: &str = "analyze lockout: 2 = unreadable or invalid input";
-/// Argument errors of every command.
-const USAGE: &str = "usage error: 2";
 
 /// A valid policy and device for `analyze lockout` entries that break the other file.
 const LOCKOUT_POLICY: &str = "tests/fixtures/lockout/policy-defaults-bluetooth.yaml";
@@ -49,55 +28,6 @@ const LOCKOUT_DEVICE: &str = "tests/fixtures/lockout/hybrid-desk.yaml";
 /// Valid rules and snapshot for `policy eval` entries that break the other file.
 const RULES: &str = "tests/fixtures/policy/seed_example_1.xml";
 const SNAPSHOT: &str = "tests/fixtures/policy/office.snapshot.yaml";
-
-/// One hostile input and what its command must do with it.
-struct Entry {
-    /// The snapshot's name.
-    name: &'static str,
-    /// Arguments; `$C` is the catalogue folder, `$T` the entry's temporary folder.
-    args: &'static [&'static str],
-    /// The command's documented exit code for this input.
-    code: i32,
-    /// Which contract says so (recorded in the snapshot).
-    contract: &'static str,
-    /// Whether the diagnostic must carry `file:line:column`.
-    located: bool,
-    /// Writes generated inputs into the temporary folder.
-    setup: Option<fn(&Path)>,
-}
-
-const fn entry(
-    name: &'static str,
-    args: &'static [&'static str],
-    code: i32,
-    contract: &'static str,
-    located: bool,
-) -> Entry {
-    Entry { name, args, code, contract, located, setup: None }
-}
-
-const fn generated(
-    name: &'static str,
-    args: &'static [&'static str],
-    code: i32,
-    contract: &'static str,
-    located: bool,
-    setup: fn(&Path),
-) -> Entry {
-    Entry { name, args, code, contract, located, setup: Some(setup) }
-}
-
-fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
-    std::fs::write(dir.join(name), contents).expect("temporary input written");
-}
-
-/// A sparse file of [`HUGE_FILE_BYTES`] starting with `head`.
-fn huge(dir: &Path, name: &str, head: &str) {
-    let path = dir.join(name);
-    std::fs::write(&path, head).expect("written");
-    let file = std::fs::OpenOptions::new().write(true).open(&path).expect("opened");
-    file.set_len(HUGE_FILE_BYTES).expect("extended");
-}
 
 fn huge_scenario(dir: &Path) {
     huge(dir, "huge.yaml", "name: huge\n");
@@ -332,157 +262,11 @@ const CATALOGUE: &[Entry] = &[
     entry("args_analyze_missing_device", &["analyze", "lockout", LOCKOUT_POLICY], 2, USAGE, false),
 ];
 
-/// What running one entry produced.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-    leftovers: Vec<PathBuf>,
-}
-
-/// Every file under `dir`, recursively, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            for entry in std::fs::read_dir(&path).expect("readable").flatten() {
-                stack.push(entry.path());
-            }
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
-fn run_entry(entry: &Entry, temp: &Path) -> Outcome {
-    if temp.exists() {
-        std::fs::remove_dir_all(temp).expect("old temporary folder removed");
-    }
-    std::fs::create_dir_all(temp).expect("temporary folder created");
-    if let Some(setup) = entry.setup {
-        setup(temp);
-    }
-    let before = files_under(temp);
-    let temp_text = temp.display().to_string();
-    let args: Vec<String> = entry
-        .args
-        .iter()
-        .map(|a| a.replace("$C", "tests/catalogue").replace("$T", &temp_text))
-        .collect();
-    let prlimit = Path::new("/usr/bin/prlimit");
-    let mut command = if prlimit.exists() {
-        let mut command = Command::new(prlimit);
-        command
-            .arg(format!("--as={ADDRESS_SPACE_BYTES_MAX}"))
-            .arg("--")
-            .arg(env!("CARGO_BIN_EXE_unlocksim"));
-        command
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-    };
-    let started = Instant::now();
-    let output =
-        command.args(&args).current_dir(repo_root()).output().expect("the unlocksim binary runs");
-    let elapsed = started.elapsed();
-    let leftovers = files_under(temp).into_iter().filter(|f| !before.contains(f)).collect();
-    std::fs::remove_dir_all(temp).expect("temporary folder removed");
-    Outcome {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).replace(&temp_text, "[TMP]"),
-        elapsed,
-        leftovers,
-    }
-}
-
-/// Whether `text` has a `name.ext:line:column` position (digits on both sides of a colon after
-/// a file extension).
-fn has_position(text: &str) -> bool {
-    text.match_indices(".yaml:")
-        .chain(text.match_indices(".xml:"))
-        .chain(text.match_indices(".yml:"))
-        .any(|(index, found)| {
-            let rest = &text[index + found.len()..];
-            let line_digits = rest.chars().take_while(char::is_ascii_digit).count();
-            line_digits > 0
-                && rest[line_digits..].starts_with(':')
-                && rest[line_digits + 1..].starts_with(|c: char| c.is_ascii_digit())
-        })
-}
-
 #[test]
 fn every_hostile_input_fails_cleanly_with_its_documented_diagnostic() {
     assert!(CATALOGUE.len() >= 60, "the catalogue has {} entries", CATALOGUE.len());
-    let mut names: Vec<&str> = CATALOGUE.iter().map(|e| e.name).collect();
-    names.sort_unstable();
-    names.dedup();
-    assert_eq!(names.len(), CATALOGUE.len(), "entry names are unique");
-
-    let base = std::env::temp_dir().join(format!("unlocksim-catalogue-{}", std::process::id()));
-    let next = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<Option<Outcome>>> =
-        Mutex::new(CATALOGUE.iter().map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(entry) = CATALOGUE.get(index) else { break };
-                    let outcome = run_entry(entry, &base.join(entry.name));
-                    outcomes.lock().expect("not poisoned")[index] = Some(outcome);
-                }
-            });
-        }
-    });
-    let _ = std::fs::remove_dir_all(&base);
-    let outcomes = outcomes.into_inner().expect("not poisoned");
-
-    let mut problems = Vec::new();
-    for (entry, outcome) in CATALOGUE.iter().zip(&outcomes) {
-        let outcome = outcome.as_ref().expect("every entry ran");
-        let name = entry.name;
-        if outcome.code != Some(entry.code) {
-            problems.push(format!("{name}: exit {:?}, expected {}", outcome.code, entry.code));
-        }
-        if outcome.stderr.contains("panicked") {
-            problems.push(format!("{name}: panicked:\n{}", outcome.stderr));
-        }
-        if outcome.elapsed > Duration::from_secs(ENTRY_SECONDS_MAX) {
-            problems.push(format!("{name}: took {:?}", outcome.elapsed));
-        }
-        if entry.located && !has_position(&outcome.stderr) {
-            problems.push(format!("{name}: no file:line:column in:\n{}", outcome.stderr));
-        }
-        if !outcome.stdout.is_empty() {
-            problems.push(format!("{name}: wrote to stdout:\n{}", outcome.stdout));
-        }
-        if !outcome.leftovers.is_empty() {
-            problems.push(format!("{name}: left output files {:?}", outcome.leftovers));
-        }
+    let binary = Path::new(env!("CARGO_BIN_EXE_unlocksim"));
+    for (name, snapshot) in run_catalogue(binary, &repo_root(), CATALOGUE, "unlocksim") {
+        insta::assert_snapshot!(name, snapshot);
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-
-    for (entry, outcome) in CATALOGUE.iter().zip(outcomes) {
-        let outcome = outcome.expect("every entry ran");
-        let snapshot = format!(
-            "args: {}\ncontract: {}\nexit: {}\nstderr:\n{}",
-            entry.args.join(" "),
-            entry.contract,
-            outcome.code.map_or("signal".to_string(), |c| c.to_string()),
-            outcome.stderr
-        );
-        insta::assert_snapshot!(entry.name, snapshot);
-    }
-}
-
-#[test]
-fn positions_are_recognised() {
-    assert!(has_position("error: a/b.yaml:3:7: unknown key"));
-    assert!(has_position("╭─[rules.xml:12:1]"));
-    assert!(!has_position("error: a/b.yaml: cannot read"));
-    assert!(!has_position("error: a/b.yaml:3: no column"));
 }

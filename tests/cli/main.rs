@@ -3,6 +3,7 @@
 
 mod analyze;
 mod catalogue;
+mod catalogue_harness;
 mod limits;
 mod policy;
 mod radio;

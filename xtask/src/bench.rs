@@ -270,7 +270,7 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
         env!("CARGO_PKG_VERSION"),
     )?;
     plan.seeds.truncate(seeds.max(1));
-    let runner = sweep::runner::scenario_runner(&plan)?;
+    let runner = sweep::runner::scenario_runner(&plan, &spec)?;
     let mut rates = Vec::new();
     for threads in [1usize, 2] {
         let out = root.join(format!("target/bench/sweep-{threads}-threads"));

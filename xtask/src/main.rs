@@ -153,7 +153,7 @@ fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
     let shard = exec::Shard::resolve(args.shard.as_deref(), args.shard_count, &|name| {
         std::env::var(name).ok()
     })?;
-    let runner = sweep::runner::scenario_runner(&plan)?;
+    let runner = sweep::runner::scenario_runner(&plan, &spec)?;
     if args.dry_run {
         let pending = exec::pending(&plan, &out, shard)?;
         println!(

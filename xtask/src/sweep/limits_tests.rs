@@ -115,5 +115,5 @@ fn an_endless_sweep_file_stops_at_the_bound() {
 #[test]
 fn sweep_file_errors_name_the_line_and_column() {
     let error = plan_error("name: x\nscenarios: [s.yaml]\nseeds: [1, 2]\n").unwrap_or_default();
-    assert!(error.starts_with("error: sweep.yaml:3:"), "{error}");
+    assert!(error.starts_with("sweep.yaml:3:"), "{error}");
 }

@@ -10,34 +10,33 @@ use reports::sweep::ParamValue;
 use scenarios::Scenario;
 use scenarios::params::ParameterValue;
 
-use super::exec::{RunOnePoint, RunRequest};
-use super::spec::Plan;
+use std::collections::BTreeSet;
+use std::path::Path;
 
-/// Builds the runner of a plan's runs: parses the plan's scenarios once and returns the function
-/// that simulates one run.
-pub fn scenario_runner(plan: &Plan) -> Result<impl RunOnePoint + use<>, String> {
+use super::exec::{RunOnePoint, RunRequest};
+use super::spec::{Plan, SweepSpec, read_bounded};
+
+/// Builds the runner of a plan's runs: parses the plan's scenarios once, checks that every
+/// scenario takes every value of every parameter, and returns the function that simulates one
+/// run. `spec` (the sweep file the plan came from) only locates errors: a misspelt or
+/// out-of-range parameter is reported at its line in the sweep file before anything runs or is
+/// written, not as a thousand failed runs.
+pub fn scenario_runner(plan: &Plan, spec: &SweepSpec) -> Result<impl RunOnePoint + use<>, String> {
     let options: MetricOptions = plan.options;
     let mut loaded: Vec<Scenario> = Vec::with_capacity(plan.scenarios.len());
     for reference in &plan.scenarios {
-        let text = std::fs::read_to_string(&reference.path)
-            .map_err(|e| format!("{}: {e}", reference.path.display()))?;
+        let text = read_text(&reference.path)?;
         let folder = reference.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-        let mut read_file = |relative: &str| {
-            std::fs::read_to_string(folder.join(relative)).map_err(|e| e.to_string())
-        };
+        let mut read_file = |relative: &str| read_text(&folder.join(relative));
         let scenario = scenarios::load_scenario(&reference.name, &text, &mut read_file)
             .map_err(|diagnostics| engine::diagnostic::render_all(&diagnostics))?;
+        check_parameters(plan, spec, &reference.name, &scenario)?;
         loaded.push(scenario);
     }
     Ok(move |request: &RunRequest<'_>| -> Result<RunMetrics, String> {
         let mut scenario = loaded[request.scenario_index].clone();
         for (name, value) in &request.params.values {
-            let value = match value {
-                ParamValue::Int(n) => ParameterValue::Number(*n as f64),
-                ParamValue::Float(x) => ParameterValue::Number(*x),
-                ParamValue::Text(t) => ParameterValue::Text(t.clone()),
-            };
-            scenario.set_parameter(name, &value)?;
+            scenario.set_parameter(name, &parameter_value(value))?;
         }
         let interpretations = scenario.interpretations;
         let output =
@@ -46,4 +45,44 @@ pub fn scenario_runner(plan: &Plan) -> Result<impl RunOnePoint + use<>, String> 
             })?;
         Ok(RunMetrics::from_trace(&output.trace, &options))
     })
+}
+
+fn parameter_value(value: &ParamValue) -> ParameterValue {
+    match value {
+        ParamValue::Int(n) => ParameterValue::Number(*n as f64),
+        ParamValue::Float(x) => ParameterValue::Number(*x),
+        ParamValue::Text(t) => ParameterValue::Text(t.clone()),
+    }
+}
+
+/// Reads a scenario or a file it names, bounded like the sweep file itself.
+fn read_text(path: &Path) -> Result<String, String> {
+    String::from_utf8(read_bounded(path)?).map_err(|e| {
+        format!("{}: not UTF-8 (byte offset {})", path.display(), e.utf8_error().valid_up_to())
+    })
+}
+
+/// Tries every value every point gives each parameter on a copy of `scenario`. Parameters are
+/// checked one value at a time (what `set_parameter` judges), so the cost is the number of
+/// distinct values, not of points.
+fn check_parameters(
+    plan: &Plan,
+    spec: &SweepSpec,
+    scenario_name: &str,
+    scenario: &Scenario,
+) -> Result<(), String> {
+    let mut trial = scenario.clone();
+    let mut tried: BTreeSet<(&str, String)> = BTreeSet::new();
+    for point in &plan.points {
+        for (name, value) in &point.values {
+            if !tried.insert((name, format!("{value:?}"))) {
+                continue;
+            }
+            if let Err(error) = trial.set_parameter(name, &parameter_value(value)) {
+                let at = spec.parameter_position(&plan.file, name).unwrap_or(plan.file.clone());
+                return Err(format!("{at}: {error} (in scenario {scenario_name})"));
+            }
+        }
+    }
+    Ok(())
 }

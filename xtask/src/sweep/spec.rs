@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use reports::metrics::{Metric, MetricOptions};
 use reports::sweep::ParamValue;
 use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 /// Most runs a sweep may expand to.
@@ -58,8 +59,9 @@ pub struct Range {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterSpec {
-    /// The parameter's name, as the scenario runner understands it (e.g. `rssi_min`).
-    pub name: String,
+    /// The parameter's name, as the scenario runner understands it (e.g. `rssi_min`), with
+    /// where it is written (errors about the parameter point there).
+    pub name: Spanned<String>,
     /// Explicit values.
     #[serde(default)]
     pub values: Option<Vec<ParamValue>>,
@@ -122,6 +124,18 @@ pub struct SweepSpec {
     /// Unlock attempts with the phone farther than this count as "from afar" (default 8 m).
     #[serde(default)]
     pub far_distance_m: Option<f64>,
+}
+
+impl SweepSpec {
+    /// `file:line:column` of parameter `name`'s name in the sweep file `file`.
+    pub fn parameter_position(&self, file: &str, name: &str) -> Option<String> {
+        self.parameters.iter().find(|p| p.name.value == name).map(|p| position(file, &p.name))
+    }
+}
+
+/// `file:line:column` of a spanned value.
+fn position<T>(file: &str, spanned: &Spanned<T>) -> String {
+    format!("{file}:{}:{}", spanned.referenced.line(), spanned.referenced.column())
 }
 
 /// A point's parameter values, in the sweep's parameter order.
@@ -231,8 +245,7 @@ fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
 
 /// Parses a sweep file's text.
 ///
-/// `file` names the text in errors, which read `error: file:line:column: invalid sweep file:
-/// ...`. The YAML parser has the same budget as every other loader
+/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`. The YAML parser has the same budget as every other loader
 /// ([`engine::policy::yaml::yaml_options`]): bounded nesting, aliases and events.
 pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
     let source = engine::SourceFile::new(file, text);
@@ -240,9 +253,8 @@ pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
         let lines: Vec<String> = diagnostics
             .iter()
             .map(|d| {
-                let mut d = d.clone();
-                d.message = format!("invalid sweep file: {}", d.message);
-                d.to_string()
+                let at = d.position().unwrap_or_else(|| file.to_owned());
+                format!("{at}: invalid sweep file: {}", d.message)
             })
             .collect();
         lines.join("\n")
@@ -295,20 +307,23 @@ pub fn expand(
     }
     let mut lists = Vec::new();
     for p in &spec.parameters {
+        let name = &p.name.value;
+        let at = spec.parameter_position(file, name).unwrap_or_else(|| file.to_owned());
         let values = match (&p.values, &p.range) {
             (Some(values), None) if !values.is_empty() => values.clone(),
-            (None, Some(range)) => range_values(&p.name, range)?,
+            (None, Some(range)) => range_values(name, range).map_err(|e| format!("{at}: {e}"))?,
             _ => {
                 return Err(format!(
-                    "parameter `{}`: give exactly one of a non-empty `values` or a `range`",
-                    p.name
+                    "{at}: parameter `{name}`: give exactly one of a non-empty `values` or a `range`"
                 ));
             }
         };
-        if spec.parameters.iter().filter(|q| q.name == p.name).count() > 1 {
-            return Err(format!("parameter `{}` is swept twice", p.name));
+        if spec.parameters.iter().filter(|q| q.name.value == *name).count() > 1 {
+            let last = spec.parameters.iter().rev().find(|q| q.name.value == *name);
+            let at = last.map_or(at, |q| position(file, &q.name));
+            return Err(format!("{at}: parameter `{name}` is swept twice"));
         }
-        lists.push((p.name.clone(), values));
+        lists.push((name.clone(), values));
     }
     let combos: Vec<Vec<(String, ParamValue)>> = match spec.combine {
         Combine::Zip => {
