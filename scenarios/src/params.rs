@@ -18,6 +18,15 @@ pub enum ParameterValue {
     Text(String),
 }
 
+impl std::fmt::Display for ParameterValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParameterValue::Number(n) => write!(f, "the number {n}"),
+            ParameterValue::Text(t) => write!(f, "the name `{t}`"),
+        }
+    }
+}
+
 /// Every parameter name [`Scenario::set_parameter`] knows.
 pub const PARAMETERS: [&str; 10] = [
     "rssi_min",
@@ -60,11 +69,11 @@ impl Scenario {
     pub fn set_parameter(&mut self, name: &str, value: &ParameterValue) -> Result<(), String> {
         let number = || match value {
             ParameterValue::Number(n) if n.is_finite() => Ok(*n),
-            other => Err(format!("parameter `{name}` needs a number, not {other:?}")),
+            other => Err(format!("parameter `{name}` needs a number, not {other}")),
         };
         let text = || match value {
             ParameterValue::Text(t) => Ok(t.as_str()),
-            other => Err(format!("parameter `{name}` needs a name, not {other:?}")),
+            other => Err(format!("parameter `{name}` needs a name, not {other}")),
         };
         let seconds = |n: f64| {
             if (0.0..=TIMING_S_MAX).contains(&n) {

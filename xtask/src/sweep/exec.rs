@@ -8,7 +8,6 @@
 //!   Temporary files start with `.` and are never read.
 //! - `report.html`, `points.csv`, `points.json`: written once every run has a result.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +20,12 @@ use reports::sweep::{RecommendationCriteria, SweepMeta, SweepPoint, write_sweep_
 use reports::write_atomic;
 use serde::{Deserialize, Serialize};
 
-use super::spec::{Plan, PointParams, RunKey, ScenarioRef};
+use super::spec::{Plan, PointParams, RunKey, ScenarioRef, read_at_most};
+
+/// Largest `plan.json` read back. A plan at the sweep's own bound (10 million runs) fits.
+pub const PLAN_BYTES_MAX: u64 = 1 << 30;
+/// Largest run result read back: one run's metrics, a few kB for an office day.
+pub const RESULT_BYTES_MAX: u64 = 16 << 20;
 
 /// What the runner is asked to simulate: one scenario of the sweep at one point and seed.
 #[derive(Debug, Clone, Copy)]
@@ -149,8 +153,9 @@ fn io_error(path: &Path, error: io::Error) -> String {
 /// Writes `plan.json` into `out`, or checks that the one there is the same plan.
 pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
     let path = out.join("plan.json");
-    match fs::read(&path) {
-        Ok(bytes) => {
+    match path.try_exists() {
+        Ok(true) => {
+            let bytes = read_at_most(&path, PLAN_BYTES_MAX)?;
             let existing: Plan =
                 serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
             if existing.fingerprint != plan.fingerprint {
@@ -163,7 +168,7 @@ pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
             }
             Ok(())
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+        Ok(false) => {
             let text = serde_json::to_string_pretty(plan).expect("plan serialises");
             write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))
         }
@@ -174,11 +179,12 @@ pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
 /// Reads the result of `key` from `dir` if a whole result of this plan is there.
 fn read_result(plan: &Plan, dir: &Path, key: &RunKey) -> Result<Option<RunResult>, String> {
     let path = runs_dir(dir).join(key.file_name());
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    match path.try_exists() {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
         Err(e) => return Err(io_error(&path, e)),
-    };
+    }
+    let bytes = read_at_most(&path, RESULT_BYTES_MAX)?;
     let result: RunResult =
         serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     if result.fingerprint != plan.fingerprint || result.key != *key {
@@ -376,7 +382,13 @@ pub fn read_plans(dirs: &[PathBuf]) -> Result<Plan, String> {
     let mut plan: Option<Plan> = None;
     for dir in dirs {
         let path = dir.join("plan.json");
-        let bytes = fs::read(&path).map_err(|e| io_error(&path, e))?;
+        if !path.try_exists().unwrap_or(false) {
+            return Err(format!(
+                "{} is not a sweep output folder: it has no plan.json",
+                dir.display()
+            ));
+        }
+        let bytes = read_at_most(&path, PLAN_BYTES_MAX)?;
         let this: Plan =
             serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         match &plan {

@@ -117,3 +117,34 @@ fn sweep_file_errors_name_the_line_and_column() {
     let error = plan_error("name: x\nscenarios: [s.yaml]\nseeds: [1, 2]\n").unwrap_or_default();
     assert!(error.starts_with("sweep.yaml:3:"), "{error}");
 }
+
+/// A sparse file of `bytes` bytes at `path` (no disk used, so the bound is cheap to reach).
+fn sparse(path: &std::path::Path, bytes: u64) {
+    std::fs::create_dir_all(path.parent().expect("folder")).expect("folder created");
+    std::fs::File::create(path).and_then(|f| f.set_len(bytes)).expect("sparse file");
+}
+
+/// `plan.json` and run results read back on resume and merge go through the bounded reader:
+/// one byte past each bound is refused from the metadata, before anything is read. At the
+/// result bound the 16 MiB of zeros are read and refused as JSON, not for their size (the 1 GiB
+/// plan bound is not read at the bound here: that would cost a gigabyte of memory per test).
+#[test]
+fn plan_and_run_results_read_back_are_bounded() {
+    use super::exec::{PLAN_BYTES_MAX, RESULT_BYTES_MAX, Shard, pending, read_plans};
+    let dir = std::env::temp_dir().join(format!("xtask-readback-{}", std::process::id()));
+    sparse(&dir.join("merge/plan.json"), PLAN_BYTES_MAX + 1);
+    let error = read_plans(&[dir.join("merge")]).err().unwrap_or_default();
+    assert!(error.contains("more than the limit of 1073741824 bytes"), "{error}");
+
+    let read = |_: &Path| Ok(b"name: stand-in\n".to_vec());
+    let spec = parse_spec("sweep.yaml", &sweep(1, 1)).expect("valid");
+    let plan = expand(&spec, "sweep.yaml", Path::new("."), &read, "test").expect("expands");
+    let result = dir.join("out/runs").join(plan.runs()[0].file_name());
+    sparse(&result, RESULT_BYTES_MAX);
+    let at = pending(&plan, &dir.join("out"), Shard::ALL).err().unwrap_or_default();
+    sparse(&result, RESULT_BYTES_MAX + 1);
+    let past = pending(&plan, &dir.join("out"), Shard::ALL).err().unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!at.contains("more than the limit") && !at.is_empty(), "at the bound: {at}");
+    assert!(past.contains("more than the limit of 16777216 bytes"), "{past}");
+}

@@ -28,7 +28,9 @@ pub fn scenario_runner(plan: &Plan, spec: &SweepSpec) -> Result<impl RunOnePoint
         let text = read_text(&reference.path)?;
         let folder = reference.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
         let mut read_file = |relative: &str| read_text(&folder.join(relative));
-        let scenario = scenarios::load_scenario(&reference.name, &text, &mut read_file)
+        // Diagnostics name the scenario by its path from here, not as the sweep file wrote it.
+        let shown = reference.path.display().to_string();
+        let scenario = scenarios::load_scenario(&shown, &text, &mut read_file)
             .map_err(|diagnostics| engine::diagnostic::render_all(&diagnostics))?;
         check_parameters(plan, spec, &reference.name, &scenario)?;
         loaded.push(scenario);

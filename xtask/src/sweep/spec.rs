@@ -29,6 +29,8 @@ use sha2::{Digest, Sha256};
 pub const RUNS_MAX: u64 = 10_000_000;
 /// Most values one range may produce.
 pub const RANGE_VALUES_MAX: u64 = 100_000;
+/// Farthest "unlock from afar" distance a sweep may ask for (a building's length, generously).
+pub const FAR_DISTANCE_M_MAX: f64 = 10_000.0;
 /// Largest sweep file read.
 pub const SPEC_BYTES_MAX: u64 = 1 << 20;
 
@@ -71,7 +73,7 @@ pub struct ParameterSpec {
 }
 
 /// Seeds of every point.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Seeds {
     /// `seeds: 20`: seeds 1..=20.
@@ -83,6 +85,37 @@ pub enum Seeds {
         /// How many consecutive seeds.
         count: u64,
     },
+}
+
+/// `seeds: 20` or `seeds: {first: 100, count: 20}`, with an error that says so (an untagged
+/// enum would only say that no variant matched).
+impl<'de> Deserialize<'de> for Seeds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Seeds, D::Error> {
+        struct SeedsVisitor;
+        impl<'de> serde::de::Visitor<'de> for SeedsVisitor {
+            type Value = Seeds;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a seed count such as `20`, or `{first: 100, count: 20}`")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, count: u64) -> Result<Seeds, E> {
+                Ok(Seeds::Count(count))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Seeds, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Range {
+                    first: u64,
+                    count: u64,
+                }
+                let range = Range::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Seeds::Range { first: range.first, count: range.count })
+            }
+        }
+        deserializer.deserialize_any(SeedsVisitor)
+    }
 }
 
 impl Seeds {
@@ -110,20 +143,20 @@ pub struct SweepSpec {
     /// The sweep's name (also its default output directory name).
     pub name: String,
     /// Base scenario files, relative to the sweep file.
-    pub scenarios: Vec<String>,
+    pub scenarios: Spanned<Vec<Spanned<String>>>,
     /// How parameters combine.
     #[serde(default)]
     pub combine: Combine,
     /// The swept parameters, in order.
     pub parameters: Vec<ParameterSpec>,
     /// Seeds of every point.
-    pub seeds: Seeds,
+    pub seeds: Spanned<Seeds>,
     /// Metrics to report (default: all).
     #[serde(default)]
     pub metrics: Option<Vec<Metric>>,
     /// Unlock attempts with the phone farther than this count as "from afar" (default 8 m).
     #[serde(default)]
-    pub far_distance_m: Option<f64>,
+    pub far_distance_m: Option<Spanned<f64>>,
 }
 
 impl SweepSpec {
@@ -262,24 +295,30 @@ pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
 }
 
 /// Reads a file of at most [`SPEC_BYTES_MAX`] bytes: the sweep file and the scenario files it
-/// names. The size is checked from the metadata before reading and again while reading, never
-/// more than one byte past the limit, so a device such as `/dev/zero` (length 0, no end) stops.
+/// names (see [`read_at_most`]).
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    read_at_most(path, SPEC_BYTES_MAX)
+}
+
+/// Reads a file of at most `bytes_max` bytes. The size is checked from the metadata before
+/// reading and again while reading, never more than one byte past the limit, so a device such
+/// as `/dev/zero` (length 0, no end) stops.
+pub fn read_at_most(path: &Path, bytes_max: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let too_large = || format!("{}: more than the limit of {SPEC_BYTES_MAX} bytes", path.display());
+    let too_large = || format!("{}: more than the limit of {bytes_max} bytes", path.display());
     let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if metadata.is_dir() {
         return Err(format!("{}: is a directory", path.display()));
     }
-    if metadata.len() > SPEC_BYTES_MAX {
+    if metadata.len() > bytes_max {
         return Err(too_large());
     }
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut bytes = Vec::new();
-    file.take(SPEC_BYTES_MAX + 1)
+    file.take(bytes_max + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.len() as u64 > SPEC_BYTES_MAX {
+    if bytes.len() as u64 > bytes_max {
         return Err(too_large());
     }
     Ok(bytes)
@@ -302,9 +341,27 @@ pub fn expand(
     read: &dyn Fn(&Path) -> Result<Vec<u8>, String>,
     program_version: &str,
 ) -> Result<Plan, String> {
-    if spec.scenarios.is_empty() {
-        return Err("a sweep needs at least one scenario".into());
+    if spec.scenarios.value.is_empty() {
+        return Err(format!(
+            "{}: a sweep needs at least one scenario",
+            position(file, &spec.scenarios)
+        ));
     }
+    let far_distance_m = match &spec.far_distance_m {
+        None => MetricOptions::default().far_distance_m,
+        Some(far)
+            if far.value.is_finite() && far.value > 0.0 && far.value <= FAR_DISTANCE_M_MAX =>
+        {
+            far.value
+        }
+        Some(far) => {
+            return Err(format!(
+                "{}: far_distance_m must be a distance in metres above 0 and at most {FAR_DISTANCE_M_MAX}, not {}",
+                position(file, far),
+                far.value
+            ));
+        }
+    };
     let mut lists = Vec::new();
     for p in &spec.parameters {
         let name = &p.name.value;
@@ -329,8 +386,9 @@ pub fn expand(
         Combine::Zip => {
             let len = lists.first().map_or(1, |(_, v)| v.len());
             if let Some((name, v)) = lists.iter().find(|(_, v)| v.len() != len) {
+                let at = spec.parameter_position(file, name).unwrap_or_else(|| file.to_owned());
                 return Err(format!(
-                    "combine: zip needs equally long lists; `{name}` has {} values, not {len}",
+                    "{at}: combine: zip needs equally long lists; `{name}` has {} values, not {len}",
                     v.len()
                 ));
             }
@@ -341,7 +399,9 @@ pub fn expand(
         Combine::Cartesian => {
             let count: u64 = lists.iter().map(|(_, v)| v.len() as u64).product();
             if count > RUNS_MAX {
-                return Err(format!("the sweep has {count} points, at most {RUNS_MAX}"));
+                let at =
+                    spec.parameters.first().map_or(file.to_owned(), |p| position(file, &p.name));
+                return Err(format!("{at}: the sweep has {count} points, at most {RUNS_MAX}"));
             }
             let mut combos = vec![Vec::new()];
             for (name, values) in &lists {
@@ -367,19 +427,24 @@ pub fn expand(
     // Check the run count before building any list, so an absurd seed count is an error, not
     // an allocation of its size.
     let runs_count = (points.len() as u64)
-        .saturating_mul(spec.scenarios.len() as u64)
-        .saturating_mul(spec.seeds.count());
+        .saturating_mul(spec.scenarios.value.len() as u64)
+        .saturating_mul(spec.seeds.value.count());
     if runs_count > RUNS_MAX {
-        return Err(format!("the sweep has {runs_count} runs, at most {RUNS_MAX}"));
+        return Err(format!(
+            "{}: the sweep has {runs_count} runs, at most {RUNS_MAX}",
+            position(file, &spec.seeds)
+        ));
     }
-    let seeds = spec.seeds.list();
+    let seeds = spec.seeds.value.list();
     if seeds.is_empty() {
-        return Err("a sweep needs at least one seed".into());
+        return Err(format!("{}: a sweep needs at least one seed", position(file, &spec.seeds)));
     }
     let mut scenarios = Vec::new();
-    for name in &spec.scenarios {
+    for spanned in &spec.scenarios.value {
+        let name = &spanned.value;
         let path = base_dir.join(name);
-        let bytes = read(&path).map_err(|e| format!("scenario `{name}`: {e}"))?;
+        let bytes = read(&path)
+            .map_err(|e| format!("{}: scenario `{name}`: {e}", position(file, spanned)))?;
         let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         scenarios.push(ScenarioRef { name: name.clone(), path, sha256 });
     }
@@ -390,9 +455,7 @@ pub fn expand(
         points,
         seeds,
         metrics: spec.metrics.clone().unwrap_or_else(|| Metric::ALL.to_vec()),
-        options: MetricOptions {
-            far_distance_m: spec.far_distance_m.unwrap_or(MetricOptions::default().far_distance_m),
-        },
+        options: MetricOptions { far_distance_m },
         program_version: program_version.to_string(),
         fingerprint: String::new(),
     };
