@@ -80,6 +80,10 @@ struct PcState {
 
 impl RunMetrics {
     /// Computes the metrics of one run from its trace.
+    ///
+    /// The run's end is taken to be its last record, so `trace` must keep every record,
+    /// polls included (`scenarios::run_once`): with polls discarded, a user still seated at
+    /// the end would be counted seated only until the last event.
     pub fn from_trace(trace: &Trace, options: &MetricOptions) -> RunMetrics {
         let mut metrics = RunMetrics::default();
         let mut pcs: BTreeMap<String, PcState> = BTreeMap::new();

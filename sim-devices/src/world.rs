@@ -732,6 +732,7 @@ impl World {
     ) -> Result<BluetoothPollDetail, WorldError> {
         // Four lookups by name per poll: the phone, its user, the PC, the link.
         let phone_state = self.phones.get(phone).ok_or_else(|| unknown("phone", phone))?;
+        let phone_position = self.placement_position(now, &phone_state.placement)?;
         let pc_state = self.pcs.get_mut(pc).ok_or_else(|| unknown("pc", pc))?;
         let absent = |reason| BluetoothPollDetail {
             poll: BluetoothPoll::Absent { reason },
@@ -751,15 +752,6 @@ impl World {
             return Ok(absent(AbsenceReason::PhoneBluetoothOff));
         }
         let pc_position = pc_state.course.position_at(now);
-        let phone_position = match &phone_state.placement {
-            Placement::Carried { user, .. } => self
-                .users
-                .get(user.as_str())
-                .ok_or_else(|| unknown("user", user))?
-                .course
-                .position_at(now),
-            Placement::Left { position, .. } => *position,
-        };
         let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
         let radio = &phone_state.config.radio;
         let distance_m = pc_position.distance_m(&phone_position);

@@ -1,6 +1,6 @@
 //! `cargo xtask fuzz --seconds N`: runs every cargo-fuzz (libFuzzer) target in `fuzz/` for N
-//! seconds each, seeded from the repository's scenarios, policies and fixtures, and prints the
-//! executions, coverage and findings per target.
+//! seconds each, seeded from the repository's scenarios, policies, fixtures and hostile-input
+//! catalogue, and prints the executions, coverage and findings per target.
 //!
 //! cargo-fuzz needs a nightly compiler (sanitizer flags): the `nightly` rustup toolchain when it
 //! is installed, else the stable one with `RUSTC_BOOTSTRAP=1`. The corpora grow in
@@ -15,9 +15,15 @@ use std::process::Command;
 /// executions fast (the loaders' own size limits are tested elsewhere).
 const INPUT_BYTES_MAX: usize = 16_384;
 
-/// Folders (relative to the workspace root) whose files seed the corpora.
-const SEED_DIRS: [&str; 4] =
-    ["scenarios/suite", "scenarios/policies", "engine/tests/fixtures", "tests/fixtures"];
+/// Folders (relative to the workspace root) whose files seed the corpora: valid inputs (the
+/// suite, policies, fixtures) and the hostile-input catalogue.
+const SEED_DIRS: [&str; 5] = [
+    "scenarios/suite",
+    "scenarios/policies",
+    "engine/tests/fixtures",
+    "tests/fixtures",
+    "tests/catalogue",
+];
 
 /// Durations seeding the duration parser (the loaders' files hold few bare durations).
 const DURATION_SEEDS: [&str; 12] = [

@@ -11,10 +11,9 @@ use scenarios::Scenario;
 use scenarios::params::ParameterValue;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use super::exec::{RunOnePoint, RunRequest};
-use super::spec::{Plan, SweepSpec, read_bounded};
+use super::spec::{Plan, SweepSpec, read_text};
 
 /// Builds the runner of a plan's runs: parses the plan's scenarios once, checks that every
 /// scenario takes every value of every parameter, and returns the function that simulates one
@@ -57,16 +56,9 @@ fn parameter_value(value: &ParamValue) -> ParameterValue {
     }
 }
 
-/// Reads a scenario or a file it names, bounded like the sweep file itself.
-fn read_text(path: &Path) -> Result<String, String> {
-    String::from_utf8(read_bounded(path)?).map_err(|e| {
-        format!("{}: not UTF-8 (byte offset {})", path.display(), e.utf8_error().valid_up_to())
-    })
-}
-
 /// Tries every value every point gives each parameter on a copy of `scenario`. Parameters are
-/// checked one value at a time (what `set_parameter` judges), so the cost is the number of
-/// distinct values, not of points.
+/// judged one value at a time (that is what `set_parameter` checks), so each distinct value is
+/// set once; the scan over the points costs little next to running them.
 fn check_parameters(
     plan: &Plan,
     spec: &SweepSpec,

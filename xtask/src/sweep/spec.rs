@@ -324,12 +324,17 @@ pub fn read_at_most(path: &Path, bytes_max: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Reads and parses the sweep file at `path` (see [`read_bounded`] and [`parse_spec`]).
-pub fn load_spec(path: &Path) -> Result<SweepSpec, String> {
-    let text = String::from_utf8(read_bounded(path)?).map_err(|e| {
+/// Reads a UTF-8 file through [`read_bounded`]: the sweep file, its scenarios and the files
+/// they name.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    String::from_utf8(read_bounded(path)?).map_err(|e| {
         format!("{}: not UTF-8 (byte offset {})", path.display(), e.utf8_error().valid_up_to())
-    })?;
-    parse_spec(&path.to_string_lossy(), &text)
+    })
+}
+
+/// Reads and parses the sweep file at `path` (see [`read_text`] and [`parse_spec`]).
+pub fn load_spec(path: &Path) -> Result<SweepSpec, String> {
+    parse_spec(&path.to_string_lossy(), &read_text(path)?)
 }
 
 /// Expands a sweep into a plan. `file` is the sweep file as given, `base_dir` where its relative
