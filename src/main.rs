@@ -13,6 +13,7 @@ mod analyze_cmd;
 mod policy_cmd;
 mod radio_cmd;
 mod run_cmd;
+mod trace_file;
 
 /// Test bench for Windows Hello for Business unlock policies.
 #[derive(Debug, Parser)]

@@ -7,8 +7,11 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use engine::diagnostic::render_all;
+use engine::trace::TraceSink;
 use scenarios::{RunOptions, Scenario, ScenarioOutcome};
 use serde_json::{Value, json};
+
+use crate::trace_file::TraceFiles;
 
 /// Most scenario files one invocation reads.
 const SCENARIO_FILES_MAX: usize = 10_000;
@@ -32,13 +35,13 @@ pub struct RunArgs {
     /// outcomes that differ between them.
     #[arg(long, value_enum, default_value_t = InterpretationMode::Default)]
     interpretations: InterpretationMode,
-    /// Write the full trace of every run as JSON Lines under this folder. Runs then keep their
-    /// poll records in memory until written (without it, polls are hashed and dropped).
+    /// Write the full trace of every run as JSON Lines under this folder
+    /// (`<scenario>/seed-<n>.jsonl`), streamed while each run goes.
     #[arg(long)]
     trace_dir: Option<PathBuf>,
     /// Write a report of every run under this folder: an HTML page with SVG timelines and a
-    /// plain-text timeline (`<scenario>/seed-<n>.html`, `.txt`). Like `--trace-dir`, this keeps
-    /// poll records in memory.
+    /// plain-text timeline (`<scenario>/seed-<n>.html`, `.txt`). Runs then keep their poll
+    /// records in memory for the charts (otherwise polls are hashed and dropped).
     #[arg(long)]
     report: Option<PathBuf>,
     /// Write JUnit XML (one test case per scenario) to this file.
@@ -329,8 +332,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Polls are kept only for the outputs that show them (trace files, report timelines).
-    let discard_polls = args.trace_dir.is_none() && args.report.is_none();
+    // Polls are kept in memory only for the report timelines; trace files are written while
+    // each run goes.
+    let discard_polls = args.report.is_none();
     let options = RunOptions { seed: args.seed, runs: args.runs, discard_polls };
     if args.check_determinism {
         return check_determinism(&scenarios, options);
@@ -342,49 +346,46 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     for scenario in &scenarios {
         let started = Instant::now();
+        let stem = Path::new(&scenario.file)
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
+        let all_interpretations = args.interpretations == InterpretationMode::All;
+        let trace_files = args
+            .trace_dir
+            .as_ref()
+            .map(|dir| TraceFiles::new(dir.join(&stem), all_interpretations));
+        let open_trace_file = trace_files.as_ref().map(|files| {
+            move |seed: u64, interpretations: &engine::policy::Interpretations| {
+                Box::new(files.open(seed, interpretations)) as Box<dyn TraceSink + Send + '_>
+            }
+        });
+        let tee = open_trace_file.as_ref().map(|open| open as &scenarios::RunTee<'_>);
         let result = match args.interpretations {
             InterpretationMode::Default => {
-                scenarios::run_scenario(scenario, options, &scenario.interpretations)
+                scenarios::run_scenario(scenario, options, &scenario.interpretations, tee)
                     .map(|o| (vec![o], Vec::new()))
             }
-            InterpretationMode::All => scenarios::compare_interpretations(scenario, options),
+            InterpretationMode::All => scenarios::compare_interpretations(scenario, options, tee),
         };
         let (outcomes, differences) = match result {
             Ok(result) => result,
             Err(failure) => {
+                if let Some(files) = &trace_files {
+                    files.discard();
+                }
                 eprintln!("error: {}: {failure}", scenario.file);
                 return ExitCode::from(2);
             }
         };
+        if let Some(Err(error)) = trace_files.as_ref().map(TraceFiles::commit) {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
         let elapsed_s = started.elapsed().as_secs_f64();
         let primary = &outcomes[0];
         let passed = outcomes.iter().all(ScenarioOutcome::passed);
         all_passed &= passed;
-        if let Some(dir) = &args.trace_dir {
-            let stem = Path::new(&scenario.file)
-                .file_stem()
-                .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
-            for outcome in &outcomes {
-                for run in &outcome.runs {
-                    let mut name = format!("seed-{}", run.seed);
-                    if outcomes.len() > 1 {
-                        name =
-                            format!("{name}-{}", outcome.interpretations.label().replace('/', "-"));
-                    }
-                    let path = dir.join(&stem).join(format!("{name}.jsonl"));
-                    if let Err(error) =
-                        reports::output::write_atomic(&path, run.trace.to_jsonl().as_bytes())
-                    {
-                        eprintln!("error: cannot write {}: {error}", path.display());
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-        }
         if let Some(dir) = &args.report {
-            let stem = Path::new(&scenario.file)
-                .file_stem()
-                .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
             let options = reports::metrics::MetricOptions::default();
             for outcome in &outcomes {
                 for run in &outcome.runs {

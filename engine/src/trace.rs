@@ -174,47 +174,58 @@ impl TraceHasher {
     /// [`TraceRecord::to_json_line`] plus `\n`, serialised into a reused buffer (no allocation
     /// per record once it has grown) and hashed in one update.
     pub fn add(&mut self, record: &TraceRecord) {
-        self.line.clear();
-        // Serialising a struct of strings, integers and a `Value` into a Vec cannot fail.
-        serde_json::to_writer(&mut self.line, record).expect("trace record serialises");
-        self.line.push(b'\n');
+        write_record_line(&mut self.line, record);
         self.hasher.update(&self.line);
         self.records_count += 1;
     }
 
     /// Hashes a poll record: the same bytes as `poll.to_trace_record(time, entity)` would give
-    /// [`TraceHasher::add`], without building it.
-    ///
-    /// The line is written key by key: the keys are constants, so only the values go through
-    /// the JSON serialiser (which escapes strings and formats numbers exactly as it does inside a
-    /// `Value`). The layout is [`TraceRecord`]'s with `payload`'s keys in sorted order.
+    /// [`TraceHasher::add`], without building it (see [`write_poll_line`]).
     pub fn add_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
-        fn value<T: Serialize + ?Sized>(line: &mut Vec<u8>, value: &T) {
-            // Integers, floats, booleans, strings and null into a Vec cannot fail.
-            serde_json::to_writer(&mut *line, value).expect("poll field serialises");
-        }
-        let line = &mut self.line;
-        line.clear();
-        line.extend_from_slice(b"{\"t_us\":");
-        value(line, &time.as_us());
-        line.extend_from_slice(b",\"entity\":");
-        value(line, entity);
-        line.extend_from_slice(b",\"kind\":\"poll\",\"payload\":{\"absence_threshold\":");
-        value(line, &poll.absence_threshold_db);
-        line.extend_from_slice(b",\"absent_reason\":");
-        value(line, &poll.absent_reason);
-        line.extend_from_slice(b",\"distance_m\":");
-        value(line, &poll.distance_m);
-        line.extend_from_slice(b",\"phone\":");
-        value(line, poll.phone);
-        line.extend_from_slice(b",\"present\":");
-        value(line, &poll.present);
-        line.extend_from_slice(b",\"rssi\":");
-        value(line, &poll.rssi_db);
-        line.extend_from_slice(b"}}\n");
+        write_poll_line(&mut self.line, time, entity, poll);
         self.hasher.update(&self.line);
         self.records_count += 1;
     }
+}
+
+/// Replaces `line` with `record`'s JSON line and its newline: [`TraceRecord::to_json_line`]
+/// plus `\n`, into a buffer the caller reuses (no allocation per record once it has grown).
+pub fn write_record_line(line: &mut Vec<u8>, record: &TraceRecord) {
+    line.clear();
+    // Serialising a struct of strings, integers and a `Value` into a Vec cannot fail.
+    serde_json::to_writer(&mut *line, record).expect("trace record serialises");
+    line.push(b'\n');
+}
+
+/// Replaces `line` with a poll record's JSON line and its newline: the same bytes as
+/// `write_record_line(line, &poll.to_trace_record(time, entity))`, without building the record.
+///
+/// The line is written key by key: the keys are constants, so only the values go through the
+/// JSON serialiser (which escapes strings and formats numbers exactly as it does inside a
+/// `Value`). The layout is [`TraceRecord`]'s with `payload`'s keys in sorted order.
+pub fn write_poll_line(line: &mut Vec<u8>, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+    fn value<T: Serialize + ?Sized>(line: &mut Vec<u8>, value: &T) {
+        // Integers, floats, booleans, strings and null into a Vec cannot fail.
+        serde_json::to_writer(&mut *line, value).expect("poll field serialises");
+    }
+    line.clear();
+    line.extend_from_slice(b"{\"t_us\":");
+    value(line, &time.as_us());
+    line.extend_from_slice(b",\"entity\":");
+    value(line, entity);
+    line.extend_from_slice(b",\"kind\":\"poll\",\"payload\":{\"absence_threshold\":");
+    value(line, &poll.absence_threshold_db);
+    line.extend_from_slice(b",\"absent_reason\":");
+    value(line, &poll.absent_reason);
+    line.extend_from_slice(b",\"distance_m\":");
+    value(line, &poll.distance_m);
+    line.extend_from_slice(b",\"phone\":");
+    value(line, poll.phone);
+    line.extend_from_slice(b",\"present\":");
+    value(line, &poll.present);
+    line.extend_from_slice(b",\"rssi\":");
+    value(line, &poll.rssi_db);
+    line.extend_from_slice(b"}}\n");
 }
 
 impl TraceSink for TraceHasher {

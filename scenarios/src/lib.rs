@@ -16,6 +16,7 @@ pub mod params;
 pub mod runner;
 
 use engine::policy::Interpretations;
+use engine::trace::TraceSink;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -35,6 +36,9 @@ pub struct RunOptions {
     /// The trace hash still covers every record.
     pub discard_polls: bool,
 }
+
+/// Makes the extra sink of one run from its seed and interpretations (see [`run_scenario`]).
+pub type RunTee<'a> = dyn Fn(u64, &Interpretations) -> Box<dyn TraceSink + Send + 'a> + Sync + 'a;
 
 /// Everything one scenario produced under one set of interpretations.
 #[derive(Debug)]
@@ -59,14 +63,28 @@ pub fn seeds(scenario: &Scenario, options: RunOptions) -> Vec<u64> {
 
 /// Runs every seeded repetition (in parallel across runs, results in seed order) and judges the
 /// expectations.
+///
+/// `tee`, when given, makes one more sink per run (seed, interpretations) that sees every
+/// record as it happens, polls included, whatever the run keeps: a trace file written while
+/// the run goes, so that a long run's file does not have to fit in memory.
 pub fn run_scenario(
     scenario: &Scenario,
     options: RunOptions,
     interpretations: &Interpretations,
+    tee: Option<&RunTee<'_>>,
 ) -> Result<ScenarioOutcome, RunFailure> {
     let runs: Vec<RunOutput> = seeds(scenario, options)
         .into_par_iter()
-        .map(|seed| runner::run_once_with(scenario, seed, interpretations, options.discard_polls))
+        .map(|seed| {
+            let mut extra = tee.map(|make| make(seed, interpretations));
+            runner::run_once_with(
+                scenario,
+                seed,
+                interpretations,
+                options.discard_polls,
+                extra.as_deref_mut().map(|sink| sink as &mut dyn TraceSink),
+            )
+        })
         .collect::<Result<_, _>>()?;
     let expectations = expect::judge(scenario, &runs);
     Ok(ScenarioOutcome { interpretations: *interpretations, runs, expectations })
@@ -85,10 +103,11 @@ pub struct InterpretationDifference {
 pub fn compare_interpretations(
     scenario: &Scenario,
     options: RunOptions,
+    tee: Option<&RunTee<'_>>,
 ) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
     let outcomes: Vec<ScenarioOutcome> = Interpretations::all_combinations()
         .iter()
-        .map(|interpretations| run_scenario(scenario, options, interpretations))
+        .map(|interpretations| run_scenario(scenario, options, interpretations, tee))
         .collect::<Result<_, _>>()?;
     let mut differences = Vec::new();
     for (index, expectation) in outcomes[0].expectations.iter().enumerate() {

@@ -109,38 +109,49 @@ pub fn run_once(
     seed: u64,
     interpretations: &Interpretations,
 ) -> Result<RunOutput, RunFailure> {
-    run_once_with(scenario, seed, interpretations, false)
+    run_once_with(scenario, seed, interpretations, false, None)
 }
 
 /// Like [`run_once`]; with `discard_polls` the trace keeps every record except `poll`s (its
 /// hash still covers them), so memory grows with what happens in the run, not with the number
-/// of polls.
+/// of polls. `tee` sees every record, polls included, as the run goes.
 pub fn run_once_with(
     scenario: &Scenario,
     seed: u64,
     interpretations: &Interpretations,
     discard_polls: bool,
+    tee: Option<&mut dyn TraceSink>,
 ) -> Result<RunOutput, RunFailure> {
-    let mut sink = KeptRecords { trace: Trace::new(), discard_polls };
+    let mut sink = KeptRecords { trace: Trace::new(), discard_polls, tee };
     let (events_handled, trace_hash) = run_into(scenario, seed, interpretations, &mut sink)?;
     Ok(RunOutput { seed, trace: sink.trace, trace_hash, events_handled })
 }
 
-/// Keeps every record, or every record but polls.
-#[derive(Debug)]
-struct KeptRecords {
+/// Keeps every record, or every record but polls, and hands every record to `tee` if any.
+struct KeptRecords<'a> {
     trace: Trace,
     discard_polls: bool,
+    tee: Option<&'a mut dyn TraceSink>,
 }
 
-impl TraceSink for KeptRecords {
+impl TraceSink for KeptRecords<'_> {
     fn record(&mut self, record: engine::trace::TraceRecord) {
-        if !(self.discard_polls && record.kind == PollRecord::KIND) {
-            self.trace.record(record);
+        let keep = !(self.discard_polls && record.kind == PollRecord::KIND);
+        match (&mut self.tee, keep) {
+            (Some(tee), true) => {
+                tee.record(record.clone());
+                self.trace.record(record);
+            }
+            (Some(tee), false) => tee.record(record),
+            (None, true) => self.trace.record(record),
+            (None, false) => {}
         }
     }
 
     fn record_poll(&mut self, time: engine::SimTime, entity: &str, poll: &PollRecord<'_>) {
+        if let Some(tee) = &mut self.tee {
+            tee.record_poll(time, entity, poll);
+        }
         if !self.discard_polls {
             self.trace.record(poll.to_trace_record(time, entity));
         }

@@ -251,6 +251,7 @@ const CATALOGUE: &[Entry] = &[
     entry("args_seed_negative", &["run", "--seed", "-1"], 2, USAGE, false),
     entry("args_seed_overflow", &["run", "--seed", "18446744073709551616"], 2, USAGE, false),
     entry("args_run_missing_path", &["run", "$C/scenario/does-not-exist.yaml", "--junit", "$T/junit.xml"], 2, RUN, false),
+    entry("args_run_trace_dir_unwritable", &["run", "scenarios/suite/walk_away_slow_hand.yaml", "--trace-dir", "/dev/null/traces", "--junit", "$T/junit.xml"], 2, RUN, false),
     entry("args_run_empty_folder", &["run", "$C/rules"], 2, RUN, false),
     entry("args_check_determinism_with_json", &["run", "--check-determinism", "--json"], 2, USAGE, false),
     entry("args_eval_without_snapshot", &["policy", "eval", RULES], 2, USAGE, false),

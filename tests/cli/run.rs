@@ -70,12 +70,15 @@ fn suite_trace_hashes_are_pinned() {
     insta::assert_snapshot!(lines.join("\n"));
 }
 
-/// Without `--trace-dir` or `--report`, runs keep no poll records in memory; with one, they keep
-/// every record. Verdicts, events and trace hashes are the same either way.
+/// Without `--report`, runs keep no poll records in memory; with it, they keep every record.
+/// Verdicts, events and trace hashes are the same either way. Trace files are streamed while
+/// each run goes: every file's SHA-256 is the trace hash `--json` reports, and no temporary
+/// file is left behind.
 #[test]
-fn discarding_polls_changes_no_result() {
+fn discarding_polls_changes_no_result_and_trace_files_hash_to_the_trace_hash() {
+    use sha2::{Digest, Sha256};
     let dir = std::env::temp_dir().join(format!("unlocksim-polls-{}", std::process::id()));
-    let trace_dir = dir.display().to_string();
+    let (reports, traces) = (dir.join("reports"), dir.join("traces"));
     let json = |extra: &[&str]| {
         let mut args = vec!["run", "scenarios/suite", "--json"];
         args.extend_from_slice(extra);
@@ -84,15 +87,37 @@ fn discarding_polls_changes_no_result() {
         stdout(&output)
     };
     let discarded = json(&[]);
-    let kept = json(&["--trace-dir", &trace_dir]);
-    let polls_on_disk = std::fs::read_dir(dir.join("walk_away_trouser_pocket"))
-        .ok()
-        .and_then(|mut entries| entries.next())
-        .and_then(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-        .is_some_and(|text| text.contains(r#""kind":"poll""#));
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(polls_on_disk, "trace files keep polls");
+    let kept = json(&[
+        "--report",
+        reports.to_str().expect("UTF-8"),
+        "--trace-dir",
+        traces.to_str().expect("UTF-8"),
+    ]);
     assert_eq!(discarded, kept);
+    let value: serde_json::Value = serde_json::from_str(&discarded).expect("JSON");
+    let mut checked = 0;
+    for scenario in value["scenarios"].as_array().expect("scenarios") {
+        let file = scenario["file"].as_str().expect("file");
+        let stem = std::path::Path::new(file).file_stem().expect("stem");
+        for run in scenario["runs"].as_array().expect("runs") {
+            let seed = run["seed"].as_u64().expect("seed");
+            let path = traces.join(stem).join(format!("seed-{seed}.jsonl"));
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(Some(hash.as_str()), run["trace_hash"].as_str(), "{}", path.display());
+            checked += 1;
+        }
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&traces)
+        .expect("trace folder")
+        .flatten()
+        .flat_map(|folder| std::fs::read_dir(folder.path()).into_iter().flatten().flatten())
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with('.'))
+        .map(|entry| entry.path())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(checked >= 300, "every run of the suite has its file: {checked}");
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
 #[test]
