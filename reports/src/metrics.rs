@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+use engine::SimTime;
 use engine::trace::Trace;
 use serde::{Deserialize, Serialize};
 
@@ -79,18 +80,16 @@ struct PcState {
 }
 
 impl RunMetrics {
-    /// Computes the metrics of one run from its trace.
-    ///
-    /// The run's end is taken to be its last record, so `trace` must keep every record,
-    /// polls included (`scenarios::run_once`): with polls discarded, a user still seated at
-    /// the end would be counted seated only until the last event.
-    pub fn from_trace(trace: &Trace, options: &MetricOptions) -> RunMetrics {
+    /// Computes the metrics of one run from its trace. `run_end` is when the run stopped (its
+    /// scenario's duration): users still seated then count as seated until it. Polls are not
+    /// read, so a trace without them gives the same metrics.
+    pub fn from_trace(trace: &Trace, run_end: SimTime, options: &MetricOptions) -> RunMetrics {
         let mut metrics = RunMetrics::default();
         let mut pcs: BTreeMap<String, PcState> = BTreeMap::new();
         // (user, pc) -> time the user sat down; users first seen leaving sat from t=0.
         let mut seated_since: BTreeMap<(String, String), u64> = BTreeMap::new();
         let mut seen_at_desk: std::collections::BTreeSet<(String, String)> = Default::default();
-        let end_us = trace.records.last().map_or(0, |r| r.time.as_us());
+        let end_us = run_end.as_us();
 
         for record in &trace.records {
             let t = record.time.as_us();

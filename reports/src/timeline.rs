@@ -133,7 +133,10 @@ pub fn text_timeline(trace: &Trace, meta: &RunMeta, options: &MetricOptions) -> 
         }
     }
     let _ = writeln!(out, "({polls} Bluetooth polls not shown)\n");
-    let run = RunMetrics::from_trace(trace, options);
+    // A report's trace keeps every record, so its last one is a poll at most one poll
+    // interval before the run's end.
+    let run_end = trace.records.last().map_or(engine::SimTime::ZERO, |r| r.time);
+    let run = RunMetrics::from_trace(trace, run_end, options);
     let aggregate = AggregateMetrics::from_runs(std::slice::from_ref(&run));
     let _ = writeln!(out, "walk-aways: {}", run.time_to_lock_us.len());
     for metric in crate::metrics::Metric::ALL {

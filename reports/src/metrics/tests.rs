@@ -4,9 +4,18 @@ use serde_json::json;
 use super::*;
 use crate::testing::{trace, walk_away_day};
 
+/// The time of a test trace's last record, standing for the run's end.
+fn end_of(trace: &Trace) -> SimTime {
+    trace.records.last().map_or(SimTime::ZERO, |r| r.time)
+}
+
 #[test]
 fn walk_away_day_metrics() {
-    let m = RunMetrics::from_trace(&walk_away_day(), &MetricOptions::default());
+    let m = RunMetrics::from_trace(
+        &walk_away_day(),
+        end_of(&walk_away_day()),
+        &MetricOptions::default(),
+    );
     assert_eq!(
         m,
         RunMetrics {
@@ -63,7 +72,11 @@ fn time_to_lock(
     #[case] records: Vec<(f64, &'static str, &'static str, serde_json::Value)>,
     #[case] expected: Vec<Option<u64>>,
 ) {
-    let m = RunMetrics::from_trace(&trace(&records), &MetricOptions::default());
+    let m = RunMetrics::from_trace(
+        &trace(&records),
+        end_of(&trace(&records)),
+        &MetricOptions::default(),
+    );
     assert_eq!(m.time_to_lock_us, expected);
 }
 
@@ -76,9 +89,9 @@ fn false_locks_while_seated_per_user_hour() {
         lock(1200.0, "manual"),
         unlock(1210.0, &["pin", "trusted_signal"], 0.5),
         lock(1800.0, "dynamic_lock"),
-        (3600.0, "pc:desk", "poll", json!({})),
     ];
-    let m = RunMetrics::from_trace(&trace(&records), &MetricOptions::default());
+    let run_end = SimTime::from_us(3_600_000_000);
+    let m = RunMetrics::from_trace(&trace(&records), run_end, &MetricOptions::default());
     assert_eq!(m.false_locks_count, 2);
     assert_eq!(m.seated_us, 3_600_000_000);
     assert_eq!(m.false_locks_per_h(), Some(2.0));
@@ -98,6 +111,7 @@ fn unlock_from_afar(
 ) {
     let m = RunMetrics::from_trace(
         &trace(&[unlock(5.0, factors, distance_m)]),
+        SimTime::from_us(60_000_000),
         &MetricOptions { far_distance_m },
     );
     assert_eq!((m.far_unlock_attempts_count, m.far_trusted_unlocks_count), expected);
