@@ -29,7 +29,7 @@ use crate::sweep;
 const SWEEP_REPETITIONS: usize = 5;
 const OFFICE_DAY_FILE: &str = "xtask/benches-data/office-day-10-phones.yaml";
 /// Repetitions of the end-to-end measurement; the median is kept.
-const END_TO_END_REPETITIONS: usize = 3;
+const END_TO_END_REPETITIONS: usize = 9;
 /// Real time the end-to-end run must beat, as a multiple.
 const SPEED_UP_TARGET: f64 = 100_000.0;
 
@@ -221,7 +221,8 @@ fn chain_row(stdout: &str) -> Result<Row, String> {
     }
 }
 
-/// The end-to-end office day: load (parse included) and run, median of a few repetitions.
+/// The end-to-end office day: load (parse included) and run, median of
+/// [`END_TO_END_REPETITIONS`].
 fn end_to_end_row(root: &Path) -> Result<Row, String> {
     let path = root.join(OFFICE_DAY_FILE);
     let mut walls = Vec::new();
@@ -234,11 +235,17 @@ fn end_to_end_row(root: &Path) -> Result<Row, String> {
         walls.push(start.elapsed().as_secs_f64());
         simulated = Duration::from_micros(scenario.duration.as_us());
     }
+    // The median is the figure; the best run is shown beside it because on a shared machine
+    // noise only ever adds time.
     walls.sort_by(f64::total_cmp);
     let wall_s = walls[walls.len() / 2];
     Ok(Row {
         name: "office day (8 h, 10 phones @ 1 s), parse incl.".to_owned(),
-        value: format!("{wall_s:.3} s wall ({} events)", si(events_handled as f64)),
+        value: format!(
+            "{wall_s:.3} s median, {:.3} s best ({} events)",
+            walls[0],
+            si(events_handled as f64)
+        ),
         baseline: format!("{:.0} s simulated", simulated.as_secs_f64()),
         ratio: simulated.as_secs_f64() / wall_s,
         target: format!(">= {SPEED_UP_TARGET:.0}"),
