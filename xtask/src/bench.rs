@@ -269,15 +269,7 @@ fn memory_row(root: &Path, days: u64) -> Result<Row, String> {
 /// Sweep runs per second on the default study (first `seeds` seeds) at 1 and 2 threads.
 fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
     let file = root.join("xtask/studies/default.yaml");
-    let spec = sweep::spec::load_spec(&file)?;
-    let base_dir = file.parent().unwrap_or(Path::new("."));
-    let mut plan = sweep::spec::expand(
-        &spec,
-        &file.to_string_lossy(),
-        base_dir,
-        &sweep::spec::read_bounded,
-        env!("CARGO_PKG_VERSION"),
-    )?;
+    let (spec, mut plan) = sweep::spec::load_plan(&file)?;
     plan.seeds.truncate(seeds.max(1));
     let runner = sweep::runner::scenario_runner(&plan, &spec)?;
     // Interleaved repetitions, median of each: the first pass pays for warming caches, and a

@@ -140,15 +140,7 @@ fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
         return Ok(failed_exit(&points));
     }
     let file = args.file.unwrap_or_else(|| workspace_root().join("xtask/studies/default.yaml"));
-    let spec = sweep::spec::load_spec(&file)?;
-    let base_dir = file.parent().unwrap_or(Path::new("."));
-    let plan = sweep::spec::expand(
-        &spec,
-        &file.to_string_lossy(),
-        base_dir,
-        &sweep::spec::read_bounded,
-        env!("CARGO_PKG_VERSION"),
-    )?;
+    let (spec, plan) = sweep::spec::load_plan(&file)?;
     let out = args.out.unwrap_or_else(|| workspace_root().join("target/sweep").join(&plan.name));
     let shard = exec::Shard::resolve(args.shard.as_deref(), args.shard_count, &|name| {
         std::env::var(name).ok()

@@ -332,6 +332,16 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     })
 }
 
+/// Reads the sweep file at `path` and expands it: its scenario paths start at its folder, and
+/// this program's version goes into the plan's fingerprint.
+pub fn load_plan(path: &Path) -> Result<(SweepSpec, Plan), String> {
+    let spec = load_spec(path)?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let plan =
+        expand(&spec, &path.to_string_lossy(), base_dir, &read_bounded, env!("CARGO_PKG_VERSION"))?;
+    Ok((spec, plan))
+}
+
 /// Reads and parses the sweep file at `path` (see [`read_text`] and [`parse_spec`]).
 pub fn load_spec(path: &Path) -> Result<SweepSpec, String> {
     parse_spec(&path.to_string_lossy(), &read_text(path)?)
