@@ -22,8 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::{Plan, PointParams, RunKey, ScenarioRef, read_at_most};
 
-/// Largest `plan.json` read back. A plan at the sweep's own bound (10 million runs) fits.
-pub const PLAN_BYTES_MAX: u64 = 1 << 30;
+/// Largest `plan.json` a merge reads (a resume reads at most its own plan's size). A plan is
+/// about 150 bytes per point with two parameters, so 4 GiB holds 10 million points (the sweep's
+/// own bound) of up to about five parameters.
+pub const PLAN_BYTES_MAX: u64 = 4 << 30;
 /// Largest run result read back: one run's metrics, a few kB for an office day.
 pub const RESULT_BYTES_MAX: u64 = 16 << 20;
 
@@ -150,28 +152,38 @@ fn io_error(path: &Path, error: io::Error) -> String {
     format!("{}: {error}", path.display())
 }
 
-/// Writes `plan.json` into `out`, or checks that the one there is the same plan.
+/// Writes `plan.json` into `out`, or checks that the one there is the same plan. The same plan
+/// serialises to the same bytes, so the existing file is read to at most one byte more than
+/// this plan's text: its bound is the plan's own size.
 pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
     let path = out.join("plan.json");
+    let text = serde_json::to_string_pretty(plan).expect("plan serialises");
     match path.try_exists() {
         Ok(true) => {
-            let bytes = read_at_most(&path, PLAN_BYTES_MAX)?;
-            let existing: Plan =
-                serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-            if existing.fingerprint != plan.fingerprint {
-                return Err(format!(
-                    "{} holds results of a different sweep (fingerprint {} vs {}); use another output directory",
-                    out.display(),
-                    existing.fingerprint,
-                    plan.fingerprint
-                ));
+            let different = |detail: String| {
+                format!(
+                    "{} holds results of a different sweep ({detail}); use another output directory",
+                    out.display()
+                )
+            };
+            let bound = text.len() as u64;
+            let size = std::fs::metadata(&path).map_err(|e| io_error(&path, e))?.len();
+            if size > bound {
+                return Err(different("its plan.json is larger than this sweep's".to_owned()));
             }
-            Ok(())
+            let bytes = read_at_most(&path, bound)?;
+            if bytes == text.as_bytes() {
+                return Ok(());
+            }
+            let existing = serde_json::from_slice::<Plan>(&bytes).ok();
+            Err(different(match existing {
+                Some(existing) => {
+                    format!("fingerprint {} vs {}", existing.fingerprint, plan.fingerprint)
+                }
+                None => "its plan.json is not this sweep's plan".to_owned(),
+            }))
         }
-        Ok(false) => {
-            let text = serde_json::to_string_pretty(plan).expect("plan serialises");
-            write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))
-        }
+        Ok(false) => write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e)),
         Err(e) => Err(io_error(&path, e)),
     }
 }

@@ -126,15 +126,15 @@ fn sparse(path: &std::path::Path, bytes: u64) {
 
 /// `plan.json` and run results read back on resume and merge go through the bounded reader:
 /// one byte past each bound is refused from the metadata, before anything is read. At the
-/// result bound the 16 MiB of zeros are read and refused as JSON, not for their size (the 1 GiB
-/// plan bound is not read at the bound here: that would cost a gigabyte of memory per test).
+/// result bound the 16 MiB of zeros are read and refused as JSON, not for their size (the 4 GiB
+/// plan bound of a merge is not read at the bound here: that would cost 4 GiB of memory).
 #[test]
 fn plan_and_run_results_read_back_are_bounded() {
     use super::exec::{PLAN_BYTES_MAX, RESULT_BYTES_MAX, Shard, pending, read_plans};
     let dir = std::env::temp_dir().join(format!("xtask-readback-{}", std::process::id()));
     sparse(&dir.join("merge/plan.json"), PLAN_BYTES_MAX + 1);
     let error = read_plans(&[dir.join("merge")]).err().unwrap_or_default();
-    assert!(error.contains("more than the limit of 1073741824 bytes"), "{error}");
+    assert!(error.contains("more than the limit of 4294967296 bytes"), "{error}");
 
     let read = |_: &Path| Ok(b"name: stand-in\n".to_vec());
     let spec = parse_spec("sweep.yaml", &sweep(1, 1)).expect("valid");
