@@ -224,22 +224,15 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
         "<rect x=\"{left}\" y=\"20\" width=\"{width}\" height=\"{rssi_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<rect x=\"{left}\" y=\"{dist_top}\" width=\"{width}\" height=\"{dist_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<text x=\"4\" y=\"14\" font-size=\"11\">relative RSSI (dB)</text>\n<text x=\"4\" y=\"{}\" font-size=\"11\">phone distance (m)</text>\n",
         dist_top - 6.0
     );
-    for v in [0.0, rssi_lo / 2.0, rssi_lo] {
+    let ticks = [0.0, rssi_lo / 2.0, rssi_lo].map(|v| (v, y_rssi(v)));
+    for (value, y) in ticks.into_iter().chain([0.0, dist_hi / 2.0, dist_hi].map(|d| (d, y_dist(d))))
+    {
         let _ = writeln!(
             svg,
             "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
             left - 4.0,
-            y_rssi(v) + 3.0,
-            fmt_num(v.round())
-        );
-    }
-    for d in [0.0, dist_hi / 2.0, dist_hi] {
-        let _ = writeln!(
-            svg,
-            "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
-            left - 4.0,
-            y_dist(d) + 3.0,
-            fmt_num(d.round())
+            y + 3.0,
+            fmt_num(value.round())
         );
     }
     for k in 0..=4 {
