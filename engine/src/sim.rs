@@ -7,7 +7,7 @@
 
 use crate::queue::{EventId, EventQueue};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{PollRecord, TraceRecord, TraceSink};
+use crate::trace::{Entity, PollRecord, RecordPayload, TraceRecord, TraceSink};
 
 /// The behaviour driven by the kernel.
 pub trait Model {
@@ -55,13 +55,19 @@ impl<E> Context<'_, E> {
         self.queue.cancel(id)
     }
 
-    /// Records an observable fact at the current time.
-    pub fn record(&mut self, entity: &str, kind: &str, payload: serde_json::Value) {
-        self.sink.record(TraceRecord::new(self.now, entity, kind, payload));
+    /// Records an observable fact of a kind nothing reads back (`action`, `notification`...)
+    /// at the current time; kinds that something reads go through [`Context::record_typed`].
+    pub fn record(&mut self, entity: &Entity, kind: &str, payload: serde_json::Value) {
+        self.sink.record(TraceRecord::new(self.now, entity.clone(), kind, payload));
+    }
+
+    /// Records a typed payload (see [`crate::trace::RecordPayload`]) at the current time.
+    pub fn record_typed<R: RecordPayload>(&mut self, entity: &Entity, payload: &R) {
+        self.sink.record(TraceRecord::typed(self.now, entity.clone(), payload));
     }
 
     /// Records a Bluetooth poll at the current time (see [`PollRecord`]).
-    pub fn record_poll(&mut self, entity: &str, poll: &PollRecord<'_>) {
+    pub fn record_poll(&mut self, entity: &Entity, poll: &PollRecord<'_>) {
         self.sink.record_poll(self.now, entity, poll);
     }
 }
@@ -264,12 +270,12 @@ mod tests {
         fn handle(&mut self, phone: usize, context: &mut Context<'_, usize>) {
             let delay_ms: u64 = self.rngs[phone].random_range(1..=3000);
             let draw: u32 = self.rngs[phone].random_range(0..10);
-            context.record(&format!("phone:{phone}"), "ping", json!({ "draw": draw }));
+            context.record(&Entity::phone(&phone.to_string()), "ping", json!({ "draw": draw }));
             if draw == 0 {
                 let victim = (phone + 1) % self.rngs.len();
                 if let Some(id) = self.next[victim].take() {
                     context.cancel(id);
-                    context.record(&format!("phone:{victim}"), "cancelled", json!({}));
+                    context.record(&Entity::phone(&victim.to_string()), "cancelled", json!({}));
                 }
             }
             self.next[phone] = Some(context.schedule_in(SimDuration::from_ms(delay_ms), phone));

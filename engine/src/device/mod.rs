@@ -27,7 +27,10 @@ use crate::policy::{CredentialProvider, FactorGroups, FactorMatch};
 use crate::queue::EventId;
 use crate::sim::Context;
 use crate::time::{SimDuration, SimTime};
-use crate::trace::PollRecord;
+use crate::trace::{
+    Entity, EventLevel, EventLogRecord, LockReason, LockRecord, PollRecord, PresenceRecord,
+    PresenceState, UnlockDeniedRecord, UnlockRecord,
+};
 use presence::{PresenceChange, PresenceThresholds, PresenceTracker};
 
 pub use crate::policy::interpretation::RssiDeltaReference;
@@ -53,9 +56,9 @@ pub struct LockingSignal {
     /// Major device class (`CoD & 0x1F00`) a phone must have to count.
     pub class_of_device: u32,
     pub thresholds: PresenceThresholds,
-    /// Which policy the signal comes from, for the lock reason: `dynamic_lock` or
-    /// `authentication_signal_lost`.
-    pub lock_reason: &'static str,
+    /// Which policy the signal comes from, as the lock it causes:
+    /// [`LockReason::DynamicLock`] or [`LockReason::AuthenticationSignalLost`].
+    pub lock_reason: LockReason,
 }
 
 /// How one PC behaves.
@@ -135,7 +138,7 @@ struct PairedPhone {
 /// The Windows side of one PC.
 #[derive(Debug, Clone)]
 pub struct WindowsDevice {
-    entity: String,
+    entity: Entity,
     settings: DeviceSettings,
     locked: bool,
     last_input: SimTime,
@@ -151,9 +154,13 @@ pub const fn major_device_class(class_of_device: u32) -> u32 {
 }
 
 impl WindowsDevice {
-    /// A PC named `entity` (as it appears in the trace), unlocked, user active at time zero,
-    /// with its paired phones as (name, 24-bit class of device).
-    pub fn new(entity: &str, settings: DeviceSettings, phones: &[(String, u32)]) -> WindowsDevice {
+    /// A PC recorded as `entity` (`pc:<id>`), unlocked, user active at time zero, with its
+    /// paired phones as (name, 24-bit class of device).
+    pub fn new(
+        entity: Entity,
+        settings: DeviceSettings,
+        phones: &[(String, u32)],
+    ) -> WindowsDevice {
         let phones = phones
             .iter()
             .map(|(name, class_of_device)| {
@@ -172,7 +179,7 @@ impl WindowsDevice {
             })
             .collect();
         WindowsDevice {
-            entity: entity.to_string(),
+            entity,
             settings,
             locked: false,
             last_input: SimTime::ZERO,
@@ -183,7 +190,7 @@ impl WindowsDevice {
         }
     }
 
-    pub fn entity(&self) -> &str {
+    pub fn entity(&self) -> &Entity {
         &self.entity
     }
 
@@ -242,20 +249,29 @@ impl WindowsDevice {
                 PresenceChange::Unchanged => {}
                 PresenceChange::BecamePresent => {
                     became_present = true;
-                    presence_records.push(json!({
-                        "phone": phone, "state": "present", "rssi": rssi_db,
-                        "rssi_min": self.settings.locking_signals[index].thresholds.rssi_db_min,
-                        "signal": self.settings.locking_signals[index].lock_reason,
-                    }));
+                    let signal = &self.settings.locking_signals[index];
+                    presence_records.push(PresenceRecord {
+                        absence_threshold_db: None,
+                        phone: phone.to_string(),
+                        reason: None,
+                        rssi_db,
+                        rssi_db_min: Some(signal.thresholds.rssi_db_min),
+                        signal: signal.lock_reason,
+                        state: PresenceState::Present,
+                    });
                 }
                 PresenceChange::BecameAbsent => {
                     became_absent = true;
-                    presence_records.push(json!({
-                        "phone": phone, "state": "absent", "rssi": rssi_db,
-                        "absence_threshold": threshold_before,
-                        "reason": absent_reason.unwrap_or(if rssi_db.is_some() { "weak_signal" } else { "no_connection" }),
-                        "signal": self.settings.locking_signals[index].lock_reason,
-                    }));
+                    let fallback = if rssi_db.is_some() { "weak_signal" } else { "no_connection" };
+                    presence_records.push(PresenceRecord {
+                        absence_threshold_db: Some(threshold_before),
+                        phone: phone.to_string(),
+                        reason: Some(absent_reason.unwrap_or(fallback).to_string()),
+                        rssi_db,
+                        rssi_db_min: None,
+                        signal: self.settings.locking_signals[index].lock_reason,
+                        state: PresenceState::Absent,
+                    });
                 }
             }
         }
@@ -274,7 +290,7 @@ impl WindowsDevice {
             },
         );
         for record in presence_records {
-            cx.record(&self.entity, "presence", record);
+            cx.record_typed(&self.entity, &record);
         }
         if became_absent && !self.locked && self.pending_lock_check.is_none() {
             if self.bluetooth_radio_on {
@@ -291,7 +307,7 @@ impl WindowsDevice {
     }
 
     /// The first (phone, signal) pair judged absent, in name order.
-    fn absent_signal(&self) -> Option<(&str, &'static str)> {
+    fn absent_signal(&self) -> Option<(&str, LockReason)> {
         self.phones.iter().find_map(|(name, paired)| {
             paired.trackers.iter().enumerate().find_map(|(index, tracker)| {
                 tracker
@@ -359,7 +375,7 @@ impl WindowsDevice {
                 let Some(timeout) = self.settings.inactivity_timeout else { return };
                 let idle = self.idle_for(cx.now());
                 if !self.locked && idle >= timeout {
-                    self.lock(cx, "inactivity", json!({ "idle_s": idle.as_s_f64() }));
+                    self.lock(cx, LockReason::Inactivity, json!({ "idle_s": idle.as_s_f64() }));
                 }
             }
         }
@@ -368,11 +384,11 @@ impl WindowsDevice {
     /// The user pressed Windows+L.
     pub fn lock_manually<E>(&mut self, cx: &mut Context<'_, E>) {
         if !self.locked {
-            self.lock(cx, "manual", json!({}));
+            self.lock(cx, LockReason::Manual, json!({}));
         }
     }
 
-    fn lock<E>(&mut self, cx: &mut Context<'_, E>, reason: &str, detail: serde_json::Value) {
+    fn lock<E>(&mut self, cx: &mut Context<'_, E>, reason: LockReason, detail: serde_json::Value) {
         self.locked = true;
         if let Some(id) = self.pending_lock_check.take() {
             cx.cancel(id);
@@ -380,7 +396,7 @@ impl WindowsDevice {
         if let Some(id) = self.pending_inactivity_check.take() {
             cx.cancel(id);
         }
-        cx.record(&self.entity, "lock", json!({ "reason": reason, "detail": detail }));
+        cx.record_typed(&self.entity, &LockRecord { detail, reason });
     }
 
     /// The PC's Bluetooth radio was switched on or off. Off disables Dynamic Lock (Windows shows
@@ -503,33 +519,26 @@ impl WindowsDevice {
         };
         match &outcome {
             UnlockOutcome::Unlocked { factors } => {
-                let names: Vec<_> = factors.iter().map(|f| f.name()).collect();
-                cx.record(
-                    &self.entity,
-                    "unlock",
-                    json!({
-                        "factors": names,
-                        "was_locked": was_locked,
-                        "trusted_signal": signal_json,
-                        "phone_distance_m": phone_distance_m,
-                    }),
-                );
+                let record = UnlockRecord {
+                    factors: factors.clone(),
+                    phone_distance_m,
+                    trusted_signal: signal_json,
+                    was_locked,
+                };
+                cx.record_typed(&self.entity, &record);
                 self.locked = false;
                 self.last_input = cx.now();
                 self.reschedule_inactivity(cx, &wrap);
             }
             UnlockOutcome::Denied { reason, event_id } => {
-                cx.record(
-                    &self.entity,
-                    "unlock_denied",
-                    json!({
-                        "reason": reason,
-                        "event_id": event_id,
-                        "was_locked": was_locked,
-                        "trusted_signal": signal_json,
-                        "phone_distance_m": phone_distance_m,
-                    }),
-                );
+                let record = UnlockDeniedRecord {
+                    event_id: *event_id,
+                    phone_distance_m,
+                    reason: reason.clone(),
+                    trusted_signal: signal_json,
+                    was_locked,
+                };
+                cx.record_typed(&self.entity, &record);
             }
         }
         outcome
@@ -537,11 +546,11 @@ impl WindowsDevice {
 
     fn log_event<E>(&self, cx: &mut Context<'_, E>, id: u32, detail: serde_json::Value) {
         let level = match id {
-            event_id::FACTOR_MISSING => "warning",
-            event_id::EVALUATION_ERROR => "error",
-            _ => "information",
+            event_id::FACTOR_MISSING => EventLevel::Warning,
+            event_id::EVALUATION_ERROR => EventLevel::Error,
+            _ => EventLevel::Information,
         };
-        cx.record(&self.entity, "event_log", json!({ "id": id, "level": level, "detail": detail }));
+        cx.record_typed(&self.entity, &EventLogRecord { detail, id, level });
     }
 }
 

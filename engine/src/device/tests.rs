@@ -59,7 +59,7 @@ fn dynamic_lock_settings() -> DeviceSettings {
         locking_signals: vec![LockingSignal {
             class_of_device: 0x200,
             thresholds: PresenceThresholds { rssi_db_min: -10, rssi_db_max_delta: -10 },
-            lock_reason: "dynamic_lock",
+            lock_reason: LockReason::DynamicLock,
         }],
         ..DeviceSettings::default()
     }
@@ -68,7 +68,7 @@ fn dynamic_lock_settings() -> DeviceSettings {
 /// Runs the script (seconds, action) and returns the lines that matter, one per record.
 fn check(settings: DeviceSettings, script: &[(u64, Action)]) -> String {
     let phones = [("ana-phone".to_string(), 0x5A020C_u32), ("laptop-buddy".to_string(), 0x10C)];
-    let device = WindowsDevice::new("pc:desk", settings, &phones);
+    let device = WindowsDevice::new(Entity::pc("desk"), settings, &phones);
     let mut simulation = Simulation::new(Harness { device }, RunLimits::DEFAULT);
     for (t_s, action) in script {
         simulation.schedule_at(SimTime::from_us(t_s * 1_000_000), Event::Script(action.clone()));

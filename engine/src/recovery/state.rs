@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::profile::{Biometric, DeviceProfile, MfaMethod};
 use super::reset::{ResetBlock, ResetConditions, ResetEntry, ResetKind, ResetSuccess};
 use crate::policy::{CredentialProvider, FactorGroups, FactorMatch};
+use crate::trace::{PinResetFailedRecord, PinResetSucceededRecord, RecordPayload};
 
 /// A trusted-signal type a rule can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,24 +129,28 @@ pub struct ResetAttempt {
 }
 
 impl ResetAttempt {
-    /// The trace record kind.
+    /// The trace record kind: [`PinResetSucceededRecord::KIND`] or
+    /// [`PinResetFailedRecord::KIND`].
     pub fn trace_kind(&self) -> &'static str {
-        if self.result.is_ok() { "lockout.pin_reset_succeeded" } else { "lockout.pin_reset_failed" }
+        if self.result.is_ok() { PinResetSucceededRecord::KIND } else { PinResetFailedRecord::KIND }
     }
 
     /// The trace payload: entry, kind, MFA and costs, or the blocking reasons.
     pub fn payload(&self) -> Value {
+        let entry = self.entry.name().to_string();
         match &self.result {
-            Ok(success) => json!({
-                "entry": self.entry.name(),
-                "reset": success.kind.name(),
-                "mfa": success.mfa,
-                "costs": success.costs.iter().map(|c| c.name()).collect::<Vec<_>>(),
-            }),
-            Err(blocks) => json!({
-                "entry": self.entry.name(),
-                "blocked_by": blocks.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            }),
+            Ok(success) => PinResetSucceededRecord {
+                costs: success.costs.iter().map(|c| c.name().to_string()).collect(),
+                entry,
+                mfa: success.mfa.clone(),
+                reset: success.kind.name().to_string(),
+            }
+            .to_value(),
+            Err(blocks) => PinResetFailedRecord {
+                blocked_by: blocks.iter().map(ToString::to_string).collect(),
+                entry,
+            }
+            .to_value(),
         }
     }
 }

@@ -6,17 +6,27 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize as _, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::time::SimTime;
+
+mod entity;
+mod records;
+
+pub use entity::{Entity, EntityKind};
+pub use records::{
+    AtDeskRecord, EventLevel, EventLogRecord, LockReason, LockRecord, Observed,
+    PinResetFailedRecord, PinResetSucceededRecord, PresenceRecord, PresenceState, RecordPayload,
+    UnlockDeniedRecord, UnlockRecord,
+};
 
 /// One observable fact: at `time`, `entity` did or saw `kind`, with details in `payload`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceRecord {
     #[serde(rename = "t_us", serialize_with = "serialize_time_us")]
     pub time: SimTime,
-    pub entity: String,
+    pub entity: Entity,
     pub kind: String,
     /// A JSON object. Keys serialise in sorted order, so no map order reaches the output.
     pub payload: serde_json::Value,
@@ -27,13 +37,15 @@ fn serialize_time_us<S: serde::Serializer>(time: &SimTime, s: S) -> Result<S::Ok
 }
 
 impl TraceRecord {
+    /// A record of any kind; kinds that something reads are written with
+    /// [`TraceRecord::typed`] instead.
     pub fn new(
         time: SimTime,
-        entity: impl Into<String>,
+        entity: Entity,
         kind: impl Into<String>,
         payload: serde_json::Value,
     ) -> TraceRecord {
-        TraceRecord { time, entity: entity.into(), kind: kind.into(), payload }
+        TraceRecord { time, entity, kind: kind.into(), payload }
     }
 
     /// The record as one line of JSON, without the newline.
@@ -48,12 +60,13 @@ impl TraceRecord {
 /// them serialises this struct directly instead of building a [`serde_json::Value`] map per
 /// poll. The JSON is byte for byte that of [`PollRecord::to_value`] (fields in sorted key order,
 /// as a `Value` map serialises), which a test checks.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct PollRecord<'a> {
     /// The absence threshold of the first locking signal's tracker after this poll.
     #[serde(rename = "absence_threshold")]
     pub absence_threshold_db: Option<i16>,
     /// Why the phone could not be reached, when it could not.
+    #[serde(borrow)]
     pub absent_reason: Option<&'a str>,
     /// The true PC-phone distance, for reports only (Windows never knows it).
     pub distance_m: Option<f64>,
@@ -64,7 +77,7 @@ pub struct PollRecord<'a> {
     pub rssi_db: Option<i16>,
 }
 
-impl PollRecord<'_> {
+impl<'a> PollRecord<'a> {
     /// The kind of every poll record.
     pub const KIND: &'static str = "poll";
 
@@ -74,9 +87,17 @@ impl PollRecord<'_> {
         serde_json::to_value(self).expect("poll record serialises")
     }
 
+    /// A kept `poll` record read back, borrowing its strings; `None` for other kinds.
+    pub fn read(record: &'a TraceRecord) -> Option<PollRecord<'a>> {
+        if record.kind != PollRecord::KIND {
+            return None;
+        }
+        PollRecord::deserialize(&record.payload).ok()
+    }
+
     /// The full record, for sinks that keep records.
-    pub fn to_trace_record(&self, time: SimTime, entity: &str) -> TraceRecord {
-        TraceRecord::new(time, entity, PollRecord::KIND, self.to_value())
+    pub fn to_trace_record(&self, time: SimTime, entity: &Entity) -> TraceRecord {
+        TraceRecord::new(time, entity.clone(), PollRecord::KIND, self.to_value())
     }
 }
 
@@ -86,7 +107,7 @@ pub trait TraceSink {
 
     /// A `poll` record. By default it becomes a [`TraceRecord`]; a sink that does not keep
     /// records overrides this to skip building one.
-    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+    fn record_poll(&mut self, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
         self.record(poll.to_trace_record(time, entity));
     }
 }
@@ -181,7 +202,7 @@ impl TraceHasher {
 
     /// Hashes a poll record: the same bytes as `poll.to_trace_record(time, entity)` would give
     /// [`TraceHasher::add`], without building it (see [`write_poll_line`]).
-    pub fn add_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+    pub fn add_poll(&mut self, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
         write_poll_line(&mut self.line, time, entity, poll);
         self.hasher.update(&self.line);
         self.records_count += 1;
@@ -203,7 +224,7 @@ pub fn write_record_line(line: &mut Vec<u8>, record: &TraceRecord) {
 /// The line is written key by key: the keys are constants, so only the values go through the
 /// JSON serialiser (which escapes strings and formats numbers exactly as it does inside a
 /// `Value`). The layout is [`TraceRecord`]'s with `payload`'s keys in sorted order.
-pub fn write_poll_line(line: &mut Vec<u8>, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+pub fn write_poll_line(line: &mut Vec<u8>, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
     fn value<T: Serialize + ?Sized>(line: &mut Vec<u8>, value: &T) {
         // Integers, floats, booleans, strings and null into a Vec cannot fail.
         serde_json::to_writer(&mut *line, value).expect("poll field serialises");
@@ -212,7 +233,7 @@ pub fn write_poll_line(line: &mut Vec<u8>, time: SimTime, entity: &str, poll: &P
     line.extend_from_slice(b"{\"t_us\":");
     value(line, &time.as_us());
     line.extend_from_slice(b",\"entity\":");
-    value(line, entity);
+    value(line, entity.as_str());
     line.extend_from_slice(b",\"kind\":\"poll\",\"payload\":{\"absence_threshold\":");
     value(line, &poll.absence_threshold_db);
     line.extend_from_slice(b",\"absent_reason\":");
@@ -233,7 +254,7 @@ impl TraceSink for TraceHasher {
         self.add(&record);
     }
 
-    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+    fn record_poll(&mut self, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
         self.add_poll(time, entity, poll);
     }
 }
@@ -257,7 +278,7 @@ impl TraceSink for HashingSink<'_> {
         self.sink.record(record);
     }
 
-    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+    fn record_poll(&mut self, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
         self.hasher.add_poll(time, entity, poll);
         self.sink.record_poll(time, entity, poll);
     }
@@ -272,11 +293,16 @@ mod tests {
         let mut trace = Trace::new();
         trace.record(TraceRecord::new(
             SimTime::from_us(1_500_000),
-            "pc:desk",
+            Entity::pc("desk"),
             "lock",
             json!({"reason": "dynamic_lock", "rssi": -14}),
         ));
-        trace.record(TraceRecord::new(SimTime::from_us(2_000_000), "user:ana", "walk", json!({})));
+        trace.record(TraceRecord::new(
+            SimTime::from_us(2_000_000),
+            Entity::user("ana"),
+            "walk",
+            json!({}),
+        ));
         trace
     }
 
@@ -299,9 +325,10 @@ mod tests {
 
     /// A poll hashed typed and the same poll materialised as a record hash the same bytes.
     fn assert_poll_bytes_equal(time_us: u64, poll: &PollRecord<'_>) {
-        let record = poll.to_trace_record(SimTime::from_us(time_us), "pc:desk");
+        let desk = Entity::pc("desk");
+        let record = poll.to_trace_record(SimTime::from_us(time_us), &desk);
         let mut typed = TraceHasher::new();
-        typed.add_poll(SimTime::from_us(time_us), "pc:desk", poll);
+        typed.add_poll(SimTime::from_us(time_us), &desk, poll);
         assert_eq!(typed.line, format!("{}\n", record.to_json_line()).into_bytes());
         let mut materialised = TraceHasher::new();
         materialised.add(&record);
@@ -318,7 +345,7 @@ mod tests {
             present: true,
             rssi_db: Some(-3),
         };
-        insta::assert_snapshot!(poll.to_trace_record(SimTime::from_us(7), "pc:desk").to_json_line(), @r#"{"t_us":7,"entity":"pc:desk","kind":"poll","payload":{"absence_threshold":-20,"absent_reason":null,"distance_m":1.5,"phone":"ana-phone","present":true,"rssi":-3}}"#);
+        insta::assert_snapshot!(poll.to_trace_record(SimTime::from_us(7), &Entity::pc("desk")).to_json_line(), @r#"{"t_us":7,"entity":"pc:desk","kind":"poll","payload":{"absence_threshold":-20,"absent_reason":null,"distance_m":1.5,"phone":"ana-phone","present":true,"rssi":-3}}"#);
         assert_poll_bytes_equal(7, &poll);
     }
 
