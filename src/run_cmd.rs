@@ -248,8 +248,7 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, String> {
 fn event_json(record: &engine::trace::TraceRecord) -> Value {
     let mut object = serde_json::Map::new();
     object.insert("t_s".into(), json!(record.time.as_s_f64()));
-    let device = record.entity.split_once(':').map_or(record.entity.as_str(), |(_, id)| id);
-    object.insert("device".into(), json!(device));
+    object.insert("device".into(), json!(record.entity.id()));
     object.insert("kind".into(), json!(record.kind));
     if let Value::Object(payload) = &record.payload {
         for (key, value) in payload {
@@ -272,7 +271,8 @@ fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
                 .records
                 .iter()
                 .filter(|r| {
-                    r.entity.starts_with("pc:") && JSON_EVENT_KINDS.contains(&r.kind.as_str())
+                    r.entity.kind() == engine::trace::EntityKind::Pc
+                        && JSON_EVENT_KINDS.contains(&r.kind.as_str())
                 })
                 .map(event_json)
                 .collect();

@@ -14,7 +14,9 @@ use std::sync::Mutex;
 
 use engine::SimTime;
 use engine::policy::Interpretations;
-use engine::trace::{PollRecord, TraceRecord, TraceSink, write_poll_line, write_record_line};
+use engine::trace::{
+    Entity, PollRecord, TraceRecord, TraceSink, write_poll_line, write_record_line,
+};
 
 /// The trace files of one scenario's runs under `--trace-dir`.
 #[derive(Debug)]
@@ -144,7 +146,7 @@ impl TraceSink for TraceFileSink<'_> {
         self.write_line();
     }
 
-    fn record_poll(&mut self, time: SimTime, entity: &str, poll: &PollRecord<'_>) {
+    fn record_poll(&mut self, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
         write_poll_line(&mut self.line, time, entity, poll);
         self.write_line();
     }

@@ -24,12 +24,9 @@
 use std::collections::BTreeMap;
 
 use engine::SimTime;
-use engine::trace::Trace;
+use engine::policy::CredentialProvider;
+use engine::trace::{AtDeskRecord, EntityKind, LockRecord, Observed, Trace};
 use serde::{Deserialize, Serialize};
-
-/// Lock reasons driven by the phone's presence (Dynamic Lock, or an `Authentication` rule under
-/// `authentication_lock: on`).
-pub const PRESENCE_LOCK_REASONS: [&str; 2] = ["dynamic_lock", "authentication_signal_lost"];
 
 /// Options of the metric computation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -65,11 +62,6 @@ pub struct RunMetrics {
     pub far_trusted_unlocks_count: u64,
 }
 
-/// A PC's id without the `pc:` prefix, so `at_desk.pc` may be written either way.
-fn pc_id(name: &str) -> &str {
-    name.strip_prefix("pc:").unwrap_or(name)
-}
-
 #[derive(Debug, Default)]
 struct PcState {
     locked: bool,
@@ -93,81 +85,25 @@ impl RunMetrics {
 
         for record in &trace.records {
             let t = record.time.as_us();
-            let payload = &record.payload;
-            if let Some(user) = record.entity.strip_prefix("user:") {
-                if record.kind != "at_desk" {
-                    continue;
+            let entity = &record.entity;
+            match (entity.kind(), record.observed()) {
+                (EntityKind::User, Observed::AtDesk(at_desk)) => {
+                    let key = (entity.id().to_string(), at_desk.pc.clone());
+                    let first = seen_at_desk.insert(key.clone());
+                    let state = pcs.entry(at_desk.pc.clone()).or_default();
+                    metrics.at_desk(state, &mut seated_since, key, first, &at_desk, t);
                 }
-                let (Some(pc), Some(value)) = (payload["pc"].as_str(), payload["value"].as_bool())
-                else {
-                    continue;
-                };
-                let pc = pc_id(pc).to_string();
-                let key = (user.to_string(), pc.clone());
-                let first = seen_at_desk.insert(key.clone());
-                let state = pcs.entry(pc).or_default();
-                if value {
-                    seated_since.entry(key.clone()).or_insert(t);
-                    state.seated_users.insert(key.0.clone());
-                    state.open_walk_aways.retain(|(_, u, _)| *u != key.0);
-                } else {
-                    let since = match seated_since.remove(&key) {
-                        Some(since) => Some(since),
-                        None if first => Some(0),
-                        None => None,
-                    };
-                    if let Some(since) = since {
-                        metrics.seated_us += t.saturating_sub(since);
-                    }
-                    state.seated_users.remove(&key.0);
-                    if !state.locked {
-                        metrics.time_to_lock_us.push(None);
-                        state.open_walk_aways.push((
-                            metrics.time_to_lock_us.len() - 1,
-                            key.0.clone(),
-                            t,
-                        ));
-                    }
+                (EntityKind::Pc, Observed::Lock(lock)) => {
+                    metrics.lock(pcs.entry(entity.id().to_string()).or_default(), &lock, t);
                 }
-                continue;
-            }
-            let Some(pc) = record.entity.strip_prefix("pc:") else { continue };
-            let state = pcs.entry(pc.to_string()).or_default();
-            match record.kind.as_str() {
-                "lock" => {
-                    state.locked = true;
-                    let reason = payload["reason"].as_str().unwrap_or("");
-                    if PRESENCE_LOCK_REASONS.contains(&reason) {
-                        if !state.seated_users.is_empty() {
-                            metrics.false_locks_count += 1;
-                        }
-                        for (index, _, start) in state.open_walk_aways.drain(..) {
-                            metrics.time_to_lock_us[index] = Some(t.saturating_sub(start));
-                        }
-                    } else {
-                        // Locked some other way: Dynamic Lock can no longer lock this PC.
-                        state.open_walk_aways.clear();
-                    }
+                (EntityKind::Pc, Observed::Unlock(unlock)) => {
+                    let trusted = unlock.factors.contains(&CredentialProvider::TrustedSignal);
+                    let state = pcs.entry(entity.id().to_string()).or_default();
+                    metrics.unlock_attempt(state, true, trusted, unlock.phone_distance_m, options);
                 }
-                "unlock" | "unlock_denied" => {
-                    let unlocked = record.kind == "unlock";
-                    if unlocked {
-                        state.locked = false;
-                    }
-                    if !state.seated_users.is_empty() {
-                        metrics.desk_unlock_attempts_count += 1;
-                        metrics.desk_unlocks_count += u64::from(unlocked);
-                    }
-                    let far = payload["phone_distance_m"]
-                        .as_f64()
-                        .is_some_and(|d| d > options.far_distance_m);
-                    if far {
-                        metrics.far_unlock_attempts_count += 1;
-                        let trusted = payload["factors"]
-                            .as_array()
-                            .is_some_and(|f| f.iter().any(|n| n == "trusted_signal"));
-                        metrics.far_trusted_unlocks_count += u64::from(unlocked && trusted);
-                    }
+                (EntityKind::Pc, Observed::UnlockDenied(denied)) => {
+                    let state = pcs.entry(entity.id().to_string()).or_default();
+                    metrics.unlock_attempt(state, false, false, denied.phone_distance_m, options);
                 }
                 _ => {}
             }
@@ -176,6 +112,75 @@ impl RunMetrics {
             metrics.seated_us += end_us.saturating_sub(since);
         }
         metrics
+    }
+
+    /// A user of a PC sat down or left (`first`: the first `at_desk` of this user and PC).
+    fn at_desk(
+        &mut self,
+        state: &mut PcState,
+        seated_since: &mut BTreeMap<(String, String), u64>,
+        key: (String, String),
+        first: bool,
+        at_desk: &AtDeskRecord,
+        t: u64,
+    ) {
+        if at_desk.seated {
+            seated_since.entry(key.clone()).or_insert(t);
+            state.seated_users.insert(key.0.clone());
+            state.open_walk_aways.retain(|(_, u, _)| *u != key.0);
+            return;
+        }
+        let since = match seated_since.remove(&key) {
+            Some(since) => Some(since),
+            None if first => Some(0),
+            None => None,
+        };
+        if let Some(since) = since {
+            self.seated_us += t.saturating_sub(since);
+        }
+        state.seated_users.remove(&key.0);
+        if !state.locked {
+            self.time_to_lock_us.push(None);
+            state.open_walk_aways.push((self.time_to_lock_us.len() - 1, key.0, t));
+        }
+    }
+
+    /// A PC locked.
+    fn lock(&mut self, state: &mut PcState, lock: &LockRecord, t: u64) {
+        state.locked = true;
+        if lock.reason.is_presence_driven() {
+            if !state.seated_users.is_empty() {
+                self.false_locks_count += 1;
+            }
+            for (index, _, start) in state.open_walk_aways.drain(..) {
+                self.time_to_lock_us[index] = Some(t.saturating_sub(start));
+            }
+        } else {
+            // Locked some other way: Dynamic Lock can no longer lock this PC.
+            state.open_walk_aways.clear();
+        }
+    }
+
+    /// An unlock attempt at a PC; `trusted`: the trusted signal was among the factors.
+    fn unlock_attempt(
+        &mut self,
+        state: &mut PcState,
+        unlocked: bool,
+        trusted: bool,
+        phone_distance_m: Option<f64>,
+        options: &MetricOptions,
+    ) {
+        if unlocked {
+            state.locked = false;
+        }
+        if !state.seated_users.is_empty() {
+            self.desk_unlock_attempts_count += 1;
+            self.desk_unlocks_count += u64::from(unlocked);
+        }
+        if phone_distance_m.is_some_and(|d| d > options.far_distance_m) {
+            self.far_unlock_attempts_count += 1;
+            self.far_trusted_unlocks_count += u64::from(unlocked && trusted);
+        }
     }
 
     /// False locks per user-hour while seated, if anyone sat at all.

@@ -1,10 +1,13 @@
 //! Hand-built traces in the runner's vocabulary, shared by the tests.
 
 use engine::time::SimTime;
-use engine::trace::{Trace, TraceRecord};
+use engine::trace::{Entity, Trace, TraceRecord};
 use serde_json::{Value, json};
 
-/// Builds a trace from (seconds, entity, kind, payload).
+/// Builds a trace from (seconds, entity in its wire form `pc:desk`, kind, payload).
+///
+/// # Panics
+/// On an entity that is not in the wire form: the fixtures are written by hand.
 pub fn trace(records: &[(f64, &str, &str, Value)]) -> Trace {
     Trace {
         records: records
@@ -12,7 +15,7 @@ pub fn trace(records: &[(f64, &str, &str, Value)]) -> Trace {
             .map(|(t_s, entity, kind, payload)| {
                 TraceRecord::new(
                     SimTime::from_us((t_s * 1e6).round() as u64),
-                    *entity,
+                    Entity::parse(entity).expect("a fixture entity in the wire form"),
                     *kind,
                     payload.clone(),
                 )

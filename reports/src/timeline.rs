@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use engine::trace::{Trace, TraceRecord};
+use engine::trace::{
+    EntityKind, EventLevel, LockRecord, Observed, PollRecord, PresenceRecord, PresenceState, Trace,
+    TraceRecord, UnlockDeniedRecord, UnlockRecord,
+};
 use serde_json::Value;
 
 use crate::metrics::{AggregateMetrics, MetricOptions, RunMetrics};
@@ -42,81 +45,121 @@ fn fields(value: &Value, skip: &[&str]) -> String {
     }
 }
 
-fn trusted(payload: &Value) -> String {
-    match &payload["trusted_signal"] {
+/// A number as [`text_of`] shows it, or `none`.
+fn number_or_none(value: Option<f64>) -> String {
+    value.map_or_else(|| "none".into(), fmt_num)
+}
+
+/// The `trusted_signal` of an unlock record, in words.
+fn trusted(trusted_signal: &Value) -> String {
+    match trusted_signal {
         Value::Null => "trusted signal not configured".into(),
         v if v.get("error").is_some() => format!("trusted signal error: {}", text_of(&v["error"])),
         v => format!("trusted signal {}", text_of(&v["result"])),
     }
 }
 
-fn distance(payload: &Value) -> String {
-    payload["phone_distance_m"]
-        .as_f64()
-        .map_or(String::new(), |d| format!(", phone {} m", fmt_num(d)))
+fn distance(phone_distance_m: Option<f64>) -> String {
+    phone_distance_m.map_or(String::new(), |d| format!(", phone {} m", fmt_num(d)))
 }
 
 /// One line describing a record (polls are summarised elsewhere), or `None` to leave it out.
+/// Kinds with a typed payload are read through it; the rest are shown from their fields.
 pub fn describe(record: &TraceRecord) -> Option<String> {
+    if record.kind == PollRecord::KIND {
+        return None;
+    }
+    Some(match record.observed() {
+        Observed::AtDesk(at_desk) if at_desk.seated => format!("reaches pc {}", at_desk.pc),
+        Observed::AtDesk(at_desk) => format!("leaves pc {}", at_desk.pc),
+        Observed::Presence(presence) => describe_presence(&presence),
+        Observed::Lock(lock) => describe_lock(&lock),
+        Observed::Unlock(unlock) => describe_unlock(&unlock),
+        Observed::UnlockDenied(denied) => describe_unlock_denied(&denied),
+        Observed::EventLog(event) => {
+            format!("event {} {}", event.id, event_level_name(event.level))
+        }
+        Observed::PinResetSucceeded(_) | Observed::PinResetFailed(_) | Observed::Other => {
+            describe_untyped(record)
+        }
+    })
+}
+
+fn event_level_name(level: EventLevel) -> &'static str {
+    match level {
+        EventLevel::Information => "information",
+        EventLevel::Warning => "warning",
+        EventLevel::Error => "error",
+    }
+}
+
+fn describe_presence(p: &PresenceRecord) -> String {
+    let rssi = number_or_none(p.rssi_db.map(f64::from));
+    match p.state {
+        PresenceState::Present => format!(
+            "phone {} present (rssi {rssi}, rssi_min {}, {})",
+            p.phone,
+            number_or_none(p.rssi_db_min.map(f64::from)),
+            p.signal.name()
+        ),
+        PresenceState::Absent => format!(
+            "phone {} absent (rssi {rssi}, threshold {}, {}, {})",
+            p.phone,
+            number_or_none(p.absence_threshold_db.map(f64::from)),
+            p.reason.as_deref().unwrap_or("none"),
+            p.signal.name()
+        ),
+    }
+}
+
+fn describe_lock(lock: &LockRecord) -> String {
+    match fields(&lock.detail, &[]) {
+        detail if detail.is_empty() => format!("LOCK {}", lock.reason.name()),
+        detail => format!("LOCK {} ({detail})", lock.reason.name()),
+    }
+}
+
+fn describe_unlock(unlock: &UnlockRecord) -> String {
+    let factors: Vec<&str> = unlock.factors.iter().map(|f| f.name()).collect();
+    format!(
+        "UNLOCK with {} ({}, {}{})",
+        factors.join(" + "),
+        if unlock.was_locked { "was locked" } else { "re-authentication" },
+        trusted(&unlock.trusted_signal),
+        distance(unlock.phone_distance_m)
+    )
+}
+
+fn describe_unlock_denied(denied: &UnlockDeniedRecord) -> String {
+    format!(
+        "UNLOCK DENIED event {}: {} ({}{})",
+        denied.event_id,
+        denied.reason,
+        trusted(&denied.trusted_signal),
+        distance(denied.phone_distance_m)
+    )
+}
+
+/// Records without a typed payload (actions, notifications, PIN reset outcomes...).
+fn describe_untyped(record: &TraceRecord) -> String {
     let p = &record.payload;
     let s = |key: &str| text_of(&p[key]);
-    Some(match record.kind.as_str() {
-        "poll" => return None,
+    match record.kind.as_str() {
         "action" => format!("{} {}", s("action"), fields(p, &["action"])).trim_end().to_string(),
-        "at_desk" if p["value"] == Value::Bool(true) => format!("reaches pc {}", s("pc")),
-        "at_desk" => format!("leaves pc {}", s("pc")),
-        "presence" if p["state"] == "present" => format!(
-            "phone {} present (rssi {}, rssi_min {}, {})",
-            s("phone"),
-            s("rssi"),
-            s("rssi_min"),
-            s("signal")
-        ),
-        "presence" => format!(
-            "phone {} absent (rssi {}, threshold {}, {}, {})",
-            s("phone"),
-            s("rssi"),
-            s("absence_threshold"),
-            s("reason"),
-            s("signal")
-        ),
-        "lock" => match fields(&p["detail"], &[]) {
-            detail if detail.is_empty() => format!("LOCK {}", s("reason")),
-            detail => format!("LOCK {} ({detail})", s("reason")),
-        },
         "lock_deferred" => format!("lock deferred: {}", fields(p, &[])),
         "lock_cancelled" => format!("lock cancelled: phone {} back", s("phone")),
-        "unlock" => format!(
-            "UNLOCK with {} ({}, {}{})",
-            p["factors"].as_array().map_or(String::new(), |f| f
-                .iter()
-                .map(text_of)
-                .collect::<Vec<_>>()
-                .join(" + ")),
-            if p["was_locked"] == Value::Bool(true) { "was locked" } else { "re-authentication" },
-            trusted(p),
-            distance(p)
-        ),
-        "unlock_denied" => format!(
-            "UNLOCK DENIED event {}: {} ({}{})",
-            s("event_id"),
-            s("reason"),
-            trusted(p),
-            distance(p)
-        ),
-        "event_log" => format!("event {} {}", s("id"), s("level")),
         "notification" => format!("notification: {}", s("text")),
         "bluetooth_radio" => {
             format!("bluetooth radio {}", if p["on"] == Value::Bool(true) { "on" } else { "off" })
         }
         other => format!("{other} {}", fields(p, &[])).trim_end().to_string(),
-    })
+    }
 }
 
 /// The plain-text timeline of a run, ending with its decision metrics.
 pub fn text_timeline(trace: &Trace, meta: &RunMeta, options: &MetricOptions) -> String {
     let mut out = format!("{}\nreproduce: {}\n\n", meta.line(), meta.command());
-    let width = trace.records.iter().map(|r| r.entity.len()).max().unwrap_or(6).max(6);
+    let width = trace.records.iter().map(|r| r.entity.as_str().len()).max().unwrap_or(6).max(6);
     let _ = writeln!(out, "{:>12}  {:width$}  event", "time", "entity");
     let mut polls = 0usize;
     for record in &trace.records {
@@ -174,25 +217,20 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
     let mut phones: BTreeMap<String, PhoneSeries> = BTreeMap::new();
     for r in records {
         let t = r.time.as_s_f64();
-        let phone = r.payload["phone"].as_str().unwrap_or("").to_string();
-        match r.kind.as_str() {
-            "poll" => {
-                let series = phones.entry(phone).or_default();
-                series.rssi.push((
-                    t,
-                    r.payload["rssi"].as_f64(),
-                    r.payload["absence_threshold"].as_f64(),
-                ));
-                if let Some(d) = r.payload["distance_m"].as_f64() {
-                    series.distance_m.push((t, d));
-                }
+        if let Some(poll) = PollRecord::read(r) {
+            let series = phones.entry(poll.phone.to_string()).or_default();
+            series.rssi.push((
+                t,
+                poll.rssi_db.map(f64::from),
+                poll.absence_threshold_db.map(f64::from),
+            ));
+            if let Some(d) = poll.distance_m {
+                series.distance_m.push((t, d));
             }
-            "presence" => {
-                if let Some(min) = r.payload["rssi_min"].as_f64() {
-                    phones.entry(phone).or_default().rssi_min = Some(min);
-                }
-            }
-            _ => {}
+        } else if let Some(presence) = r.read::<PresenceRecord>()
+            && let Some(min) = presence.rssi_db_min
+        {
+            phones.entry(presence.phone).or_default().rssi_min = Some(f64::from(min));
         }
     }
     let (left, width, rssi_h, gap, dist_h) = (60.0, 860.0, 200.0, 40.0, 110.0);
@@ -296,10 +334,10 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
         left + width - 120.0
     );
     for r in records {
-        let (colour, label) = match r.kind.as_str() {
-            "lock" => ("#d62728", format!("lock: {}", text_of(&r.payload["reason"]))),
-            "unlock" => ("#2ca02c", "unlock".to_string()),
-            "unlock_denied" => ("#ff7f0e", format!("denied {}", text_of(&r.payload["event_id"]))),
+        let (colour, label) = match r.observed() {
+            Observed::Lock(lock) => ("#d62728", format!("lock: {}", lock.reason.name())),
+            Observed::Unlock(_) => ("#2ca02c", "unlock".to_string()),
+            Observed::UnlockDenied(denied) => ("#ff7f0e", format!("denied {}", denied.event_id)),
             _ => continue,
         };
         let t = x(r.time.as_s_f64());
@@ -333,7 +371,7 @@ pub fn run_html(trace: &Trace, meta: &RunMeta, options: &MetricOptions) -> Strin
     let end_s = trace.records.last().map_or(0.0, |r| r.time.as_s_f64());
     let mut pcs: BTreeMap<&str, Vec<&TraceRecord>> = BTreeMap::new();
     for r in &trace.records {
-        if r.entity.starts_with("pc:") {
+        if r.entity.kind() == EntityKind::Pc {
             pcs.entry(r.entity.as_str()).or_default().push(r);
         }
     }

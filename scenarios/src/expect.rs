@@ -2,18 +2,21 @@
 //!
 //! Per-run expectations must hold in every run; a failure names the first run (by seed) where it
 //! did not and says what happened instead. Statistical expectations aggregate over all runs.
+//!
+//! [`judge_one`] dispatches on the kind; each kind has one `judge_*` leaf below it. Records are
+//! read through their typed payloads (`engine::trace::{LockRecord, UnlockRecord, ...}`).
 
 use engine::policy::CredentialProvider;
+use engine::recovery::ResetKind;
 use engine::time::{SimDuration, SimTime};
-use engine::trace::{Trace, TraceRecord};
+use engine::trace::{
+    AtDeskRecord, EventLogRecord, LockReason, LockRecord, Observed, PinResetFailedRecord, Trace,
+    TraceRecord,
+};
 use serde::Serialize;
 
 use crate::model::{Expectation, Scenario};
 use crate::runner::RunOutput;
-
-/// Lock reasons caused by a phone's absence (the ones a walk-away should trigger and a seated
-/// user should never see).
-pub const PRESENCE_LOCK_REASONS: [&str; 2] = ["dynamic_lock", "authentication_signal_lost"];
 
 /// The verdict on one expectation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +33,18 @@ pub struct ExpectationResult {
     pub failed_at_s: Option<f64>,
 }
 
+impl ExpectationResult {
+    fn passed(description: String, detail: String) -> ExpectationResult {
+        ExpectationResult {
+            description,
+            passed: true,
+            detail,
+            failed_seed: None,
+            failed_at_s: None,
+        }
+    }
+}
+
 fn t(time: SimTime) -> String {
     time.since_start().to_string()
 }
@@ -39,48 +54,46 @@ fn ms(duration: SimDuration) -> SimDuration {
     SimDuration::from_ms((duration.as_us() + 500) / 1000)
 }
 
-fn pc_records<'a>(
-    trace: &'a Trace,
-    pc: &str,
-    kind: &'a str,
-) -> impl Iterator<Item = &'a TraceRecord> {
-    let entity = format!("pc:{pc}");
-    trace.records.iter().filter(move |r| r.kind == kind && r.entity == entity)
+/// The records of PC `pc`, in trace order.
+fn pc_records<'a>(trace: &'a Trace, pc: &'a str) -> impl Iterator<Item = &'a TraceRecord> {
+    trace.records.iter().filter(move |r| r.entity.is_pc(pc))
 }
 
-fn lock_reason(record: &TraceRecord) -> &str {
-    record.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("")
+/// The locks of PC `pc`, in trace order.
+fn locks<'a>(trace: &'a Trace, pc: &'a str) -> impl Iterator<Item = (SimTime, LockRecord)> + 'a {
+    pc_records(trace, pc).filter_map(|r| r.read::<LockRecord>().map(|lock| (r.time, lock)))
 }
 
 fn locks_listed(trace: &Trace, pc: &str) -> String {
-    let locks: Vec<String> = pc_records(trace, pc, "lock")
-        .map(|r| format!("{} ({})", t(r.time), lock_reason(r)))
+    let listed: Vec<String> = locks(trace, pc)
+        .map(|(time, lock)| format!("{} ({})", t(time), lock.reason.name()))
         .collect();
-    if locks.is_empty() {
+    if listed.is_empty() {
         "no lock at all".into()
     } else {
-        format!("locks at {}", locks.join(", "))
+        format!("locks at {}", listed.join(", "))
     }
 }
 
 /// The first presence-driven lock of `pc` at or after `after`.
 pub fn presence_lock_after(trace: &Trace, pc: &str, after: SimTime) -> Option<SimTime> {
-    pc_records(trace, pc, "lock")
-        .find(|r| r.time >= after && PRESENCE_LOCK_REASONS.contains(&lock_reason(r)))
-        .map(|r| r.time)
+    locks(trace, pc)
+        .find(|(time, lock)| *time >= after && lock.reason.is_presence_driven())
+        .map(|(time, _)| time)
 }
 
 /// Seated intervals of `pc`'s user, from `at_desk` records, closed at `end`.
 pub fn seated_intervals(trace: &Trace, pc: &str, end: SimTime) -> Vec<(SimTime, SimTime)> {
     let mut intervals = Vec::new();
     let mut since = None;
-    for record in trace.records.iter().filter(|r| r.kind == "at_desk") {
-        if record.payload.get("pc").and_then(|p| p.as_str()) != Some(pc) {
+    for record in &trace.records {
+        let Some(at_desk) = record.read::<AtDeskRecord>() else { continue };
+        if at_desk.pc != pc {
             continue;
         }
-        match (record.payload.get("value").and_then(|v| v.as_bool()), since) {
-            (Some(true), None) => since = Some(record.time),
-            (Some(false), Some(start)) => {
+        match (at_desk.seated, since) {
+            (true, None) => since = Some(record.time),
+            (false, Some(start)) => {
                 intervals.push((start, record.time));
                 since = None;
             }
@@ -105,6 +118,37 @@ pub fn judge(scenario: &Scenario, runs: &[RunOutput]) -> Vec<ExpectationResult> 
     scenario.expectations.iter().map(|e| judge_one(e, runs, end)).collect()
 }
 
+/// Judges one expectation: a dispatcher, one leaf per kind.
+fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> ExpectationResult {
+    match expectation {
+        Expectation::LockedWithin { pc, after, within, reason } => {
+            judge_locked_within(runs, pc, *after, *within, *reason)
+        }
+        Expectation::NeverLocked { pc, from, to } => {
+            judge_never_locked(runs, pc, *from, to.unwrap_or(end))
+        }
+        Expectation::Unlock { pc, at, succeeds, factors, event_id } => {
+            judge_unlock(runs, pc, *at, *succeeds, factors.as_deref(), *event_id)
+        }
+        Expectation::EventLogged { pc, id, after } => judge_event_logged(runs, pc, *id, *after),
+        Expectation::PinReset { pc, at, succeeds, reset } => {
+            judge_pin_reset(runs, pc, *at, *succeeds, *reset)
+        }
+        Expectation::LockAfterWalkAway { pc, after, p50_max, p95_max, max, never_share_max } => {
+            let maxima = [*p50_max, *p95_max, *max];
+            judge_lock_after_walk_away(runs, pc, *after, maxima, *never_share_max)
+        }
+        Expectation::FalseLocksPerHourMax { pc, value } => {
+            judge_false_locks(runs, pc, *value, Bound::AtMost, end)
+        }
+        Expectation::FalseLocksPerHourMin { pc, value } => {
+            judge_false_locks(runs, pc, *value, Bound::AtLeast, end)
+        }
+    }
+}
+
+/// Judges `check` on every run: passes with the last run's detail, or fails at the first run
+/// (by seed) where it did not hold.
 fn per_run(
     description: String,
     runs: &[RunOutput],
@@ -127,268 +171,265 @@ fn per_run(
     }
     let detail =
         if runs.len() > 1 { format!("{last_ok} (all {} runs)", runs.len()) } else { last_ok };
-    ExpectationResult { description, passed: true, detail, failed_seed: None, failed_at_s: None }
+    ExpectationResult::passed(description, detail)
 }
 
 fn factor_names(factors: &[CredentialProvider]) -> Vec<&'static str> {
     factors.iter().map(|f| f.name()).collect()
 }
 
-fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> ExpectationResult {
-    match expectation {
-        Expectation::LockedWithin { pc, after, within, reason } => {
-            let deadline = after.saturating_add(*within);
-            let what = reason.as_deref().map_or(String::new(), |r| format!(" ({r})"));
-            per_run(
-                format!("{pc} locks{what} within {within} after {}", t(*after)),
-                runs,
-                |trace| {
-                    pc_records(trace, pc, "lock")
-                        .find(|r| {
-                            r.time >= *after
-                                && r.time <= deadline
-                                && reason.as_deref().is_none_or(|want| lock_reason(r) == want)
-                        })
-                        .map(|r| format!("locked at {} ({})", t(r.time), lock_reason(r)))
-                        .ok_or_else(|| {
-                            (
-                                format!(
-                                    "not locked by {}: {}",
-                                    t(deadline),
-                                    locks_listed(trace, pc)
-                                ),
-                                deadline,
-                            )
-                        })
-                },
-            )
-        }
-        Expectation::NeverLocked { pc, from, to } => {
-            let until = to.unwrap_or(end);
-            per_run(
-                format!("{pc} never locks between {} and {}", t(*from), t(until)),
-                runs,
-                |trace| match pc_records(trace, pc, "lock")
-                    .find(|r| r.time >= *from && r.time <= until)
-                {
-                    Some(r) => {
-                        Err((format!("locked at {} ({})", t(r.time), lock_reason(r)), r.time))
-                    }
-                    None => Ok("no lock".into()),
-                },
-            )
-        }
-        Expectation::Unlock { pc, at, succeeds, factors, event_id } => {
-            let want = if *succeeds { "succeeds" } else { "is denied" };
-            let with = factors
-                .as_ref()
-                .map_or(String::new(), |f| format!(" with [{}]", factor_names(f).join(", ")));
-            let event = event_id.map_or(String::new(), |id| format!(" (event {id})"));
-            per_run(format!("unlock at {pc} at {} {want}{with}{event}", t(*at)), runs, |trace| {
-                let entity = format!("pc:{pc}");
-                let Some(record) = trace.records.iter().find(|r| {
-                    r.entity == entity
-                        && r.time == *at
-                        && (r.kind == "unlock" || r.kind == "unlock_denied")
-                }) else {
-                    return Err((format!("no unlock attempt at {pc} at {}", t(*at)), *at));
-                };
-                let got_factors: Vec<String> = record
-                    .payload
-                    .get("factors")
-                    .and_then(|f| f.as_array())
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-                    .unwrap_or_default();
-                let happened = if record.kind == "unlock" {
-                    format!("unlocked with [{}]", got_factors.join(", "))
-                } else {
-                    format!(
-                        "denied (event {}): {}",
-                        record.payload["event_id"],
-                        record.payload.get("reason").and_then(|r| r.as_str()).unwrap_or("")
-                    )
-                };
-                let success = record.kind == "unlock";
-                let factors_ok = factors.as_ref().is_none_or(|want| {
-                    factor_names(want).iter().map(|s| s.to_string()).collect::<Vec<_>>()
-                        == got_factors
-                });
-                let event_ok = event_id.is_none_or(|id| {
-                    let entity = format!("pc:{pc}");
-                    trace.records.iter().any(|r| {
-                        r.entity == entity
-                            && r.kind == "event_log"
-                            && r.time == *at
-                            && r.payload.get("id").and_then(|v| v.as_u64()) == Some(u64::from(id))
-                    })
-                });
-                if success == *succeeds && factors_ok && event_ok {
-                    Ok(happened)
-                } else {
-                    Err((happened, *at))
-                }
+fn judge_locked_within(
+    runs: &[RunOutput],
+    pc: &str,
+    after: SimTime,
+    within: SimDuration,
+    reason: Option<LockReason>,
+) -> ExpectationResult {
+    let deadline = after.saturating_add(within);
+    let what = reason.map_or(String::new(), |r| format!(" ({})", r.name()));
+    let description = format!("{pc} locks{what} within {within} after {}", t(after));
+    per_run(description, runs, |trace| {
+        locks(trace, pc)
+            .find(|(time, lock)| {
+                *time >= after && *time <= deadline && reason.is_none_or(|want| lock.reason == want)
             })
-        }
-        Expectation::EventLogged { pc, id, after } => {
-            per_run(format!("{pc} logs event {id} at or after {}", t(*after)), runs, |trace| {
-                match pc_records(trace, pc, "event_log").find(|r| {
-                    r.time >= *after
-                        && r.payload.get("id").and_then(|v| v.as_u64()) == Some(u64::from(*id))
-                }) {
-                    Some(r) => Ok(format!("logged at {}", t(r.time))),
-                    None => {
-                        let logged: Vec<String> = pc_records(trace, pc, "event_log")
-                            .map(|r| format!("{} at {}", r.payload["id"], t(r.time)))
-                            .collect();
-                        Err((format!("not logged; logged: [{}]", logged.join(", ")), *after))
-                    }
-                }
+            .map(|(time, lock)| format!("locked at {} ({})", t(time), lock.reason.name()))
+            .ok_or_else(|| {
+                (format!("not locked by {}: {}", t(deadline), locks_listed(trace, pc)), deadline)
             })
-        }
-        Expectation::PinReset { pc, at, succeeds, reset } => {
-            let want = if *succeeds { "succeeds" } else { "fails" };
-            let kind = reset.as_deref().map_or(String::new(), |r| format!(" ({r})"));
-            per_run(format!("PIN reset at {pc} at {} {want}{kind}", t(*at)), runs, |trace| {
-                let entity = format!("pc:{pc}");
-                let Some(record) = trace.records.iter().find(|r| {
-                    r.entity == entity && r.time == *at && r.kind.starts_with("lockout.pin_reset")
-                }) else {
-                    return Err((format!("no PIN reset attempt at {pc} at {}", t(*at)), *at));
-                };
-                let success = record.kind == "lockout.pin_reset_succeeded";
-                let happened = if success {
-                    format!("reset ({})", record.payload["reset"].as_str().unwrap_or(""))
-                } else {
-                    format!("failed: blocked by {}", record.payload["blocked_by"])
-                };
-                let kind_ok = reset
-                    .as_deref()
-                    .is_none_or(|want| record.payload["reset"].as_str() == Some(want));
-                if success == *succeeds && kind_ok { Ok(happened) } else { Err((happened, *at)) }
-            })
-        }
-        Expectation::LockAfterWalkAway { pc, after, p50_max, p95_max, max, never_share_max } => {
-            let mut times = Vec::new();
-            let mut never = 0usize;
-            let mut never_seed = None;
-            for run in runs {
-                match presence_lock_after(&run.trace, pc, *after) {
-                    Some(time) => times.push(time.saturating_duration_since(*after)),
-                    None => {
-                        never += 1;
-                        never_seed.get_or_insert(run.seed);
-                    }
-                }
+    })
+}
+
+fn judge_never_locked(
+    runs: &[RunOutput],
+    pc: &str,
+    from: SimTime,
+    until: SimTime,
+) -> ExpectationResult {
+    let description = format!("{pc} never locks between {} and {}", t(from), t(until));
+    per_run(description, runs, |trace| {
+        match locks(trace, pc).find(|(time, _)| *time >= from && *time <= until) {
+            Some((time, lock)) => {
+                Err((format!("locked at {} ({})", t(time), lock.reason.name()), time))
             }
-            times.sort();
-            let never_share = never as f64 / runs.len().max(1) as f64;
-            let mut bounds = Vec::new();
-            let mut passed = never_share <= *never_share_max;
-            let mut detail = format!("{} of {} runs locked", times.len(), runs.len());
-            if !times.is_empty() {
-                let (p50, p95, worst) = (
-                    percentile(&times, 50.0),
-                    percentile(&times, 95.0),
-                    *times.last().expect("non-empty"),
-                );
-                detail.push_str(&format!(
-                    "; time to lock p50 {}, p95 {}, max {}",
-                    ms(p50),
-                    ms(p95),
-                    ms(worst)
-                ));
-                for (name, bound, value) in
-                    [("p50", p50_max, p50), ("p95", p95_max, p95), ("max", max, worst)]
-                {
-                    if let Some(bound) = bound {
-                        bounds.push(format!("{name} <= {bound}"));
-                        passed &= value <= *bound;
-                    }
-                }
-            } else {
-                for (name, bound) in [("p50", p50_max), ("p95", p95_max), ("max", max)] {
-                    if let Some(bound) = bound {
-                        bounds.push(format!("{name} <= {bound}"));
-                        passed = false;
-                    }
-                }
-            }
-            bounds.push(format!("never-lock share <= {never_share_max}"));
-            ExpectationResult {
-                description: format!(
-                    "{pc}: lock after walking away at {}: {}",
-                    t(*after),
-                    bounds.join(", ")
-                ),
-                passed,
-                detail,
-                failed_seed: if passed {
-                    None
-                } else {
-                    never_seed.or(runs.first().map(|r| r.seed))
-                },
-                failed_at_s: if passed { None } else { Some(after.as_s_f64()) },
+            None => Ok("no lock".into()),
+        }
+    })
+}
+
+fn judge_unlock(
+    runs: &[RunOutput],
+    pc: &str,
+    at: SimTime,
+    succeeds: bool,
+    factors: Option<&[CredentialProvider]>,
+    event_id: Option<u32>,
+) -> ExpectationResult {
+    let want = if succeeds { "succeeds" } else { "is denied" };
+    let with = factors.map_or(String::new(), |f| format!(" with [{}]", factor_names(f).join(", ")));
+    let event = event_id.map_or(String::new(), |id| format!(" (event {id})"));
+    let description = format!("unlock at {pc} at {} {want}{with}{event}", t(at));
+    per_run(description, runs, |trace| {
+        let attempt =
+            pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| match r.observed() {
+                Observed::Unlock(unlock) => Some(Ok(unlock)),
+                Observed::UnlockDenied(denied) => Some(Err(denied)),
+                _ => None,
+            });
+        let (happened, success, factors_ok) = match attempt {
+            None => return Err((format!("no unlock attempt at {pc} at {}", t(at)), at)),
+            Some(Ok(unlock)) => (
+                format!("unlocked with [{}]", factor_names(&unlock.factors).join(", ")),
+                true,
+                factors.is_none_or(|want| want == unlock.factors.as_slice()),
+            ),
+            // A denial has no factors: an expected list cannot match one.
+            Some(Err(denied)) => (
+                format!("denied (event {}): {}", denied.event_id, denied.reason),
+                false,
+                factors.is_none_or(<[CredentialProvider]>::is_empty),
+            ),
+        };
+        let event_ok = event_id.is_none_or(|id| {
+            pc_records(trace, pc)
+                .filter(|r| r.time == at)
+                .filter_map(TraceRecord::read::<EventLogRecord>)
+                .any(|logged| logged.id == id)
+        });
+        if success == succeeds && factors_ok && event_ok {
+            Ok(happened)
+        } else {
+            Err((happened, at))
+        }
+    })
+}
+
+fn judge_event_logged(runs: &[RunOutput], pc: &str, id: u32, after: SimTime) -> ExpectationResult {
+    let description = format!("{pc} logs event {id} at or after {}", t(after));
+    per_run(description, runs, |trace| {
+        let logged: Vec<(SimTime, u32)> = pc_records(trace, pc)
+            .filter_map(|r| r.read::<EventLogRecord>().map(|event| (r.time, event.id)))
+            .collect();
+        match logged.iter().find(|(time, logged_id)| *time >= after && *logged_id == id) {
+            Some((time, _)) => Ok(format!("logged at {}", t(*time))),
+            None => {
+                let all: Vec<String> =
+                    logged.iter().map(|(time, id)| format!("{id} at {}", t(*time))).collect();
+                Err((format!("not logged; logged: [{}]", all.join(", ")), after))
             }
         }
-        Expectation::FalseLocksPerHourMax { pc, value } => false_locks(pc, *value, true, runs, end),
-        Expectation::FalseLocksPerHourMin { pc, value } => {
-            false_locks(pc, *value, false, runs, end)
+    })
+}
+
+fn judge_pin_reset(
+    runs: &[RunOutput],
+    pc: &str,
+    at: SimTime,
+    succeeds: bool,
+    reset: Option<ResetKind>,
+) -> ExpectationResult {
+    let want = if succeeds { "succeeds" } else { "fails" };
+    let kind = reset.map_or(String::new(), |r| format!(" ({})", r.name()));
+    let description = format!("PIN reset at {pc} at {} {want}{kind}", t(at));
+    per_run(description, runs, |trace| {
+        let attempt =
+            pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| match r.observed() {
+                Observed::PinResetSucceeded(done) => Some(Ok(done)),
+                Observed::PinResetFailed(failed) => Some(Err(failed)),
+                _ => None,
+            });
+        let (happened, success, kind_ok) = match attempt {
+            None => return Err((format!("no PIN reset attempt at {pc} at {}", t(at)), at)),
+            Some(Ok(done)) => (
+                format!("reset ({})", done.reset),
+                true,
+                reset.is_none_or(|want| done.reset == want.name()),
+            ),
+            Some(Err(failed)) => {
+                (format!("failed: blocked by {}", blocked_by_json(&failed)), false, reset.is_none())
+            }
+        };
+        if success == succeeds && kind_ok { Ok(happened) } else { Err((happened, at)) }
+    })
+}
+
+/// The blocking reasons as the JSON list they are recorded as (`["a","b"]`).
+fn blocked_by_json(failed: &PinResetFailedRecord) -> String {
+    serde_json::Value::from(failed.blocked_by.clone()).to_string()
+}
+
+/// `maxima`: the largest p50, p95 and maximum time to lock allowed, each if set.
+fn judge_lock_after_walk_away(
+    runs: &[RunOutput],
+    pc: &str,
+    after: SimTime,
+    maxima: [Option<SimDuration>; 3],
+    never_share_max: f64,
+) -> ExpectationResult {
+    let mut times = Vec::new();
+    let mut never_seed = None;
+    for run in runs {
+        match presence_lock_after(&run.trace, pc, after) {
+            Some(time) => times.push(time.saturating_duration_since(after)),
+            None => {
+                never_seed.get_or_insert(run.seed);
+            }
         }
+    }
+    times.sort();
+    let never_share = (runs.len() - times.len()) as f64 / runs.len().max(1) as f64;
+    let mut passed = never_share <= never_share_max;
+    let mut detail = format!("{} of {} runs locked", times.len(), runs.len());
+    let mut stated = Vec::new();
+    let measured = (!times.is_empty()).then(|| {
+        let worst = times[times.len() - 1];
+        (percentile(&times, 50.0), percentile(&times, 95.0), worst)
+    });
+    if let Some((p50, p95, worst)) = measured {
+        detail.push_str(&format!(
+            "; time to lock p50 {}, p95 {}, max {}",
+            ms(p50),
+            ms(p95),
+            ms(worst)
+        ));
+    }
+    let values = [measured.map(|m| m.0), measured.map(|m| m.1), measured.map(|m| m.2)];
+    for ((name, bound), value) in ["p50", "p95", "max"].into_iter().zip(maxima).zip(values) {
+        if let Some(bound) = bound {
+            stated.push(format!("{name} <= {bound}"));
+            passed &= value.is_some_and(|value| value <= bound);
+        }
+    }
+    stated.push(format!("never-lock share <= {never_share_max}"));
+    ExpectationResult {
+        description: format!(
+            "{pc}: lock after walking away at {}: {}",
+            t(after),
+            stated.join(", ")
+        ),
+        passed,
+        detail,
+        failed_seed: if passed { None } else { never_seed.or(runs.first().map(|r| r.seed)) },
+        failed_at_s: if passed { None } else { Some(after.as_s_f64()) },
     }
 }
 
+/// Which side of a rate an expectation bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    AtMost,
+    AtLeast,
+}
+
 /// Presence-driven locks per seated hour over all runs, against a maximum or a minimum.
-fn false_locks(
+fn judge_false_locks(
+    runs: &[RunOutput],
     pc: &str,
     value: f64,
-    is_max: bool,
-    runs: &[RunOutput],
+    bound: Bound,
     end: SimTime,
 ) -> ExpectationResult {
-    {
-        {
-            let mut locks = 0usize;
-            let mut seated_s = 0.0;
-            let mut first_seed = None;
-            let mut first_at = None;
-            for run in runs {
-                for (start, stop) in seated_intervals(&run.trace, pc, end) {
-                    seated_s += stop.saturating_duration_since(start).as_s_f64();
-                    for lock in pc_records(&run.trace, pc, "lock") {
-                        if lock.time >= start
-                            && lock.time < stop
-                            && PRESENCE_LOCK_REASONS.contains(&lock_reason(lock))
-                        {
-                            locks += 1;
-                            first_seed.get_or_insert(run.seed);
-                            first_at.get_or_insert(lock.time);
-                        }
-                    }
+    let mut locks_count = 0usize;
+    let mut seated_s = 0.0;
+    let mut first: Option<(u64, SimTime)> = None;
+    for run in runs {
+        for (start, stop) in seated_intervals(&run.trace, pc, end) {
+            seated_s += stop.saturating_duration_since(start).as_s_f64();
+            for (time, lock) in locks(&run.trace, pc) {
+                if time >= start && time < stop && lock.reason.is_presence_driven() {
+                    locks_count += 1;
+                    first.get_or_insert((run.seed, time));
                 }
             }
-            let bound = if is_max { "at most" } else { "at least" };
-            let description = format!("{pc}: {bound} {value} false locks per hour seated");
-            if seated_s <= 0.0 {
-                return ExpectationResult {
-                    description,
-                    passed: false,
-                    detail: "the user never sat at the PC: nothing to measure".into(),
-                    failed_seed: runs.first().map(|r| r.seed),
-                    failed_at_s: None,
-                };
-            }
-            let rate = locks as f64 / (seated_s / 3600.0);
-            let passed = if is_max { rate <= value } else { rate >= value };
-            ExpectationResult {
-                description,
-                passed,
-                detail: format!(
-                    "{locks} false locks in {:.2} seated hours ({rate:.3} per hour)",
-                    seated_s / 3600.0
-                ),
-                failed_seed: if passed { None } else { first_seed },
-                failed_at_s: if passed { None } else { first_at.map(SimTime::as_s_f64) },
-            }
         }
+    }
+    let words = match bound {
+        Bound::AtMost => "at most",
+        Bound::AtLeast => "at least",
+    };
+    let description = format!("{pc}: {words} {value} false locks per hour seated");
+    if seated_s <= 0.0 {
+        return ExpectationResult {
+            description,
+            passed: false,
+            detail: "the user never sat at the PC: nothing to measure".into(),
+            failed_seed: runs.first().map(|r| r.seed),
+            failed_at_s: None,
+        };
+    }
+    let rate = locks_count as f64 / (seated_s / 3600.0);
+    let passed = match bound {
+        Bound::AtMost => rate <= value,
+        Bound::AtLeast => rate >= value,
+    };
+    ExpectationResult {
+        description,
+        passed,
+        detail: format!(
+            "{locks_count} false locks in {:.2} seated hours ({rate:.3} per hour)",
+            seated_s / 3600.0
+        ),
+        failed_seed: if passed { None } else { first.map(|(seed, _)| seed) },
+        failed_at_s: if passed { None } else { first.map(|(_, time)| time.as_s_f64()) },
     }
 }

@@ -111,6 +111,37 @@ pub struct WindowsConfig {
     pub device_profile: Option<Spanned<String>>,
 }
 
+/// Whether an entry sets one particular key.
+pub type KeySet<T> = fn(&T) -> bool;
+
+/// Every timeline action, by its YAML key, with a test of whether an entry sets it: the one
+/// list of actions. It feeds the loader's exactly-one check and its hint, in this order; a test
+/// keeps it equal to [`TimelineEntry`]'s keys. A new action is a field below, a row here, a
+/// `model::Action` variant, a loader leaf (`load/timeline.rs`) and a runner leaf.
+pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 21] = [
+    ("walk", |e| e.walk.is_some()),
+    ("sit", |e| e.sit.is_some()),
+    ("stand", |e| e.stand.is_some()),
+    ("type", |e| e.type_.is_some()),
+    ("idle", |e| e.idle.is_some()),
+    ("present", |e| e.present.is_some()),
+    ("lock", |e| e.lock.is_some()),
+    ("phone_bluetooth", |e| e.phone_bluetooth.is_some()),
+    ("phone_power", |e| e.phone_power.is_some()),
+    ("pc_bluetooth", |e| e.pc_bluetooth.is_some()),
+    ("access_point", |e| e.access_point.is_some()),
+    ("dock", |e| e.dock.is_some()),
+    ("vpn", |e| e.vpn.is_some()),
+    ("network_change", |e| e.network_change.is_some()),
+    ("renew_leases", |e| e.renew_leases.is_some()),
+    ("carry", |e| e.carry.is_some()),
+    ("leave_phone", |e| e.leave_phone.is_some()),
+    ("forget_pin", |e| e.forget_pin.is_some()),
+    ("biometric", |e| e.biometric.is_some()),
+    ("pin_reset", |e| e.pin_reset.is_some()),
+    ("corporate_network", |e| e.corporate_network.is_some()),
+];
+
 /// One timeline entry: a time and exactly one action.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,6 +357,22 @@ fn default_true() -> bool {
     true
 }
 
+/// Every expectation kind, by its YAML key, with a test of whether an entry sets it: the one
+/// list of kinds, feeding the exactly-one check and its hint. A test keeps it equal to
+/// [`ExpectationEntry`]'s keys. A new kind is a field below, a row here, a
+/// `model::Expectation` variant, a loader leaf (`load/expectations.rs`) and a `judge_*` leaf
+/// (`expect.rs`).
+pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 8] = [
+    ("locked_within", |e| e.locked_within.is_some()),
+    ("never_locked", |e| e.never_locked.is_some()),
+    ("unlock", |e| e.unlock.is_some()),
+    ("event_logged", |e| e.event_logged.is_some()),
+    ("pin_reset", |e| e.pin_reset.is_some()),
+    ("lock_after_walk_away", |e| e.lock_after_walk_away.is_some()),
+    ("false_locks_per_hour_max", |e| e.false_locks_per_hour_max.is_some()),
+    ("false_locks_per_hour_min", |e| e.false_locks_per_hour_min.is_some()),
+];
+
 /// One expectation: exactly one key.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -364,9 +411,10 @@ pub struct LockedWithin {
     #[serde(default)]
     pub after: SimDuration,
     pub within: SimDuration,
-    /// Only locks with this reason count (`dynamic_lock`, `inactivity`, `manual`...).
+    /// Only locks with this reason count (`dynamic_lock`, `authentication_signal_lost`,
+    /// `manual`, `inactivity`).
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -435,5 +483,5 @@ pub struct PinResetExpectation {
     pub succeeds: bool,
     /// `destructive` or `nondestructive`.
     #[serde(default)]
-    pub reset: Option<String>,
+    pub reset: Option<Spanned<String>>,
 }

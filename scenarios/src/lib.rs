@@ -148,20 +148,20 @@ pub fn compare_interpretations(
 
 /// `lock 1m30s pc:desk (dynamic_lock); unlock 5m pc:desk` for a trace.
 pub fn lock_unlock_summary(trace: &engine::trace::Trace) -> String {
+    use engine::trace::Observed;
     let parts: Vec<String> = trace
         .records
         .iter()
-        .filter(|r| matches!(r.kind.as_str(), "lock" | "unlock" | "unlock_denied"))
-        .map(|r| {
-            let reason =
-                r.payload.get("reason").and_then(|v| v.as_str()).map(|s| format!(" ({s})"));
-            format!(
-                "{} {} {}{}",
-                r.kind,
-                r.time.since_start(),
-                r.entity,
-                if r.kind == "lock" { reason.unwrap_or_default() } else { String::new() }
-            )
+        .filter_map(|r| {
+            let (time, entity) = (r.time.since_start(), &r.entity);
+            match r.observed() {
+                Observed::Lock(lock) => {
+                    Some(format!("lock {time} {entity} ({})", lock.reason.name()))
+                }
+                Observed::Unlock(_) => Some(format!("unlock {time} {entity}")),
+                Observed::UnlockDenied(_) => Some(format!("unlock_denied {time} {entity}")),
+                _ => None,
+            }
         })
         .collect();
     if parts.is_empty() { "no lock or unlock".into() } else { parts.join("; ") }

@@ -126,7 +126,8 @@ pub enum Expectation {
         pc: String,
         after: SimTime,
         within: SimDuration,
-        reason: Option<String>,
+        /// Only locks for this reason count.
+        reason: Option<engine::trace::LockReason>,
     },
     NeverLocked {
         pc: String,
@@ -144,7 +145,7 @@ pub enum Expectation {
         pc: String,
         at: SimTime,
         succeeds: bool,
-        reset: Option<String>,
+        reset: Option<engine::recovery::ResetKind>,
     },
     EventLogged {
         pc: String,

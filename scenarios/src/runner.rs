@@ -17,7 +17,7 @@ use engine::recovery::{Biometric, DeviceState, TimelineAction};
 use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
 use engine::time::{SimDuration, SimTime};
-use engine::trace::{PollRecord, Trace, TraceHash, TraceSink};
+use engine::trace::{AtDeskRecord, Entity, LockReason, PollRecord, Trace, TraceHash, TraceSink};
 use rand::Rng;
 use serde_json::json;
 use sim_devices::user::{Credential, CredentialOutcome};
@@ -78,7 +78,7 @@ struct Typing {
 
 struct PcRuntime {
     id: String,
-    entity: String,
+    entity: Entity,
     device: WindowsDevice,
     phones: Vec<String>,
     poll_rng: StreamRng,
@@ -144,7 +144,7 @@ impl TraceSink for KeptRecords<'_> {
         self.trace.record(record);
     }
 
-    fn record_poll(&mut self, time: engine::SimTime, entity: &str, poll: &PollRecord<'_>) {
+    fn record_poll(&mut self, time: SimTime, entity: &Entity, poll: &PollRecord<'_>) {
         if let Some(tee) = &mut self.tee {
             tee.record_poll(time, entity, poll);
         }
@@ -173,10 +173,10 @@ pub fn run_into(
             paired.push((phone.clone(), class));
         }
         let (settings, trusted_signal_rules) = device_settings(scenario, setup, interpretations);
-        let entity = format!("pc:{}", setup.id);
+        let entity = Entity::pc(&setup.id);
         pcs.push(PcRuntime {
             id: setup.id.clone(),
-            device: WindowsDevice::new(&entity, settings, &paired),
+            device: WindowsDevice::new(entity.clone(), settings, &paired),
             entity,
             phones,
             poll_rng: streams.stream(&format!("pc:{}", setup.id), "bluetooth-poll"),
@@ -232,7 +232,7 @@ pub fn run_into(
 /// The thresholds of a rule's bluetooth signal, in the device's units.
 fn locking_signal(
     signal: &engine::policy::BluetoothSignal,
-    lock_reason: &'static str,
+    lock_reason: LockReason,
 ) -> LockingSignal {
     let clamp = |v: i32| v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
     LockingSignal {
@@ -267,7 +267,7 @@ fn device_settings(
         && dynamic_lock.enabled
     {
         for signal in dynamic_lock.rules.bluetooth_signals() {
-            settings.locking_signals.push(locking_signal(signal, "dynamic_lock"));
+            settings.locking_signals.push(locking_signal(signal, LockReason::DynamicLock));
         }
     }
     if let Some(device_unlock) = &policy.device_unlock {
@@ -280,7 +280,7 @@ fn device_settings(
                 for signal in rules.bluetooth_signals() {
                     settings
                         .locking_signals
-                        .push(locking_signal(signal, "authentication_signal_lost"));
+                        .push(locking_signal(signal, LockReason::AuthenticationSignalLost));
                 }
             }
         }
@@ -315,15 +315,16 @@ impl ScenarioModel<'_> {
 
     fn set_at_desk(&mut self, cx: &mut Context<'_, Event>, user: usize, value: bool) {
         let name = self.users[user].clone();
-        let entity = format!("user:{name}");
+        let entity = Entity::user(&name);
         if value {
             if let Some(pc) = self.home_pc(&name)
                 && self.seated.insert(user, pc).is_none()
             {
-                cx.record(&entity, "at_desk", json!({ "pc": self.pcs[pc].id, "value": true }));
+                let record = AtDeskRecord { pc: self.pcs[pc].id.clone(), seated: true };
+                cx.record_typed(&entity, &record);
             }
         } else if let Some(pc) = self.seated.remove(&user) {
-            cx.record(&entity, "at_desk", json!({ "pc": self.pcs[pc].id, "value": false }));
+            cx.record_typed(&entity, &AtDeskRecord { pc: self.pcs[pc].id.clone(), seated: false });
         }
     }
 
@@ -356,7 +357,7 @@ impl ScenarioModel<'_> {
             TimelineAction::PhoneUnavailable(phone.to_string())
         };
         self.recovery_apply(None, &action);
-        cx.record(&format!("phone:{phone}"), "action", json!({ "action": action_name, "on": on }));
+        cx.record(&Entity::phone(phone), "action", json!({ "action": action_name, "on": on }));
     }
 
     fn stop_typing(&mut self, user: usize) {
@@ -380,20 +381,20 @@ impl ScenarioModel<'_> {
                 let end = self.world.user_course_end(user)?;
                 let targets: Vec<_> = waypoints.iter().map(|w| [w.to.x_m, w.to.y_m]).collect();
                 cx.record(
-                    &format!("user:{user}"),
+                    &Entity::user(user),
                     "action",
                     json!({ "action": "walk", "to": targets, "arrive_t_s": end.as_s_f64() }),
                 );
             }
             Action::Sit { user } => {
                 let user_index = self.user_index(user);
-                cx.record(&format!("user:{user}"), "action", json!({ "action": "sit" }));
+                cx.record(&Entity::user(user), "action", json!({ "action": "sit" }));
                 self.set_at_desk(cx, user_index, true);
             }
             Action::Stand { user } => {
                 let user_index = self.user_index(user);
                 self.stop_typing(user_index);
-                cx.record(&format!("user:{user}"), "action", json!({ "action": "stand" }));
+                cx.record(&Entity::user(user), "action", json!({ "action": "stand" }));
                 self.set_at_desk(cx, user_index, false);
             }
             Action::Type { user, pc, until } => {
@@ -403,7 +404,7 @@ impl ScenarioModel<'_> {
                 let generation = self.typing_generation;
                 self.typing.insert(user_index, Typing { pc: pc_index, until: *until, generation });
                 cx.record(
-                    &format!("user:{user}"),
+                    &Entity::user(user),
                     "action",
                     json!({ "action": "type", "pc": pc, "until_t_s": until.map(SimTime::as_s_f64) }),
                 );
@@ -412,7 +413,7 @@ impl ScenarioModel<'_> {
             Action::Idle { user } => {
                 let user_index = self.user_index(user);
                 self.stop_typing(user_index);
-                cx.record(&format!("user:{user}"), "action", json!({ "action": "idle" }));
+                cx.record(&Entity::user(user), "action", json!({ "action": "idle" }));
             }
             Action::Present { user, pc, credentials } => {
                 self.present(cx, user, pc, credentials)?;
@@ -442,7 +443,7 @@ impl ScenarioModel<'_> {
             Action::AccessPoint { access_point, on } => {
                 self.world.set_access_point(access_point, *on)?;
                 cx.record(
-                    &format!("ap:{access_point}"),
+                    &Entity::access_point(access_point),
                     "action",
                     json!({ "action": "access_point", "on": on }),
                 );
@@ -450,7 +451,7 @@ impl ScenarioModel<'_> {
             Action::Dock { pc, on } => {
                 let adapters = self.world.set_docked(pc, *on)?;
                 cx.record(
-                    &format!("pc:{pc}"),
+                    &Entity::pc(pc),
                     "action",
                     json!({ "action": "dock", "on": on, "adapters": adapters }),
                 );
@@ -458,7 +459,7 @@ impl ScenarioModel<'_> {
             Action::Vpn { pc, on } => {
                 let adapters = self.world.set_vpn(pc, *on)?;
                 cx.record(
-                    &format!("pc:{pc}"),
+                    &Entity::pc(pc),
                     "action",
                     json!({ "action": "vpn", "on": on, "adapters": adapters }),
                 );
@@ -466,19 +467,19 @@ impl ScenarioModel<'_> {
             Action::NetworkChange { network, change } => {
                 self.world.update_network(network, change)?;
                 cx.record(
-                    "world",
+                    &Entity::world(),
                     "action",
                     json!({ "action": "network_change", "network": network }),
                 );
             }
             Action::RenewLeases { pc } => {
                 self.world.renew_leases(pc)?;
-                cx.record(&format!("pc:{pc}"), "action", json!({ "action": "renew_leases" }));
+                cx.record(&Entity::pc(pc), "action", json!({ "action": "renew_leases" }));
             }
             Action::Carry { phone, user, carry } => {
                 self.world.carry_phone(phone, user, *carry)?;
                 cx.record(
-                    &format!("phone:{phone}"),
+                    &Entity::phone(phone),
                     "action",
                     json!({ "action": "carry", "user": user, "carry": carry.name() }),
                 );
@@ -486,7 +487,7 @@ impl ScenarioModel<'_> {
             Action::LeavePhone { phone, at, carry } => {
                 self.world.leave_phone(now, phone, *at, *carry)?;
                 cx.record(
-                    &format!("phone:{phone}"),
+                    &Entity::phone(phone),
                     "action",
                     json!({ "action": "leave_phone", "carry": carry.name() }),
                 );
@@ -501,7 +502,7 @@ impl ScenarioModel<'_> {
                     }
                 }
                 cx.record(
-                    &format!("user:{user}"),
+                    &Entity::user(user),
                     "action",
                     json!({ "action": "forget_pin", "forgotten": forgotten }),
                 );
@@ -518,7 +519,7 @@ impl ScenarioModel<'_> {
                     );
                 }
                 cx.record(
-                    &format!("user:{user}"),
+                    &Entity::user(user),
                     "action",
                     json!({ "action": "biometric", "credential": biometric.provider().name(), "available": available }),
                 );
@@ -533,7 +534,7 @@ impl ScenarioModel<'_> {
                     });
                 }
                 cx.record(
-                    &format!("pc:{pc}"),
+                    &Entity::pc(pc),
                     "action",
                     json!({ "action": "corporate_network", "on": on }),
                 );
@@ -549,7 +550,7 @@ impl ScenarioModel<'_> {
                 state.signed_in = !locked;
                 let attempt = state.attempt_pin_reset(profile, *entry);
                 cx.record(
-                    &format!("user:{user}"),
+                    &Entity::user(user),
                     "action",
                     json!({ "action": "pin_reset", "pc": pc, "from": entry.name() }),
                 );
@@ -600,7 +601,7 @@ impl ScenarioModel<'_> {
         }
         let phone_distance_m = self.nearest_phone_distance_m(now, pc_index)?;
         cx.record(
-            &format!("user:{user}"),
+            &Entity::user(user),
             "action",
             json!({ "action": "present", "pc": pc, "credentials": outcomes, "phone_distance_m": phone_distance_m }),
         );
@@ -758,7 +759,7 @@ impl Model for ScenarioModel<'_> {
             Event::WifiScan { pc } => self.wifi_scan(cx, pc),
         };
         if let Err(error) = result {
-            cx.record("world", "error", json!({ "error": error.to_string() }));
+            cx.record(&Entity::world(), "error", json!({ "error": error.to_string() }));
             self.failure = Some(error);
         }
     }

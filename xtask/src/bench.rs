@@ -91,7 +91,7 @@ struct Discard;
 impl TraceSink for Discard {
     fn record(&mut self, _: TraceRecord) {}
 
-    fn record_poll(&mut self, _: SimTime, _: &str, _: &PollRecord<'_>) {}
+    fn record_poll(&mut self, _: SimTime, _: &engine::trace::Entity, _: &PollRecord<'_>) {}
 }
 
 /// Runs `scenario` once (its seed and interpretations) streaming the trace: only its hash is

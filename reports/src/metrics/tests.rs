@@ -36,7 +36,7 @@ fn walk_away_day_metrics() {
 }
 
 fn at_desk(t: f64, value: bool) -> (f64, &'static str, &'static str, serde_json::Value) {
-    (t, "user:ana", "at_desk", json!({ "pc": "pc:desk", "value": value }))
+    (t, "user:ana", "at_desk", json!({ "pc": "desk", "value": value }))
 }
 
 fn lock(t: f64, reason: &str) -> (f64, &'static str, &'static str, serde_json::Value) {

@@ -1,0 +1,180 @@
+//! Expectations: the exactly-one check, a dispatcher, and one leaf per kind that checks its
+//! references and values and builds the [`Expectation`].
+
+use engine::policy::suggest::did_you_mean;
+use engine::policy::yaml::spanned_range;
+use engine::recovery::ResetKind;
+use engine::time::{SimDuration, SimTime};
+use engine::trace::LockReason;
+use serde_saphyr::Spanned;
+
+use super::Checker;
+use crate::format::{
+    EXPECTATION_KINDS, EventLogged, ExpectationEntry, FalseLocks, LockAfterWalkAway, LockedWithin,
+    NeverLocked, PinResetExpectation, UnlockExpectation,
+};
+use crate::model::Expectation;
+
+/// A time given as a duration since the start of the run.
+fn t(duration: SimDuration) -> SimTime {
+    SimTime::ZERO.saturating_add(duration)
+}
+
+impl Checker<'_> {
+    /// The expectation of one entry, or `None` after reporting why it has none.
+    pub(super) fn expectation(&mut self, entry: &Spanned<ExpectationEntry>) -> Option<Expectation> {
+        let e = &entry.value;
+        let set = EXPECTATION_KINDS.map(|(_, is_set)| is_set(e));
+        let names = EXPECTATION_KINDS.map(|(name, _)| name).join(", ");
+        if !self.exactly_one(
+            &set,
+            spanned_range(self.source, entry),
+            "scenario::expectation",
+            "an expectation needs exactly one kind",
+            &format!("kinds: {names}"),
+        ) {
+            return None;
+        }
+        if let Some(x) = &e.locked_within {
+            return self.locked_within(x);
+        }
+        if let Some(x) = &e.never_locked {
+            return self.never_locked(x);
+        }
+        if let Some(x) = &e.unlock {
+            return self.unlock(x);
+        }
+        if let Some(x) = &e.event_logged {
+            return self.event_logged(x);
+        }
+        if let Some(x) = &e.pin_reset {
+            return self.pin_reset_expectation(x);
+        }
+        if let Some(x) = &e.lock_after_walk_away {
+            return self.lock_after_walk_away(x);
+        }
+        if let Some(x) = &e.false_locks_per_hour_max {
+            return self
+                .false_locks(x, |pc, value| Expectation::FalseLocksPerHourMax { pc, value });
+        }
+        if let Some(x) = &e.false_locks_per_hour_min {
+            return self
+                .false_locks(x, |pc, value| Expectation::FalseLocksPerHourMin { pc, value });
+        }
+        // The exactly-one check passed, so some row of EXPECTATION_KINDS is set.
+        unreachable!("a kind in format::EXPECTATION_KINDS has no branch in Checker::expectation");
+    }
+
+    fn locked_within(&mut self, x: &LockedWithin) -> Option<Expectation> {
+        let pc_ok = self.reference("pc", &x.pc);
+        let reason = match &x.reason {
+            Some(name) => Some(self.lock_reason(name)?),
+            None => None,
+        };
+        pc_ok.then(|| Expectation::LockedWithin {
+            pc: x.pc.value.clone(),
+            after: t(x.after),
+            within: x.within,
+            reason,
+        })
+    }
+
+    /// A lock reason by name, or a diagnostic with a did-you-mean.
+    fn lock_reason(&mut self, name: &Spanned<String>) -> Option<LockReason> {
+        if let Some(reason) = LockReason::parse(&name.value) {
+            return Some(reason);
+        }
+        let names = LockReason::ALL.map(LockReason::name);
+        let hint = did_you_mean(&name.value, &names);
+        let span = spanned_range(self.source, name);
+        let message = format!("`{}` is not a lock reason: use {}", name.value, names.join(", "));
+        self.error_at("scenario::lock-reason", message, span).hint = Some(hint);
+        None
+    }
+
+    fn never_locked(&mut self, x: &NeverLocked) -> Option<Expectation> {
+        self.reference("pc", &x.pc).then(|| Expectation::NeverLocked {
+            pc: x.pc.value.clone(),
+            from: t(x.from),
+            to: x.to.map(t),
+        })
+    }
+
+    fn unlock(&mut self, x: &UnlockExpectation) -> Option<Expectation> {
+        let pc_ok = self.reference("pc", &x.pc);
+        let factors = match &x.factors {
+            Some(names) => Some(self.factors(names, &x.pc)?),
+            None => None,
+        };
+        pc_ok.then(|| Expectation::Unlock {
+            pc: x.pc.value.clone(),
+            at: t(x.at),
+            succeeds: x.succeeds,
+            factors,
+            event_id: x.event_id,
+        })
+    }
+
+    fn event_logged(&mut self, x: &EventLogged) -> Option<Expectation> {
+        self.reference("pc", &x.pc).then(|| Expectation::EventLogged {
+            pc: x.pc.value.clone(),
+            id: x.id,
+            after: t(x.after),
+        })
+    }
+
+    fn pin_reset_expectation(&mut self, x: &PinResetExpectation) -> Option<Expectation> {
+        let reset = match &x.reset {
+            None => None,
+            Some(name) => match name.value.as_str() {
+                "destructive" => Some(ResetKind::Destructive),
+                "nondestructive" => Some(ResetKind::Nondestructive),
+                other => {
+                    let span = spanned_range(self.source, name);
+                    let message =
+                        format!("`reset` is destructive or nondestructive, not `{other}`");
+                    self.error_at("scenario::expectation", message, span);
+                    return None;
+                }
+            },
+        };
+        self.reference("pc", &x.pc).then(|| Expectation::PinReset {
+            pc: x.pc.value.clone(),
+            at: t(x.at),
+            succeeds: x.succeeds,
+            reset,
+        })
+    }
+
+    fn lock_after_walk_away(&mut self, x: &LockAfterWalkAway) -> Option<Expectation> {
+        let share = x.never_share_max.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&share) {
+            let span = spanned_range(self.source, &x.pc);
+            let message = format!("`never_share_max` must be between 0 and 1, not {share}");
+            self.error_at("scenario::expectation", message, span);
+            return None;
+        }
+        self.reference("pc", &x.pc).then(|| Expectation::LockAfterWalkAway {
+            pc: x.pc.value.clone(),
+            after: t(x.after),
+            p50_max: x.p50_max,
+            p95_max: x.p95_max,
+            max: x.max,
+            never_share_max: share,
+        })
+    }
+
+    fn false_locks(
+        &mut self,
+        x: &FalseLocks,
+        make: impl FnOnce(String, f64) -> Expectation,
+    ) -> Option<Expectation> {
+        if !x.value.is_finite() || x.value < 0.0 {
+            let span = spanned_range(self.source, &x.pc);
+            let message = format!("`value` must be a finite number at least 0, not {}", x.value);
+            self.error_at("scenario::expectation", message, span);
+            return None;
+        }
+        self.reference("pc", &x.pc).then(|| make(x.pc.value.clone(), x.value))
+    }
+}

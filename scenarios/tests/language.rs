@@ -1,0 +1,279 @@
+//! The scenario language at its boundary: the one list of actions and expectation kinds kept
+//! equal to the format's keys, every action and kind loading to its own model variant, and the
+//! loader's diagnostics for the values it parses (lock reasons, reset kinds).
+
+use std::fmt;
+
+use scenarios::format::{ACTIONS, EXPECTATION_KINDS, ExpectationEntry, TimelineEntry};
+use scenarios::load_scenario;
+use scenarios::model::{Expectation, Scenario};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+/// Stops a deserialisation once the struct's field names are known.
+#[derive(Debug)]
+struct Stop;
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field names collected")
+    }
+}
+
+impl std::error::Error for Stop {}
+
+impl de::Error for Stop {
+    fn custom<T: fmt::Display>(_: T) -> Stop {
+        Stop
+    }
+}
+
+/// A deserializer that records the field names a derived `Deserialize` asks for.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> Deserializer<'de> for FieldNames<'_> {
+    type Error = Stop;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+        Err(Stop)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Stop> {
+        *self.0 = fields;
+        Err(Stop)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+/// The YAML keys of a `#[derive(Deserialize)]` struct, renames applied, sorted. (The tables
+/// keep their own order: it is the order of the hints.)
+fn keys_of<T: for<'de> Deserialize<'de>>() -> Vec<&'static str> {
+    let mut fields: &'static [&'static str] = &[];
+    assert!(T::deserialize(FieldNames(&mut fields)).is_err());
+    let mut keys = fields.to_vec();
+    keys.sort_unstable();
+    keys
+}
+
+fn sorted(mut names: Vec<&'static str>) -> Vec<&'static str> {
+    names.sort_unstable();
+    names
+}
+
+#[test]
+fn the_action_table_is_the_timeline_entry_keys() {
+    let mut keys = keys_of::<TimelineEntry>();
+    keys.retain(|key| *key != "at");
+    assert_eq!(sorted(ACTIONS.map(|(name, _)| name).to_vec()), keys);
+}
+
+#[test]
+fn the_expectation_table_is_the_expectation_entry_keys() {
+    let names = sorted(EXPECTATION_KINDS.map(|(name, _)| name).to_vec());
+    assert_eq!(names, keys_of::<ExpectationEntry>());
+}
+
+/// A world with one of everything an action can name.
+const WORLD: &str = "\
+name: language
+duration: 10m
+world:
+  networks:
+    lan: {ipv4_prefix: 10.0.0.0/24, ipv4_gateway: 10.0.0.1}
+  access_points:
+    ap: {position: [1, 0], ssid: corp, bssid: 12-AB-34-FF-E5-46, network: lan}
+  pcs:
+    desk:
+      position: [0, 0]
+      paired_phones: [phone]
+      adapters:
+        - {name: ethernet, kind: ethernet, network: lan, connected: true}
+  phones:
+    phone: {carried_by: ana, carry: hand}
+  users:
+    ana: {position: [0.6, 0]}
+places:
+  door: [10, 0]
+windows:
+  desk: {user: ana, device_profile: profile.yaml}
+";
+
+/// One example of each action, by its key.
+fn action_example(name: &str) -> &'static str {
+    match name {
+        "walk" => "walk: {user: ana, to: [door, [0, 0]]}",
+        "sit" => "sit: {user: ana}",
+        "stand" => "stand: {user: ana}",
+        "type" => "type: {user: ana, pc: desk, for: 1m}",
+        "idle" => "idle: {user: ana}",
+        "present" => "present: {user: ana, pc: desk, credentials: [pin, face]}",
+        "lock" => "lock: {pc: desk}",
+        "phone_bluetooth" => "phone_bluetooth: {phone: phone, on: false}",
+        "phone_power" => "phone_power: {phone: phone, on: false}",
+        "pc_bluetooth" => "pc_bluetooth: {pc: desk, on: false}",
+        "access_point" => "access_point: {access_point: ap, on: false}",
+        "dock" => "dock: {pc: desk, on: true}",
+        "vpn" => "vpn: {pc: desk, on: true}",
+        "network_change" => "network_change: {network: lan, change: {dns_suffix: corp.example}}",
+        "renew_leases" => "renew_leases: {pc: desk}",
+        "carry" => "carry: {phone: phone, user: ana, carry: back_pocket}",
+        "leave_phone" => "leave_phone: {phone: phone, at: door}",
+        "forget_pin" => "forget_pin: {user: ana}",
+        "biometric" => "biometric: {user: ana, credential: fingerprint, available: false}",
+        "pin_reset" => "pin_reset: {user: ana, pc: desk, from: lock_screen}",
+        "corporate_network" => "corporate_network: {pc: desk, on: false}",
+        other => panic!("no example for action `{other}`: add one"),
+    }
+}
+
+/// One example of each expectation kind, by its key.
+fn expectation_example(name: &str) -> &'static str {
+    match name {
+        "locked_within" => "locked_within: {pc: desk, within: 1m, reason: dynamic_lock}",
+        "never_locked" => "never_locked: {pc: desk}",
+        "unlock" => "unlock: {pc: desk, at: 1m, succeeds: true, factors: [pin, face]}",
+        "event_logged" => "event_logged: {pc: desk, id: 3520}",
+        "pin_reset" => "pin_reset: {pc: desk, at: 1m, succeeds: true, reset: destructive}",
+        "lock_after_walk_away" => "lock_after_walk_away: {pc: desk, after: 1m, p95_max: 1m}",
+        "false_locks_per_hour_max" => "false_locks_per_hour_max: {pc: desk, value: 0.5}",
+        "false_locks_per_hour_min" => "false_locks_per_hour_min: {pc: desk, value: 0.5}",
+        other => panic!("no example for expectation kind `{other}`: add one"),
+    }
+}
+
+/// Loads `WORLD` plus `rest`; the device profile comes from the repository's own.
+fn load(rest: &str) -> Result<Scenario, String> {
+    let text = format!("{WORLD}{rest}");
+    let profile = include_str!("../profiles/forum_story.yaml");
+    load_scenario("scenarios/language.yaml", &text, &mut |name: &str| match name {
+        "profile.yaml" => Ok(profile.to_string()),
+        other => Err(format!("no file {other}")),
+    })
+    .map_err(|diagnostics| engine::diagnostic::render_all(&diagnostics))
+}
+
+/// The snake_case name of an expectation variant, from its Debug form.
+fn expectation_name(expectation: &Expectation) -> String {
+    let debug = format!("{expectation:?}");
+    let variant = debug.split([' ', '{', '(']).next().unwrap_or_default();
+    let mut name = String::new();
+    for (index, c) in variant.chars().enumerate() {
+        if c.is_ascii_uppercase() && index > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+#[test]
+fn every_action_loads_to_its_own_variant() {
+    for (name, _) in ACTIONS {
+        let scenario = load(&format!("timeline:\n  - {{at: 1m, {}}}\n", action_example(name)))
+            .unwrap_or_else(|rendered| panic!("action `{name}` did not load:\n{rendered}"));
+        assert_eq!(scenario.timeline.len(), 1, "{name}");
+        assert_eq!(scenario.timeline[0].action.name(), name);
+    }
+}
+
+#[test]
+fn every_expectation_kind_loads_to_its_own_variant() {
+    for (name, _) in EXPECTATION_KINDS {
+        let scenario = load(&format!("expect:\n  - {}\n", expectation_example(name)))
+            .unwrap_or_else(|rendered| panic!("expectation `{name}` did not load:\n{rendered}"));
+        assert_eq!(scenario.expectations.len(), 1, "{name}");
+        assert_eq!(expectation_name(&scenario.expectations[0]), name);
+    }
+}
+
+fn check(rest: &str) -> String {
+    match load(rest) {
+        Ok(_) => "loaded".to_string(),
+        Err(rendered) => rendered,
+    }
+}
+
+#[test]
+fn a_misspelt_lock_reason_gets_a_did_you_mean() {
+    insta::assert_snapshot!(
+        check("expect:\n  - locked_within: {pc: desk, within: 1m, reason: dynamic-lock}\n"),
+        @r#"
+            scenario::lock-reason
+
+              × `dynamic-lock` is not a lock reason: use dynamic_lock, authentication_signal_lost, manual,
+              │ inactivity
+                ╭─[scenarios/language.yaml:23:51]
+             22 │ expect:
+             23 │   - locked_within: {pc: desk, within: 1m, reason: dynamic-lock}
+                ·                                                   ────────────
+                ╰────
+              help: did you mean `dynamic_lock`?
+            "#
+    );
+}
+
+#[test]
+fn an_unknown_lock_reason_lists_the_reasons() {
+    insta::assert_snapshot!(
+        check("expect:\n  - locked_within: {pc: desk, within: 1m, reason: screensaver}\n"),
+        @r#"
+            scenario::lock-reason
+
+              × `screensaver` is not a lock reason: use dynamic_lock, authentication_signal_lost, manual,
+              │ inactivity
+                ╭─[scenarios/language.yaml:23:51]
+             22 │ expect:
+             23 │   - locked_within: {pc: desk, within: 1m, reason: screensaver}
+                ·                                                   ───────────
+                ╰────
+              help: expected one of: dynamic_lock, authentication_signal_lost, manual, inactivity
+            "#
+    );
+}
+
+#[test]
+fn an_unknown_reset_kind_is_reported_at_its_value() {
+    insta::assert_snapshot!(
+        check("expect:\n  - pin_reset: {pc: desk, at: 1m, succeeds: true, reset: partial}\n"),
+        @r#"
+            scenario::expectation
+
+              × `reset` is destructive or nondestructive, not `partial`
+                ╭─[scenarios/language.yaml:23:58]
+             22 │ expect:
+             23 │   - pin_reset: {pc: desk, at: 1m, succeeds: true, reset: partial}
+                ·                                                          ───────
+                ╰────
+            "#
+    );
+}
+
+#[test]
+fn two_actions_in_one_entry_list_every_action() {
+    insta::assert_snapshot!(
+        check("timeline:\n  - {at: 1m, sit: {user: ana}, stand: {user: ana}}\n"),
+        @r#"
+            scenario::timeline-entry
+
+              × a timeline entry needs exactly one action besides `at`, found 2
+                ╭─[scenarios/language.yaml:23:5]
+             22 │ timeline:
+             23 │   - {at: 1m, sit: {user: ana}, stand: {user: ana}}
+                ·     ─
+                ╰────
+              help: actions: walk, sit, stand, type, idle, present, lock, phone_bluetooth, phone_power,
+                    pc_bluetooth, access_point, dock, vpn, network_change, renew_leases, carry, leave_phone,
+                    forget_pin, biometric, pin_reset, corporate_network
+            "#
+    );
+}
