@@ -8,7 +8,7 @@
 //! - [`summary`]: what `unlocksim run` prints (PASS/FAIL with timeline excerpts and repro
 //!   lines, `--json`, `--check-determinism` verdicts) and the [`summary::Exit`] code of both
 //!   binaries.
-//! - [`output`]: the bounded reader every input file goes through, atomic writes, run metadata
+//! - [`output`]: the bounded reader of the binaries' input files, atomic writes, run metadata
 //!   and number formatting.
 //!
 //! What it must never do: fetch anything from the network, or leave a half-written file

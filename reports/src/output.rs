@@ -73,9 +73,9 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Reads the file at `path` if it holds at most `bytes_max` bytes: every input file of both
-/// binaries goes through here (scenarios, policies, rule XML, snapshots, device profiles, sweep
-/// files, sweep results read back).
+/// Reads the file at `path` if it holds at most `bytes_max` bytes: the binaries' input files go
+/// through here (scenarios, policies, rule XML, snapshots, device profiles, sweep files, sweep
+/// results read back).
 ///
 /// The size is checked twice: from the metadata before reading (a 100 MB file is rejected
 /// without reading it), and while reading, never more than one byte past the limit (a device
