@@ -8,7 +8,6 @@
 //! "path": ..., "reason": ...}]}`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use engine::diagnostic::{Diagnostic, SourceFile, render_all};
@@ -17,6 +16,7 @@ use engine::recovery::{
     Case, LockoutPolicy, Outcome, analyze_lockout, any_locked_out, dsregcmd_can_reset_line,
     load_device_profile,
 };
+use reports::summary::Exit;
 
 /// Analyses of a policy against a device.
 #[derive(Debug, Args)]
@@ -53,18 +53,18 @@ pub struct LockoutArgs {
 }
 
 /// Runs `unlocksim analyze ...`.
-pub fn run(args: AnalyzeArgs) -> ExitCode {
+pub fn run(args: AnalyzeArgs) -> Exit {
     match args.analysis {
         Analysis::Lockout(args) => run_lockout(&args),
     }
 }
 
-fn run_lockout(args: &LockoutArgs) -> ExitCode {
+fn run_lockout(args: &LockoutArgs) -> Exit {
     let (policy_source, device_source) = match (read(&args.policy), read(&args.device)) {
         (Ok(policy), Ok(device)) => (policy, device),
         (Err(message), _) | (_, Err(message)) => {
             eprintln!("error: {message}");
-            return ExitCode::from(2);
+            return Exit::BadInput;
         }
     };
     let mut diagnostics = Vec::new();
@@ -73,11 +73,11 @@ fn run_lockout(args: &LockoutArgs) -> ExitCode {
     let profile = load_device_profile(&device_source).map_err(|d| diagnostics.extend(d)).ok();
     let (Some(policy), Some(profile)) = (policy, profile) else {
         eprintln!("{}", render_all(&diagnostics));
-        return ExitCode::from(2);
+        return Exit::BadInput;
     };
     if args.dsregcmd {
         println!("{}", dsregcmd_can_reset_line(&profile));
-        return ExitCode::SUCCESS;
+        return Exit::Success;
     }
     let cases = analyze_lockout(&profile, &policy, args.pairs);
     if args.json {
@@ -86,15 +86,14 @@ fn run_lockout(args: &LockoutArgs) -> ExitCode {
     } else {
         print!("{}", render_table(&cases));
     }
-    if any_locked_out(&cases) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    Exit::from_passed(!any_locked_out(&cases))
 }
 
-/// Reads a file (bounded, see [`crate::run_cmd::read_bounded`]) into a [`SourceFile`] named as
+/// Reads a file (bounded, see [`crate::input::read_input`]) into a [`SourceFile`] named as
 /// the user wrote the path.
 fn read(path: &Path) -> Result<SourceFile, String> {
     let name = path.display().to_string();
-    let text =
-        crate::run_cmd::read_bounded(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = crate::input::read_input(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     Ok(SourceFile::new(name, text))
 }
 

@@ -2,17 +2,20 @@
 //! (`engine`, `sim-devices`, `scenarios`, `reports`); this file parses arguments, calls them, and
 //! maps outcomes to exit codes.
 //!
-//! Exit codes: 0 success, 1 a check failed (invalid policy, failed expectation, lock-out found),
-//! 2 usage error or unreadable/invalid input.
+//! Exit codes ([`reports::summary::Exit`]): 0 success, 1 a check failed (invalid policy, failed
+//! expectation, lock-out found), 2 usage error or unreadable/invalid input.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use reports::summary::Exit;
 
 mod analyze_cmd;
+mod input;
 mod policy_cmd;
 mod radio_cmd;
 mod run_cmd;
+mod run_plan;
 mod trace_file;
 
 /// Test bench for Windows Hello for Business unlock policies.
@@ -62,14 +65,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() { Exit::BadInput } else { Exit::Success }.into();
         }
     };
     init_tracing(cli.verbose);
-    match cli.command {
+    let exit = match cli.command {
         Command::Analyze(args) => analyze_cmd::run(args),
         Command::Policy(command) => policy_cmd::run(command),
         Command::Run(args) => run_cmd::run(args),
         Command::Radio(args) => radio_cmd::run(&args),
-    }
+    };
+    exit.into()
 }

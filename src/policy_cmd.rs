@@ -6,7 +6,6 @@
 //! `fmt FILE [--single-line]` prints the canonical or the one-line form.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use engine::SourceFile;
@@ -17,6 +16,7 @@ use engine::policy::{
     parse_rules,
 };
 use engine::snapshot::load_snapshot;
+use reports::summary::Exit;
 
 /// Policy subcommands.
 #[derive(Debug, Subcommand)]
@@ -73,7 +73,7 @@ enum ScopeArg {
 }
 
 /// Runs a policy subcommand and returns the exit code.
-pub fn run(command: PolicyCommand) -> ExitCode {
+pub fn run(command: PolicyCommand) -> Exit {
     match command {
         PolicyCommand::Check { files } => check(&files),
         PolicyCommand::Eval(args) => eval(&args),
@@ -81,12 +81,12 @@ pub fn run(command: PolicyCommand) -> ExitCode {
     }
 }
 
-fn read(path: &Path) -> Result<SourceFile, ExitCode> {
-    match crate::run_cmd::read_bounded(path) {
+fn read(path: &Path) -> Result<SourceFile, Exit> {
+    match crate::input::read_input(path) {
         Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
         Err(error) => {
             eprintln!("error: cannot read {}: {error}", path.display());
-            Err(ExitCode::from(2))
+            Err(Exit::BadInput)
         }
     }
 }
@@ -101,7 +101,7 @@ fn is_yaml(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
-fn check(files: &[PathBuf]) -> ExitCode {
+fn check(files: &[PathBuf]) -> Exit {
     let mut failed = false;
     for path in files {
         let source = match read(path) {
@@ -110,7 +110,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
         };
         let diagnostics = if is_yaml(path) {
             let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let mut read_file = |name: &str| crate::run_cmd::read_bounded(&base.join(name));
+            let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
             load_policy(&source, &mut read_file).1
         } else {
             let (_, mut diagnostics) = parse_rules(&source, Scenario::Authentication);
@@ -123,10 +123,10 @@ fn check(files: &[PathBuf]) -> ExitCode {
         failed |= errors > 0;
         eprintln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
     }
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    Exit::from_passed(!failed)
 }
 
-fn eval(args: &EvalArgs) -> ExitCode {
+fn eval(args: &EvalArgs) -> Exit {
     let rules_source = match read(&args.rules) {
         Ok(source) => source,
         Err(code) => return code,
@@ -139,13 +139,13 @@ fn eval(args: &EvalArgs) -> ExitCode {
         (Some(snapshot), _) => snapshot,
         (None, diagnostics) => {
             report(&diagnostics);
-            return ExitCode::from(2);
+            return Exit::BadInput;
         }
     };
     let (rules, diagnostics) = parse_rules(&rules_source, Scenario::Authentication);
     report(&diagnostics);
     let Some(rules) = rules.filter(|_| !has_errors(&diagnostics)) else {
-        return ExitCode::from(1);
+        return Exit::CheckFailed;
     };
     let interpretations = Interpretations {
         repeated_elements: match args.repeated_elements {
@@ -164,16 +164,16 @@ fn eval(args: &EvalArgs) -> ExitCode {
             Ok(json) => println!("{json}"),
             Err(error) => {
                 eprintln!("error: {error}");
-                return ExitCode::from(2);
+                return Exit::BadInput;
             }
         }
     } else {
         print!("{}", evaluation.render_text());
     }
-    ExitCode::SUCCESS
+    Exit::Success
 }
 
-fn fmt(path: &Path, single_line: bool) -> ExitCode {
+fn fmt(path: &Path, single_line: bool) -> Exit {
     let source = match read(path) {
         Ok(source) => source,
         Err(code) => return code,
@@ -186,11 +186,11 @@ fn fmt(path: &Path, single_line: bool) -> ExitCode {
             } else {
                 print!("{}", format_pretty(&rules));
             }
-            ExitCode::SUCCESS
+            Exit::Success
         }
         None => {
             report(&diagnostics);
-            ExitCode::from(1)
+            Exit::CheckFailed
         }
     }
 }

@@ -2,9 +2,8 @@
 //! observation chain of `sim-devices` at a range of distances and prints the distribution of the
 //! relative RSSI a poll returns, with threshold shares when `--rssi-min` is given.
 
-use std::process::ExitCode;
-
 use clap::Args;
+use reports::summary::Exit;
 use serde_json::json;
 use sim_devices::bluetooth::BluetoothRadioConfig;
 use sim_devices::profile::{ProfilePoint, ProfileRequest, sample_profile};
@@ -72,13 +71,13 @@ fn parse_distances(text: &str) -> Result<Vec<f64>, String> {
     Ok((0..count).map(|i| ((from + step * i as f64) * 1e6).round() / 1e6).collect())
 }
 
-fn usage(message: &str) -> ExitCode {
+fn usage(message: &str) -> Exit {
     eprintln!("error: {message}");
-    ExitCode::from(2)
+    Exit::BadInput
 }
 
 /// Runs the command; exit 0 on success, 2 on usage errors.
-pub fn run(args: &RadioArgs) -> ExitCode {
+pub fn run(args: &RadioArgs) -> Exit {
     if args.environment == "list" {
         for (name, description) in ENVIRONMENT_NAMES {
             let e = Environment::preset(name).expect("listed presets exist");
@@ -87,14 +86,14 @@ pub fn run(args: &RadioArgs) -> ExitCode {
                 e.exponent, e.path_loss_1m_db, e.shadowing_sigma_db
             );
         }
-        return ExitCode::SUCCESS;
+        return Exit::Success;
     }
     if args.carry == "list" {
         let losses = CarryLosses::default();
         for carry in CARRY_POSITIONS {
             println!("{:<16} {:>5.1} dB", carry.name(), losses.loss_db(carry));
         }
-        return ExitCode::SUCCESS;
+        return Exit::Success;
     }
     let Some(environment) = Environment::preset(&args.environment) else {
         return usage(&format!(
@@ -131,7 +130,7 @@ pub fn run(args: &RadioArgs) -> ExitCode {
     } else {
         print_table(args, &points, thresholds);
     }
-    ExitCode::SUCCESS
+    Exit::Success
 }
 
 /// The first distance whose median (absent counted below everything) is below `threshold`.

@@ -18,6 +18,18 @@ use engine::trace::{
     Entity, PollRecord, TraceRecord, TraceSink, write_poll_line, write_record_line,
 };
 
+/// The name, without extension, of every file written for one run (trace, report page, text
+/// timeline): `seed-<n>`, or `seed-<n>-<interpretations>` (slashes as dashes) when
+/// `interpretations` is given because several sets of them ran.
+pub fn run_file_stem(seed: u64, interpretations: Option<&Interpretations>) -> String {
+    match interpretations {
+        Some(interpretations) => {
+            format!("seed-{seed}-{}", interpretations.label().replace('/', "-"))
+        }
+        None => format!("seed-{seed}"),
+    }
+}
+
 /// The trace files of one scenario's runs under `--trace-dir`.
 #[derive(Debug)]
 pub struct TraceFiles {
@@ -44,11 +56,8 @@ impl TraceFiles {
 
     /// The file name of a run: `seed-<n>.jsonl`, or `seed-<n>-<interpretations>.jsonl`.
     fn file_name(&self, seed: u64, interpretations: &Interpretations) -> String {
-        if self.label_interpretations {
-            format!("seed-{seed}-{}.jsonl", interpretations.label().replace('/', "-"))
-        } else {
-            format!("seed-{seed}.jsonl")
-        }
+        let label = self.label_interpretations.then_some(interpretations);
+        format!("{}.jsonl", run_file_stem(seed, label))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, FilesState> {

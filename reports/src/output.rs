@@ -1,8 +1,10 @@
-//! Writing files that are never half-written, the metadata every report prints, and the
-//! number and text formatting shared by all reports.
+//! The file I/O at the edges of both binaries: reading input files with a byte bound, writing
+//! files that are never half-written; the metadata every report prints, and the number and text
+//! formatting shared by all reports.
 
+use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,92 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Why [`read_at_most`] or [`read_bounded`] refused a file.
+///
+/// Its `Display` is the reason without the path (`is a directory`, `104857600 bytes is more than
+/// the limit of 1048576`), except for [`ReadError::NotUtf8`], which names the file's position.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The file could not be found, opened or read.
+    Io(io::Error),
+    /// The path is a directory.
+    Directory,
+    /// The file holds more than `bytes_max` bytes: `length_bytes` is its length when the
+    /// metadata told (before reading), `None` when reading went past the bound (a device or a
+    /// pipe, whose metadata says 0).
+    TooLarge { length_bytes: Option<u64>, bytes_max: u64 },
+    /// The file is not UTF-8: the first invalid `byte` is at `offset_bytes`, on 1-based `line`
+    /// and `column` (in characters) of `file`.
+    NotUtf8 { file: String, byte: u8, offset_bytes: usize, line: usize, column: usize },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io(error) => write!(f, "{error}"),
+            ReadError::Directory => write!(f, "is a directory"),
+            ReadError::TooLarge { length_bytes: Some(length), bytes_max } => {
+                write!(f, "{length} bytes is more than the limit of {bytes_max}")
+            }
+            ReadError::TooLarge { length_bytes: None, bytes_max } => {
+                write!(f, "more than the limit of {bytes_max} bytes")
+            }
+            ReadError::NotUtf8 { file, byte, offset_bytes, line, column } => write!(
+                f,
+                "not UTF-8: invalid byte 0x{byte:02x} at {file}:{line}:{column} \
+                 (byte offset {offset_bytes})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Reads the file at `path` if it holds at most `bytes_max` bytes: the binaries' input files go
+/// through here (scenarios, policies, rule XML, snapshots, device profiles, sweep files, sweep
+/// results read back).
+///
+/// The size is checked twice: from the metadata before reading (a 100 MB file is rejected
+/// without reading it), and while reading, never more than one byte past the limit (a device
+/// or a pipe such as `/dev/zero` reports length 0 but never ends).
+///
+/// # Errors
+/// [`ReadError::Io`], [`ReadError::Directory`] or [`ReadError::TooLarge`].
+pub fn read_at_most(path: &Path, bytes_max: u64) -> Result<Vec<u8>, ReadError> {
+    let metadata = fs::metadata(path).map_err(ReadError::Io)?;
+    if metadata.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if metadata.len() > bytes_max {
+        return Err(ReadError::TooLarge { length_bytes: Some(metadata.len()), bytes_max });
+    }
+    let file = fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::new();
+    file.take(bytes_max.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > bytes_max {
+        return Err(ReadError::TooLarge { length_bytes: None, bytes_max });
+    }
+    Ok(bytes)
+}
+
+/// Reads the file at `path` through [`read_at_most`] as UTF-8 text.
+///
+/// # Errors
+/// Those of [`read_at_most`], and [`ReadError::NotUtf8`] with the line and column of the first
+/// invalid byte (as [`engine::diagnostic::SourceFile::line_column`] counts them).
+pub fn read_bounded(path: &Path, bytes_max: u64) -> Result<String, ReadError> {
+    String::from_utf8(read_at_most(path, bytes_max)?).map_err(|error| {
+        let offset_bytes = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let valid = String::from_utf8_lossy(&bytes[..offset_bytes]);
+        let file = path.display().to_string();
+        let (line, column) =
+            engine::diagnostic::SourceFile::new(file.clone(), valid).line_column(offset_bytes);
+        ReadError::NotUtf8 { file, byte: bytes[offset_bytes], offset_bytes, line, column }
+    })
 }
 
 /// What every report prints so that any number can be reproduced with one command.
@@ -60,9 +148,10 @@ impl RunMeta {
         )
     }
 
-    /// The command that reproduces the run.
+    /// The command that reproduces the run: `unlocksim run FILE --seed N` (see
+    /// [`crate::summary::repro_command`]).
     pub fn command(&self) -> String {
-        format!("unlocksim run {} --seed {}", self.scenario_file, self.seed)
+        crate::summary::repro_command(&self.scenario_file, self.seed, None, None)
     }
 }
 
@@ -129,6 +218,74 @@ mod tests {
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "{names:?}");
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A fresh folder for one test's files.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("reports-read-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// What `read_bounded` makes of `bytes` under `bytes_max`: the text, or the error shown.
+    fn read_of(name: &str, bytes: &[u8], bytes_max: u64) -> String {
+        let dir = scratch(name);
+        let path = dir.join("input.txt");
+        fs::write(&path, bytes).unwrap();
+        let shown = match read_bounded(&path, bytes_max) {
+            Ok(text) => format!("ok: {text:?}"),
+            Err(error) => format!("error: {error}").replace(&dir.display().to_string(), "[DIR]"),
+        };
+        fs::remove_dir_all(dir).unwrap();
+        shown
+    }
+
+    #[rstest]
+    #[case::empty("empty", b"", 4, "ok: \"\"")]
+    #[case::at_the_bound("at", b"abcd", 4, "ok: \"abcd\"")]
+    #[case::past_the_bound("past", b"abcde", 4, "error: 5 bytes is more than the limit of 4")]
+    #[case::invalid_first_byte(
+        "first",
+        b"\xff",
+        16,
+        "error: not UTF-8: invalid byte 0xff at [DIR]/input.txt:1:1 (byte offset 0)"
+    )]
+    #[case::invalid_after_characters(
+        "later",
+        b"a: 1\nnom: \xc3\xa9t\xc3\xa9 \xe9",
+        64,
+        "error: not UTF-8: invalid byte 0xe9 at [DIR]/input.txt:2:10 (byte offset 16)"
+    )]
+    fn reads_text_up_to_its_bound(
+        #[case] name: &str,
+        #[case] bytes: &[u8],
+        #[case] bytes_max: u64,
+        #[case] expected: &str,
+    ) {
+        assert_eq!(read_of(name, bytes, bytes_max), expected);
+    }
+
+    #[test]
+    fn a_directory_is_refused_by_name() {
+        let dir = scratch("directory");
+        let error = read_at_most(&dir, 1024).err().map(|e| e.to_string());
+        fs::remove_dir_all(dir).unwrap();
+        assert_eq!(error.as_deref(), Some("is a directory"));
+    }
+
+    /// A device that reports length 0 and never ends is cut off one byte past the bound.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_endless_device_stops_one_byte_past_the_bound() {
+        let error = read_at_most(Path::new("/dev/zero"), 1024).err();
+        assert!(
+            matches!(error, Some(ReadError::TooLarge { length_bytes: None, bytes_max: 1024 })),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.map(|e| e.to_string()).as_deref(),
+            Some("more than the limit of 1024 bytes")
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::util::repo_root;
 
-/// `INPUT_FILE_BYTES_MAX` of `src/run_cmd.rs`.
+/// `INPUT_FILE_BYTES_MAX` of `src/input.rs`.
 const INPUT_FILE_BYTES_MAX: usize = 1024 * 1024;
 /// What `read_bounded` says past its bound.
 const READ_BOUND: &str = "more than the limit of 1048576";
@@ -108,7 +108,7 @@ fn every_command_line_bound_accepts_its_limit_and_rejects_one_more() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// `SCENARIO_FILES_MAX` of `src/run_cmd.rs`.
+/// `SCENARIO_FILES_MAX` of `src/run_plan.rs`.
 const SCENARIO_FILES_MAX: usize = 10_000;
 
 /// `run` reads at most 10,000 scenario files per invocation, and counts them before reading

@@ -6,10 +6,14 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use reports::summary::Exit;
 
 mod bench;
 mod fuzz;
 mod sweep;
+
+/// Most failed sweep runs whose errors are printed (the count of all of them follows).
+const FAILED_RUNS_SHOWN_MAX: usize = 10;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "unlocksim developer and designer workflows")]
@@ -85,42 +89,31 @@ fn main() -> ExitCode {
         Ok(xtask) => xtask,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() { Exit::BadInput } else { Exit::Success }.into();
         }
     };
-    match xtask.task {
-        Task::Bench(args) => match bench::run(&workspace_root(), &args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("xtask bench: {error}");
-                ExitCode::from(2)
-            }
-        },
-        Task::BenchChild(args) => match bench::child(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("xtask bench-child: {error}");
-                ExitCode::from(2)
-            }
-        },
-        Task::Fuzz { seconds, target } => {
-            match fuzz::run(&workspace_root(), seconds, target.as_deref()) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::from(1),
-                Err(error) => {
-                    eprintln!("xtask fuzz: {error}");
-                    ExitCode::from(2)
-                }
-            }
+    let exit = match xtask.task {
+        Task::Bench(args) => {
+            task_exit("bench", bench::run(&workspace_root(), &args).map(|()| Exit::Success))
         }
-        Task::Sweep(args) => match sweep_task(args) {
-            Ok(code) => code,
-            Err(error) => {
-                eprintln!("xtask sweep: {error}");
-                ExitCode::from(2)
-            }
-        },
-    }
+        Task::BenchChild(args) => {
+            task_exit("bench-child", bench::child(&args).map(|()| Exit::Success))
+        }
+        Task::Fuzz { seconds, target } => {
+            let passed = fuzz::run(&workspace_root(), seconds, target.as_deref());
+            task_exit("fuzz", passed.map(Exit::from_passed))
+        }
+        Task::Sweep(args) => task_exit("sweep", sweep_task(args)),
+    };
+    exit.into()
+}
+
+/// A task's own exit, or [`Exit::BadInput`] after `xtask TASK: ERROR` on stderr.
+fn task_exit(task: &str, result: Result<Exit, String>) -> Exit {
+    result.unwrap_or_else(|error| {
+        eprintln!("xtask {task}: {error}");
+        Exit::BadInput
+    })
 }
 
 /// The workspace root (where `target/` and the bundled studies are).
@@ -130,7 +123,7 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
+fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
     use sweep::exec;
     if let Some(SweepCommand::Merge { dirs, out }) = args.command {
         let plan = exec::read_plans(&dirs)?;
@@ -177,7 +170,7 @@ fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
                 Err(error) => println!("estimate: unavailable, the timed run failed: {error}"),
             }
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     let summary = exec::execute(&plan, &out, shard, &runner, args.threads, true)?;
     eprintln!(
@@ -199,22 +192,20 @@ fn sweep_task(args: SweepArgs) -> Result<ExitCode, String> {
                 shard.count,
                 out.display()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
         Err(error) => Err(error),
     }
 }
 
-/// Exit code 1 when some runs failed (their errors are listed), else 0.
-fn failed_exit(points: &[reports::sweep::SweepPoint]) -> ExitCode {
+/// [`Exit::CheckFailed`] when some runs failed (their errors are listed), else success.
+fn failed_exit(points: &[reports::sweep::SweepPoint]) -> Exit {
     let failed: Vec<&String> = points.iter().flat_map(|p| &p.failed_runs).collect();
-    for error in failed.iter().take(10) {
+    for error in failed.iter().take(FAILED_RUNS_SHOWN_MAX) {
         eprintln!("xtask sweep: run failed: {error}");
     }
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    if !failed.is_empty() {
         eprintln!("xtask sweep: {} runs failed", failed.len());
-        ExitCode::from(1)
     }
+    Exit::from_passed(failed.is_empty())
 }

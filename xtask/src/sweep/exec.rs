@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use reports::metrics::{AggregateMetrics, RunMetrics};
+use reports::output::read_at_most;
 use reports::sweep::{RecommendationCriteria, SweepMeta, SweepPoint, write_sweep_report};
 use reports::write_atomic;
 use serde::{Deserialize, Serialize};
 
-use super::spec::{Plan, PointParams, RunKey, ScenarioRef, read_at_most};
+use super::spec::{Plan, PointParams, RunKey, ScenarioRef, read_error};
 
 /// Largest `plan.json` a merge reads (a resume reads at most its own plan's size). A plan is
 /// about 150 bytes per point with two parameters, so 4 GiB holds 10 million points (the sweep's
@@ -171,7 +172,7 @@ pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
             if size > bound {
                 return Err(different("its plan.json is larger than this sweep's".to_owned()));
             }
-            let bytes = read_at_most(&path, bound)?;
+            let bytes = read_at_most(&path, bound).map_err(|e| read_error(&path, &e))?;
             if bytes == text.as_bytes() {
                 return Ok(());
             }
@@ -196,7 +197,7 @@ fn read_result(plan: &Plan, dir: &Path, key: &RunKey) -> Result<Option<RunResult
         Ok(false) => return Ok(None),
         Err(e) => return Err(io_error(&path, e)),
     }
-    let bytes = read_at_most(&path, RESULT_BYTES_MAX)?;
+    let bytes = read_at_most(&path, RESULT_BYTES_MAX).map_err(|e| read_error(&path, &e))?;
     let result: RunResult =
         serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     if result.fingerprint != plan.fingerprint || result.key != *key {
@@ -400,7 +401,7 @@ pub fn read_plans(dirs: &[PathBuf]) -> Result<Plan, String> {
                 dir.display()
             ));
         }
-        let bytes = read_at_most(&path, PLAN_BYTES_MAX)?;
+        let bytes = read_at_most(&path, PLAN_BYTES_MAX).map_err(|e| read_error(&path, &e))?;
         let this: Plan =
             serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         match &plan {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::spec::{
-    RANGE_VALUES_MAX, RUNS_MAX, SPEC_BYTES_MAX, expand, load_spec, parse_spec, read_bounded,
+    RANGE_VALUES_MAX, RUNS_MAX, SPEC_BYTES_MAX, expand, load_spec, parse_spec, read_input,
 };
 
 /// Parses and expands `text` with one stand-in scenario file; the error, if any.
@@ -108,7 +108,7 @@ fn sweep_files_are_read_up_to_their_byte_bound() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_sweep_file_stops_at_the_bound() {
-    let error = read_bounded(std::path::Path::new("/dev/zero")).err().unwrap_or_default();
+    let error = read_input(std::path::Path::new("/dev/zero")).err().unwrap_or_default();
     assert!(error.contains("more than the limit"), "{error}");
 }
 

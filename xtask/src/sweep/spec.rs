@@ -20,6 +20,7 @@
 use std::path::{Path, PathBuf};
 
 use reports::metrics::{Metric, MetricOptions};
+use reports::output::ReadError;
 use reports::sweep::ParamValue;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -294,42 +295,38 @@ pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
     })
 }
 
-/// Reads a file of at most [`SPEC_BYTES_MAX`] bytes: the sweep file and the scenario files it
-/// names (see [`read_at_most`]).
-pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    read_at_most(path, SPEC_BYTES_MAX)
+/// Reads a file of at most [`SPEC_BYTES_MAX`] bytes through the shared bounded reader
+/// ([`reports::output::read_at_most`]): the sweep file and the scenario files it names.
+///
+/// # Errors
+/// `PATH: REASON` in the sweep's wording (see [`read_error`]).
+pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+    reports::output::read_at_most(path, SPEC_BYTES_MAX).map_err(|error| read_error(path, &error))
 }
 
-/// Reads a file of at most `bytes_max` bytes. The size is checked from the metadata before
-/// reading and again while reading, never more than one byte past the limit, so a device such
-/// as `/dev/zero` (length 0, no end) stops.
-pub fn read_at_most(path: &Path, bytes_max: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let too_large = || format!("{}: more than the limit of {bytes_max} bytes", path.display());
-    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if metadata.is_dir() {
-        return Err(format!("{}: is a directory", path.display()));
-    }
-    if metadata.len() > bytes_max {
-        return Err(too_large());
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(bytes_max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.len() as u64 > bytes_max {
-        return Err(too_large());
-    }
-    Ok(bytes)
-}
-
-/// Reads a UTF-8 file through [`read_bounded`]: the sweep file, its scenarios and the files
-/// they name.
+/// Reads a UTF-8 file of at most [`SPEC_BYTES_MAX`] bytes through
+/// [`reports::output::read_bounded`]: the sweep file, its scenarios and the files they name.
+///
+/// # Errors
+/// `PATH: REASON` in the sweep's wording (see [`read_error`]).
 pub fn read_text(path: &Path) -> Result<String, String> {
-    String::from_utf8(read_bounded(path)?).map_err(|e| {
-        format!("{}: not UTF-8 (byte offset {})", path.display(), e.utf8_error().valid_up_to())
-    })
+    reports::output::read_bounded(path, SPEC_BYTES_MAX).map_err(|error| read_error(path, &error))
+}
+
+/// A refused read in the sweep's wording, which its catalogue snapshots pin: `PATH: REASON`,
+/// with a shorter reason than `unlocksim`'s for a file too large (`more than the limit of N
+/// bytes`, without the file's length) or not UTF-8 (`not UTF-8 (byte offset N)`).
+pub fn read_error(path: &Path, error: &ReadError) -> String {
+    let path = path.display();
+    match error {
+        ReadError::TooLarge { bytes_max, .. } => {
+            format!("{path}: more than the limit of {bytes_max} bytes")
+        }
+        ReadError::NotUtf8 { offset_bytes, .. } => {
+            format!("{path}: not UTF-8 (byte offset {offset_bytes})")
+        }
+        error => format!("{path}: {error}"),
+    }
 }
 
 /// Reads the sweep file at `path` and expands it: its scenario paths start at its folder, and
@@ -338,7 +335,7 @@ pub fn load_plan(path: &Path) -> Result<(SweepSpec, Plan), String> {
     let spec = load_spec(path)?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let plan =
-        expand(&spec, &path.to_string_lossy(), base_dir, &read_bounded, env!("CARGO_PKG_VERSION"))?;
+        expand(&spec, &path.to_string_lossy(), base_dir, &read_input, env!("CARGO_PKG_VERSION"))?;
     Ok((spec, plan))
 }
 

@@ -1,0 +1,438 @@
+//! What `unlocksim run` tells a person about its scenarios: the PASS/FAIL summary with each
+//! failure's timeline excerpt and repro line, the `--json` document, the `--check-determinism`
+//! verdicts, and the [`Exit`] code that both binaries return.
+
+use std::process::ExitCode;
+
+use engine::trace::{
+    EntityKind, EventLogRecord, LockRecord, PollRecord, PresenceRecord, RecordPayload,
+    UnlockDeniedRecord, UnlockRecord,
+};
+use scenarios::determinism::Determinism;
+use scenarios::{InterpretationDifference, Scenario, ScenarioOutcome};
+use serde_json::{Value, json};
+
+/// Seconds of trace shown on each side of a failure.
+const EXCERPT_WINDOW_S: f64 = 90.0;
+/// Most records one failure's timeline excerpt shows.
+const EXCERPT_RECORDS_MAX: usize = 40;
+
+/// How a command of either binary (`unlocksim`, `cargo xtask`) ends: the one place where
+/// outcomes become process exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: the command did its work and every check held (also `--help` and `--version`).
+    Success,
+    /// 1: a check failed: an invalid policy, a failed expectation, a lock-out found, a run
+    /// that is not reproducible, a failed sweep run, a fuzz target that found a problem.
+    CheckFailed,
+    /// 2: a usage error, unreadable or invalid input (nothing was judged), or a run or a write
+    /// that could not complete.
+    BadInput,
+}
+
+impl Exit {
+    /// [`Exit::Success`] when every check held, else [`Exit::CheckFailed`].
+    pub fn from_passed(passed: bool) -> Exit {
+        if passed { Exit::Success } else { Exit::CheckFailed }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        match exit {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::CheckFailed => ExitCode::from(1),
+            Exit::BadInput => ExitCode::from(2),
+        }
+    }
+}
+
+/// The command that reproduces one run: `unlocksim run FILE --seed N`, then ` --runs R` when
+/// `runs` is given, then `   # unlocksim VERSION` when `program_version` is given.
+///
+/// The two places that print one differ, and snapshots pin both: a report's `reproduce:` line
+/// (`RunMeta::command`) passes neither, a failed expectation's `repro:` line passes both.
+pub fn repro_command(
+    scenario_file: &str,
+    seed: u64,
+    runs: Option<u32>,
+    program_version: Option<&str>,
+) -> String {
+    let mut command = format!("unlocksim run {scenario_file} --seed {seed}");
+    if let Some(runs) = runs {
+        command.push_str(&format!(" --runs {runs}"));
+    }
+    if let Some(version) = program_version {
+        command.push_str(&format!("   # unlocksim {version}"));
+    }
+    command
+}
+
+/// One scenario's judged runs, as the summary and `--json` show them.
+#[derive(Debug, Clone, Copy)]
+pub struct ScenarioReport<'a> {
+    /// The scenario that ran.
+    pub scenario: &'a Scenario,
+    /// One outcome per set of interpretations that ran: the scenario's own, or every
+    /// combination (`--interpretations all`). Never empty; the first is the primary one.
+    pub outcomes: &'a [ScenarioOutcome],
+    /// What differs between interpretations; empty unless every combination ran.
+    pub differences: &'a [InterpretationDifference],
+    /// Whether every combination ran: the JSON then carries the differences and the verdict
+    /// over all of them.
+    pub all_interpretations: bool,
+}
+
+impl ScenarioReport<'_> {
+    fn primary(&self) -> &ScenarioOutcome {
+        assert!(!self.outcomes.is_empty(), "a scenario report has at least one outcome");
+        &self.outcomes[0]
+    }
+
+    /// Whether every expectation held under every set of interpretations.
+    pub fn passed(&self) -> bool {
+        self.outcomes.iter().all(ScenarioOutcome::passed)
+    }
+
+    /// One text per failed expectation: `  FAIL what`, what happened instead, the
+    /// interpretations when several ran, the timeline around the failure and the repro line
+    /// (which names `program_version`). Lines are joined by `\n`, without a final one.
+    pub fn failures(&self, program_version: &str) -> Vec<String> {
+        let several = self.outcomes.len() > 1;
+        let file = &self.scenario.file;
+        self.outcomes
+            .iter()
+            .flat_map(|o| o.expectations.iter().filter(|e| !e.passed).map(move |e| (o, e)))
+            .map(|(o, e)| {
+                let mut text = format!("  FAIL {}\n       {}", e.description, e.detail);
+                if several {
+                    let label = o.interpretations.label();
+                    text.push_str(&format!("\n       under interpretations {label}"));
+                }
+                if let Some(seed) = e.failed_seed {
+                    if let Some(at) = e.failed_at_s {
+                        let lines = excerpt(o, seed, at);
+                        if !lines.is_empty() {
+                            text.push_str(&format!(
+                                "\n    timeline around t={at}s (seed {seed}):\n{lines}"
+                            ));
+                        }
+                    }
+                    let repro = repro_command(file, seed, Some(1), Some(program_version));
+                    text.push_str(&format!("\n    repro: {repro}"));
+                }
+                text
+            })
+            .collect()
+    }
+
+    /// The summary of the scenario: `PASS|FAIL name (file) runs=N 1.23s`, then each of
+    /// `failures` and each difference between interpretations; every line ends in `\n`.
+    pub fn text(&self, failures: &[String], elapsed_s: f64) -> String {
+        let verdict = if self.passed() { "PASS" } else { "FAIL" };
+        let scenario = self.scenario;
+        let runs_count = self.primary().runs.len() * self.outcomes.len();
+        let mut text = format!(
+            "{verdict} {} ({}) runs={runs_count} {elapsed_s:.2}s\n",
+            scenario.name, scenario.file
+        );
+        for failure in failures {
+            text.push_str(&format!("{failure}\n"));
+        }
+        for difference in self.differences {
+            text.push_str(&format!("  DIFFERS {}\n", difference.what));
+            for (label, outcome) in &difference.outcomes {
+                text.push_str(&format!("       {label:<48} {outcome}\n"));
+            }
+        }
+        text
+    }
+
+    /// The scenario's object in the `--json` document (see [`run_json`]).
+    pub fn json(&self) -> Value {
+        let mut value = outcome_json(self.scenario, self.primary());
+        if self.all_interpretations {
+            value["interpretation_differences"] = json!(self.differences);
+            value["passed"] = json!(self.passed());
+        }
+        value
+    }
+}
+
+/// The `--json` document: `{"version", "scenarios": [...]}` on one line, without a newline.
+pub fn run_json(program_version: &str, scenarios: Vec<Value>) -> String {
+    json!({ "version": program_version, "scenarios": scenarios }).to_string()
+}
+
+/// The summary's last line: `N passed, M failed`, without a newline.
+pub fn totals_line(passed_count: usize, failed_count: usize) -> String {
+    format!("{passed_count} passed, {failed_count} failed")
+}
+
+/// One scenario's determinism verdict: `DETERMINISTIC|NONDETERMINISTIC name (file) seeds=N
+/// threads=[A, B]`, then one line per differing seed; every line ends in `\n`.
+pub fn determinism_text(scenario: &Scenario, verdict: &Determinism) -> String {
+    let [threads_first, threads_second] = verdict.threads;
+    let label = if verdict.reproducible() { "DETERMINISTIC" } else { "NONDETERMINISTIC" };
+    let mut text = format!(
+        "{label} {} ({}) seeds={} threads={:?}\n",
+        scenario.name, scenario.file, verdict.seeds_count, verdict.threads
+    );
+    for mismatch in &verdict.mismatches {
+        let [a, b] = mismatch.trace_hashes;
+        text.push_str(&format!(
+            "  seed {}: {a} on {threads_first} thread(s), {b} on {threads_second}\n",
+            mismatch.seed
+        ));
+    }
+    text
+}
+
+/// The determinism check's last line, without a newline.
+pub fn determinism_totals_line(reproducible_count: usize, mismatched_count: usize) -> String {
+    format!("determinism: {reproducible_count} scenario(s) reproducible, {mismatched_count} not")
+}
+
+/// A trace record as the `--json` output shows it: time in seconds, the device, the kind and the
+/// payload's fields.
+fn event_json(record: &engine::trace::TraceRecord) -> Value {
+    let mut object = serde_json::Map::new();
+    object.insert("t_s".into(), json!(record.time.as_s_f64()));
+    object.insert("device".into(), json!(record.entity.id()));
+    object.insert("kind".into(), json!(record.kind));
+    if let Value::Object(payload) = &record.payload {
+        for (key, value) in payload {
+            object.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    Value::Object(object)
+}
+
+/// The kinds of PC record the `--json` output lists.
+const JSON_EVENT_KINDS: [&str; 6] = [
+    LockRecord::KIND,
+    UnlockRecord::KIND,
+    UnlockDeniedRecord::KIND,
+    EventLogRecord::KIND,
+    PresenceRecord::KIND,
+    "notification",
+];
+
+fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
+    let runs: Vec<Value> = outcome
+        .runs
+        .iter()
+        .map(|run| {
+            let events: Vec<Value> = run
+                .trace
+                .records
+                .iter()
+                .filter(|r| {
+                    r.entity.kind() == EntityKind::Pc
+                        && JSON_EVENT_KINDS.contains(&r.kind.as_str())
+                })
+                .map(event_json)
+                .collect();
+            json!({ "seed": run.seed, "trace_hash": run.trace_hash.to_string(), "events": events })
+        })
+        .collect();
+    json!({
+        "file": scenario.file,
+        "name": scenario.name,
+        "content_hash": scenario.content_hash,
+        "interpretations": outcome.interpretations.label(),
+        "passed": outcome.passed(),
+        "runs": runs,
+        "expectations": outcome.expectations,
+    })
+}
+
+fn excerpt(outcome: &ScenarioOutcome, seed: u64, at_s: f64) -> String {
+    let Some(run) = outcome.runs.iter().find(|r| r.seed == seed) else { return String::new() };
+    let lines: Vec<String> = run
+        .trace
+        .records
+        .iter()
+        .filter(|r| r.kind != PollRecord::KIND && (r.time.as_s_f64() - at_s).abs() <= EXCERPT_WINDOW_S)
+        .take(EXCERPT_RECORDS_MAX)
+        .map(|r| {
+            format!(
+                "      {:>10} {:<12} {:<14} {}",
+                r.time.since_start().to_string(),
+                r.entity,
+                r.kind,
+                r.payload
+            )
+        })
+        .collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use engine::trace::TraceHash;
+    use rstest::rstest;
+    use scenarios::determinism::Mismatch;
+    use scenarios::{RunOptions, Scenario, ScenarioOutcome};
+
+    use super::*;
+
+    /// A scenario whose one expectation cannot hold: the phone never leaves, a lock is expected.
+    const FAILING: &str = "name: An expectation that cannot hold
+seed: 1
+duration: 5m
+world:
+  pcs:
+    desk: {position: [0, 0], paired_phones: [ana-phone]}
+  phones:
+    ana-phone: {carried_by: ana}
+  users:
+    ana: {position: [0.6, 0]}
+windows:
+  desk:
+    user: ana
+    policy_file: dynamic_lock_default.yaml
+timeline:
+  - {at: 0s, sit: {user: ana}}
+  - {at: 2m30s, lock: {pc: desk}}
+expect:
+  - locked_within: {pc: desk, after: 1m, within: 1m}
+";
+
+    /// The failing scenario, loaded, and its one run.
+    fn failing_run() -> (Scenario, ScenarioOutcome) {
+        let policy = include_str!("../../scenarios/policies/dynamic_lock_default.yaml");
+        let mut read_file = |_: &str| Ok(policy.to_owned());
+        let scenario = scenarios::load_scenario("failing.yaml", FAILING, &mut read_file)
+            .unwrap_or_else(|d| panic!("the scenario loads: {d:?}"));
+        let options = RunOptions { seed: None, runs: Some(1), discard_polls: true };
+        let outcome = scenarios::run_scenario(&scenario, options, &scenario.interpretations, None)
+            .unwrap_or_else(|e| panic!("the run completes: {e}"));
+        (scenario, outcome)
+    }
+
+    #[rstest]
+    #[case::report_line(None, None, "unlocksim run s.yaml --seed 7")]
+    #[case::failure_line(
+        Some(1),
+        Some("0.1.0"),
+        "unlocksim run s.yaml --seed 7 --runs 1   # unlocksim 0.1.0"
+    )]
+    fn one_repro_format_with_its_two_options(
+        #[case] runs: Option<u32>,
+        #[case] version: Option<&str>,
+        #[case] expected: &str,
+    ) {
+        assert_eq!(repro_command("s.yaml", 7, runs, version), expected);
+    }
+
+    #[test]
+    fn a_failed_expectation_shows_what_happened_the_timeline_and_the_repro_line() {
+        let (scenario, outcome) = failing_run();
+        let outcomes = [outcome];
+        let report = ScenarioReport {
+            scenario: &scenario,
+            outcomes: &outcomes,
+            differences: &[],
+            all_interpretations: false,
+        };
+        let failures = report.failures("0.1.0");
+        insta::assert_snapshot!(report.text(&failures, 0.5), @r#"
+        FAIL An expectation that cannot hold (failing.yaml) runs=1 0.50s
+          FAIL desk locks within 1m after 1m
+               seed 1: not locked by 2m: locks at 2m30s (manual)
+            timeline around t=120s (seed 1):
+                   2m30s pc:desk      action         {"action":"lock"}
+                   2m30s pc:desk      lock           {"detail":{},"reason":"manual"}
+            repro: unlocksim run failing.yaml --seed 1 --runs 1   # unlocksim 0.1.0
+        "#);
+        assert_eq!(Exit::from_passed(report.passed()), Exit::CheckFailed);
+    }
+
+    #[test]
+    fn the_json_document_lists_pc_events_and_expectations() {
+        let (scenario, outcome) = failing_run();
+        let outcomes = [outcome];
+        let report = ScenarioReport {
+            scenario: &scenario,
+            outcomes: &outcomes,
+            differences: &[],
+            all_interpretations: false,
+        };
+        let mut value = report.json();
+        value["content_hash"] = json!("[HASH]");
+        value["runs"][0]["trace_hash"] = json!("[HASH]");
+        let document: Value = serde_json::from_str(&run_json("0.1.0", vec![value]))
+            .unwrap_or_else(|e| panic!("the document is JSON: {e}"));
+        let pretty = serde_json::to_string_pretty(&document).unwrap_or_default();
+        insta::assert_snapshot!(pretty, @r#"
+        {
+          "scenarios": [
+            {
+              "content_hash": "[HASH]",
+              "expectations": [
+                {
+                  "description": "desk locks within 1m after 1m",
+                  "detail": "seed 1: not locked by 2m: locks at 2m30s (manual)",
+                  "failed_at_s": 120.0,
+                  "failed_seed": 1,
+                  "passed": false
+                }
+              ],
+              "file": "failing.yaml",
+              "interpretations": "hysteresis/all/primary/off",
+              "name": "An expectation that cannot hold",
+              "passed": false,
+              "runs": [
+                {
+                  "events": [
+                    {
+                      "device": "desk",
+                      "kind": "presence",
+                      "phone": "ana-phone",
+                      "rssi": 0,
+                      "rssi_min": -10,
+                      "signal": "dynamic_lock",
+                      "state": "present",
+                      "t_s": 1.871251
+                    },
+                    {
+                      "detail": {},
+                      "device": "desk",
+                      "kind": "lock",
+                      "reason": "manual",
+                      "t_s": 150.0
+                    }
+                  ],
+                  "seed": 1,
+                  "trace_hash": "[HASH]"
+                }
+              ]
+            }
+          ],
+          "version": "0.1.0"
+        }
+        "#);
+    }
+
+    #[test]
+    fn determinism_verdicts_name_each_differing_seed() {
+        let (scenario, _) = failing_run();
+        let mismatch =
+            Mismatch { seed: 3, trace_hashes: [TraceHash([0xaa; 32]), TraceHash([0xbb; 32])] };
+        let verdict = Determinism { seeds_count: 4, threads: [1, 4], mismatches: vec![mismatch] };
+        let text = determinism_text(&scenario, &verdict)
+            .replace(&"aa".repeat(32), "[A]")
+            .replace(&"bb".repeat(32), "[B]");
+        insta::assert_snapshot!(text, @r"
+        NONDETERMINISTIC An expectation that cannot hold (failing.yaml) seeds=4 threads=[1, 4]
+          seed 3: [A] on 1 thread(s), [B] on 4
+        ");
+        insta::assert_snapshot!(
+            determinism_totals_line(1, 1),
+            @"determinism: 1 scenario(s) reproducible, 1 not"
+        );
+        insta::assert_snapshot!(totals_line(38, 1), @"38 passed, 1 failed");
+    }
+}

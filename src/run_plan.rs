@@ -1,0 +1,285 @@
+//! `unlocksim run`'s arguments resolved once, before anything runs (ripgrep's step from
+//! `LowArgs` to `HiArgs`): the scenario files are collected and loaded, every problem in them is
+//! reported, and the seeds, runs, mode and outputs are decided. [`crate::run_cmd::run`] then
+//! only routes the plan and prints.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use engine::diagnostic::render_all;
+use scenarios::{RunOptions, Scenario};
+
+use crate::input::read_input;
+use crate::run_cmd::{InterpretationMode, RunArgs};
+
+/// Most scenario files one invocation reads.
+const SCENARIO_FILES_MAX: usize = 10_000;
+/// Thread counts of the two passes of `--check-determinism`.
+const DETERMINISM_THREADS: [usize; 2] = [1, 4];
+
+/// Everything `unlocksim run` will do, decided from its arguments.
+#[derive(Debug)]
+pub struct RunPlan {
+    /// Every scenario, loaded and valid, in the order of the paths (folders sorted by name).
+    pub scenarios: Vec<Scenario>,
+    /// Seed and run-count overrides, and whether runs keep their polls (only `--report` reads
+    /// them).
+    pub options: RunOptions,
+    /// Judge the expectations, or check that runs are reproducible.
+    pub mode: Mode,
+}
+
+/// What the runs are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Judge every scenario's expectations and write the outputs asked for.
+    Judge(JudgePlan),
+    /// Run every seed on pools of the two `threads` counts and compare the trace hashes.
+    CheckDeterminism { threads: [usize; 2] },
+}
+
+/// How scenarios are judged and where the results go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgePlan {
+    /// Run every combination of interpretations (`--interpretations all`) instead of the
+    /// scenario's own.
+    pub all_interpretations: bool,
+    /// `--trace-dir`: the folder of the JSON Lines trace files.
+    pub trace_dir: Option<PathBuf>,
+    /// `--report`: the folder of the HTML and text timelines.
+    pub report_dir: Option<PathBuf>,
+    /// `--junit`: the JUnit XML file.
+    pub junit_file: Option<PathBuf>,
+    /// `--json`: one JSON document on stdout instead of the summary.
+    pub json: bool,
+}
+
+/// Why no plan could be made: nothing runs, and the exit code is 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    /// A path could not be read, or there are too many files.
+    Paths(String),
+    /// The paths hold no scenario file.
+    NoFiles,
+    /// Some scenario files are unreadable or invalid: every problem, rendered.
+    Invalid(String),
+}
+
+impl fmt::Display for PlanError {
+    /// The text for stderr, without a final newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::Paths(reason) => write!(f, "error: {reason}"),
+            PlanError::NoFiles => {
+                write!(f, "error: no scenario files (*.yaml, *.yml) under the given paths")
+            }
+            PlanError::Invalid(report) => {
+                write!(f, "{report}error: invalid input; nothing was run")
+            }
+        }
+    }
+}
+
+impl RunPlan {
+    /// Collects and loads the scenario files `args` name (default: the bundled suite) and
+    /// decides everything else.
+    ///
+    /// # Errors
+    /// [`PlanError`], after every file was read and every problem gathered.
+    pub fn resolve(args: RunArgs) -> Result<RunPlan, PlanError> {
+        let paths = if args.paths.is_empty() { vec![default_suite()] } else { args.paths };
+        let files = collect_files(&paths).map_err(PlanError::Paths)?;
+        if files.is_empty() {
+            return Err(PlanError::NoFiles);
+        }
+        let scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        // Polls are kept in memory only for the report timelines; trace files are written
+        // while each run goes.
+        let discard_polls = args.report.is_none();
+        let options = RunOptions { seed: args.seed, runs: args.runs, discard_polls };
+        let mode = if args.check_determinism {
+            Mode::CheckDeterminism { threads: DETERMINISM_THREADS }
+        } else {
+            Mode::Judge(JudgePlan {
+                all_interpretations: args.interpretations == InterpretationMode::All,
+                trace_dir: args.trace_dir,
+                report_dir: args.report,
+                junit_file: args.junit,
+                json: args.json,
+            })
+        };
+        Ok(RunPlan { scenarios, options, mode })
+    }
+}
+
+/// The bundled suite: next to the sources when run from a checkout, else `./scenarios/suite`.
+fn default_suite() -> PathBuf {
+    let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join("suite");
+    if built_in.is_dir() { built_in } else { PathBuf::from("scenarios").join("suite") }
+}
+
+fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    shown.display().to_string()
+}
+
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    while let Some(path) = stack.pop() {
+        let metadata = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if metadata.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            for entry in entries.into_iter().rev() {
+                let is_yaml = entry.extension().is_some_and(|e| e == "yaml" || e == "yml");
+                if entry.is_dir() || is_yaml {
+                    stack.push(entry);
+                }
+            }
+        } else {
+            files.push(path);
+        }
+        if files.len() > SCENARIO_FILES_MAX {
+            return Err(format!("more than {SCENARIO_FILES_MAX} scenario files"));
+        }
+    }
+    Ok(files)
+}
+
+/// Loads every file; on any problem, the rendered problems of every file.
+fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, String> {
+    let mut scenarios = Vec::new();
+    let mut report = String::new();
+    for file in files {
+        let name = display_path(file);
+        let text = match read_input(file) {
+            Ok(text) => text,
+            Err(reason) => {
+                report.push_str(&format!("error: {name}: cannot read: {reason}\n"));
+                continue;
+            }
+        };
+        let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut read_file = |relative: &str| read_input(&folder.join(relative));
+        match scenarios::load_scenario(&name, &text, &mut read_file) {
+            Ok(scenario) => scenarios.push(scenario),
+            Err(diagnostics) => {
+                for d in &diagnostics {
+                    report.push_str(&format!("{d}\n"));
+                }
+                report.push_str(&render_all(&diagnostics));
+                report.push('\n');
+            }
+        }
+    }
+    if report.is_empty() { Ok(scenarios) } else { Err(report) }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use rstest::rstest;
+
+    use super::*;
+
+    /// `unlocksim run`'s arguments alone, as clap parses them.
+    #[derive(Debug, Parser)]
+    struct RunOnly {
+        #[command(flatten)]
+        args: RunArgs,
+    }
+
+    /// The plan for `argv`, in one line: the scenario files, the run options and the mode; or
+    /// the error (clap's kind, or the plan error's first line).
+    fn plan_of(argv: &[&str]) -> String {
+        let parsed = RunOnly::try_parse_from(std::iter::once("run").chain(argv.iter().copied()));
+        let args = match parsed {
+            Ok(parsed) => parsed.args,
+            Err(error) => return format!("usage error: {:?}", error.kind()),
+        };
+        match RunPlan::resolve(args) {
+            Ok(plan) => {
+                let files: Vec<&str> = plan.scenarios.iter().map(|s| s.file.as_str()).collect();
+                let RunOptions { seed, runs, discard_polls } = plan.options;
+                let polls = if discard_polls { "dropped" } else { "kept" };
+                let mode = match plan.mode {
+                    Mode::CheckDeterminism { threads } => format!("determinism {threads:?}"),
+                    Mode::Judge(judge) => describe_judge(&judge),
+                };
+                format!("{files:?} seed={seed:?} runs={runs:?} polls {polls}; {mode}")
+            }
+            Err(error) => {
+                let text = error.to_string();
+                let first = text.lines().next().unwrap_or_default();
+                format!("plan error: {}", first.replace(std::path::MAIN_SEPARATOR, "/"))
+            }
+        }
+    }
+
+    fn describe_judge(judge: &JudgePlan) -> String {
+        let mut parts = vec![if judge.all_interpretations { "judge all" } else { "judge default" }];
+        let outputs = [
+            (judge.trace_dir.is_some(), "traces"),
+            (judge.report_dir.is_some(), "report"),
+            (judge.junit_file.is_some(), "junit"),
+            (judge.json, "json"),
+        ];
+        parts.extend(outputs.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
+        parts.join(" ")
+    }
+
+    const FAILING: &str = "tests/fixtures/scenarios/failing_expectation.yaml";
+
+    #[rstest]
+    #[case::defaults(
+        &[FAILING],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; judge default"
+    )]
+    #[case::seed_runs_and_json(
+        &[FAILING, "--seed", "7", "--runs", "3", "--json"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=Some(7) runs=Some(3) \
+         polls dropped; judge default json"
+    )]
+    #[case::a_report_keeps_polls(
+        &[FAILING, "--report", "out", "--trace-dir", "t", "--junit", "j.xml"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls kept; judge default traces report junit"
+    )]
+    #[case::every_interpretation(
+        &[FAILING, "--interpretations", "all"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; judge all"
+    )]
+    #[case::determinism(
+        &[FAILING, "--check-determinism", "--runs", "2"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=Some(2) \
+         polls dropped; determinism [1, 4]"
+    )]
+    #[case::determinism_judges_nothing(
+        &[FAILING, "--check-determinism", "--json"],
+        "usage error: ArgumentConflict"
+    )]
+    #[case::runs_bound(&[FAILING, "--runs", "100001"], "usage error: ValueValidation")]
+    #[case::missing_path(
+        &["tests/fixtures/scenarios/absent.yaml"],
+        "plan error: error: tests/fixtures/scenarios/absent.yaml: No such file or directory \
+         (os error 2)"
+    )]
+    #[case::folder_without_scenarios(
+        &["src"],
+        "plan error: error: no scenario files (*.yaml, *.yml) under the given paths"
+    )]
+    #[case::invalid_scenario(
+        &[FAILING, "tests/fixtures/scenarios/unknown_key.yaml"],
+        "plan error: error: tests/fixtures/scenarios/unknown_key.yaml:9:14: unknown key `sitt`"
+    )]
+    fn arguments_resolve_into_one_plan(#[case] argv: &[&str], #[case] expected: &str) {
+        assert_eq!(plan_of(argv), expected);
+    }
+}
