@@ -622,7 +622,11 @@ impl ScenarioModel<'_> {
         cx.record(
             &self.user_entity(user),
             "action",
-            json!({ "action": "biometric", "credential": biometric.provider().name(), "available": available }),
+            json!({
+                "action": "biometric",
+                "credential": biometric.provider().name(),
+                "available": available
+            }),
         );
     }
 
@@ -675,6 +679,35 @@ impl ScenarioModel<'_> {
         credentials: &[CredentialProvider],
     ) {
         let now = cx.now();
+        let (presented, outcomes) = self.present_credentials(user, pc, credentials);
+        let phone_distance_m = self.nearest_phone_distance_m(now, pc);
+        cx.record(
+            &self.user_entity(user),
+            "action",
+            json!({
+                "action": "present",
+                "pc": self.world.pc_name(pc),
+                "credentials": outcomes,
+                "phone_distance_m": phone_distance_m
+            }),
+        );
+        let verdict = self.trusted_signal_verdict(now, pc);
+        let wrap = move |event| Event::Device { pc, event };
+        let device = &mut self.pcs[pc.index()].device;
+        // Presenting a credential is input at the PC.
+        device.on_user_input(cx, wrap);
+        device.attempt_unlock(cx, wrap, &presented, &verdict, phone_distance_m);
+    }
+
+    /// User `user` presents `credentials` at PC `pc`: what the device sees, and each outcome
+    /// for the trace. A biometric the user cannot present, or one the PC needs re-enrolled,
+    /// is rejected without a draw from the user's stream.
+    fn present_credentials(
+        &mut self,
+        user: UserId,
+        pc: PcId,
+        credentials: &[CredentialProvider],
+    ) -> (Vec<PresentedCredential>, Vec<serde_json::Value>) {
         let needs_re_enrolment = self.pcs[pc.index()]
             .recovery
             .as_ref()
@@ -692,7 +725,10 @@ impl ScenarioModel<'_> {
                 && (needs_re_enrolment || !self.world.biometric_available(user, biometric))
             {
                 let reason = if needs_re_enrolment { "needs_re_enrolment" } else { "unavailable" };
-                outcomes.push(json!({ "credential": provider.name(), "outcome": { "outcome": "rejected", "reason": reason } }));
+                outcomes.push(json!({
+                    "credential": provider.name(),
+                    "outcome": { "outcome": "rejected", "reason": reason }
+                }));
                 presented.push(PresentedCredential { provider, accepted: false });
                 continue;
             }
@@ -701,18 +737,7 @@ impl ScenarioModel<'_> {
             outcomes.push(json!({ "credential": provider.name(), "outcome": outcome }));
             presented.push(PresentedCredential { provider, accepted });
         }
-        let phone_distance_m = self.nearest_phone_distance_m(now, pc);
-        cx.record(
-            &self.user_entity(user),
-            "action",
-            json!({ "action": "present", "pc": self.world.pc_name(pc), "credentials": outcomes, "phone_distance_m": phone_distance_m }),
-        );
-        let verdict = self.trusted_signal_verdict(now, pc);
-        let wrap = move |event| Event::Device { pc, event };
-        let device = &mut self.pcs[pc.index()].device;
-        // Presenting a credential is input at the PC.
-        device.on_user_input(cx, wrap);
-        device.attempt_unlock(cx, wrap, &presented, &verdict, phone_distance_m);
+        (presented, outcomes)
     }
 }
 
