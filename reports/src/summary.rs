@@ -229,8 +229,7 @@ fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
                 .records
                 .iter()
                 .filter(|r| {
-                    r.entity.kind() == EntityKind::Pc
-                        && JSON_EVENT_KINDS.contains(&r.kind.as_str())
+                    r.entity.kind() == EntityKind::Pc && JSON_EVENT_KINDS.contains(&r.kind.as_str())
                 })
                 .map(event_json)
                 .collect();
@@ -254,7 +253,9 @@ fn excerpt(outcome: &ScenarioOutcome, seed: u64, at_s: f64) -> String {
         .trace
         .records
         .iter()
-        .filter(|r| r.kind != PollRecord::KIND && (r.time.as_s_f64() - at_s).abs() <= EXCERPT_WINDOW_S)
+        .filter(|r| {
+            r.kind != PollRecord::KIND && (r.time.as_s_f64() - at_s).abs() <= EXCERPT_WINDOW_S
+        })
         .take(EXCERPT_RECORDS_MAX)
         .map(|r| {
             format!(

@@ -10,12 +10,10 @@ use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::CredentialProvider;
 use engine::policy::suggest::did_you_mean;
 use engine::policy::yaml::{from_yaml, spanned_range};
-use engine::rng::RandomStreams;
 use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 use sim_devices::geometry::Position;
-use sim_devices::world::World;
 
 use crate::format::{PlaceOrPosition, ScenarioDocument};
 use crate::model::{
@@ -25,6 +23,7 @@ use crate::model::{
 
 mod expectations;
 mod timeline;
+mod world_checks;
 
 /// Reads a file named inside a scenario (the path as written), or says why it cannot.
 pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
@@ -240,12 +239,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if self.diagnostics.is_empty()
-            && let Err(error) = World::new(world, RandomStreams::new(document.seed))
-        {
-            let span = self.key_span("world");
-            self.error_at("scenario::world", format!("invalid world: {error}"), span);
-        }
+        self.world_checks(world);
         let pcs = self.pcs(&document, read_file);
         if document.timeline.len() > TIMELINE_ENTRIES_MAX {
             let span = self.key_span("timeline");

@@ -13,17 +13,27 @@ use engine::device::{
 };
 use engine::policy::interpretation::AuthenticationLock;
 use engine::policy::{CredentialProvider, Interpretations};
-use engine::recovery::{Biometric, DeviceState, TimelineAction};
+use engine::recovery::{Biometric, DeviceState, ResetEntry, TimelineAction};
 use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
 use engine::time::{SimDuration, SimTime};
 use engine::trace::{AtDeskRecord, Entity, LockReason, PollRecord, Trace, TraceHash, TraceSink};
 use rand::Rng;
 use serde_json::json;
+use sim_devices::geometry::Position;
+use sim_devices::mobility::Waypoint;
+use sim_devices::network::NetworkChange;
+use sim_devices::propagation::CarryPosition;
 use sim_devices::user::{Credential, CredentialOutcome};
-use sim_devices::world::{BluetoothPoll, World, WorldError};
+use sim_devices::world::{
+    AccessPointId, BluetoothPoll, NetworkId, PcId, PhoneId, UserId, World, WorldError,
+};
 
-use crate::model::{Action, Scenario};
+use crate::model::Scenario;
+
+mod step;
+
+use step::Step;
 
 /// The outcome of one run.
 #[derive(Debug)]
@@ -50,37 +60,37 @@ pub enum RunFailure {
 enum Event {
     /// Time zero: the device learns its radio state and starts its timers.
     Start {
-        pc: usize,
+        pc: PcId,
     },
+    /// The timeline's step at this index.
     Action(usize),
     Poll {
-        pc: usize,
-        phone: usize,
+        pc: PcId,
+        phone: PhoneId,
     },
     Device {
-        pc: usize,
+        pc: PcId,
         event: DeviceEvent,
     },
     Keystroke {
-        user: usize,
+        user: UserId,
         generation: u64,
     },
     WifiScan {
-        pc: usize,
+        pc: PcId,
     },
 }
 
 struct Typing {
-    pc: usize,
+    pc: PcId,
     until: Option<SimTime>,
     generation: u64,
 }
 
+/// The Windows side of one PC; the runner keeps one per world PC, indexed by [`PcId::index`].
 struct PcRuntime {
-    id: String,
     entity: Entity,
     device: WindowsDevice,
-    phones: Vec<String>,
     poll_rng: StreamRng,
     /// Whether the device-unlock groups use the trusted signal and rules exist.
     trusted_signal_rules: bool,
@@ -93,12 +103,13 @@ struct ScenarioModel<'a> {
     interpretations: Interpretations,
     world: World,
     pcs: Vec<PcRuntime>,
-    users: Vec<String>,
-    typing: BTreeMap<usize, Typing>,
+    /// The timeline with names resolved, in the scenario's order.
+    steps: Vec<Step<'a>>,
+    /// Keystroke routing: who types at which PC, until when.
+    typing: BTreeMap<UserId, Typing>,
     typing_generation: u64,
-    seated: BTreeMap<usize, usize>,
-    /// Biometrics a user cannot present (sensor failed, disabled by an application or policy).
-    biometrics_unavailable: std::collections::BTreeSet<(String, Biometric)>,
+    /// What users did: who sat down at which PC (for the `at_desk` records).
+    seated: BTreeMap<UserId, PcId>,
     /// A world error met while handling an event: the run stops with it.
     failure: Option<WorldError>,
 }
@@ -164,57 +175,25 @@ pub fn run_into(
 ) -> Result<(u64, TraceHash), RunFailure> {
     let streams = RandomStreams::new(seed);
     let world = World::new(&scenario.world, streams)?;
-    let mut pcs = Vec::new();
-    for setup in &scenario.pcs {
-        let phones: Vec<String> = world.paired_phones(&setup.id)?.to_vec();
-        let mut paired = Vec::new();
-        for phone in &phones {
-            let class = scenario.world.phones.get(phone).map_or(0, |p| p.class_of_device);
-            paired.push((phone.clone(), class));
-        }
-        let (settings, trusted_signal_rules) = device_settings(scenario, setup, interpretations);
-        let entity = Entity::pc(&setup.id);
-        pcs.push(PcRuntime {
-            id: setup.id.clone(),
-            device: WindowsDevice::new(entity.clone(), settings, &paired),
-            entity,
-            phones,
-            poll_rng: streams.stream(&format!("pc:{}", setup.id), "bluetooth-poll"),
-            trusted_signal_rules,
-            recovery: setup.device_profile.as_ref().map(|_| DeviceState::signed_in()),
-        });
-    }
-    let users: Vec<String> = scenario.world.users.keys().cloned().collect();
+    let pcs = pc_runtimes(scenario, &world, streams, interpretations)?;
+    let steps = step::resolve_all(scenario.timeline.iter().map(|timed| &timed.action), &world)?;
     let model = ScenarioModel {
         scenario,
         interpretations: *interpretations,
         world,
         pcs,
-        users,
+        steps,
         typing: BTreeMap::new(),
         typing_generation: 0,
         seated: BTreeMap::new(),
-        biometrics_unavailable: std::collections::BTreeSet::new(),
         failure: None,
     };
     let mut simulation = Simulation::new(model, RunLimits::DEFAULT);
     for (index, action) in scenario.timeline.iter().enumerate() {
         simulation.schedule_at(action.at, Event::Action(index));
     }
-    let calibration = &scenario.calibration;
-    let pc_count = simulation.model.pcs.len();
-    for pc in 0..pc_count {
-        simulation.schedule_at(SimTime::ZERO, Event::Start { pc });
-        for phone in 0..simulation.model.pcs[pc].phones.len() {
-            let first_us = simulation.model.pcs[pc]
-                .poll_rng
-                .random_range(0..=calibration.poll_interval_max.as_us());
-            simulation.schedule_at(SimTime::from_us(first_us), Event::Poll { pc, phone });
-        }
-        let id = simulation.model.pcs[pc].id.clone();
-        if scenario.world.pcs.get(&id).is_some_and(|p| !p.wifi.profiles.is_empty()) {
-            simulation.schedule_at(SimTime::ZERO, Event::WifiScan { pc });
-        }
+    for (at, event) in simulation.model.first_events() {
+        simulation.schedule_at(at, event);
     }
     let mut hasher = engine::trace::TraceHasher::new();
     let mut tee = engine::trace::HashingSink { sink, hasher: &mut hasher };
@@ -227,6 +206,38 @@ pub fn run_into(
         return Err(RunFailure::World(error));
     }
     Ok((summary.events_handled, hasher.finish()))
+}
+
+/// The Windows side of every PC, in the world's PC order (the scenario's `pcs` are in that
+/// order: one entry per world PC, by id).
+fn pc_runtimes(
+    scenario: &Scenario,
+    world: &World,
+    streams: RandomStreams,
+    interpretations: &Interpretations,
+) -> Result<Vec<PcRuntime>, WorldError> {
+    let mut pcs = Vec::new();
+    for setup in &scenario.pcs {
+        let unknown = || WorldError::Unknown { kind: "pc", id: setup.id.clone() };
+        let pc = world.pc_id(&setup.id).ok_or_else(unknown)?;
+        assert_eq!(pc.index(), pcs.len(), "a scenario's PCs follow the world's id order");
+        let paired: Vec<(String, u32)> = world
+            .paired_phones(pc)
+            .iter()
+            .map(|&phone| (world.phone_name(phone).to_owned(), world.phone_class_of_device(phone)))
+            .collect();
+        let (settings, trusted_signal_rules) = device_settings(scenario, setup, interpretations);
+        let entity = Entity::pc(&setup.id);
+        pcs.push(PcRuntime {
+            device: WindowsDevice::new(entity.clone(), settings, &paired),
+            entity,
+            poll_rng: streams.stream(&format!("pc:{}", setup.id), "bluetooth-poll"),
+            trusted_signal_rules,
+            recovery: setup.device_profile.as_ref().map(|_| DeviceState::signed_in()),
+        });
+    }
+    assert_eq!(pcs.len(), world.pc_ids().count(), "a scenario has one setup per world PC");
+    Ok(pcs)
 }
 
 /// The thresholds of a rule's bluetooth signal, in the device's units.
@@ -300,37 +311,62 @@ fn world_credential(provider: CredentialProvider) -> Option<Credential> {
 }
 
 impl ScenarioModel<'_> {
-    fn pc_index(&self, id: &str) -> usize {
-        self.pcs.iter().position(|pc| pc.id == id).expect("validated pc reference")
+    /// Each PC's first events, in scheduling order: its start, the first poll of each paired
+    /// phone (at a time drawn from the PC's poll stream), and its first Wi-Fi scan if it has
+    /// profiles.
+    fn first_events(&mut self) -> Vec<(SimTime, Event)> {
+        let poll_interval_max_us = self.scenario.calibration.poll_interval_max.as_us();
+        let mut events = Vec::new();
+        for pc in self.world.pc_ids() {
+            events.push((SimTime::ZERO, Event::Start { pc }));
+            for &phone in self.world.paired_phones(pc) {
+                let rng = &mut self.pcs[pc.index()].poll_rng;
+                let first_us = rng.random_range(0..=poll_interval_max_us);
+                events.push((SimTime::from_us(first_us), Event::Poll { pc, phone }));
+            }
+            if self.world.has_wifi_profiles(pc) {
+                events.push((SimTime::ZERO, Event::WifiScan { pc }));
+            }
+        }
+        events
     }
 
-    fn user_index(&self, id: &str) -> usize {
-        self.users.iter().position(|user| user == id).expect("validated user reference")
+    /// The record entity of user `user`: `user:<id>`.
+    fn user_entity(&self, user: UserId) -> Entity {
+        Entity::user(self.world.user_name(user))
+    }
+
+    /// The record entity of phone `phone`: `phone:<id>`.
+    fn phone_entity(&self, phone: PhoneId) -> Entity {
+        Entity::phone(self.world.phone_name(phone))
     }
 
     /// The PC whose Windows side names `user` as its user.
-    fn home_pc(&self, user: &str) -> Option<usize> {
-        self.scenario.pcs.iter().position(|pc| pc.user.as_deref() == Some(user))
+    fn home_pc(&self, user: UserId) -> Option<PcId> {
+        let name = self.world.user_name(user);
+        let index = self.scenario.pcs.iter().position(|pc| pc.user.as_deref() == Some(name))?;
+        self.world.pc_ids().nth(index)
     }
 
-    fn set_at_desk(&mut self, cx: &mut Context<'_, Event>, user: usize, value: bool) {
-        let name = self.users[user].clone();
-        let entity = Entity::user(&name);
+    fn set_at_desk(&mut self, cx: &mut Context<'_, Event>, user: UserId, value: bool) {
+        let entity = self.user_entity(user);
         if value {
-            if let Some(pc) = self.home_pc(&name)
+            if let Some(pc) = self.home_pc(user)
                 && self.seated.insert(user, pc).is_none()
             {
-                let record = AtDeskRecord { pc: self.pcs[pc].id.clone(), seated: true };
-                cx.record_typed(&entity, &record);
+                let pc = self.world.pc_name(pc).to_string();
+                cx.record_typed(&entity, &AtDeskRecord { pc, seated: true });
             }
         } else if let Some(pc) = self.seated.remove(&user) {
-            cx.record_typed(&entity, &AtDeskRecord { pc: self.pcs[pc].id.clone(), seated: false });
+            let pc = self.world.pc_name(pc).to_string();
+            cx.record_typed(&entity, &AtDeskRecord { pc, seated: false });
         }
     }
 
     /// Tells the PIN reset model of every PC with a device profile what happened; `user`
     /// restricts it to the PCs of that user.
-    fn recovery_apply(&mut self, user: Option<&str>, action: &TimelineAction) {
+    fn recovery_apply(&mut self, user: Option<UserId>, action: &TimelineAction) {
+        let user = user.map(|user| self.world.user_name(user));
         for (index, pc) in self.pcs.iter_mut().enumerate() {
             let owner = self.scenario.pcs[index].user.as_deref();
             if user.is_some() && owner != user {
@@ -347,231 +383,335 @@ impl ScenarioModel<'_> {
     fn phone_availability_changed(
         &mut self,
         cx: &mut Context<'_, Event>,
-        phone: &str,
+        phone: PhoneId,
         on: bool,
         action_name: &str,
     ) {
+        let name = self.world.phone_name(phone).to_string();
         let action = if on {
-            TimelineAction::PhoneBack(phone.to_string())
+            TimelineAction::PhoneBack(name.clone())
         } else {
-            TimelineAction::PhoneUnavailable(phone.to_string())
+            TimelineAction::PhoneUnavailable(name.clone())
         };
         self.recovery_apply(None, &action);
-        cx.record(&Entity::phone(phone), "action", json!({ "action": action_name, "on": on }));
+        cx.record(&Entity::phone(&name), "action", json!({ "action": action_name, "on": on }));
     }
 
-    fn stop_typing(&mut self, user: usize) {
+    fn stop_typing(&mut self, user: UserId) {
         self.typing.remove(&user);
     }
 
-    fn handle_action(
-        &mut self,
-        cx: &mut Context<'_, Event>,
-        index: usize,
-    ) -> Result<(), WorldError> {
-        let scenario = self.scenario;
-        let action = &scenario.timeline[index].action;
-        let now = cx.now();
-        match action {
-            Action::Walk { user, waypoints } => {
-                let user_index = self.user_index(user);
-                self.stop_typing(user_index);
-                self.set_at_desk(cx, user_index, false);
-                self.world.set_user_course(now, user, waypoints)?;
-                let end = self.world.user_course_end(user)?;
-                let targets: Vec<_> = waypoints.iter().map(|w| [w.to.x_m, w.to.y_m]).collect();
-                cx.record(
-                    &Entity::user(user),
-                    "action",
-                    json!({ "action": "walk", "to": targets, "arrive_t_s": end.as_s_f64() }),
-                );
-            }
-            Action::Sit { user } => {
-                let user_index = self.user_index(user);
-                cx.record(&Entity::user(user), "action", json!({ "action": "sit" }));
-                self.set_at_desk(cx, user_index, true);
-            }
-            Action::Stand { user } => {
-                let user_index = self.user_index(user);
-                self.stop_typing(user_index);
-                cx.record(&Entity::user(user), "action", json!({ "action": "stand" }));
-                self.set_at_desk(cx, user_index, false);
-            }
-            Action::Type { user, pc, until } => {
-                let user_index = self.user_index(user);
-                let pc_index = self.pc_index(pc);
-                self.typing_generation += 1;
-                let generation = self.typing_generation;
-                self.typing.insert(user_index, Typing { pc: pc_index, until: *until, generation });
-                cx.record(
-                    &Entity::user(user),
-                    "action",
-                    json!({ "action": "type", "pc": pc, "until_t_s": until.map(SimTime::as_s_f64) }),
-                );
-                cx.schedule_at(now, Event::Keystroke { user: user_index, generation });
-            }
-            Action::Idle { user } => {
-                let user_index = self.user_index(user);
-                self.stop_typing(user_index);
-                cx.record(&Entity::user(user), "action", json!({ "action": "idle" }));
-            }
-            Action::Present { user, pc, credentials } => {
-                self.present(cx, user, pc, credentials)?;
-            }
-            Action::Lock { pc } => {
-                let pc_index = self.pc_index(pc);
-                cx.record(
-                    &self.pcs[pc_index].entity.clone(),
-                    "action",
-                    json!({ "action": "lock" }),
-                );
-                self.pcs[pc_index].device.lock_manually(cx);
-            }
-            Action::PhoneBluetooth { phone, on } => {
-                self.world.set_phone_bluetooth(phone, *on)?;
-                self.phone_availability_changed(cx, phone, *on, "phone_bluetooth");
-            }
-            Action::PhonePower { phone, on } => {
-                self.world.set_phone_power(phone, *on)?;
-                self.phone_availability_changed(cx, phone, *on, "phone_power");
-            }
-            Action::PcBluetooth { pc, on } => {
-                self.world.set_pc_bluetooth(pc, *on)?;
-                let pc_index = self.pc_index(pc);
-                self.pcs[pc_index].device.set_bluetooth_radio(cx, *on);
-            }
-            Action::AccessPoint { access_point, on } => {
-                self.world.set_access_point(access_point, *on)?;
-                cx.record(
-                    &Entity::access_point(access_point),
-                    "action",
-                    json!({ "action": "access_point", "on": on }),
-                );
-            }
-            Action::Dock { pc, on } => {
-                let adapters = self.world.set_docked(pc, *on)?;
-                cx.record(
-                    &Entity::pc(pc),
-                    "action",
-                    json!({ "action": "dock", "on": on, "adapters": adapters }),
-                );
-            }
-            Action::Vpn { pc, on } => {
-                let adapters = self.world.set_vpn(pc, *on)?;
-                cx.record(
-                    &Entity::pc(pc),
-                    "action",
-                    json!({ "action": "vpn", "on": on, "adapters": adapters }),
-                );
-            }
-            Action::NetworkChange { network, change } => {
-                self.world.update_network(network, change)?;
-                cx.record(
-                    &Entity::world(),
-                    "action",
-                    json!({ "action": "network_change", "network": network }),
-                );
-            }
-            Action::RenewLeases { pc } => {
-                self.world.renew_leases(pc)?;
-                cx.record(&Entity::pc(pc), "action", json!({ "action": "renew_leases" }));
-            }
-            Action::Carry { phone, user, carry } => {
-                self.world.carry_phone(phone, user, *carry)?;
-                cx.record(
-                    &Entity::phone(phone),
-                    "action",
-                    json!({ "action": "carry", "user": user, "carry": carry.name() }),
-                );
-            }
-            Action::LeavePhone { phone, at, carry } => {
-                self.world.leave_phone(now, phone, *at, *carry)?;
-                cx.record(
-                    &Entity::phone(phone),
-                    "action",
-                    json!({ "action": "leave_phone", "carry": carry.name() }),
-                );
-            }
-            Action::ForgetPin { user, forgotten } => {
-                self.world.set_pin_forgotten(user, *forgotten)?;
-                for (index, pc) in self.pcs.iter_mut().enumerate() {
-                    if scenario.pcs[index].user.as_deref() == Some(user.as_str())
-                        && let Some(state) = &mut pc.recovery
-                    {
-                        state.pin_forgotten = *forgotten;
-                    }
-                }
-                cx.record(
-                    &Entity::user(user),
-                    "action",
-                    json!({ "action": "forget_pin", "forgotten": forgotten }),
-                );
-            }
-            Action::Biometric { user, biometric, available } => {
-                if *available {
-                    self.biometrics_unavailable.remove(&(user.clone(), *biometric));
-                    self.recovery_apply(Some(user), &TimelineAction::BiometricBack(*biometric));
-                } else {
-                    self.biometrics_unavailable.insert((user.clone(), *biometric));
-                    self.recovery_apply(
-                        Some(user),
-                        &TimelineAction::BiometricUnavailable(*biometric),
-                    );
-                }
-                cx.record(
-                    &Entity::user(user),
-                    "action",
-                    json!({ "action": "biometric", "credential": biometric.provider().name(), "available": available }),
-                );
-            }
-            Action::CorporateNetwork { pc, on } => {
-                let pc_index = self.pc_index(pc);
-                if let Some(state) = &mut self.pcs[pc_index].recovery {
-                    state.apply(if *on {
-                        &TimelineAction::JoinCorporateNetwork
-                    } else {
-                        &TimelineAction::LeaveCorporateNetwork
-                    });
-                }
-                cx.record(
-                    &Entity::pc(pc),
-                    "action",
-                    json!({ "action": "corporate_network", "on": on }),
-                );
-            }
-            Action::PinReset { user, pc, entry } => {
-                let pc_index = self.pc_index(pc);
-                let locked = self.pcs[pc_index].device.is_locked();
-                let Some(profile) = scenario.pcs[pc_index].device_profile.as_ref() else {
-                    return Ok(());
-                };
-                let entity = self.pcs[pc_index].entity.clone();
-                let Some(state) = &mut self.pcs[pc_index].recovery else { return Ok(()) };
-                state.signed_in = !locked;
-                let attempt = state.attempt_pin_reset(profile, *entry);
-                cx.record(
-                    &Entity::user(user),
-                    "action",
-                    json!({ "action": "pin_reset", "pc": pc, "from": entry.name() }),
-                );
-                cx.record(&entity, attempt.trace_kind(), attempt.payload());
-                if attempt.result.is_ok() {
-                    self.world.set_pin_forgotten(user, false)?;
-                }
-            }
-        }
-        Ok(())
+    /// The run stops with `error`, recorded as the world's last word.
+    fn fail(&mut self, cx: &mut Context<'_, Event>, error: WorldError) {
+        cx.record(&Entity::world(), "error", json!({ "error": error.to_string() }));
+        self.failure = Some(error);
     }
 
-    fn present(
+    /// One arm per timeline action; the work is in the `on_*` leaves.
+    fn handle_action(&mut self, cx: &mut Context<'_, Event>, step: Step<'_>) {
+        match step {
+            Step::Walk { user, waypoints } => self.on_walk(cx, user, waypoints),
+            Step::Sit { user } => self.on_sit(cx, user),
+            Step::Stand { user } => self.on_stand(cx, user),
+            Step::Type { user, pc, until } => self.on_type(cx, user, pc, until),
+            Step::Idle { user } => self.on_idle(cx, user),
+            Step::Present { user, pc, credentials } => self.on_present(cx, user, pc, credentials),
+            Step::Lock { pc } => self.on_lock(cx, pc),
+            Step::PhoneBluetooth { phone, on } => self.on_phone_bluetooth(cx, phone, on),
+            Step::PhonePower { phone, on } => self.on_phone_power(cx, phone, on),
+            Step::PcBluetooth { pc, on } => self.on_pc_bluetooth(cx, pc, on),
+            Step::AccessPoint { access_point, on } => self.on_access_point(cx, access_point, on),
+            Step::Dock { pc, on } => self.on_dock(cx, pc, on),
+            Step::Vpn { pc, on } => self.on_vpn(cx, pc, on),
+            Step::NetworkChange { network, change } => self.on_network_change(cx, network, change),
+            Step::RenewLeases { pc } => self.on_renew_leases(cx, pc),
+            Step::Carry { phone, user, carry } => self.on_carry(cx, phone, user, carry),
+            Step::LeavePhone { phone, at, carry } => self.on_leave_phone(cx, phone, at, carry),
+            Step::ForgetPin { user, forgotten } => self.on_forget_pin(cx, user, forgotten),
+            Step::Biometric { user, biometric, available } => {
+                self.on_biometric(cx, user, biometric, available);
+            }
+            Step::PinReset { user, pc, entry } => self.on_pin_reset(cx, user, pc, entry),
+            Step::CorporateNetwork { pc, on } => self.on_corporate_network(cx, pc, on),
+        }
+    }
+}
+
+/// The timeline's leaves: one per action kind, each doing one action's work and recording it.
+impl ScenarioModel<'_> {
+    fn on_walk(&mut self, cx: &mut Context<'_, Event>, user: UserId, waypoints: &[Waypoint]) {
+        self.stop_typing(user);
+        self.set_at_desk(cx, user, false);
+        if let Err(error) = self.world.set_user_course(cx.now(), user, waypoints) {
+            self.fail(cx, error.into());
+            return;
+        }
+        let end = self.world.user_course_end(user);
+        let targets: Vec<_> = waypoints.iter().map(|w| [w.to.x_m, w.to.y_m]).collect();
+        cx.record(
+            &self.user_entity(user),
+            "action",
+            json!({ "action": "walk", "to": targets, "arrive_t_s": end.as_s_f64() }),
+        );
+    }
+
+    fn on_sit(&mut self, cx: &mut Context<'_, Event>, user: UserId) {
+        cx.record(&self.user_entity(user), "action", json!({ "action": "sit" }));
+        self.set_at_desk(cx, user, true);
+    }
+
+    fn on_stand(&mut self, cx: &mut Context<'_, Event>, user: UserId) {
+        self.stop_typing(user);
+        cx.record(&self.user_entity(user), "action", json!({ "action": "stand" }));
+        self.set_at_desk(cx, user, false);
+    }
+
+    fn on_type(
         &mut self,
         cx: &mut Context<'_, Event>,
-        user: &str,
-        pc: &str,
+        user: UserId,
+        pc: PcId,
+        until: Option<SimTime>,
+    ) {
+        self.typing_generation += 1;
+        let generation = self.typing_generation;
+        self.typing.insert(user, Typing { pc, until, generation });
+        let pc_name = self.world.pc_name(pc);
+        cx.record(
+            &self.user_entity(user),
+            "action",
+            json!({ "action": "type", "pc": pc_name, "until_t_s": until.map(SimTime::as_s_f64) }),
+        );
+        cx.schedule_at(cx.now(), Event::Keystroke { user, generation });
+    }
+
+    fn on_idle(&mut self, cx: &mut Context<'_, Event>, user: UserId) {
+        self.stop_typing(user);
+        cx.record(&self.user_entity(user), "action", json!({ "action": "idle" }));
+    }
+
+    fn on_lock(&mut self, cx: &mut Context<'_, Event>, pc: PcId) {
+        let runtime = &mut self.pcs[pc.index()];
+        cx.record(&runtime.entity, "action", json!({ "action": "lock" }));
+        runtime.device.lock_manually(cx);
+    }
+
+    fn on_phone_bluetooth(&mut self, cx: &mut Context<'_, Event>, phone: PhoneId, on: bool) {
+        self.world.set_phone_bluetooth(phone, on);
+        self.phone_availability_changed(cx, phone, on, "phone_bluetooth");
+    }
+
+    fn on_phone_power(&mut self, cx: &mut Context<'_, Event>, phone: PhoneId, on: bool) {
+        self.world.set_phone_power(phone, on);
+        self.phone_availability_changed(cx, phone, on, "phone_power");
+    }
+
+    fn on_pc_bluetooth(&mut self, cx: &mut Context<'_, Event>, pc: PcId, on: bool) {
+        self.world.set_pc_bluetooth(pc, on);
+        self.pcs[pc.index()].device.set_bluetooth_radio(cx, on);
+    }
+
+    fn on_access_point(&mut self, cx: &mut Context<'_, Event>, ap: AccessPointId, on: bool) {
+        self.world.set_access_point(ap, on);
+        cx.record(
+            &Entity::access_point(self.world.access_point_name(ap)),
+            "action",
+            json!({ "action": "access_point", "on": on }),
+        );
+    }
+
+    fn on_dock(&mut self, cx: &mut Context<'_, Event>, pc: PcId, on: bool) {
+        let adapters = self.world.set_docked(pc, on);
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "dock", "on": on, "adapters": adapters }),
+        );
+    }
+
+    fn on_vpn(&mut self, cx: &mut Context<'_, Event>, pc: PcId, on: bool) {
+        let adapters = self.world.set_vpn(pc, on);
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "vpn", "on": on, "adapters": adapters }),
+        );
+    }
+
+    fn on_network_change(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        network: NetworkId,
+        change: &NetworkChange,
+    ) {
+        self.world.update_network(network, change);
+        cx.record(
+            &Entity::world(),
+            "action",
+            json!({ "action": "network_change", "network": self.world.network_name(network) }),
+        );
+    }
+
+    fn on_renew_leases(&mut self, cx: &mut Context<'_, Event>, pc: PcId) {
+        self.world.renew_leases(pc);
+        let entity = Entity::pc(self.world.pc_name(pc));
+        cx.record(&entity, "action", json!({ "action": "renew_leases" }));
+    }
+
+    fn on_carry(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        phone: PhoneId,
+        user: UserId,
+        carry: CarryPosition,
+    ) {
+        self.world.carry_phone(phone, user, carry);
+        cx.record(
+            &self.phone_entity(phone),
+            "action",
+            json!({ "action": "carry", "user": self.world.user_name(user), "carry": carry.name() }),
+        );
+    }
+
+    fn on_leave_phone(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        phone: PhoneId,
+        at: Option<Position>,
+        carry: CarryPosition,
+    ) {
+        self.world.leave_phone(cx.now(), phone, at, carry);
+        cx.record(
+            &self.phone_entity(phone),
+            "action",
+            json!({ "action": "leave_phone", "carry": carry.name() }),
+        );
+    }
+
+    fn on_forget_pin(&mut self, cx: &mut Context<'_, Event>, user: UserId, forgotten: bool) {
+        self.world.set_pin_forgotten(user, forgotten);
+        let name = self.world.user_name(user);
+        for (index, pc) in self.pcs.iter_mut().enumerate() {
+            if self.scenario.pcs[index].user.as_deref() == Some(name)
+                && let Some(state) = &mut pc.recovery
+            {
+                state.pin_forgotten = forgotten;
+            }
+        }
+        cx.record(
+            &self.user_entity(user),
+            "action",
+            json!({ "action": "forget_pin", "forgotten": forgotten }),
+        );
+    }
+
+    fn on_biometric(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        user: UserId,
+        biometric: Biometric,
+        available: bool,
+    ) {
+        self.world.set_biometric_available(user, biometric, available);
+        let action = if available {
+            TimelineAction::BiometricBack(biometric)
+        } else {
+            TimelineAction::BiometricUnavailable(biometric)
+        };
+        self.recovery_apply(Some(user), &action);
+        cx.record(
+            &self.user_entity(user),
+            "action",
+            json!({
+                "action": "biometric",
+                "credential": biometric.provider().name(),
+                "available": available
+            }),
+        );
+    }
+
+    fn on_corporate_network(&mut self, cx: &mut Context<'_, Event>, pc: PcId, on: bool) {
+        if let Some(state) = &mut self.pcs[pc.index()].recovery {
+            state.apply(if on {
+                &TimelineAction::JoinCorporateNetwork
+            } else {
+                &TimelineAction::LeaveCorporateNetwork
+            });
+        }
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "corporate_network", "on": on }),
+        );
+    }
+
+    fn on_pin_reset(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        user: UserId,
+        pc: PcId,
+        entry: ResetEntry,
+    ) {
+        let scenario = self.scenario;
+        let Some(profile) = scenario.pcs[pc.index()].device_profile.as_ref() else { return };
+        let user_entity = self.user_entity(user);
+        let runtime = &mut self.pcs[pc.index()];
+        let locked = runtime.device.is_locked();
+        let Some(state) = &mut runtime.recovery else { return };
+        state.signed_in = !locked;
+        let attempt = state.attempt_pin_reset(profile, entry);
+        cx.record(
+            &user_entity,
+            "action",
+            json!({ "action": "pin_reset", "pc": self.world.pc_name(pc), "from": entry.name() }),
+        );
+        cx.record(&runtime.entity, attempt.trace_kind(), attempt.payload());
+        if attempt.result.is_ok() {
+            self.world.set_pin_forgotten(user, false);
+        }
+    }
+
+    fn on_present(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        user: UserId,
+        pc: PcId,
         credentials: &[CredentialProvider],
-    ) -> Result<(), WorldError> {
+    ) {
         let now = cx.now();
-        let pc_index = self.pc_index(pc);
+        let (presented, outcomes) = self.present_credentials(user, pc, credentials);
+        let phone_distance_m = self.nearest_phone_distance_m(now, pc);
+        cx.record(
+            &self.user_entity(user),
+            "action",
+            json!({
+                "action": "present",
+                "pc": self.world.pc_name(pc),
+                "credentials": outcomes,
+                "phone_distance_m": phone_distance_m
+            }),
+        );
+        let verdict = self.trusted_signal_verdict(now, pc);
+        let wrap = move |event| Event::Device { pc, event };
+        let device = &mut self.pcs[pc.index()].device;
+        // Presenting a credential is input at the PC.
+        device.on_user_input(cx, wrap);
+        device.attempt_unlock(cx, wrap, &presented, &verdict, phone_distance_m);
+    }
+
+    /// User `user` presents `credentials` at PC `pc`: what the device sees, and each outcome
+    /// for the trace. A biometric the user cannot present, or one the PC needs re-enrolled,
+    /// is rejected without a draw from the user's stream.
+    fn present_credentials(
+        &mut self,
+        user: UserId,
+        pc: PcId,
+        credentials: &[CredentialProvider],
+    ) -> (Vec<PresentedCredential>, Vec<serde_json::Value>) {
+        let needs_re_enrolment = self.pcs[pc.index()]
+            .recovery
+            .as_ref()
+            .is_some_and(|state| state.biometrics_need_re_enrolment);
         let mut presented = Vec::new();
         let mut outcomes = Vec::new();
         for &provider in credentials {
@@ -581,128 +721,119 @@ impl ScenarioModel<'_> {
                 CredentialProvider::FacialRecognition => Some(Biometric::FacialRecognition),
                 _ => None,
             };
-            let needs_re_enrolment = self.pcs[pc_index]
-                .recovery
-                .as_ref()
-                .is_some_and(|state| state.biometrics_need_re_enrolment);
             if let Some(biometric) = biometric
-                && (needs_re_enrolment
-                    || self.biometrics_unavailable.contains(&(user.to_string(), biometric)))
+                && (needs_re_enrolment || !self.world.biometric_available(user, biometric))
             {
                 let reason = if needs_re_enrolment { "needs_re_enrolment" } else { "unavailable" };
-                outcomes.push(json!({ "credential": provider.name(), "outcome": { "outcome": "rejected", "reason": reason } }));
+                outcomes.push(json!({
+                    "credential": provider.name(),
+                    "outcome": { "outcome": "rejected", "reason": reason }
+                }));
                 presented.push(PresentedCredential { provider, accepted: false });
                 continue;
             }
-            let outcome = self.world.present_credential(now, user, credential)?;
+            let outcome = self.world.present_credential(user, credential);
             let accepted = matches!(outcome, CredentialOutcome::Accepted);
             outcomes.push(json!({ "credential": provider.name(), "outcome": outcome }));
             presented.push(PresentedCredential { provider, accepted });
         }
-        let phone_distance_m = self.nearest_phone_distance_m(now, pc_index)?;
-        cx.record(
-            &Entity::user(user),
-            "action",
-            json!({ "action": "present", "pc": pc, "credentials": outcomes, "phone_distance_m": phone_distance_m }),
-        );
-        let verdict = self.trusted_signal_verdict(now, pc_index)?;
-        let wrap = move |event| Event::Device { pc: pc_index, event };
-        // Presenting a credential is input at the PC.
-        self.pcs[pc_index].device.on_user_input(cx, wrap);
-        self.pcs[pc_index].device.attempt_unlock(cx, wrap, &presented, &verdict, phone_distance_m);
-        Ok(())
+        (presented, outcomes)
     }
+}
 
-    fn nearest_phone_distance_m(&self, now: SimTime, pc: usize) -> Result<Option<f64>, WorldError> {
-        let pc_position = self.world.pc_position(now, &self.pcs[pc].id)?;
+/// The other events: start, polls, keystrokes, Wi-Fi scans, and what they need.
+impl ScenarioModel<'_> {
+    fn nearest_phone_distance_m(&self, now: SimTime, pc: PcId) -> Option<f64> {
+        let pc_position = self.world.pc_position(now, pc);
         let mut nearest: Option<f64> = None;
-        for phone in &self.pcs[pc].phones {
-            let distance = self.world.phone_position(now, phone)?.distance_m(&pc_position);
+        for &phone in self.world.paired_phones(pc) {
+            let distance = self.world.phone_position(now, phone).distance_m(&pc_position);
             nearest = Some(nearest.map_or(distance, |n: f64| n.min(distance)));
         }
-        Ok(nearest.map(|d| (d * 100.0).round() / 100.0))
+        nearest.map(|d| (d * 100.0).round() / 100.0)
     }
 
-    fn trusted_signal_verdict(
-        &mut self,
-        now: SimTime,
-        pc: usize,
-    ) -> Result<TrustedSignalVerdict, WorldError> {
-        if !self.pcs[pc].trusted_signal_rules {
-            return Ok(TrustedSignalVerdict::NotConfigured);
+    fn trusted_signal_verdict(&mut self, now: SimTime, pc: PcId) -> TrustedSignalVerdict {
+        if !self.pcs[pc.index()].trusted_signal_rules {
+            return TrustedSignalVerdict::NotConfigured;
         }
         let scenario = self.scenario;
-        let Some(rules) = scenario.pcs[pc]
+        let Some(rules) = scenario.pcs[pc.index()]
             .policy
             .as_ref()
             .and_then(|p| p.device_unlock.as_ref())
             .and_then(|d| d.signal_rules.as_ref())
         else {
-            return Ok(TrustedSignalVerdict::NotConfigured);
+            return TrustedSignalVerdict::NotConfigured;
         };
         // With the PC's radio off the snapshot has no Bluetooth devices: rules that hold without
         // one still hold (an OR with a network rule); rules that needed one are a radio error
         // (7520), not a missing factor.
-        let radio_off = !self.world.pc_bluetooth_on(&self.pcs[pc].id)?;
-        let snapshot = self.world.snapshot(now, &self.pcs[pc].id)?;
+        let radio_off = !self.world.pc_bluetooth_on(pc);
+        let snapshot = self.world.snapshot(now, pc);
         let evaluation = rules.evaluate(&snapshot, &self.interpretations);
         if radio_off && !evaluation.result && rules.bluetooth_signals().next().is_some() {
-            return Ok(TrustedSignalVerdict::Error {
+            return TrustedSignalVerdict::Error {
                 reason: "the PC's Bluetooth radio is off".to_string(),
-            });
+            };
         }
-        Ok(TrustedSignalVerdict::Evaluated {
+        TrustedSignalVerdict::Evaluated {
             result: evaluation.result,
             explanation: serde_json::to_value(&evaluation).unwrap_or_default(),
-        })
+        }
     }
 
-    fn start(&mut self, cx: &mut Context<'_, Event>, pc: usize) -> Result<(), WorldError> {
-        let radio_on = self.world.pc_bluetooth_on(&self.pcs[pc].id)?;
-        let device = &mut self.pcs[pc].device;
+    fn on_start(&mut self, cx: &mut Context<'_, Event>, pc: PcId) {
+        let radio_on = self.world.pc_bluetooth_on(pc);
+        let device = &mut self.pcs[pc.index()].device;
         device.start(cx, move |event| Event::Device { pc, event });
         if !radio_on {
             device.set_bluetooth_radio(cx, false);
         }
-        Ok(())
     }
 
-    fn poll(
-        &mut self,
-        cx: &mut Context<'_, Event>,
-        pc: usize,
-        phone: usize,
-    ) -> Result<(), WorldError> {
+    fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
         let now = cx.now();
         let calibration = &self.scenario.calibration;
-        let runtime = &mut self.pcs[pc];
+        let runtime = &mut self.pcs[pc.index()];
         let interval_us = runtime.poll_rng.random_range(
             calibration.poll_interval_min.as_us()..=calibration.poll_interval_max.as_us(),
         );
         cx.schedule_in(SimDuration::from_us(interval_us), Event::Poll { pc, phone });
         if !runtime.device.bluetooth_radio_on() {
-            return Ok(());
+            return;
         }
-        let phone_id = &runtime.phones[phone];
-        let detail = self.world.poll_bluetooth_detailed(now, &runtime.id, phone_id)?;
+        let detail = self.world.poll_bluetooth_detailed(now, pc, phone);
         let (rssi, reason) = match detail.poll {
             BluetoothPoll::Present { rssi } => (Some(rssi), None),
             BluetoothPoll::Absent { reason } => (None, Some(absence_reason_name(reason))),
         };
         let wrap = move |event| Event::Device { pc, event };
+        let phone_id = self.world.phone_name(phone);
         runtime.device.on_bluetooth_poll(cx, wrap, phone_id, rssi, reason, Some(detail.distance_m));
-        Ok(())
     }
 
-    fn wifi_scan(&mut self, cx: &mut Context<'_, Event>, pc: usize) -> Result<(), WorldError> {
-        let id = self.pcs[pc].id.clone();
-        let change = self.world.wifi_scan(cx.now(), &id)?;
-        if let Some(payload) = wifi_change_payload(&change) {
-            cx.record(&self.pcs[pc].entity.clone(), "wifi", payload);
+    fn on_keystroke(&mut self, cx: &mut Context<'_, Event>, user: UserId, generation: u64) {
+        let Some(typing) = self.typing.get(&user) else { return };
+        if typing.generation != generation {
+            return;
         }
-        let period = self.world.wifi_scan_period(&id)?;
-        cx.schedule_in(period, Event::WifiScan { pc });
-        Ok(())
+        let pc = typing.pc;
+        if typing.until.is_some_and(|until| cx.now() > until) {
+            self.typing.remove(&user);
+            return;
+        }
+        self.pcs[pc.index()].device.on_user_input(cx, move |event| Event::Device { pc, event });
+        let interval = self.scenario.calibration.typing_interval;
+        cx.schedule_in(interval, Event::Keystroke { user, generation });
+    }
+
+    fn on_wifi_scan(&mut self, cx: &mut Context<'_, Event>, pc: PcId) {
+        let change = self.world.wifi_scan(cx.now(), pc);
+        if let Some(payload) = wifi_change_payload(&change) {
+            cx.record(&self.pcs[pc.index()].entity, "wifi", payload);
+        }
+        cx.schedule_in(self.world.wifi_scan_period(pc), Event::WifiScan { pc });
     }
 }
 
@@ -731,36 +862,19 @@ impl Model for ScenarioModel<'_> {
         if self.failure.is_some() {
             return;
         }
-        let result = match event {
-            Event::Start { pc } => self.start(cx, pc),
-            Event::Action(index) => self.handle_action(cx, index),
-            Event::Poll { pc, phone } => self.poll(cx, pc, phone),
+        match event {
+            Event::Start { pc } => self.on_start(cx, pc),
+            Event::Action(index) => self.handle_action(cx, self.steps[index]),
+            Event::Poll { pc, phone } => self.on_poll(cx, pc, phone),
             Event::Device { pc, event } => {
-                self.pcs[pc].device.on_event(cx, move |event| Event::Device { pc, event }, event);
-                Ok(())
+                self.pcs[pc.index()].device.on_event(
+                    cx,
+                    move |event| Event::Device { pc, event },
+                    event,
+                );
             }
-            Event::Keystroke { user, generation } => {
-                if let Some(typing) = self.typing.get(&user)
-                    && typing.generation == generation
-                {
-                    let pc = typing.pc;
-                    if typing.until.is_some_and(|until| cx.now() > until) {
-                        self.typing.remove(&user);
-                    } else {
-                        self.pcs[pc]
-                            .device
-                            .on_user_input(cx, move |event| Event::Device { pc, event });
-                        let interval = self.scenario.calibration.typing_interval;
-                        cx.schedule_in(interval, Event::Keystroke { user, generation });
-                    }
-                }
-                Ok(())
-            }
-            Event::WifiScan { pc } => self.wifi_scan(cx, pc),
-        };
-        if let Err(error) = result {
-            cx.record(&Entity::world(), "error", json!({ "error": error.to_string() }));
-            self.failure = Some(error);
+            Event::Keystroke { user, generation } => self.on_keystroke(cx, user, generation),
+            Event::WifiScan { pc } => self.on_wifi_scan(cx, pc),
         }
     }
 }

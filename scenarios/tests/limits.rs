@@ -7,7 +7,7 @@ use scenarios::model::{
 };
 use sim_devices::geometry::COORDINATE_M_MAX;
 use sim_devices::mobility::{SPEED_M_PER_S_MAX, WAYPOINTS_MAX};
-use sim_devices::world::{ENTITIES_MAX as WORLD_ENTITIES_MAX, WALL_LOSS_DB_MAX};
+use sim_devices::world::{WALL_LOSS_DB_MAX, WORLD_ENTITIES_MAX};
 
 /// One bound: `limit`, and a probe that builds a scenario of size `n` and returns the codes of
 /// its error diagnostics (empty when it loads).

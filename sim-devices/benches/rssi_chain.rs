@@ -55,13 +55,13 @@ fn full_chain(polls: u64) -> f64 {
         speed_m_per_s: 1.2,
         pause: SimDuration::default(),
     };
-    world.set_user_course(SimTime::from_us(0), "ana", &[out]).expect("course");
+    let ana = world.user_id("ana").expect("user");
+    let (pc, phone) = (world.pc_id("pc").expect("pc"), world.phone_id("phone").expect("phone"));
+    world.set_user_course(SimTime::from_us(0), ana, &[out]).expect("course");
     let start = Instant::now();
     let mut present = 0u64;
     for now in poll_times(polls) {
-        if let BluetoothPoll::Present { rssi } =
-            world.poll_bluetooth(now, "pc", "phone").expect("poll")
-        {
+        if let BluetoothPoll::Present { rssi } = world.poll_bluetooth(now, pc, phone) {
             present += u64::from(rssi <= 0);
         }
     }

@@ -24,6 +24,6 @@ pub use mobility::{Course, Waypoint};
 pub use propagation::{CarryLosses, CarryPosition, Environment, EnvironmentConfig};
 pub use user::{Credential, CredentialOutcome};
 pub use world::{
-    AbsenceReason, BluetoothPoll, BluetoothPollDetail, Placement, WifiChange, World, WorldConfig,
-    WorldError,
+    AbsenceReason, AccessPointId, BluetoothPoll, BluetoothPollDetail, NetworkId, PcId, PhoneId,
+    Placement, UserId, WifiChange, World, WorldConfig, WorldError,
 };

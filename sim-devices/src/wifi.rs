@@ -29,7 +29,7 @@ pub struct AccessPointConfig {
     #[serde(default = "default_ap_tx_power_dbm")]
     pub tx_power_dbm: f64,
     /// The network (id) a client joins through this AP.
-    pub network: String,
+    pub network: serde_saphyr::Spanned<String>,
     /// Whether it is switched on at the start (default true).
     #[serde(default = "default_true")]
     pub on: bool,

@@ -1,11 +1,13 @@
 //! The world through its public API: configuration in, polls, Wi-Fi changes, snapshots out.
 
+use engine::recovery::Biometric;
 use engine::{RandomStreams, SimDuration, SimTime};
+use serde_saphyr::{Location, Spanned};
 use sim_devices::network::NetworkChange;
 use sim_devices::user::RejectReason;
 use sim_devices::{
-    AbsenceReason, BluetoothPoll, CarryPosition, Credential, CredentialOutcome, Position, Waypoint,
-    WifiChange, World, WorldConfig,
+    AbsenceReason, AccessPointId, BluetoothPoll, CarryPosition, Credential, CredentialOutcome,
+    NetworkId, PcId, PhoneId, Position, UserId, Waypoint, WifiChange, World, WorldConfig,
 };
 
 const CONFIG: &str = r#"{
@@ -39,6 +41,34 @@ fn config() -> WorldConfig {
     serde_json::from_str(CONFIG).expect("valid configuration")
 }
 
+/// An id as a configuration field holds it, without a position.
+fn plain(id: &str) -> Spanned<String> {
+    Spanned::new(id.to_owned(), Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// The handles of the configuration's entities, looked up once.
+struct Handles {
+    desk: PcId,
+    ana_phone: PhoneId,
+    ana: UserId,
+    bob: UserId,
+    ap_east: AccessPointId,
+    ap_west: AccessPointId,
+    corp: NetworkId,
+}
+
+fn handles(world: &World) -> Handles {
+    Handles {
+        desk: world.pc_id("desk").expect("pc"),
+        ana_phone: world.phone_id("ana-phone").expect("phone"),
+        ana: world.user_id("ana").expect("user"),
+        bob: world.user_id("bob").expect("user"),
+        ap_east: world.access_point_id("ap-east").expect("ap"),
+        ap_west: world.access_point_id("ap-west").expect("ap"),
+        corp: world.network_id("corp").expect("network"),
+    }
+}
+
 fn s(seconds: u64) -> SimTime {
     SimTime::from_us(seconds * 1_000_000)
 }
@@ -49,11 +79,12 @@ fn walk_away(world: &mut World) {
         speed_m_per_s: 1.0,
         pause: SimDuration::default(),
     };
-    world.set_user_course(s(10), "ana", &[away]).expect("course");
+    let ana = world.user_id("ana").expect("user");
+    world.set_user_course(s(10), ana, &[away]).expect("course");
 }
 
-fn readings(world: &mut World, pc: &str, phone: &str) -> Vec<BluetoothPoll> {
-    (0..60).map(|i| world.poll_bluetooth(s(i), pc, phone).expect("poll")).collect()
+fn readings(world: &mut World, pc: PcId, phone: PhoneId) -> Vec<BluetoothPoll> {
+    (0..60).map(|i| world.poll_bluetooth(s(i), pc, phone)).collect()
 }
 
 #[test]
@@ -61,7 +92,8 @@ fn the_same_seed_gives_the_same_readings() {
     let run = |seed| {
         let mut world = World::new(&config(), RandomStreams::new(seed)).expect("world");
         walk_away(&mut world);
-        readings(&mut world, "desk", "ana-phone")
+        let h = handles(&world);
+        readings(&mut world, h.desk, h.ana_phone)
     };
     assert_eq!(run(7), run(7));
     assert_ne!(run(7), run(8));
@@ -76,44 +108,48 @@ fn adding_a_second_phone_does_not_change_the_first() {
         "bob-phone".to_owned(),
         serde_json::from_str(r#"{"carried_by": "bob", "carry": "bag"}"#).expect("phone"),
     );
-    bigger_config.pcs.get_mut("desk").expect("pc").paired_phones.push("bob-phone".to_owned());
+    bigger_config.pcs.get_mut("desk").expect("pc").paired_phones.push(plain("bob-phone"));
     let mut with_two = World::new(&bigger_config, RandomStreams::new(3)).expect("world");
     walk_away(&mut with_two);
+    // Handles follow id order: `ana-phone` sorts before `bob-phone` in both worlds.
+    let h = handles(&alone);
+    assert_eq!(with_two.phone_id("ana-phone"), Some(h.ana_phone));
+    let bob_phone = with_two.phone_id("bob-phone").expect("phone");
     let mut first = Vec::new();
     for i in 0..60 {
-        first.push(alone.poll_bluetooth(s(i), "desk", "ana-phone").expect("poll"));
+        first.push(alone.poll_bluetooth(s(i), h.desk, h.ana_phone));
         // Interleave polls of the second phone: they must not disturb the first.
-        with_two.poll_bluetooth(s(i), "desk", "bob-phone").expect("poll");
+        with_two.poll_bluetooth(s(i), h.desk, bob_phone);
     }
-    let second: Vec<_> = (0..60)
-        .map(|i| with_two.poll_bluetooth(s(i), "desk", "ana-phone").expect("poll"))
-        .collect();
+    let second: Vec<_> =
+        (0..60).map(|i| with_two.poll_bluetooth(s(i), h.desk, h.ana_phone)).collect();
     assert_eq!(first, second);
 }
 
 #[test]
 fn walking_away_lowers_the_reading_and_radio_states_make_the_phone_absent() {
     let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
-    let near = world.poll_bluetooth(s(0), "desk", "ana-phone").expect("poll");
+    let h = handles(&world);
+    let near = world.poll_bluetooth(s(0), h.desk, h.ana_phone);
     assert_eq!(near, BluetoothPoll::Present { rssi: 0 });
     walk_away(&mut world);
     assert_eq!(world.next_course_change(s(0)), Some(s(10)));
-    let far = world.poll_bluetooth_detailed(s(60), "desk", "ana-phone").expect("poll");
+    let far = world.poll_bluetooth_detailed(s(60), h.desk, h.ana_phone);
     assert_eq!(far.walls_crossed, 1);
     assert!((far.distance_m - 39f64.hypot(1.0)).abs() < 1e-9);
     match far.poll {
         BluetoothPoll::Present { rssi } => assert!(rssi < -10, "{rssi}"),
         BluetoothPoll::Absent { reason } => assert_eq!(reason, AbsenceReason::OutOfRange),
     }
-    world.set_phone_bluetooth("ana-phone", false).expect("phone");
+    world.set_phone_bluetooth(h.ana_phone, false);
     assert_eq!(
-        world.poll_bluetooth(s(61), "desk", "ana-phone").expect("poll"),
+        world.poll_bluetooth(s(61), h.desk, h.ana_phone),
         BluetoothPoll::Absent { reason: AbsenceReason::PhoneBluetoothOff }
     );
-    world.set_phone_power("ana-phone", false).expect("phone");
-    world.set_pc_bluetooth("desk", false).expect("pc");
+    world.set_phone_power(h.ana_phone, false);
+    world.set_pc_bluetooth(h.desk, false);
     assert_eq!(
-        world.poll_bluetooth(s(62), "desk", "ana-phone").expect("poll"),
+        world.poll_bluetooth(s(62), h.desk, h.ana_phone),
         BluetoothPoll::Absent { reason: AbsenceReason::PcRadioOff }
     );
 }
@@ -121,46 +157,47 @@ fn walking_away_lowers_the_reading_and_radio_states_make_the_phone_absent() {
 #[test]
 fn a_phone_left_on_the_desk_stays_while_its_owner_leaves() {
     let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
-    world.leave_phone(s(0), "ana-phone", None, CarryPosition::Desk).expect("leave");
+    let h = handles(&world);
+    world.leave_phone(s(0), h.ana_phone, None, CarryPosition::Desk);
     walk_away(&mut world);
-    assert_eq!(world.phone_position(s(60), "ana-phone").expect("phone"), Position::new(1.0, 1.0));
+    assert_eq!(world.phone_position(s(60), h.ana_phone), Position::new(1.0, 1.0));
     assert_eq!(
-        world.poll_bluetooth(s(60), "desk", "ana-phone").expect("poll"),
+        world.poll_bluetooth(s(60), h.desk, h.ana_phone),
         BluetoothPoll::Present { rssi: 0 }
     );
-    world.carry_phone("ana-phone", "ana", CarryPosition::Hand).expect("carry");
-    assert_eq!(world.phone_position(s(60), "ana-phone").expect("phone"), Position::new(40.0, 1.0));
+    world.carry_phone(h.ana_phone, h.ana, CarryPosition::Hand);
+    assert_eq!(world.phone_position(s(60), h.ana_phone), Position::new(40.0, 1.0));
 }
 
 #[test]
 fn wifi_connects_to_the_profile_network_then_roams_when_the_pc_moves() {
     let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    let h = handles(&world);
     // The guest AP is louder and nearer but has another security type: not this profile.
-    match world.wifi_scan(s(0), "desk").expect("scan") {
+    match world.wifi_scan(s(0), h.desk) {
         WifiChange::Connected { access_point, bssid } => {
             assert_eq!((access_point.as_str(), bssid.as_str()), ("ap-east", "12-ab-34-ff-e5-46"));
         }
         other => panic!("{other:?}"),
     }
+    assert_eq!(world.wifi_connection(h.desk).map(|(ap, _)| ap), Some(h.ap_east));
     let carried = Waypoint {
         to: Position::new(58.0, 0.0),
         speed_m_per_s: 1.0,
         pause: SimDuration::default(),
     };
-    world.set_pc_course(s(0), "desk", &[carried]).expect("course");
+    world.set_pc_course(s(0), h.desk, &[carried]).expect("course");
     let mut roamed = None;
     for i in 1..=10 {
-        if let WifiChange::Roamed { to, network_changed, .. } =
-            world.wifi_scan(s(i * 10), "desk").expect("scan")
-        {
+        if let WifiChange::Roamed { to, network_changed, .. } = world.wifi_scan(s(i * 10), h.desk) {
             roamed = Some((to, network_changed));
         }
     }
     assert_eq!(roamed, Some(("ap-west".to_owned(), false)));
-    world.set_access_point("ap-west", false).expect("ap");
-    world.set_access_point("ap-east", false).expect("ap");
+    world.set_access_point(h.ap_west, false);
+    world.set_access_point(h.ap_east, false);
     assert_eq!(
-        world.wifi_scan(s(200), "desk").expect("scan"),
+        world.wifi_scan(s(200), h.desk),
         WifiChange::Disconnected { from: "ap-west".to_owned() }
     );
 }
@@ -168,10 +205,11 @@ fn wifi_connects_to_the_profile_network_then_roams_when_the_pc_moves() {
 #[test]
 fn the_snapshot_carries_bluetooth_wifi_adapters_and_the_suffix() {
     let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
-    world.wifi_scan(s(0), "desk").expect("scan");
-    world.set_docked("desk", true).expect("dock");
-    world.set_vpn("desk", true).expect("vpn");
-    let snapshot = world.snapshot(s(1), "desk").expect("snapshot");
+    let h = handles(&world);
+    world.wifi_scan(s(0), h.desk);
+    assert_eq!(world.set_docked(h.desk, true), 1);
+    assert_eq!(world.set_vpn(h.desk, true), 1);
+    let snapshot = world.snapshot(s(1), h.desk);
     assert_eq!(snapshot.bluetooth.len(), 1);
     assert_eq!(snapshot.bluetooth[0].rssi, 0);
     assert_eq!(snapshot.bluetooth[0].class_of_device & 0x1F00, 512);
@@ -195,52 +233,70 @@ fn the_snapshot_carries_bluetooth_wifi_adapters_and_the_suffix() {
     // A DHCP change reaches the adapter at lease renewal, keeping its address.
     let change: NetworkChange =
         serde_json::from_str(r#"{"ipv4_dns_servers": ["8.8.8.8"]}"#).expect("change");
-    world.update_network("corp", &change).expect("network");
-    world.renew_leases("desk").expect("renew");
-    let after = world.snapshot(s(2), "desk").expect("snapshot");
+    world.update_network(h.corp, &change);
+    world.renew_leases(h.desk);
+    let after = world.snapshot(s(2), h.desk);
     assert_eq!(after.adapters[0].ipv4_addresses, wifi_adapter.ipv4_addresses);
     assert_eq!(
         after.adapters[0].ipv4_dns_servers,
         ["8.8.8.8".parse::<std::net::Ipv4Addr>().expect("ip")]
     );
-    world.set_docked("desk", false).expect("undock");
-    assert_eq!(world.snapshot(s(3), "desk").expect("snapshot").adapters.len(), 2);
+    world.set_docked(h.desk, false);
+    assert_eq!(world.snapshot(s(3), h.desk).adapters.len(), 2);
 }
 
 #[test]
-fn users_go_idle_and_biometrics_false_reject_at_their_rate() {
+fn users_forget_pins_lose_biometrics_and_false_reject_at_their_rate() {
     let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
-    assert_eq!(world.idle_for(s(100), "ana").expect("user"), SimDuration::from_us(0));
-    world.set_typing(s(100), "ana", false).expect("user");
-    assert_eq!(world.idle_for(s(130), "ana").expect("user"), SimDuration::from_s(30));
-    world.set_pin_forgotten("ana", true).expect("user");
+    let h = handles(&world);
+    world.set_pin_forgotten(h.ana, true);
     assert_eq!(
-        world.present_credential(s(131), "ana", Credential::Pin).expect("user"),
+        world.present_credential(h.ana, Credential::Pin),
         CredentialOutcome::Rejected(RejectReason::PinForgotten)
     );
+    assert!(world.biometric_available(h.ana, Biometric::Fingerprint));
+    world.set_biometric_available(h.ana, Biometric::Fingerprint, false);
+    assert!(!world.biometric_available(h.ana, Biometric::Fingerprint));
+    assert!(world.biometric_available(h.bob, Biometric::Fingerprint));
+    world.set_biometric_available(h.ana, Biometric::Fingerprint, true);
+    assert!(world.biometric_available(h.ana, Biometric::Fingerprint));
     // Bob's fingerprint false-reject rate is 0.5: over 2,000 attempts the count is binomial with
     // sd sqrt(2000 * 0.25) = 22.4; tolerance 5 sd.
     let rejected = (0..2000)
-        .filter(|i| {
-            world.present_credential(s(200 + i), "bob", Credential::Fingerprint).expect("user")
-                != CredentialOutcome::Accepted
+        .filter(|_| {
+            world.present_credential(h.bob, Credential::Fingerprint) != CredentialOutcome::Accepted
         })
         .count();
     assert!((rejected as f64 - 1000.0).abs() < 112.0, "{rejected}");
 }
 
 #[test]
+fn handles_follow_id_order_and_give_the_id_back() {
+    let world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    let users: Vec<&str> = world.user_ids().map(|user| world.user_name(user)).collect();
+    assert_eq!(users, ["ana", "bob"]);
+    let h = handles(&world);
+    assert_eq!((h.ap_east.index(), h.ap_west.index()), (0, 1));
+    assert_eq!(world.access_point_name(h.ap_west), "ap-west");
+    assert_eq!(world.network_name(h.corp), "corp");
+    assert_eq!(world.paired_phones(h.desk), [h.ana_phone]);
+    assert_eq!(world.user_id("nobody"), None);
+}
+
+#[test]
 fn bad_references_are_reported() {
     let mut bad = config();
-    bad.pcs.get_mut("desk").expect("pc").paired_phones.push("ghost".to_owned());
+    bad.pcs.get_mut("desk").expect("pc").paired_phones.push(plain("ghost"));
+    bad.phones.get_mut("ana-phone").expect("phone").carried_by = Some(plain("anna"));
+    let dangling: Vec<String> =
+        bad.dangling_references().iter().map(|d| d.to_error().to_string()).collect();
+    assert_eq!(
+        dangling,
+        ["phone `ana-phone` names unknown user `anna`", "pc `desk` names unknown phone `ghost`"]
+    );
     let error = World::new(&bad, RandomStreams::new(1)).expect_err("invalid");
-    assert_eq!(error.to_string(), "pc `desk` is paired with unknown phone `ghost`");
+    assert_eq!(error.to_string(), "phone `ana-phone` names unknown user `anna`");
     let unknown_key =
         serde_json::from_str::<WorldConfig>(r#"{"pcz": {}}"#).expect_err("unknown key");
     assert!(unknown_key.to_string().contains("unknown field `pcz`"), "{unknown_key}");
-    let world = World::new(&config(), RandomStreams::new(1)).expect("world");
-    assert_eq!(
-        world.user_position(s(0), "nobody").expect_err("unknown").to_string(),
-        "unknown user `nobody`"
-    );
 }

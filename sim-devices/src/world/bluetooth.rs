@@ -1,0 +1,103 @@
+//! Bluetooth: the PCs' and phones' radios, pairing, and polls through the observation chain.
+
+use engine::SimTime;
+
+use crate::bluetooth::{LinkBudget, observe_poll};
+
+use super::{AbsenceReason, BluetoothPoll, BluetoothPollDetail, LinkState, PcId, PhoneId, World};
+
+impl World {
+    /// Powers phone `phone` on or off.
+    pub fn set_phone_power(&mut self, phone: PhoneId, on: bool) {
+        self.phones[phone.index()].powered_on = on;
+    }
+
+    /// Switches phone `phone`'s Bluetooth on or off.
+    pub fn set_phone_bluetooth(&mut self, phone: PhoneId, on: bool) {
+        self.phones[phone.index()].bluetooth_on = on;
+    }
+
+    /// Switches PC `pc`'s Bluetooth radio on or off.
+    pub fn set_pc_bluetooth(&mut self, pc: PcId, on: bool) {
+        self.pcs[pc.index()].bluetooth_on = on;
+    }
+
+    /// Whether PC `pc`'s Bluetooth radio is on.
+    pub fn pc_bluetooth_on(&self, pc: PcId) -> bool {
+        self.pcs[pc.index()].bluetooth_on
+    }
+
+    /// The phones paired with PC `pc`, in the configuration's order.
+    pub fn paired_phones(&self, pc: PcId) -> &[PhoneId] {
+        &self.pcs[pc.index()].paired
+    }
+
+    /// Phone `phone`'s 24-bit Class of Device.
+    pub fn phone_class_of_device(&self, phone: PhoneId) -> u32 {
+        self.phones[phone.index()].config.class_of_device
+    }
+
+    /// Polls phone `phone` from PC `pc` at `now` through the full chain.
+    pub fn poll_bluetooth(&mut self, now: SimTime, pc: PcId, phone: PhoneId) -> BluetoothPoll {
+        self.poll_bluetooth_detailed(now, pc, phone).poll
+    }
+
+    /// Like [`World::poll_bluetooth`], with the chain's intermediate values.
+    pub fn poll_bluetooth_detailed(
+        &mut self,
+        now: SimTime,
+        pc: PcId,
+        phone: PhoneId,
+    ) -> BluetoothPollDetail {
+        let phone_state = &self.phones[phone.index()];
+        let phone_position = self.placement_position(now, &phone_state.placement);
+        let pc_state = &mut self.pcs[pc.index()];
+        let absent = |reason| BluetoothPollDetail {
+            poll: BluetoothPoll::Absent { reason },
+            distance_m: 0.0,
+            walls_crossed: 0,
+            link_gain_db: None,
+            tx_power_dbm: None,
+            received_dbm: None,
+        };
+        if !pc_state.bluetooth_on {
+            return absent(AbsenceReason::PcRadioOff);
+        }
+        if !phone_state.powered_on {
+            return absent(AbsenceReason::PhoneOff);
+        }
+        if !phone_state.bluetooth_on {
+            return absent(AbsenceReason::PhoneBluetoothOff);
+        }
+        let pc_position = pc_state.course.position_at(now);
+        let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
+        let radio = &phone_state.config.radio;
+        let distance_m = pc_position.distance_m(&phone_position);
+        let obstruction = self.floor_plan.obstruction(&pc_position, &phone_position);
+        // Created on a link's first poll; its streams are named after both ends.
+        let link = pc_state.bluetooth_links.entry(phone).or_insert_with(|| {
+            let entity = format!("phone:{}", phone_state.id);
+            LinkState::new(&self.streams, &entity, &format!("bt:pc:{}", pc_state.id))
+        });
+        let shadowing_db = link.shadowing_at(pc_position, phone_position, &self.environment);
+        let budget = LinkBudget {
+            path_loss_db: self.environment.path_loss_db(distance_m),
+            obstruction_loss_db: obstruction.loss_db(),
+            carry_loss_db,
+            shadowing_db,
+        };
+        let measurement = observe_poll(&self.environment, radio, &budget, &mut link.fading_rng);
+        let poll = match measurement.rssi {
+            Some(rssi) => BluetoothPoll::Present { rssi },
+            None => BluetoothPoll::Absent { reason: AbsenceReason::OutOfRange },
+        };
+        BluetoothPollDetail {
+            poll,
+            distance_m,
+            walls_crossed: obstruction.walls_crossed,
+            link_gain_db: Some(budget.gain_db()),
+            tx_power_dbm: Some(measurement.tx_power_dbm),
+            received_dbm: Some(measurement.received_dbm),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Mobility: where PCs, users and phones are, and the courses that move them.
+
+use engine::SimTime;
+
+use crate::geometry::Position;
+use crate::mobility::{Course, CourseError, Waypoint};
+use crate::propagation::CarryPosition;
+
+use super::{PcId, PhoneId, Placement, UserId, World};
+
+impl World {
+    /// Where the PC `pc` is at `now`.
+    pub fn pc_position(&self, now: SimTime, pc: PcId) -> Position {
+        self.pcs[pc.index()].course.position_at(now)
+    }
+
+    /// Where user `user` is at `now`.
+    pub fn user_position(&self, now: SimTime, user: UserId) -> Position {
+        self.users[user.index()].course.position_at(now)
+    }
+
+    /// Where phone `phone` is at `now`: with its user, or where it was left.
+    pub fn phone_position(&self, now: SimTime, phone: PhoneId) -> Position {
+        self.placement_position(now, &self.phones[phone.index()].placement)
+    }
+
+    /// Where a phone with `placement` is at `now`.
+    pub(super) fn placement_position(&self, now: SimTime, placement: &Placement) -> Position {
+        match placement {
+            Placement::Carried { user, .. } => self.user_position(now, *user),
+            Placement::Left { position, .. } => *position,
+        }
+    }
+
+    /// Where phone `phone` is and how it is carried.
+    pub fn phone_placement(&self, phone: PhoneId) -> &Placement {
+        &self.phones[phone.index()].placement
+    }
+
+    /// Gives user `user` a new course starting now from where they are.
+    ///
+    /// # Errors
+    /// A course the waypoints cannot make (see [`Course::new`]); the old course stays.
+    pub fn set_user_course(
+        &mut self,
+        now: SimTime,
+        user: UserId,
+        waypoints: &[Waypoint],
+    ) -> Result<(), CourseError> {
+        let state = &mut self.users[user.index()];
+        state.course = Course::new(now, state.course.position_at(now), waypoints)?;
+        Ok(())
+    }
+
+    /// Gives PC `pc` (a laptop being carried) a new course starting now from where it is.
+    ///
+    /// # Errors
+    /// A course the waypoints cannot make (see [`Course::new`]); the old course stays.
+    pub fn set_pc_course(
+        &mut self,
+        now: SimTime,
+        pc: PcId,
+        waypoints: &[Waypoint],
+    ) -> Result<(), CourseError> {
+        let state = &mut self.pcs[pc.index()];
+        state.course = Course::new(now, state.course.position_at(now), waypoints)?;
+        Ok(())
+    }
+
+    /// The first instant after `now` at which any user's or PC's course changes: the only times a
+    /// runner needs to wake up for mobility.
+    pub fn next_course_change(&self, now: SimTime) -> Option<SimTime> {
+        let users = self.users.iter().filter_map(|user| user.course.next_change_after(now));
+        let pcs = self.pcs.iter().filter_map(|pc| pc.course.next_change_after(now));
+        users.chain(pcs).min()
+    }
+
+    /// When user `user`'s current course ends.
+    pub fn user_course_end(&self, user: UserId) -> SimTime {
+        self.users[user.index()].course.end()
+    }
+
+    /// User `user` picks up (or now carries) phone `phone` in `carry`.
+    pub fn carry_phone(&mut self, phone: PhoneId, user: UserId, carry: CarryPosition) {
+        self.phones[phone.index()].placement = Placement::Carried { user, carry };
+    }
+
+    /// Phone `phone` is put down at `position` (or where it is now) lying as `carry`.
+    pub fn leave_phone(
+        &mut self,
+        now: SimTime,
+        phone: PhoneId,
+        position: Option<Position>,
+        carry: CarryPosition,
+    ) {
+        let here = self.phone_position(now, phone);
+        let position = position.unwrap_or(here);
+        self.phones[phone.index()].placement = Placement::Left { position, carry };
+    }
+
+    /// Changes how phone `phone` is carried (or lies) without moving it.
+    pub fn set_carry(&mut self, phone: PhoneId, carry: CarryPosition) {
+        match &mut self.phones[phone.index()].placement {
+            Placement::Carried { carry: current, .. } | Placement::Left { carry: current, .. } => {
+                *current = carry;
+            }
+        }
+    }
+}

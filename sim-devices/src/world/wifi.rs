@@ -1,0 +1,131 @@
+//! Wi-Fi: access points on and off, and the PCs' scans that connect, roam and disconnect.
+
+use engine::{SimDuration, SimTime};
+
+use crate::propagation::averaged_fading_db;
+use crate::wifi::{choose_access_point, normalise_bssid, signal_quality};
+
+use super::{
+    AccessPointId, LinkState, PcId, WIFI_BEACONS_PER_SCAN, WifiChange, WifiConnection, World,
+};
+
+impl World {
+    /// Switches access point `ap` on or off. A PC connected to it notices at its next scan.
+    pub fn set_access_point(&mut self, ap: AccessPointId, on: bool) {
+        self.access_points[ap.index()].on = on;
+    }
+
+    /// The access point PC `pc` is connected to, and the signal quality (0 to 100) it last
+    /// measured.
+    pub fn wifi_connection(&self, pc: PcId) -> Option<(AccessPointId, u8)> {
+        let wifi = self.pcs[pc.index()].wifi.as_ref()?;
+        Some((wifi.access_point, wifi.quality))
+    }
+
+    /// The scan period configured for PC `pc`.
+    pub fn wifi_scan_period(&self, pc: PcId) -> SimDuration {
+        self.pcs[pc.index()].config.wifi.scan_period
+    }
+
+    /// Whether PC `pc` has Wi-Fi profiles: without one it never scans.
+    pub fn has_wifi_profiles(&self, pc: PcId) -> bool {
+        !self.pcs[pc.index()].config.wifi.profiles.is_empty()
+    }
+
+    /// One Wi-Fi scan of PC `pc` at `now`: measures every switched-on access point that matches
+    /// a profile, then connects, roams or disconnects per [`choose_access_point`].
+    pub fn wifi_scan(&mut self, now: SimTime, pc: PcId) -> WifiChange {
+        let candidates = self.wifi_candidates(now, pc);
+        let state = &self.pcs[pc.index()];
+        let current = state.wifi.as_ref().map(|wifi| wifi.access_point.index());
+        let chosen = choose_access_point(&state.config.wifi, current, &candidates);
+        let quality_of = |index: usize| {
+            candidates.iter().find(|(i, _)| *i == index).map_or(0, |(_, quality)| *quality)
+        };
+        match (current, chosen) {
+            (None, None) => WifiChange::Unchanged,
+            (Some(a), Some(b)) if a == b => {
+                if let Some(wifi) = self.pcs[pc.index()].wifi.as_mut() {
+                    wifi.quality = quality_of(b);
+                }
+                WifiChange::Unchanged
+            }
+            (Some(a), None) => {
+                self.pcs[pc.index()].wifi = None;
+                WifiChange::Disconnected { from: self.access_points[a].id.clone() }
+            }
+            (previous, Some(b)) => {
+                let to = AccessPointId::new(b);
+                self.join(pc, previous.map(AccessPointId::new), to, quality_of(b))
+            }
+        }
+    }
+
+    /// Measures every switched-on access point that matches one of PC `pc`'s profiles: pairs
+    /// of access point index and signal quality, in id order.
+    fn wifi_candidates(&mut self, now: SimTime, pc: PcId) -> Vec<(usize, u8)> {
+        let pc_position = self.pc_position(now, pc);
+        let streams = self.streams;
+        let state = &mut self.pcs[pc.index()];
+        let profiles = &state.config.wifi.profiles;
+        let mut candidates = Vec::new();
+        for (index, ap) in self.access_points.iter().enumerate() {
+            let matches = profiles.iter().any(|profile| {
+                profile.ssid == ap.config.ssid
+                    && profile.security.eq_ignore_ascii_case(&ap.config.security)
+            });
+            if !ap.on || !matches {
+                continue;
+            }
+            let ap_position = ap.config.position;
+            let link = state.wifi_links.entry(AccessPointId::new(index)).or_insert_with(|| {
+                LinkState::new(&streams, &format!("pc:{}", state.id), &format!("wifi:ap:{}", ap.id))
+            });
+            let shadowing_db = link.shadowing_at(pc_position, ap_position, &self.environment);
+            let fading_db = averaged_fading_db(
+                self.environment.rician_k_db,
+                WIFI_BEACONS_PER_SCAN,
+                &mut link.fading_rng,
+            );
+            let distance_m = pc_position.distance_m(&ap_position);
+            let received_dbm = ap.config.tx_power_dbm
+                - self.environment.path_loss_db(distance_m)
+                - self.floor_plan.obstruction(&pc_position, &ap_position).loss_db()
+                - shadowing_db
+                + fading_db;
+            candidates.push((index, signal_quality(received_dbm)));
+        }
+        candidates
+    }
+
+    /// PC `pc` joins access point `to` (from `previous`, if any): a renewed lease on the same
+    /// network, a fresh one on another.
+    fn join(
+        &mut self,
+        pc: PcId,
+        previous: Option<AccessPointId>,
+        to: AccessPointId,
+        quality: u8,
+    ) -> WifiChange {
+        let ap = &self.access_points[to.index()];
+        let network = &self.networks[ap.network.index()].config;
+        let old_network = previous.map(|a| self.access_points[a.index()].network);
+        let network_changed = old_network != Some(ap.network);
+        let state = &mut self.pcs[pc.index()];
+        let lease = match (&state.wifi, network_changed) {
+            (Some(wifi), false) => network.renew(&wifi.lease),
+            _ => network.lease("wifi", &mut state.wifi_dhcp_rng),
+        };
+        state.wifi = Some(WifiConnection { access_point: to, quality, lease });
+        let bssid = normalise_bssid(&ap.config.bssid);
+        match previous {
+            None => WifiChange::Connected { access_point: ap.id.clone(), bssid },
+            Some(a) => WifiChange::Roamed {
+                from: self.access_points[a.index()].id.clone(),
+                to: ap.id.clone(),
+                bssid,
+                network_changed,
+            },
+        }
+    }
+}
