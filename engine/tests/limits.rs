@@ -1,16 +1,16 @@
 //! Every bound the engine's loaders enforce (the `## Limits` table of ARCHITECTURE.md), each
 //! tried at the bound (accepted) and one past it (rejected with its diagnostic code).
 
+use engine::diagnostic::yaml::{
+    MAX_YAML_BYTES, YAML_ALIAS_REPLAYED_EVENTS_MAX, YAML_ALIASES_MAX, YAML_DEPTH_MAX,
+    YAML_EVENTS_MAX, from_yaml,
+};
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::document::MAX_GROUP_PROVIDERS;
 use engine::policy::parse::{
     MAX_DEPTH, MAX_RULES, MAX_RULES_BYTES, MAX_SIGNAL_ELEMENTS, MAX_XML_TOKENS,
 };
 use engine::policy::rules::Scenario;
-use engine::policy::yaml::{
-    MAX_YAML_BYTES, YAML_ALIAS_REPLAYED_EVENTS_MAX, YAML_ALIASES_MAX, YAML_DEPTH_MAX,
-    YAML_EVENTS_MAX, from_yaml,
-};
 use engine::policy::{load_policy, parse_rules};
 use engine::recovery::analysis::FAILURES_MAX;
 use engine::recovery::profile::{LIST_ENTRIES_MAX, NAME_CHARS_MAX, PROFILE_BYTES_MAX};

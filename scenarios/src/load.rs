@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use engine::diagnostic::suggest::did_you_mean;
+use engine::diagnostic::yaml::{from_yaml, spanned_range};
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::CredentialProvider;
-use engine::policy::suggest::did_you_mean;
-use engine::policy::yaml::{from_yaml, spanned_range};
 use engine::rng::RandomStreams;
 use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;
@@ -26,7 +26,7 @@ use crate::model::{
 };
 
 /// Reads a file named inside a scenario (the path as written), or says why it cannot.
-pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
+pub use engine::diagnostic::ReadFile;
 
 /// Walking speed when a walk does not give one, m/s.
 const WALKING_SPEED_M_PER_S_DEFAULT: f64 = 1.2;

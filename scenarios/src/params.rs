@@ -162,7 +162,7 @@ impl Scenario {
             other => {
                 return Err(format!(
                     "unknown sweep parameter `{other}`: {}",
-                    engine::policy::suggest::did_you_mean(other, &PARAMETERS)
+                    engine::diagnostic::suggest::did_you_mean(other, &PARAMETERS)
                 ));
             }
         }

@@ -23,9 +23,9 @@ use super::factors::FactorGroups;
 use super::parse::parse_rules;
 use super::provider::CredentialProvider;
 use super::rules::{RuleSet, Scenario};
-use super::suggest::did_you_mean;
-use super::yaml::{from_yaml, location_offset, relocate, spanned_range};
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::yaml::{from_yaml, location_offset, relocate, spanned_range};
+use crate::diagnostic::{Diagnostic, ReadFile, SourceFile};
 
 /// Most providers accepted in one group.
 pub const MAX_GROUP_PROVIDERS: usize = 16;
@@ -104,7 +104,7 @@ pub struct DynamicLockPolicy {
 /// reason it could not.
 pub fn load_policy(
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
 ) -> (Option<Policy>, Vec<Diagnostic>) {
     match from_yaml::<PolicyDocument>(source) {
         Ok(document) => validate_policy(&document, source, read_file),
@@ -118,7 +118,7 @@ pub fn load_policy(
 pub fn validate_policy(
     document: &PolicyDocument,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
 ) -> (Option<Policy>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let device_unlock = document
@@ -144,7 +144,7 @@ pub fn validate_policy(
 fn device_unlock(
     section: &DeviceUnlockDocument,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<DeviceUnlockPolicy> {
     let errors_before = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -333,7 +333,7 @@ fn rules_from(
     file: Option<&Spanned<String>>,
     scenario: Scenario,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> RulesFound {
     match (inline, file) {
@@ -382,7 +382,7 @@ fn rules_from(
 fn dynamic_lock(
     section: &DynamicLockDocument,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<DynamicLockPolicy> {
     let enabled = section.enabled.value;

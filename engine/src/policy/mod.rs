@@ -14,8 +14,6 @@ pub mod interpretation;
 pub mod parse;
 pub mod provider;
 pub mod rules;
-pub mod suggest;
-pub mod yaml;
 
 pub use decide::{Factor, UnlockDecision, decide_unlock};
 pub use document::{

@@ -22,8 +22,8 @@ use super::rules::{
     BluetoothSignal, DEVICE_CLASSES, IpConfigSignal, MacAddress, Rule, RuleSet, Scenario,
     ScopedIpv6, Security, Signal, Thumbprint, WifiSignal,
 };
-use super::suggest::{closest, did_you_mean};
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::suggest::{closest, did_you_mean};
+use crate::diagnostic::{Diagnostic, SourceFile, floor_boundary};
 
 /// Largest rule text accepted, in bytes.
 pub const MAX_RULES_BYTES: usize = 64 * 1024;
@@ -1147,15 +1147,6 @@ fn push_text(tokens: &mut Vec<Token>, piece: &str, span: Range<usize>) {
         return;
     }
     tokens.push(Token::Text { text: piece.to_string(), span });
-}
-
-/// The largest character boundary of `text` at or before `offset`.
-pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 /// The byte offset of `part` inside `whole`, when `part` is a sub-slice of it.

@@ -279,10 +279,10 @@ fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
 /// Parses a sweep file's text.
 ///
 /// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`. The YAML parser has the same budget as every other loader
-/// ([`engine::policy::yaml::yaml_options`]): bounded nesting, aliases and events.
+/// ([`engine::diagnostic::yaml::yaml_options`]): bounded nesting, aliases and events.
 pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
     let source = engine::SourceFile::new(file, text);
-    engine::policy::yaml::from_yaml(&source).map_err(|diagnostics| {
+    engine::diagnostic::yaml::from_yaml(&source).map_err(|diagnostics| {
         let lines: Vec<String> = diagnostics
             .iter()
             .map(|d| {

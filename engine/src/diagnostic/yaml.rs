@@ -9,7 +9,7 @@ use std::ops::Range;
 use serde_saphyr::{Location, Spanned};
 
 use super::suggest::did_you_mean;
-use crate::diagnostic::{Diagnostic, SourceFile};
+use super::{Diagnostic, SourceFile};
 
 /// Largest YAML input accepted by the loaders in this module's callers, in bytes.
 pub const MAX_YAML_BYTES: usize = 1024 * 1024;
@@ -71,8 +71,7 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     };
     let diagnostic = match location {
         Some(location) if location.line() > 0 => {
-            let start =
-                super::parse::floor_boundary(&source.text, location_offset(source, &location));
+            let start = super::floor_boundary(&source.text, location_offset(source, &location));
             let end = source.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
             diagnostic.at(source, start..end)
         }
@@ -183,7 +182,7 @@ fn embedded_line_starts(
     value_start: usize,
     embedded: &str,
 ) -> Option<Vec<usize>> {
-    let mut cursor = super::parse::floor_boundary(&yaml.text, value_start);
+    let mut cursor = super::floor_boundary(&yaml.text, value_start);
     let mut starts = Vec::new();
     for line in embedded.split('\n') {
         if line.is_empty() {
@@ -198,7 +197,7 @@ fn embedded_line_starts(
 }
 
 fn map_offset(embedded: &str, line_starts: &[usize], offset: usize) -> Option<usize> {
-    let offset = super::parse::floor_boundary(embedded, offset);
+    let offset = super::floor_boundary(embedded, offset);
     let line = embedded[..offset].bytes().filter(|&b| b == b'\n').count();
     let line_start = embedded[..offset].rfind('\n').map_or(0, |i| i + 1);
     Some(line_starts.get(line)? + (offset - line_start))
