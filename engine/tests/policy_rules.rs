@@ -255,7 +255,7 @@ fn every_constraint_has_a_diagnostic(#[context] case: Context, #[case] text: &st
 
 #[test]
 fn oversized_input_is_rejected() {
-    let text = " ".repeat(engine::policy::parse::MAX_RULES_BYTES + 1);
+    let text = " ".repeat(engine::policy::parse::RULES_BYTES_MAX + 1);
     assert!(check(&text).contains("more than the limit"));
 }
 

@@ -12,7 +12,7 @@ use super::suggest::did_you_mean;
 use super::{Diagnostic, SourceFile};
 
 /// Largest YAML input accepted by the loaders in this module's callers, in bytes.
-pub const MAX_YAML_BYTES: usize = 1024 * 1024;
+pub const YAML_BYTES_MAX: usize = 1024 * 1024;
 
 /// The byte offset of a serde-saphyr location in `source` (0 when unknown).
 pub fn location_offset(source: &SourceFile, location: &Location) -> usize {
@@ -83,17 +83,17 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     }
 }
 
-/// Deserialises `source` as YAML into `T`, bounded to [`MAX_YAML_BYTES`]; any error becomes one
+/// Deserialises `source` as YAML into `T`, bounded to [`YAML_BYTES_MAX`]; any error becomes one
 /// diagnostic (returned in a list, like every loader's diagnostics).
 pub fn from_yaml<T: serde::de::DeserializeOwned>(
     source: &SourceFile,
 ) -> Result<T, Vec<Diagnostic>> {
-    if source.text.len() > MAX_YAML_BYTES {
+    if source.text.len() > YAML_BYTES_MAX {
         return Err(vec![
             Diagnostic::error(
                 "yaml::too-large",
                 format!(
-                    "the file is {} bytes, more than the limit of {MAX_YAML_BYTES}",
+                    "the file is {} bytes, more than the limit of {YAML_BYTES_MAX}",
                     source.text.len()
                 ),
             )
@@ -124,7 +124,7 @@ pub fn yaml_options() -> serde_saphyr::Options {
             max_aliases: YAML_ALIASES_MAX,
             max_events: YAML_EVENTS_MAX,
             max_recorded_anchor_events: YAML_ALIAS_REPLAYED_EVENTS_MAX,
-            max_reader_input_bytes: Some(MAX_YAML_BYTES),
+            max_reader_input_bytes: Some(YAML_BYTES_MAX),
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: YAML_ALIAS_REPLAYED_EVENTS_MAX,

@@ -28,7 +28,7 @@ use crate::diagnostic::yaml::{from_yaml, location_offset, relocate, spanned_rang
 use crate::diagnostic::{Diagnostic, ReadFile, SourceFile};
 
 /// Most providers accepted in one group.
-pub const MAX_GROUP_PROVIDERS: usize = 16;
+pub const GROUP_PROVIDERS_MAX: usize = 16;
 
 /// The raw policy document, as written.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -233,11 +233,11 @@ fn group(
         );
         return None;
     }
-    if key.value.len() > MAX_GROUP_PROVIDERS {
+    if key.value.len() > GROUP_PROVIDERS_MAX {
         diagnostics.push(
             Diagnostic::error(
                 "policy::group-too-long",
-                format!("`{name}` lists more than {MAX_GROUP_PROVIDERS} providers"),
+                format!("`{name}` lists more than {GROUP_PROVIDERS_MAX} providers"),
             )
             .at(source, spanned_range(source, key)),
         );

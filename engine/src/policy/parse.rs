@@ -6,10 +6,10 @@
 //! list of tokens (stopping at the first syntax error, after which nothing is reliable), then a
 //! structural pass checks every rule and collects all problems rather than the first.
 //!
-//! Bounds: input at most [`MAX_RULES_BYTES`], nesting at most [`MAX_DEPTH`], at most
-//! [`MAX_RULES`] rules, at most [`MAX_SIGNAL_ELEMENTS`] elements in a signal. DOCTYPE, entity
-//! references other than the five predefined ones and numeric character references, processing
-//! instructions and the XML declaration are rejected.
+//! Bounds: input at most [`RULES_BYTES_MAX`], nesting at most [`RULE_NESTING_DEPTH_MAX`], at
+//! most [`RULES_PER_LIST_MAX`] rules, at most [`SIGNAL_ELEMENTS_MAX`] elements in a signal.
+//! DOCTYPE, entity references other than the five predefined ones and numeric character
+//! references, processing instructions and the XML declaration are rejected.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -26,17 +26,18 @@ use crate::diagnostic::suggest::{closest, did_you_mean};
 use crate::diagnostic::{Diagnostic, SourceFile, floor_boundary};
 
 /// Largest rule text accepted, in bytes.
-pub const MAX_RULES_BYTES: usize = 64 * 1024;
+pub const RULES_BYTES_MAX: usize = 64 * 1024;
 /// Deepest element nesting accepted (`rule` > `and` > `signal` > element is 4).
-pub const MAX_DEPTH: usize = 8;
+pub const RULE_NESTING_DEPTH_MAX: usize = 8;
 /// Most rules accepted in one list.
-pub const MAX_RULES: usize = 256;
+pub const RULES_PER_LIST_MAX: usize = 256;
 /// Most child elements (`ipv4Prefix`, `ssid`...) in one signal.
-pub const MAX_SIGNAL_ELEMENTS: usize = 64;
+pub const SIGNAL_ELEMENTS_MAX: usize = 64;
 /// Most XML tokens (start tags, end tags, text runs) read before structure is judged: room for
-/// [`MAX_RULES`] rules of 64 tokens each. Reachable within [`MAX_RULES_BYTES`] (`a<b/>` is two
-/// tokens in five bytes), so it bounds the token list of a file of many tiny elements.
-pub const MAX_XML_TOKENS: usize = 4 * MAX_RULES * 16;
+/// [`RULES_PER_LIST_MAX`] rules of 64 tokens each. Reachable within [`RULES_BYTES_MAX`]
+/// (`a<b/>` is two tokens in five bytes), so it bounds the token list of a file of many tiny
+/// elements.
+pub const XML_TOKENS_MAX: usize = 4 * RULES_PER_LIST_MAX * 16;
 /// `rssiMin` below this is never reached by a connected phone: a warning.
 pub const RSSI_MIN_WARNING_BELOW: i32 = -40;
 
@@ -164,12 +165,12 @@ impl Parser<'_> {
 
     fn run(&mut self) -> Option<RuleSet> {
         let text = self.source.text.clone();
-        if text.len() > MAX_RULES_BYTES {
+        if text.len() > RULES_BYTES_MAX {
             self.diagnostics.push(
                 Diagnostic::error(
                     "xml::too-large",
                     format!(
-                        "the rule text is {} bytes, more than the limit of {MAX_RULES_BYTES}",
+                        "the rule text is {} bytes, more than the limit of {RULES_BYTES_MAX}",
                         text.len()
                     ),
                 )
@@ -205,10 +206,12 @@ impl Parser<'_> {
                     let name = element.name().as_ref().to_string();
                     if !empty {
                         depth += 1;
-                        if depth > MAX_DEPTH {
+                        if depth > RULE_NESTING_DEPTH_MAX {
                             self.error(
                                 "xml::too-deep",
-                                format!("elements nest deeper than {MAX_DEPTH} levels"),
+                                format!(
+                                    "elements nest deeper than {RULE_NESTING_DEPTH_MAX} levels"
+                                ),
                                 span,
                             )
                             .with_hint("a rule is at most <rule><and><signal><element>");
@@ -330,10 +333,10 @@ impl Parser<'_> {
                     return None;
                 }
             }
-            if tokens.len() > MAX_XML_TOKENS {
+            if tokens.len() > XML_TOKENS_MAX {
                 self.error(
                     "xml::too-many-tokens",
-                    format!("more than {MAX_XML_TOKENS} XML tags and text runs"),
+                    format!("more than {XML_TOKENS_MAX} XML tags and text runs"),
                     start..end,
                 );
                 return None;
@@ -448,10 +451,10 @@ impl Parser<'_> {
                     separated = false;
                     last_comma = None;
                     seen_rule = true;
-                    if rules.len() == MAX_RULES {
+                    if rules.len() == RULES_PER_LIST_MAX {
                         self.error(
                             "rules::too-many",
-                            format!("more than {MAX_RULES} rules"),
+                            format!("more than {RULES_PER_LIST_MAX} rules"),
                             span.clone(),
                         );
                         return RuleSet { rules };
@@ -821,12 +824,12 @@ impl Parser<'_> {
                         self.error(code, message, span.clone()).with_hint(hint);
                         continue;
                     }
-                    if children.len() == MAX_SIGNAL_ELEMENTS {
+                    if children.len() == SIGNAL_ELEMENTS_MAX {
                         // An error, but the elements are still checked (the input is bounded
-                        // by MAX_RULES_BYTES), so no misleading "no elements" follows.
+                        // by RULES_BYTES_MAX), so no misleading "no elements" follows.
                         self.error(
                             "rules::too-many-elements",
-                            format!("a signal has more than {MAX_SIGNAL_ELEMENTS} elements"),
+                            format!("a signal has more than {SIGNAL_ELEMENTS_MAX} elements"),
                             span.clone(),
                         )
                         .with_hint("split the alternatives into separate rules");
