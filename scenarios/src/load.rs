@@ -21,8 +21,8 @@ use sim_devices::world::World;
 
 use crate::format::{ExpectationEntry, PlaceOrPosition, ScenarioDocument, TimelineEntry};
 use crate::model::{
-    Action, DURATION_MAX, ENTITIES_MAX, EXPECTATIONS_MAX, Expectation, PcSetup, RUNS_MAX, Scenario,
-    TIMELINE_ENTRIES_MAX, TimedAction,
+    Action, DURATION_MAX, EXPECTATIONS_MAX, Expectation, PcSetup, RUNS_MAX, SCENARIO_ENTITIES_MAX,
+    Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
 };
 
 /// Reads a file named inside a scenario (the path as written), or says why it cannot.
@@ -233,11 +233,13 @@ impl Checker<'_> {
             ("access points", world.access_points.len()),
             ("networks", world.networks.len()),
         ] {
-            if count > ENTITIES_MAX {
+            if count > SCENARIO_ENTITIES_MAX {
                 let span = self.key_span("world");
                 self.error_at(
                     "scenario::too-many",
-                    format!("the world has {count} {kind}; at most {ENTITIES_MAX} are allowed"),
+                    format!(
+                        "the world has {count} {kind}; at most {SCENARIO_ENTITIES_MAX} are allowed"
+                    ),
                     span,
                 );
             }
