@@ -21,8 +21,8 @@ use sim_devices::world::World;
 
 use crate::format::{ExpectationEntry, PlaceOrPosition, ScenarioDocument, TimelineEntry};
 use crate::model::{
-    Action, DURATION_MAX, EXPECTATIONS_MAX, Expectation, PcSetup, RUNS_MAX, SCENARIO_ENTITIES_MAX,
-    Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
+    Action, DURATION_MAX, EXPECTATIONS_MAX, Expectation, PcSetup, SCENARIO_ENTITIES_MAX,
+    SCENARIO_RUNS_MAX, Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
 };
 
 /// Reads a file named inside a scenario (the path as written), or says why it cannot.
@@ -194,11 +194,11 @@ impl Checker<'_> {
         read_file: &mut ReadFile<'_>,
     ) -> Option<Scenario> {
         let runs = document.runs.value;
-        if !(1..=RUNS_MAX).contains(&runs) {
+        if !(1..=SCENARIO_RUNS_MAX).contains(&runs) {
             let span = spanned_range(self.source, &document.runs);
             self.error_at(
                 "scenario::runs",
-                format!("`runs` must be 1 to {RUNS_MAX}, not {runs}"),
+                format!("`runs` must be 1 to {SCENARIO_RUNS_MAX}, not {runs}"),
                 span,
             );
         }
