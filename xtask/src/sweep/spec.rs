@@ -26,7 +26,7 @@ use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 /// Most runs a sweep may expand to.
-pub const RUNS_MAX: u64 = 10_000_000;
+pub const SWEEP_RUNS_MAX: u64 = 10_000_000;
 /// Most values one range may produce.
 pub const RANGE_VALUES_MAX: u64 = 100_000;
 /// Farthest "unlock from afar" distance a sweep may ask for (a building's length, generously).
@@ -413,10 +413,12 @@ pub fn expand(
         }
         Combine::Cartesian => {
             let count: u64 = lists.iter().map(|(_, v)| v.len() as u64).product();
-            if count > RUNS_MAX {
+            if count > SWEEP_RUNS_MAX {
                 let at =
                     spec.parameters.first().map_or(file.to_owned(), |p| position(file, &p.name));
-                return Err(format!("{at}: the sweep has {count} points, at most {RUNS_MAX}"));
+                return Err(format!(
+                    "{at}: the sweep has {count} points, at most {SWEEP_RUNS_MAX}"
+                ));
             }
             let mut combos = vec![Vec::new()];
             for (name, values) in &lists {
@@ -444,9 +446,9 @@ pub fn expand(
     let runs_count = (points.len() as u64)
         .saturating_mul(spec.scenarios.value.len() as u64)
         .saturating_mul(spec.seeds.value.count());
-    if runs_count > RUNS_MAX {
+    if runs_count > SWEEP_RUNS_MAX {
         return Err(format!(
-            "{}: the sweep has {runs_count} runs, at most {RUNS_MAX}",
+            "{}: the sweep has {runs_count} runs, at most {SWEEP_RUNS_MAX}",
             position(file, &spec.seeds)
         ));
     }
@@ -474,8 +476,8 @@ pub fn expand(
         program_version: program_version.to_string(),
         fingerprint: String::new(),
     };
-    if plan.runs_count() > RUNS_MAX {
-        return Err(format!("the sweep has {} runs, at most {RUNS_MAX}", plan.runs_count()));
+    if plan.runs_count() > SWEEP_RUNS_MAX {
+        return Err(format!("the sweep has {} runs, at most {SWEEP_RUNS_MAX}", plan.runs_count()));
     }
     let canonical = serde_json::to_vec(&plan).expect("plan serialises");
     plan.fingerprint = Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect();
