@@ -21,7 +21,7 @@ use sim_devices::world::World;
 
 use crate::format::{ExpectationEntry, PlaceOrPosition, ScenarioDocument, TimelineEntry};
 use crate::model::{
-    Action, DURATION_MAX, EXPECTATIONS_MAX, Expectation, PcSetup, SCENARIO_ENTITIES_MAX,
+    Action, EXPECTATIONS_MAX, Expectation, PcSetup, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX,
     SCENARIO_RUNS_MAX, Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
 };
 
@@ -203,12 +203,12 @@ impl Checker<'_> {
             );
         }
         let duration = document.duration.value;
-        if duration == SimDuration::ZERO || duration > DURATION_MAX {
+        if duration == SimDuration::ZERO || duration > SCENARIO_DURATION_MAX {
             let span = spanned_range(self.source, &document.duration);
             self.error_at(
                 "scenario::duration",
                 format!(
-                    "`duration` must be more than 0s and at most {DURATION_MAX}, not {duration}"
+                    "`duration` must be more than 0s and at most {SCENARIO_DURATION_MAX}, not {duration}"
                 ),
                 span,
             );

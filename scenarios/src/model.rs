@@ -19,7 +19,7 @@ pub const EXPECTATIONS_MAX: usize = 1_000;
 /// Most seeded runs of one scenario.
 pub const SCENARIO_RUNS_MAX: u32 = 100_000;
 /// Longest simulated duration of one run.
-pub const DURATION_MAX: SimDuration = SimDuration::from_h(24 * 366);
+pub const SCENARIO_DURATION_MAX: SimDuration = SimDuration::from_h(24 * 366);
 /// Most PCs, phones or users in one scenario.
 pub const SCENARIO_ENTITIES_MAX: usize = 1_000;
 
