@@ -11,7 +11,7 @@ use engine::policy::parse::{
     RULE_NESTING_DEPTH_MAX, RULES_BYTES_MAX, RULES_PER_LIST_MAX, SIGNAL_ELEMENTS_MAX,
     XML_TOKENS_MAX,
 };
-use engine::policy::rules::Scenario;
+use engine::policy::rules::SignalScenario;
 use engine::policy::{load_policy, parse_rules};
 use engine::recovery::analysis::FAILURES_MAX;
 use engine::recovery::profile::{LIST_ENTRIES_MAX, NAME_CHARS_MAX, PROFILE_BYTES_MAX};
@@ -38,7 +38,7 @@ const DNS_RULE: &str =
     r#"<rule schemaVersion="1.0"><signal type="ipConfig"><dnsSuffix>a</dnsSuffix></signal></rule>"#;
 
 fn rules(text: &str) -> Vec<String> {
-    codes(&parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication).1)
+    codes(&parse_rules(&SourceFile::new("rules.xml", text), SignalScenario::Authentication).1)
 }
 
 /// A valid rule padded with trailing spaces to exactly `n` bytes.

@@ -4,7 +4,7 @@
 use engine::SourceFile;
 use engine::diagnostic::render_all;
 use engine::policy::{
-    Interpretations, Scenario, format_pretty, format_single_line, load_policy, parse_rules,
+    Interpretations, SignalScenario, format_pretty, format_single_line, load_policy, parse_rules,
 };
 use engine::snapshot::{AdapterObservation, BluetoothObservation, SignalSnapshot, WifiObservation};
 use rstest::{Context, rstest};
@@ -24,14 +24,14 @@ fn fixture(name: &str) -> String {
 
 fn rules(text: &str) -> engine::policy::RuleSet {
     let (rules, diagnostics) =
-        parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication);
+        parse_rules(&SourceFile::new("rules.xml", text), SignalScenario::Authentication);
     rules.unwrap_or_else(|| panic!("valid rules, got:\n{}", render_all(&diagnostics)))
 }
 
 /// Every diagnostic of `text`, rendered, for snapshots.
 fn check(text: &str) -> String {
     let (_, diagnostics) =
-        parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication);
+        parse_rules(&SourceFile::new("rules.xml", text), SignalScenario::Authentication);
     render_all(&diagnostics)
 }
 
@@ -262,7 +262,8 @@ fn oversized_input_is_rejected() {
 #[test]
 fn dynamic_lock_rules_must_be_bluetooth_dynamic_lock_phones() {
     let text = "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>c</ssid><security>Open</security></signal></rule>,<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"256\"/></rule>";
-    let (rules, diagnostics) = parse_rules(&SourceFile::new("dl.xml", text), Scenario::DynamicLock);
+    let (rules, diagnostics) =
+        parse_rules(&SourceFile::new("dl.xml", text), SignalScenario::DynamicLock);
     assert!(rules.is_none());
     insta::assert_snapshot!(render_all(&diagnostics));
 }

@@ -22,7 +22,7 @@ use serde_saphyr::Spanned;
 use super::factors::FactorGroups;
 use super::parse::parse_rules;
 use super::provider::CredentialProvider;
-use super::rules::{RuleSet, Scenario};
+use super::rules::{RuleSet, SignalScenario};
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::yaml::{from_yaml, location_offset, relocate, spanned_range};
 use crate::diagnostic::{Diagnostic, ReadFile, SourceFile};
@@ -170,7 +170,7 @@ fn device_unlock(
     let rules = rules_from(
         section.signal_rules.as_ref(),
         section.signal_rules_file.as_ref(),
-        Scenario::Authentication,
+        SignalScenario::Authentication,
         source,
         read_file,
         diagnostics,
@@ -331,7 +331,7 @@ enum RulesFound {
 fn rules_from(
     inline: Option<&Spanned<String>>,
     file: Option<&Spanned<String>>,
-    scenario: Scenario,
+    scenario: SignalScenario,
     source: &SourceFile,
     read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -389,7 +389,7 @@ fn dynamic_lock(
     let rules = rules_from(
         section.signal_rules.as_ref(),
         section.signal_rules_file.as_ref(),
-        Scenario::DynamicLock,
+        SignalScenario::DynamicLock,
         source,
         read_file,
         diagnostics,

@@ -25,4 +25,6 @@ pub use format::{format_pretty, format_single_line};
 pub use interpretation::Interpretations;
 pub use parse::{check_single_line, parse_rules};
 pub use provider::{CredentialProvider, UnknownProvider};
-pub use rules::{BluetoothSignal, IpConfigSignal, Rule, RuleSet, Scenario, Signal, WifiSignal};
+pub use rules::{
+    BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, SignalScenario, WifiSignal,
+};

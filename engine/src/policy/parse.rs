@@ -19,8 +19,8 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use super::rules::{
-    BluetoothSignal, DEVICE_CLASSES, IpConfigSignal, MacAddress, Rule, RuleSet, Scenario,
-    ScopedIpv6, Security, Signal, Thumbprint, WifiSignal,
+    BluetoothSignal, DEVICE_CLASSES, IpConfigSignal, MacAddress, Rule, RuleSet, ScopedIpv6,
+    Security, Signal, SignalScenario, Thumbprint, WifiSignal,
 };
 use crate::diagnostic::suggest::{closest, did_you_mean};
 use crate::diagnostic::{Diagnostic, SourceFile, floor_boundary};
@@ -59,7 +59,10 @@ const SIGNAL_TYPES: [&str; 3] = ["bluetooth", "ipConfig", "wifi"];
 
 /// Parses a rule list expecting Bluetooth signals of `scenario`. Returns the rule set when there
 /// is no error, and every diagnostic (errors and warnings) either way.
-pub fn parse_rules(source: &SourceFile, scenario: Scenario) -> (Option<RuleSet>, Vec<Diagnostic>) {
+pub fn parse_rules(
+    source: &SourceFile,
+    scenario: SignalScenario,
+) -> (Option<RuleSet>, Vec<Diagnostic>) {
     let mut parser = Parser { source, diagnostics: Vec::new(), scenario };
     let rules = parser.run();
     let has_errors = parser.diagnostics.iter().any(Diagnostic::is_error);
@@ -118,7 +121,7 @@ enum Token {
 struct Parser<'a> {
     source: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
-    scenario: Scenario,
+    scenario: SignalScenario,
 }
 
 /// Where the structural pass is in the token list.
@@ -690,7 +693,7 @@ impl Parser<'_> {
             }
             return None;
         }
-        if self.scenario == Scenario::DynamicLock && signal_type != "bluetooth" {
+        if self.scenario == SignalScenario::DynamicLock && signal_type != "bluetooth" {
             self.error(
                 "rules::dynamic-lock-type",
                 format!("Dynamic Lock rules must be bluetooth signals, not {signal_type}"),
@@ -855,8 +858,8 @@ impl Parser<'_> {
             match attribute.name.as_str() {
                 "type" => {}
                 "scenario" => match value {
-                    "Authentication" => scenario = Some(Scenario::Authentication),
-                    "Dynamic Lock" => scenario = Some(Scenario::DynamicLock),
+                    "Authentication" => scenario = Some(SignalScenario::Authentication),
+                    "Dynamic Lock" => scenario = Some(SignalScenario::DynamicLock),
                     other => {
                         ok = false;
                         self.error(
@@ -949,8 +952,8 @@ impl Parser<'_> {
                     .find(|a| a.name == "scenario")
                     .map_or(span.clone(), |a| a.value_span.clone());
                 let policy = match self.scenario {
-                    Scenario::Authentication => "device unlock (trusted signal)",
-                    Scenario::DynamicLock => "Dynamic Lock",
+                    SignalScenario::Authentication => "device unlock (trusted signal)",
+                    SignalScenario::DynamicLock => "Dynamic Lock",
                 };
                 self.error(
                     "rules::scenario",
@@ -961,7 +964,7 @@ impl Parser<'_> {
             }
             Some(_) => {}
         }
-        if self.scenario == Scenario::DynamicLock && signal.class_of_device() != 512 {
+        if self.scenario == SignalScenario::DynamicLock && signal.class_of_device() != 512 {
             ok = false;
             self.error(
                 "rules::dynamic-lock-class",
