@@ -439,7 +439,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                 text
             })
             .collect();
-        junit_cases.push(reports::junit::ScenarioOutcome {
+        junit_cases.push(reports::junit::JunitCase {
             name: scenario.name.clone(),
             file: scenario.file.clone(),
             passed,
