@@ -5,34 +5,21 @@
 //! The HTML, CSV and JSON are pure functions of the points in the order given, so a sweep run on
 //! one machine and one merged from shards give byte-identical files.
 
-use std::fmt;
 use std::io;
 use std::path::Path;
 
+use scenarios::params::ParamValue;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{AggregateMetrics, Better, Metric};
 use crate::output::{fmt_num, html_head, write_atomic, xml_escape};
 
-/// The value of one swept parameter.
-#[derive(Debug, Clone, PartialEq, PartialOrd, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ParamValue {
-    /// An integer, e.g. `rssi_min: -10`.
-    Int(i64),
-    /// A number, e.g. `carry_loss_db: 3.5`.
-    Float(f64),
-    /// A name, e.g. `rssi_delta_reference: peak_rssi`.
-    Text(String),
-}
-
-impl fmt::Display for ParamValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParamValue::Int(v) => write!(f, "{v}"),
-            ParamValue::Float(v) => f.write_str(&fmt_num(*v)),
-            ParamValue::Text(v) => f.write_str(v),
-        }
+/// A parameter value as the report shows it: `-10`, `3.5` (at most three decimals), `peak_rssi`.
+pub fn param_text(value: &ParamValue) -> String {
+    match value {
+        ParamValue::Int(v) => v.to_string(),
+        ParamValue::Float(v) => fmt_num(*v),
+        ParamValue::Text(v) => v.clone(),
     }
 }
 
@@ -113,7 +100,12 @@ pub fn pareto_front(points: &[SweepPoint]) -> Vec<usize> {
 }
 
 fn describe(point: &SweepPoint) -> String {
-    point.params.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ")
+    point
+        .params
+        .iter()
+        .map(|(n, v)| format!("{n}={}", param_text(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Chooses a setting on the Pareto front: among those meeting the nuisance `criteria`, the one
@@ -202,7 +194,7 @@ pub fn points_table(points: &[SweepPoint], metrics: &[Metric]) -> (Vec<String>, 
     let rows = points
         .iter()
         .map(|p| {
-            let mut row: Vec<String> = p.params.iter().map(|(_, v)| v.to_string()).collect();
+            let mut row: Vec<String> = p.params.iter().map(|(_, v)| param_text(v)).collect();
             row.push(p.metrics.runs_count.to_string());
             row.push(p.failed_runs.len().to_string());
             row.push(p.metrics.walk_aways_count.to_string());
@@ -323,7 +315,7 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
             "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
             left + cell_w * i + cell_w / 2,
             top - 4,
-            xml_escape(&x.to_string())
+            xml_escape(&param_text(x))
         );
     }
     for j in 0..rows {
@@ -332,7 +324,7 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
                 "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
                 left - 6,
                 top + cell_h * j + cell_h / 2 + 4,
-                xml_escape(&y.to_string())
+                xml_escape(&param_text(y))
             );
         }
         for (i, x) in xs.iter().enumerate() {
@@ -399,7 +391,7 @@ pub fn sweep_html(
         for (index, p) in points.iter().enumerate() {
             let key = others
                 .iter()
-                .map(|&k| format!("{}={}", p.params[k].0, p.params[k].1))
+                .map(|&k| format!("{}={}", p.params[k].0, param_text(&p.params[k].1)))
                 .collect::<Vec<_>>()
                 .join(", ");
             match slices.iter_mut().find(|(k, _)| *k == key) {

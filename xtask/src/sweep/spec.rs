@@ -20,7 +20,7 @@
 use std::path::{Path, PathBuf};
 
 use reports::metrics::{Metric, MetricOptions};
-use reports::sweep::ParamValue;
+use scenarios::params::ParamValue;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
@@ -486,6 +486,7 @@ pub fn expand(
 
 #[cfg(test)]
 mod tests {
+    use reports::sweep::param_text;
     use rstest::rstest;
 
     use super::*;
@@ -504,7 +505,10 @@ mod tests {
     fn describe(plan: &Plan) -> String {
         plan.points
             .iter()
-            .map(|p| p.values.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" "))
+            .map(|p| {
+                let values = p.values.iter().map(|(n, v)| format!("{n}={}", param_text(v)));
+                values.collect::<Vec<_>>().join(" ")
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }
