@@ -75,7 +75,9 @@ fn signal_elements(n: usize) -> Vec<String> {
 fn yaml(text: String) -> Vec<String> {
     match from_yaml::<serde_json::Value>(&SourceFile::new("a.yaml", text)) {
         Ok(_) => Vec::new(),
-        Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+        Err(diagnostics) => {
+            diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect()
+        }
     }
 }
 
@@ -216,7 +218,7 @@ const BOUNDS: &[Bound] = &[
     Bound {
         name: "YAML bytes",
         limit: YAML_BYTES_MAX,
-        past_code: "more than the limit",
+        past_code: "yaml::too-large",
         probe: yaml_bytes,
     },
     Bound {

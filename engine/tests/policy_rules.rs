@@ -350,6 +350,9 @@ fn omitted_groups_take_the_seed_defaults() {
     "device_unlock:\n  signal_rules: |\n    <rule schemaVersion=\"1.0\">\n      <signal type=\"bluetooth\" scenario=\"Authentication\" rssiMn=\"-10\"/>\n    </rule>\n"
 )]
 #[case::unreadable_rules_file("device_unlock:\n  signal_rules_file: missing.xml\n")]
+#[case::rules_twice(
+    "device_unlock:\n  signal_rules_file: rules.xml\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>'\n"
+)]
 #[case::dynamic_lock_without_rules("dynamic_lock:\n  enabled: true\n")]
 #[case::dynamic_lock_authentication_scenario(
     "dynamic_lock:\n  enabled: true\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>'\n"
@@ -358,6 +361,24 @@ fn every_policy_constraint_has_a_diagnostic(#[context] case: Context, #[case] te
     let name = case.description.expect("every case has a name");
     let (loaded, rendered) = policy(text);
     assert!(loaded.is_none(), "{name}: expected errors");
+    insta::assert_snapshot!(name, rendered);
+}
+
+/// Problems that do not stop a policy from loading: warnings, each with a snapshot.
+#[rstest]
+#[case::unused_rules(
+    "device_unlock:\n  first_factors: [pin]\n  second_factors: [fingerprint]\n  signal_rules_file: rules.xml\n"
+)]
+#[case::duplicate_provider(
+    "device_unlock:\n  first_factors: [pin, pin]\n  second_factors: [fingerprint]\n"
+)]
+fn every_policy_warning_has_a_diagnostic(#[context] case: Context, #[case] text: &str) {
+    let name = case.description.expect("every case has a name");
+    let (loaded, rendered) = policy(text);
+    assert!(loaded.is_some(), "{name}: a warning must not stop the policy:\n{rendered}");
+    // miette marks a warning with `⚠` and an error with `×`.
+    let only_warnings = rendered.contains('⚠') && !rendered.contains('×');
+    assert!(only_warnings, "{name}: expected warnings only, got:\n{rendered}");
     insta::assert_snapshot!(name, rendered);
 }
 
