@@ -138,7 +138,9 @@ pub fn recommend(
         return Some(Recommendation {
             point_index: best,
             reason: format!(
-                "{}: on the Pareto front, meets the nuisance bounds (availability >= {}, false locks <= {}/h) and locks fastest among those (time to lock p95 {ttl} s), {} of {} front points acceptable",
+                "{}: on the Pareto front, meets the nuisance bounds (availability >= {}, false \
+                locks <= {}/h) and locks fastest among those (time to lock p95 {ttl} s), {} of {} \
+                front points acceptable",
                 describe(&points[best]),
                 fmt_num(criteria.unlock_availability_share_min),
                 fmt_num(criteria.false_locks_per_h_max),
@@ -153,7 +155,8 @@ pub fn recommend(
     Some(Recommendation {
         point_index: best,
         reason: format!(
-            "{}: no point meets the nuisance bounds (availability >= {}, false locks <= {}/h); this front point has the fewest false locks and best availability",
+            "{}: no point meets the nuisance bounds (availability >= {}, false locks <= {}/h); \
+            this front point has the fewest false locks and best availability",
             describe(&points[best]),
             fmt_num(criteria.unlock_availability_share_min),
             fmt_num(criteria.false_locks_per_h_max)
@@ -304,7 +307,10 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
     let x_name = &points[0].params[axes[0]].0;
     let y_name = axes.get(1).map(|&k| points[0].params[k].0.as_str()).unwrap_or("");
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" data-metric=\"{}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<text x=\"{left}\" y=\"12\" font-size=\"11\">{} →</text>\n<text x=\"4\" y=\"{}\" font-size=\"11\">{} ↓</text>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" data-metric=\"{}\" \
+        width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<text \
+        x=\"{left}\" y=\"12\" font-size=\"11\">{} →</text>\n<text x=\"4\" y=\"{}\" \
+        font-size=\"11\">{} ↓</text>\n",
         metric.name(),
         xml_escape(x_name),
         top - 4,
@@ -341,7 +347,9 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
             };
             let (cx, cy) = (left + cell_w * i, top + cell_h * j);
             svg += &format!(
-                "<rect x=\"{cx}\" y=\"{cy}\" width=\"{cell_w}\" height=\"{cell_h}\" fill=\"{fill}\" stroke=\"#ffffff\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
+                "<rect x=\"{cx}\" y=\"{cy}\" width=\"{cell_w}\" height=\"{cell_h}\" \
+                fill=\"{fill}\" stroke=\"#ffffff\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" \
+                text-anchor=\"middle\">{}</text>\n",
                 cx + cell_w / 2,
                 cy + cell_h / 2 + 4,
                 xml_escape(&text)
@@ -371,7 +379,8 @@ pub fn sweep_html(
     let failed: usize = points.iter().map(|p| p.failed_runs.len()).sum();
     if failed > 0 {
         html += &format!(
-            "<p><strong>{failed} runs failed</strong>; their points aggregate the remaining runs (see the CSV's failed_runs_count).</p>\n"
+            "<p><strong>{failed} runs failed</strong>; their points aggregate the remaining runs \
+            (see the CSV's failed_runs_count).</p>\n"
         );
     }
     html += "<h2>Recommended setting</h2>\n";
@@ -409,11 +418,14 @@ pub fn sweep_html(
             }
         }
     }
-    html += "<h2>Pareto front: security versus nuisance</h2>\n<p>Points no other point beats on time to lock (p95), unlock-from-afar risk, false locks and availability at once.</p>\n<ul id=\"pareto\">\n";
+    html += "<h2>Pareto front: security versus nuisance</h2>\n<p>Points no other point beats on \
+    time to lock (p95), unlock-from-afar risk, false locks and availability at once.</p>\n<ul \
+    id=\"pareto\">\n";
     for i in pareto_front(points) {
         html += &format!("<li>{}</li>\n", xml_escape(&describe(&points[i])));
     }
-    html += "</ul>\n<h2>All points</h2>\n<p>Intervals are 95% confidence intervals of the mean over seeds.</p>\n<table id=\"points\">\n<tr>";
+    html += "</ul>\n<h2>All points</h2>\n<p>Intervals are 95% confidence intervals of the mean \
+    over seeds.</p>\n<table id=\"points\">\n<tr>";
     let (header, rows) = points_table(points, metrics);
     for h in &header {
         html += &format!("<th>{}</th>", xml_escape(h));

@@ -107,7 +107,8 @@ impl Scenario {
                 let n = number()?;
                 if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
                     return Err(format!(
-                        "parameter `{name}` must be a whole number of dB within ±{RSSI_DB_ABS_MAX}, not {n}"
+                        "parameter `{name}` must be a whole number of dB within \
+                        ±{RSSI_DB_ABS_MAX}, not {n}"
                     ));
                 }
                 let db = n as i32;

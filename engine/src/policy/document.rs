@@ -13,7 +13,8 @@
 //!   signal_rules: '<rule schemaVersion="1.0">...</rule>'   # or signal_rules_file: rules.xml
 //! dynamic_lock:
 //!   enabled: true
-//!   signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>'
+//!   signal_rules: |
+//!     <rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>
 //! ```
 
 use serde::Deserialize;
@@ -200,7 +201,8 @@ fn device_unlock(
             diagnostics.push(
                 Diagnostic::warning(
                     "policy::unused-rules",
-                    "signal rules are given but no group lists trusted_signal: they are never evaluated",
+                    "signal rules are given but no group lists trusted_signal: they are never \
+                    evaluated",
                 )
                 .at(source, at)
                 .with_hint("add trusted_signal to second_factors"),
@@ -296,17 +298,23 @@ fn check_groups(
                 "trusted_signal may only be a second unlock factor",
             )
             .at(source, first_at.clone())
-            .with_hint("move trusted_signal to second_factors: a trusted signal must be combined with another credential provider"),
+            .with_hint(
+                "move trusted_signal to second_factors: a trusted signal must be combined with \
+                another credential provider",
+            ),
         );
     }
     if ok && !groups.is_satisfiable() {
         let why = if groups.first.len() == 1 && groups.second == groups.first {
             format!(
-                "the only provider, `{}`, is in both groups, and one credential satisfies only one factor",
+                "the only provider, `{}`, is in both groups, and one credential satisfies only one \
+                factor",
                 groups.first[0]
             )
         } else {
-            "no two different credentials cover both groups (one credential satisfies only one factor)".to_string()
+            "no two different credentials cover both groups (one credential satisfies only one \
+            factor)"
+                .to_string()
         };
         diagnostics.push(
             Diagnostic::error(
@@ -399,9 +407,15 @@ fn dynamic_lock(
         RulesFound::Invalid => None,
         RulesFound::Absent if enabled => {
             diagnostics.push(
-                Diagnostic::error("policy::missing-rules", "Dynamic Lock is enabled but has no signal rules")
-                    .at(source, spanned_range(source, &section.enabled))
-                    .with_hint("add signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/></rule>'"),
+                Diagnostic::error(
+                    "policy::missing-rules",
+                    "Dynamic Lock is enabled but has no signal rules",
+                )
+                .at(source, spanned_range(source, &section.enabled))
+                .with_hint(
+                    "add signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" \
+                    scenario=\"Dynamic Lock\"/></rule>'",
+                ),
             );
             None
         }

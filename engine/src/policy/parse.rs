@@ -506,7 +506,9 @@ impl Parser<'_> {
                     other => {
                         ok = false;
                         let hint = if other.eq_ignore_ascii_case("or") {
-                            "there is no <or>: write alternatives as separate rules joined by commas, `</rule>,<rule ...>`".to_string()
+                            "there is no <or>: write alternatives as separate rules joined by \
+                            commas, `</rule>,<rule ...>`"
+                                .to_string()
                         } else {
                             did_you_mean(other, &["signal", "and"])
                         };
@@ -716,7 +718,10 @@ impl Parser<'_> {
                         format!("bluetooth signals have no child elements, found <{name}>"),
                         span.clone(),
                     )
-                    .with_hint("bluetooth settings are attributes: <signal type=\"bluetooth\" scenario=\"Authentication\" rssiMin=\"-10\"/>");
+                    .with_hint(
+                        "bluetooth settings are attributes: <signal type=\"bluetooth\" \
+                        scenario=\"Authentication\" rssiMin=\"-10\"/>",
+                    );
                 }
                 let bluetooth = self.bluetooth(attributes, span);
                 bluetooth.filter(|_| ok).map(Signal::Bluetooth)
@@ -728,7 +733,8 @@ impl Parser<'_> {
                         format!("`{}` applies to bluetooth signals only", attribute.name)
                     } else {
                         format!(
-                            "{other} signals take only the type attribute; settings are child elements"
+                            "{other} signals take only the type attribute; settings are child \
+                            elements"
                         )
                     };
                     self.error(
@@ -876,10 +882,16 @@ impl Parser<'_> {
                         if !DEVICE_CLASSES.iter().any(|&(c, _)| i64::from(c) == class) {
                             self.warning(
                                 "rules::class-of-device",
-                                format!("classOfDevice {class} is not a major device class from the table"),
+                                format!(
+                                    "classOfDevice {class} is not a major device class from the \
+                                    table"
+                                ),
                                 at,
                             )
-                            .with_hint("use 512 (Phone) or another value from the seed's table: 0, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304, 7936");
+                            .with_hint(
+                                "use 512 (Phone) or another value from the seed's table: 0, 256, \
+                                512, 768, 1024, 1280, 1536, 1792, 2048, 2304, 7936",
+                            );
                         }
                     }
                     Err(problem) => {
@@ -894,10 +906,16 @@ impl Parser<'_> {
                         if rssi < RSSI_MIN_WARNING_BELOW {
                             self.warning(
                                 "rules::rssi-min-low",
-                                format!("rssiMin {rssi} is below {RSSI_MIN_WARNING_BELOW}: a connected phone practically never reads that low"),
+                                format!(
+                                    "rssiMin {rssi} is below {RSSI_MIN_WARNING_BELOW}: a connected \
+                                    phone practically never reads that low"
+                                ),
                                 at,
                             )
-                            .with_hint("values are relative to the golden receive power range (0 = in range), not dBm; Microsoft recommends the default -10");
+                            .with_hint(
+                                "values are relative to the golden receive power range (0 = in \
+                                range), not dBm; Microsoft recommends the default -10",
+                            );
                         }
                     }
                     Err(problem) => {
@@ -912,10 +930,16 @@ impl Parser<'_> {
                         if delta > 0 {
                             self.warning(
                                 "rules::rssi-max-delta-positive",
-                                format!("rssiMaxDelta {delta} is positive: the phone would count as gone while still in range"),
+                                format!(
+                                    "rssiMaxDelta {delta} is positive: the phone would count as \
+                                    gone while still in range"
+                                ),
                                 at,
                             )
-                            .with_hint("rssiMaxDelta is how far the signal may weaken: a negative number such as -10");
+                            .with_hint(
+                                "rssiMaxDelta is how far the signal may weaken: a negative number \
+                                such as -10",
+                            );
                         }
                     }
                     Err(problem) => {
@@ -1119,8 +1143,15 @@ impl Parser<'_> {
         }
         if children.is_empty() && ok {
             ok = false;
-            self.error("rules::empty-signal", "the ipConfig signal has no elements".into(), span.clone())
-                .with_hint("add e.g. <ipv4Prefix>10.10.10.0/24</ipv4Prefix> or <dnsSuffix>corp.contoso.com</dnsSuffix>");
+            self.error(
+                "rules::empty-signal",
+                "the ipConfig signal has no elements".into(),
+                span.clone(),
+            )
+            .with_hint(
+                "add e.g. <ipv4Prefix>10.10.10.0/24</ipv4Prefix> or \
+                <dnsSuffix>corp.contoso.com</dnsSuffix>",
+            );
         }
         ok.then_some(signal)
     }

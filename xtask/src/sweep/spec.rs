@@ -278,7 +278,8 @@ fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
 
 /// Parses a sweep file's text.
 ///
-/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`. The YAML parser has the same budget as every other loader
+/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`.
+/// The YAML parser has the same budget as every other loader
 /// ([`engine::diagnostic::yaml::yaml_options`]): bounded nesting, aliases and events.
 pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
     let source = engine::SourceFile::new(file, text);
@@ -371,7 +372,8 @@ pub fn expand(
         }
         Some(far) => {
             return Err(format!(
-                "{}: far_distance_m must be a distance in metres above 0 and at most {FAR_DISTANCE_M_MAX}, not {}",
+                "{}: far_distance_m must be a distance in metres above 0 and at most \
+                {FAR_DISTANCE_M_MAX}, not {}",
                 position(file, far),
                 far.value
             ));
@@ -386,7 +388,8 @@ pub fn expand(
             (None, Some(range)) => range_values(name, range).map_err(|e| format!("{at}: {e}"))?,
             _ => {
                 return Err(format!(
-                    "{at}: parameter `{name}`: give exactly one of a non-empty `values` or a `range`"
+                    "{at}: parameter `{name}`: give exactly one of a non-empty `values` or a \
+                    `range`"
                 ));
             }
         };
@@ -403,7 +406,8 @@ pub fn expand(
             if let Some((name, v)) = lists.iter().find(|(_, v)| v.len() != len) {
                 let at = spec.parameter_position(file, name).unwrap_or_else(|| file.to_owned());
                 return Err(format!(
-                    "{at}: combine: zip needs equally long lists; `{name}` has {} values, not {len}",
+                    "{at}: combine: zip needs equally long lists; `{name}` has {} values, not \
+                    {len}",
                     v.len()
                 ));
             }
