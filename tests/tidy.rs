@@ -182,12 +182,14 @@ fn max_constants(text: &str) -> Vec<(usize, String, bool)> {
         .collect()
 }
 
-/// Every `` `NAME_MAX` `` written in the `## Limits` section of ARCHITECTURE.md.
+/// Every `` `NAME_MAX` `` written in a table row (`| ... |`) of the `## Limits` section of
+/// ARCHITECTURE.md.
 fn limits_table_names(architecture: &str) -> Vec<String> {
     let start = architecture.find("\n## Limits").expect("ARCHITECTURE.md has a Limits section");
     let section = &architecture[start + 1..];
     let section = &section[..section[1..].find("\n## ").map_or(section.len(), |end| end + 1)];
-    section
+    let rows: Vec<&str> = section.lines().filter(|line| line.starts_with('|')).collect();
+    rows.join("\n")
         .split('`')
         .skip(1)
         .step_by(2)
@@ -329,7 +331,8 @@ fn the_scans_report_file_and_line_and_skip_tests() {
         vec![format!("p.rs:1: {max}_A"), format!("p.rs:3: {max}_B")]
     );
 
-    let architecture = "# A\n## Limits\n| a | `x.rs` `A_MAX`, `B_MAX` |\n## Next\n`C_MAX`\n";
+    let architecture =
+        "# A\n## Limits\nNamed `X_MAX`.\n| a | `x.rs` `A_MAX`, `B_MAX` |\n## Next\n| `C_MAX` |\n";
     assert_eq!(limits_table_names(architecture), vec!["A_MAX", "B_MAX"]);
     let sources = [(
         "x.rs".to_string(),
