@@ -12,8 +12,8 @@ use engine::SourceFile;
 use engine::diagnostic::{Diagnostic, has_errors};
 use engine::policy::interpretation::{DnsSuffixScope, RepeatedElements};
 use engine::policy::{
-    Interpretations, Scenario, check_single_line, format_pretty, format_single_line, load_policy,
-    parse_rules,
+    Interpretations, SignalScenario, check_single_line, format_pretty, format_single_line,
+    load_policy, parse_rules,
 };
 use engine::snapshot::load_snapshot;
 use reports::summary::Exit;
@@ -113,7 +113,7 @@ fn check(files: &[PathBuf]) -> Exit {
             let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
             load_policy(&source, &mut read_file).1
         } else {
-            let (_, mut diagnostics) = parse_rules(&source, Scenario::Authentication);
+            let (_, mut diagnostics) = parse_rules(&source, SignalScenario::Authentication);
             diagnostics.extend(check_single_line(&source));
             diagnostics
         };
@@ -142,7 +142,7 @@ fn eval(args: &EvalArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let (rules, diagnostics) = parse_rules(&rules_source, Scenario::Authentication);
+    let (rules, diagnostics) = parse_rules(&rules_source, SignalScenario::Authentication);
     report(&diagnostics);
     let Some(rules) = rules.filter(|_| !has_errors(&diagnostics)) else {
         return Exit::CheckFailed;
@@ -178,7 +178,7 @@ fn fmt(path: &Path, single_line: bool) -> Exit {
         Ok(source) => source,
         Err(code) => return code,
     };
-    let (rules, diagnostics) = parse_rules(&source, Scenario::Authentication);
+    let (rules, diagnostics) = parse_rules(&source, SignalScenario::Authentication);
     match rules {
         Some(rules) => {
             if single_line {

@@ -130,7 +130,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             return Exit::BadInput;
         }
         let failures = report.failures(version);
-        junit_cases.push(reports::junit::ScenarioOutcome {
+        junit_cases.push(reports::junit::JunitCase {
             name: scenario.name.clone(),
             file: scenario.file.clone(),
             passed: report.passed(),
@@ -151,7 +151,7 @@ fn finish(
     plan: &JudgePlan,
     version: &str,
     json_scenarios: Vec<serde_json::Value>,
-    junit_cases: &[reports::junit::ScenarioOutcome],
+    junit_cases: &[reports::junit::JunitCase],
     stdout: &mut impl Write,
 ) -> Exit {
     if let Some(path) = &plan.junit_file {

@@ -93,7 +93,7 @@ pub struct AdapterObservation {
 /// Loads a snapshot from YAML text; problems (with line and column, unknown keys with a
 /// "did you mean" hint) come back as diagnostics.
 pub fn load_snapshot(source: &SourceFile) -> (Option<SignalSnapshot>, Vec<Diagnostic>) {
-    match crate::policy::yaml::from_yaml(source) {
+    match crate::diagnostic::yaml::from_yaml(source) {
         Ok(snapshot) => (Some(snapshot), Vec::new()),
         Err(diagnostics) => (None, diagnostics),
     }

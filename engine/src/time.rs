@@ -25,10 +25,10 @@ const UNITS: [(&str, u64); 7] = [
 
 /// The longest duration the parser accepts: 1000 days. Anything longer in a scenario is a typo,
 /// and the bound keeps every derived loop (polls, samples) finite.
-pub const DURATION_MAX_US: u64 = 1000 * US_PER_D;
+pub const DURATION_US_MAX: u64 = 1000 * US_PER_D;
 
 /// The longest duration text the parser reads, in bytes.
-pub const DURATION_TEXT_MAX_BYTES: usize = 64;
+pub const DURATION_TEXT_BYTES_MAX: usize = 64;
 
 /// A span of virtual time in microseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,10 +74,10 @@ impl SimDuration {
     /// Parses `250ms`, `30s`, `5m`, `1h30m`, `2d`, `1500us` or a bare `0`.
     ///
     /// Components must appear largest unit first, each at most once; the total must not exceed
-    /// [`DURATION_MAX_US`].
+    /// [`DURATION_US_MAX`].
     pub fn parse(text: &str) -> Result<SimDuration, DurationParseError> {
         let err = |kind| Err(DurationParseError { text: truncate(text), kind });
-        if text.len() > DURATION_TEXT_MAX_BYTES {
+        if text.len() > DURATION_TEXT_BYTES_MAX {
             return err(DurationErrorKind::TooLong);
         }
         let trimmed = text.trim();
@@ -128,7 +128,7 @@ impl SimDuration {
             };
             rest = after_unit;
         }
-        if total_us > DURATION_MAX_US {
+        if total_us > DURATION_US_MAX {
             return err(DurationErrorKind::TooLarge);
         }
         Ok(SimDuration(total_us))
@@ -136,7 +136,7 @@ impl SimDuration {
 }
 
 fn truncate(text: &str) -> String {
-    text.chars().take(DURATION_TEXT_MAX_BYTES).collect()
+    text.chars().take(DURATION_TEXT_BYTES_MAX).collect()
 }
 
 impl fmt::Display for SimDuration {
@@ -260,7 +260,7 @@ pub struct DurationParseError {
 pub enum DurationErrorKind {
     #[error("it is empty; write e.g. `30s`")]
     Empty,
-    #[error("it is longer than {DURATION_TEXT_MAX_BYTES} bytes")]
+    #[error("it is longer than {DURATION_TEXT_BYTES_MAX} bytes")]
     TooLong,
     #[error("a duration cannot be negative")]
     Negative,
@@ -294,7 +294,7 @@ mod tests {
     #[case("1500us", 1_500)]
     #[case("1m30s250ms", 90_250_000)]
     #[case(" 45s ", 45_000_000)]
-    #[case("1000d", DURATION_MAX_US)]
+    #[case("1000d", DURATION_US_MAX)]
     fn parses(#[case] text: &str, #[case] expected_us: u64) {
         assert_eq!(SimDuration::parse(text), Ok(SimDuration::from_us(expected_us)));
     }
@@ -347,7 +347,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn display_round_trips(us in 0..=DURATION_MAX_US) {
+        fn display_round_trips(us in 0..=DURATION_US_MAX) {
             let duration = SimDuration::from_us(us);
             proptest::prop_assert_eq!(SimDuration::parse(&duration.to_string()), Ok(duration));
         }

@@ -1,23 +1,24 @@
 //! Every bound the engine's loaders enforce (the `## Limits` table of ARCHITECTURE.md), each
 //! tried at the bound (accepted) and one past it (rejected with its diagnostic code).
 
-use engine::diagnostic::{Diagnostic, SourceFile};
-use engine::policy::document::MAX_GROUP_PROVIDERS;
-use engine::policy::parse::{
-    MAX_DEPTH, MAX_RULES, MAX_RULES_BYTES, MAX_SIGNAL_ELEMENTS, MAX_XML_TOKENS,
-};
-use engine::policy::rules::Scenario;
-use engine::policy::yaml::{
-    MAX_YAML_BYTES, YAML_ALIAS_REPLAYED_EVENTS_MAX, YAML_ALIASES_MAX, YAML_DEPTH_MAX,
+use engine::diagnostic::yaml::{
+    YAML_ALIAS_REPLAYED_EVENTS_MAX, YAML_ALIASES_MAX, YAML_BYTES_MAX, YAML_DEPTH_MAX,
     YAML_EVENTS_MAX, from_yaml,
 };
+use engine::diagnostic::{Diagnostic, SourceFile};
+use engine::policy::document::GROUP_PROVIDERS_MAX;
+use engine::policy::parse::{
+    RULE_NESTING_DEPTH_MAX, RULES_BYTES_MAX, RULES_PER_LIST_MAX, SIGNAL_ELEMENTS_MAX,
+    XML_TOKENS_MAX,
+};
+use engine::policy::rules::SignalScenario;
 use engine::policy::{load_policy, parse_rules};
 use engine::recovery::analysis::FAILURES_MAX;
 use engine::recovery::profile::{LIST_ENTRIES_MAX, NAME_CHARS_MAX, PROFILE_BYTES_MAX};
 use engine::recovery::{
     LockoutPolicy, SignalKind, SignalRules, failure_universe, load_device_profile,
 };
-use engine::time::{DURATION_MAX_US, DURATION_TEXT_MAX_BYTES, SimDuration};
+use engine::time::{DURATION_TEXT_BYTES_MAX, DURATION_US_MAX, SimDuration};
 
 /// One bound: `limit`, and a probe that builds an input of size `n` and returns the codes of
 /// its error diagnostics (empty when accepted).
@@ -37,7 +38,7 @@ const DNS_RULE: &str =
     r#"<rule schemaVersion="1.0"><signal type="ipConfig"><dnsSuffix>a</dnsSuffix></signal></rule>"#;
 
 fn rules(text: &str) -> Vec<String> {
-    codes(&parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication).1)
+    codes(&parse_rules(&SourceFile::new("rules.xml", text), SignalScenario::Authentication).1)
 }
 
 /// A valid rule padded with trailing spaces to exactly `n` bytes.
@@ -56,7 +57,7 @@ fn rule_depth(n: usize) -> Vec<String> {
 /// reached well within the byte bound. Only the token code is compared (the tags are nonsense).
 fn xml_tokens(n: usize) -> Vec<String> {
     let text = format!("{}{}", "a<b/>".repeat(n / 2), "<b/>".repeat(n % 2));
-    assert!(text.len() <= MAX_RULES_BYTES, "the probe stays within the byte bound");
+    assert!(text.len() <= RULES_BYTES_MAX, "the probe stays within the byte bound");
     rules(&text).into_iter().filter(|c| c == "xml::too-many-tokens").collect()
 }
 
@@ -74,7 +75,9 @@ fn signal_elements(n: usize) -> Vec<String> {
 fn yaml(text: String) -> Vec<String> {
     match from_yaml::<serde_json::Value>(&SourceFile::new("a.yaml", text)) {
         Ok(_) => Vec::new(),
-        Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+        Err(diagnostics) => {
+            diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect()
+        }
     }
 }
 
@@ -160,31 +163,31 @@ fn duration_text(n: usize) -> Vec<String> {
 const BOUNDS: &[Bound] = &[
     Bound {
         name: "rule text bytes",
-        limit: MAX_RULES_BYTES,
+        limit: RULES_BYTES_MAX,
         past_code: "xml::too-large",
         probe: rule_bytes,
     },
     Bound {
         name: "rule element depth",
-        limit: MAX_DEPTH,
+        limit: RULE_NESTING_DEPTH_MAX,
         past_code: "xml::too-deep",
         probe: rule_depth,
     },
     Bound {
         name: "XML tokens",
-        limit: MAX_XML_TOKENS,
+        limit: XML_TOKENS_MAX,
         past_code: "xml::too-many-tokens",
         probe: xml_tokens,
     },
     Bound {
         name: "rules per list",
-        limit: MAX_RULES,
+        limit: RULES_PER_LIST_MAX,
         past_code: "rules::too-many",
         probe: rule_count,
     },
     Bound {
         name: "elements per signal",
-        limit: MAX_SIGNAL_ELEMENTS,
+        limit: SIGNAL_ELEMENTS_MAX,
         past_code: "rules::too-many-elements",
         probe: signal_elements,
     },
@@ -214,13 +217,13 @@ const BOUNDS: &[Bound] = &[
     },
     Bound {
         name: "YAML bytes",
-        limit: MAX_YAML_BYTES,
-        past_code: "more than the limit",
+        limit: YAML_BYTES_MAX,
+        past_code: "yaml::too-large",
         probe: yaml_bytes,
     },
     Bound {
         name: "providers per factor group",
-        limit: MAX_GROUP_PROVIDERS,
+        limit: GROUP_PROVIDERS_MAX,
         past_code: "policy::group-too-long",
         probe: group_providers,
     },
@@ -244,13 +247,13 @@ const BOUNDS: &[Bound] = &[
     },
     Bound {
         name: "duration seconds",
-        limit: (DURATION_MAX_US / 1_000_000) as usize,
+        limit: (DURATION_US_MAX / 1_000_000) as usize,
         past_code: "exceeds the maximum",
         probe: duration_value_s,
     },
     Bound {
         name: "duration text bytes",
-        limit: DURATION_TEXT_MAX_BYTES,
+        limit: DURATION_TEXT_BYTES_MAX,
         past_code: "longer than",
         probe: duration_text,
     },

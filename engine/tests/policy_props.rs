@@ -6,8 +6,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use engine::SourceFile;
 use engine::policy::rules::{MacAddress, ScopedIpv6, Security, Thumbprint};
 use engine::policy::{
-    BluetoothSignal, IpConfigSignal, Rule, RuleSet, Scenario, Signal, WifiSignal, format_pretty,
-    format_single_line, parse_rules,
+    BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, SignalScenario, WifiSignal,
+    format_pretty, format_single_line, parse_rules,
 };
 use ipnet::{Ipv4Net, Ipv6Net};
 use proptest::prelude::*;
@@ -20,7 +20,7 @@ fn bluetooth() -> impl Strategy<Value = Signal> {
     )
         .prop_map(|(class_of_device, rssi_min, rssi_max_delta)| {
             Signal::Bluetooth(BluetoothSignal {
-                scenario: Scenario::Authentication,
+                scenario: SignalScenario::Authentication,
                 class_of_device,
                 rssi_min,
                 rssi_max_delta,
@@ -102,7 +102,7 @@ fn rule_set() -> impl Strategy<Value = RuleSet> {
 }
 
 fn parse(text: &str) -> Option<RuleSet> {
-    parse_rules(&SourceFile::new("p.xml", text), Scenario::Authentication).0
+    parse_rules(&SourceFile::new("p.xml", text), SignalScenario::Authentication).0
 }
 
 proptest! {

@@ -4,10 +4,10 @@
 use engine::SourceFile;
 use engine::diagnostic::render_all;
 use engine::policy::{
-    Interpretations, Scenario, format_pretty, format_single_line, load_policy, parse_rules,
+    Interpretations, SignalScenario, format_pretty, format_single_line, load_policy, parse_rules,
 };
 use engine::snapshot::{AdapterObservation, BluetoothObservation, SignalSnapshot, WifiObservation};
-use rstest::rstest;
+use rstest::{Context, rstest};
 
 /// The seed examples, compiled in (the engine crate does no I/O, not even in tests).
 fn fixture(name: &str) -> String {
@@ -24,14 +24,14 @@ fn fixture(name: &str) -> String {
 
 fn rules(text: &str) -> engine::policy::RuleSet {
     let (rules, diagnostics) =
-        parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication);
+        parse_rules(&SourceFile::new("rules.xml", text), SignalScenario::Authentication);
     rules.unwrap_or_else(|| panic!("valid rules, got:\n{}", render_all(&diagnostics)))
 }
 
 /// Every diagnostic of `text`, rendered, for snapshots.
 fn check(text: &str) -> String {
     let (_, diagnostics) =
-        parse_rules(&SourceFile::new("rules.xml", text), Scenario::Authentication);
+        parse_rules(&SourceFile::new("rules.xml", text), SignalScenario::Authentication);
     render_all(&diagnostics)
 }
 
@@ -162,91 +162,92 @@ fn seed_typos_are_caught_with_a_hint() {
 }
 
 #[rstest]
-#[case::malformed("malformed", "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"></rule>")]
+#[case::malformed("<rule schemaVersion=\"1.0\"><signal type=\"wifi\"></rule>")]
 #[case::or(
-    "or",
     "<rule schemaVersion=\"1.0\"><or><signal type=\"bluetooth\" scenario=\"Authentication\"/></or></rule>"
 )]
 #[case::unknown_attribute(
-    "unknown_attribute",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\" classofDevice=\"512\"/></rule>"
 )]
 #[case::wrong_signal_element(
-    "wrong_signal_element",
     "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ssid>x</ssid></signal></rule>"
 )]
 #[case::missing_comma(
-    "missing_comma",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule><rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>"
 )]
 #[case::wrong_schema_version(
-    "wrong_schema_version",
     "<rule schemaVersion=\"2.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>"
 )]
-#[case::doctype("doctype", "<!DOCTYPE r [<!ENTITY x \"y\">]><rule schemaVersion=\"1.0\"/>")]
+#[case::doctype("<!DOCTYPE r [<!ENTITY x \"y\">]><rule schemaVersion=\"1.0\"/>")]
 #[case::entity(
-    "entity",
     "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>&x;</ssid></signal></rule>"
 )]
-#[case::processing_instruction("processing_instruction", "<?php x?><rule schemaVersion=\"1.0\"/>")]
-#[case::too_deep("too_deep", "<a><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></a>")]
+#[case::processing_instruction("<?php x?><rule schemaVersion=\"1.0\"/>")]
+#[case::too_deep("<a><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></a>")]
 #[case::two_prefixes(
-    "two_prefixes",
     "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ipv4Prefix>10.0.0.0/8</ipv4Prefix><ipv4Prefix>10.1.0.0/16</ipv4Prefix></signal></rule>"
 )]
 #[case::prefix_without_cidr(
-    "prefix_without_cidr",
     "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ipv4Prefix>10.0.0.0</ipv4Prefix></signal></rule>"
 )]
 #[case::port(
-    "port",
     "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ipv4DnsServer>10.0.0.1:53</ipv4DnsServer></signal></rule>"
 )]
 #[case::ipv6_prefix_scope(
-    "ipv6_prefix_scope",
     "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ipv6Prefix>fe80::/64%2</ipv6Prefix></signal></rule>"
 )]
 #[case::wifi_without_security(
-    "wifi_without_security",
     "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>contoso</ssid></signal></rule>"
 )]
 #[case::bad_security(
-    "bad_security",
     "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>contoso</ssid><security>WPA2-Enterprize</security></signal></rule>"
 )]
 #[case::bad_bssid(
-    "bad_bssid",
     "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>c</ssid><security>Open</security><bssid>12-ab-34</bssid></signal></rule>"
 )]
 #[case::bad_thumbprint(
-    "bad_thumbprint",
     "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>c</ssid><security>Open</security><trustedRootCA>a291 34</trustedRootCA></signal></rule>"
 )]
 #[case::sig_quality_range(
-    "sig_quality_range",
     "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>c</ssid><security>Open</security><sig_quality>101</sig_quality></signal></rule>"
 )]
 #[case::bluetooth_without_scenario(
-    "bluetooth_without_scenario",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\"/></rule>"
 )]
 #[case::bluetooth_child(
-    "bluetooth_child",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"><ssid>x</ssid></signal></rule>"
 )]
 #[case::rssi_not_integer(
-    "rssi_not_integer",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\" rssiMin=\"-1O\"/></rule>"
 )]
 #[case::warnings(
-    "warnings",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\" classOfDevice=\"513\" rssiMin=\"-60\" rssiMaxDelta=\"5\"/></rule>"
 )]
 #[case::two_signals(
-    "two_signals",
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>"
 )]
-fn every_constraint_has_a_diagnostic(#[case] name: &str, #[case] text: &str) {
+#[case::comma(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>,,<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>"
+)]
+#[case::trailing_comma(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>,"
+)]
+#[case::empty_and("<rule schemaVersion=\"1.0\"><and></and></rule>")]
+#[case::nested_element(
+    "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ipv4Prefix><x/>10.0.0.0/8</ipv4Prefix></signal></rule>"
+)]
+#[case::signal_type(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetoth\" scenario=\"Authentication\"/></rule>"
+)]
+#[case::signal_without_type(
+    "<rule schemaVersion=\"1.0\"><signal scenario=\"Authentication\"/></rule>"
+)]
+#[case::ssid(
+    "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>an-ssid-of-thirty-three-bytes-xyz</ssid><security>Open</security></signal></rule>"
+)]
+fn every_constraint_has_a_diagnostic(#[context] case: Context, #[case] text: &str) {
+    // The case's name names its snapshot file, so it is written once, in `#[case::name]`.
+    let name = case.description.expect("every case has a name");
     let rendered = check(text);
     assert!(!rendered.is_empty(), "{name}: expected a diagnostic");
     insta::assert_snapshot!(name, rendered);
@@ -254,14 +255,15 @@ fn every_constraint_has_a_diagnostic(#[case] name: &str, #[case] text: &str) {
 
 #[test]
 fn oversized_input_is_rejected() {
-    let text = " ".repeat(engine::policy::parse::MAX_RULES_BYTES + 1);
+    let text = " ".repeat(engine::policy::parse::RULES_BYTES_MAX + 1);
     assert!(check(&text).contains("more than the limit"));
 }
 
 #[test]
 fn dynamic_lock_rules_must_be_bluetooth_dynamic_lock_phones() {
     let text = "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>c</ssid><security>Open</security></signal></rule>,<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"256\"/></rule>";
-    let (rules, diagnostics) = parse_rules(&SourceFile::new("dl.xml", text), Scenario::DynamicLock);
+    let (rules, diagnostics) =
+        parse_rules(&SourceFile::new("dl.xml", text), SignalScenario::DynamicLock);
     assert!(rules.is_none());
     insta::assert_snapshot!(render_all(&diagnostics));
 }
@@ -331,47 +333,52 @@ fn omitted_groups_take_the_seed_defaults() {
 }
 
 #[rstest]
-#[case::unknown_key("unknown_key", "device_unlock:\n  frist_factors: [pin]\n")]
+#[case::unknown_key("device_unlock:\n  frist_factors: [pin]\n")]
 #[case::unknown_provider(
-    "unknown_provider",
     "device_unlock:\n  first_factors: [pin, smartcard]\n  second_factors: [pin, fingerprint]\n"
 )]
-#[case::empty_group("empty_group", "device_unlock:\n  first_factors: []\n")]
+#[case::empty_group("device_unlock:\n  first_factors: []\n")]
 #[case::no_pin(
-    "no_pin",
     "device_unlock:\n  first_factors: [fingerprint]\n  second_factors: [facial_recognition]\n"
 )]
 #[case::trusted_signal_first(
-    "trusted_signal_first",
     "device_unlock:\n  first_factors: [trusted_signal, pin]\n  second_factors: [pin, fingerprint]\n"
 )]
-#[case::signal_without_rules(
-    "signal_without_rules",
-    "device_unlock:\n  first_factors: [pin, fingerprint]\n"
-)]
-#[case::unsatisfiable(
-    "unsatisfiable",
-    "device_unlock:\n  first_factors: [pin]\n  second_factors: [pin]\n"
-)]
+#[case::signal_without_rules("device_unlock:\n  first_factors: [pin, fingerprint]\n")]
+#[case::unsatisfiable("device_unlock:\n  first_factors: [pin]\n  second_factors: [pin]\n")]
 #[case::embedded_xml_error(
-    "embedded_xml_error",
     "device_unlock:\n  signal_rules: |\n    <rule schemaVersion=\"1.0\">\n      <signal type=\"bluetooth\" scenario=\"Authentication\" rssiMn=\"-10\"/>\n    </rule>\n"
 )]
-#[case::unreadable_rules_file(
-    "unreadable_rules_file",
-    "device_unlock:\n  signal_rules_file: missing.xml\n"
+#[case::unreadable_rules_file("device_unlock:\n  signal_rules_file: missing.xml\n")]
+#[case::rules_twice(
+    "device_unlock:\n  signal_rules_file: rules.xml\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>'\n"
 )]
-#[case::dynamic_lock_without_rules(
-    "dynamic_lock_without_rules",
-    "dynamic_lock:\n  enabled: true\n"
-)]
+#[case::dynamic_lock_without_rules("dynamic_lock:\n  enabled: true\n")]
 #[case::dynamic_lock_authentication_scenario(
-    "dynamic_lock_authentication_scenario",
     "dynamic_lock:\n  enabled: true\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>'\n"
 )]
-fn every_policy_constraint_has_a_diagnostic(#[case] name: &str, #[case] text: &str) {
+fn every_policy_constraint_has_a_diagnostic(#[context] case: Context, #[case] text: &str) {
+    let name = case.description.expect("every case has a name");
     let (loaded, rendered) = policy(text);
     assert!(loaded.is_none(), "{name}: expected errors");
+    insta::assert_snapshot!(name, rendered);
+}
+
+/// Problems that do not stop a policy from loading: warnings, each with a snapshot.
+#[rstest]
+#[case::unused_rules(
+    "device_unlock:\n  first_factors: [pin]\n  second_factors: [fingerprint]\n  signal_rules_file: rules.xml\n"
+)]
+#[case::duplicate_provider(
+    "device_unlock:\n  first_factors: [pin, pin]\n  second_factors: [fingerprint]\n"
+)]
+fn every_policy_warning_has_a_diagnostic(#[context] case: Context, #[case] text: &str) {
+    let name = case.description.expect("every case has a name");
+    let (loaded, rendered) = policy(text);
+    assert!(loaded.is_some(), "{name}: a warning must not stop the policy:\n{rendered}");
+    // miette marks a warning with `⚠` and an error with `×`.
+    let only_warnings = rendered.contains('⚠') && !rendered.contains('×');
+    assert!(only_warnings, "{name}: expected warnings only, got:\n{rendered}");
     insta::assert_snapshot!(name, rendered);
 }
 

@@ -323,7 +323,7 @@ fn leaving_the_network_cuts_the_domain_controllers_but_not_entra() {
 fn parsed_rules_reduce_to_signal_types(#[case] xml: &str, #[case] expected: &str) {
     let (rule_set, diagnostics) = engine::policy::parse_rules(
         &SourceFile::new("rules.xml", xml),
-        engine::policy::Scenario::Authentication,
+        engine::policy::SignalScenario::Authentication,
     );
     let rule_set = rule_set.unwrap_or_else(|| panic!("{diagnostics:?}"));
     assert_eq!(SignalRules::from_rule_set(&rule_set), parse_rules(expected));

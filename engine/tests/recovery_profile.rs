@@ -68,6 +68,10 @@ fn a_full_profile_loads() {
     "join: entra_joined\ntrust: key_trust\nsecurity_keys: [{name: ''}]\n",
     "error: device.yaml:3:24: a security key name must have 1 to 256 characters, not 0 [profile::bad-string] hint: write a short, non-empty name"
 )]
+#[case::duplicate_biometric(
+    "join: entra_joined\ntrust: key_trust\nbiometrics: [fingerprint, fingerprint]\n",
+    "error: device.yaml:3:27: `fingerprint` is listed twice [profile::duplicate-biometric] hint: list each enrolled biometric once"
+)]
 fn bad_profiles_are_diagnosed(#[case] text: &str, #[case] expected: &str) {
     let got = load(text).unwrap_err();
     assert_eq!(got, expected);

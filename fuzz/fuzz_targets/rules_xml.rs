@@ -4,12 +4,12 @@
 #![no_main]
 
 use engine::SourceFile;
-use engine::policy::{Scenario, parse_rules};
+use engine::policy::{SignalScenario, parse_rules};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
     let source = SourceFile::new("rules.xml", text);
-    for scenario in [Scenario::Authentication, Scenario::DynamicLock] {
+    for scenario in [SignalScenario::Authentication, SignalScenario::DynamicLock] {
         let (rules, diagnostics) = parse_rules(&source, scenario);
         // A rule set is only returned without errors.
         assert!(rules.is_none() || !diagnostics.iter().any(engine::Diagnostic::is_error));

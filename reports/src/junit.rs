@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-/// The outcome of one scenario of a suite.
+/// One test case of a JUnit report: the outcome of one scenario of a suite.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioOutcome {
+pub struct JunitCase {
     /// The scenario's name.
     pub name: String,
     /// The scenario file, relative to where the suite was run (the test case's class name).
@@ -20,7 +20,7 @@ pub struct ScenarioOutcome {
 }
 
 /// The JUnit XML text of a suite named `suite_name`.
-pub fn junit_xml(suite_name: &str, outcomes: &[ScenarioOutcome]) -> String {
+pub fn junit_xml(suite_name: &str, outcomes: &[JunitCase]) -> String {
     let mut suite = TestSuite::new(suite_name);
     let mut total = Duration::ZERO;
     for outcome in outcomes {
@@ -51,14 +51,14 @@ mod tests {
     #[test]
     fn one_case_per_scenario_with_failures_described() {
         let outcomes = [
-            ScenarioOutcome {
+            JunitCase {
                 name: "walk away locks".into(),
                 file: "suite/walk.yaml".into(),
                 passed: true,
                 duration: Duration::from_millis(120),
                 failure_detail: String::new(),
             },
-            ScenarioOutcome {
+            JunitCase {
                 name: "seated <never> locks".into(),
                 file: "suite/seated.yaml".into(),
                 passed: false,

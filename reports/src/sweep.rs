@@ -5,34 +5,21 @@
 //! The HTML, CSV and JSON are pure functions of the points in the order given, so a sweep run on
 //! one machine and one merged from shards give byte-identical files.
 
-use std::fmt;
 use std::io;
 use std::path::Path;
 
+use scenarios::params::ParamValue;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{AggregateMetrics, Better, Metric};
 use crate::output::{fmt_num, html_head, write_atomic, xml_escape};
 
-/// The value of one swept parameter.
-#[derive(Debug, Clone, PartialEq, PartialOrd, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ParamValue {
-    /// An integer, e.g. `rssi_min: -10`.
-    Int(i64),
-    /// A number, e.g. `carry_loss_db: 3.5`.
-    Float(f64),
-    /// A name, e.g. `rssi_delta_reference: peak_rssi`.
-    Text(String),
-}
-
-impl fmt::Display for ParamValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParamValue::Int(v) => write!(f, "{v}"),
-            ParamValue::Float(v) => f.write_str(&fmt_num(*v)),
-            ParamValue::Text(v) => f.write_str(v),
-        }
+/// A parameter value as the report shows it: `-10`, `3.5` (at most three decimals), `peak_rssi`.
+pub fn param_text(value: &ParamValue) -> String {
+    match value {
+        ParamValue::Int(v) => v.to_string(),
+        ParamValue::Float(v) => fmt_num(*v),
+        ParamValue::Text(v) => v.clone(),
     }
 }
 
@@ -113,7 +100,12 @@ pub fn pareto_front(points: &[SweepPoint]) -> Vec<usize> {
 }
 
 fn describe(point: &SweepPoint) -> String {
-    point.params.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ")
+    point
+        .params
+        .iter()
+        .map(|(n, v)| format!("{n}={}", param_text(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Chooses a setting on the Pareto front: among those meeting the nuisance `criteria`, the one
@@ -146,7 +138,9 @@ pub fn recommend(
         return Some(Recommendation {
             point_index: best,
             reason: format!(
-                "{}: on the Pareto front, meets the nuisance bounds (availability >= {}, false locks <= {}/h) and locks fastest among those (time to lock p95 {ttl} s), {} of {} front points acceptable",
+                "{}: on the Pareto front, meets the nuisance bounds (availability >= {}, false \
+                locks <= {}/h) and locks fastest among those (time to lock p95 {ttl} s), {} of {} \
+                front points acceptable",
                 describe(&points[best]),
                 fmt_num(criteria.unlock_availability_share_min),
                 fmt_num(criteria.false_locks_per_h_max),
@@ -161,7 +155,8 @@ pub fn recommend(
     Some(Recommendation {
         point_index: best,
         reason: format!(
-            "{}: no point meets the nuisance bounds (availability >= {}, false locks <= {}/h); this front point has the fewest false locks and best availability",
+            "{}: no point meets the nuisance bounds (availability >= {}, false locks <= {}/h); \
+            this front point has the fewest false locks and best availability",
             describe(&points[best]),
             fmt_num(criteria.unlock_availability_share_min),
             fmt_num(criteria.false_locks_per_h_max)
@@ -202,7 +197,7 @@ pub fn points_table(points: &[SweepPoint], metrics: &[Metric]) -> (Vec<String>, 
     let rows = points
         .iter()
         .map(|p| {
-            let mut row: Vec<String> = p.params.iter().map(|(_, v)| v.to_string()).collect();
+            let mut row: Vec<String> = p.params.iter().map(|(_, v)| param_text(v)).collect();
             row.push(p.metrics.runs_count.to_string());
             row.push(p.failed_runs.len().to_string());
             row.push(p.metrics.walk_aways_count.to_string());
@@ -312,7 +307,10 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
     let x_name = &points[0].params[axes[0]].0;
     let y_name = axes.get(1).map(|&k| points[0].params[k].0.as_str()).unwrap_or("");
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" data-metric=\"{}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<text x=\"{left}\" y=\"12\" font-size=\"11\">{} →</text>\n<text x=\"4\" y=\"{}\" font-size=\"11\">{} ↓</text>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" data-metric=\"{}\" \
+        width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<text \
+        x=\"{left}\" y=\"12\" font-size=\"11\">{} →</text>\n<text x=\"4\" y=\"{}\" \
+        font-size=\"11\">{} ↓</text>\n",
         metric.name(),
         xml_escape(x_name),
         top - 4,
@@ -323,7 +321,7 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
             "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
             left + cell_w * i + cell_w / 2,
             top - 4,
-            xml_escape(&x.to_string())
+            xml_escape(&param_text(x))
         );
     }
     for j in 0..rows {
@@ -332,7 +330,7 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
                 "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
                 left - 6,
                 top + cell_h * j + cell_h / 2 + 4,
-                xml_escape(&y.to_string())
+                xml_escape(&param_text(y))
             );
         }
         for (i, x) in xs.iter().enumerate() {
@@ -349,7 +347,9 @@ fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usiz
             };
             let (cx, cy) = (left + cell_w * i, top + cell_h * j);
             svg += &format!(
-                "<rect x=\"{cx}\" y=\"{cy}\" width=\"{cell_w}\" height=\"{cell_h}\" fill=\"{fill}\" stroke=\"#ffffff\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
+                "<rect x=\"{cx}\" y=\"{cy}\" width=\"{cell_w}\" height=\"{cell_h}\" \
+                fill=\"{fill}\" stroke=\"#ffffff\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" \
+                text-anchor=\"middle\">{}</text>\n",
                 cx + cell_w / 2,
                 cy + cell_h / 2 + 4,
                 xml_escape(&text)
@@ -379,7 +379,8 @@ pub fn sweep_html(
     let failed: usize = points.iter().map(|p| p.failed_runs.len()).sum();
     if failed > 0 {
         html += &format!(
-            "<p><strong>{failed} runs failed</strong>; their points aggregate the remaining runs (see the CSV's failed_runs_count).</p>\n"
+            "<p><strong>{failed} runs failed</strong>; their points aggregate the remaining runs \
+            (see the CSV's failed_runs_count).</p>\n"
         );
     }
     html += "<h2>Recommended setting</h2>\n";
@@ -399,7 +400,7 @@ pub fn sweep_html(
         for (index, p) in points.iter().enumerate() {
             let key = others
                 .iter()
-                .map(|&k| format!("{}={}", p.params[k].0, p.params[k].1))
+                .map(|&k| format!("{}={}", p.params[k].0, param_text(&p.params[k].1)))
                 .collect::<Vec<_>>()
                 .join(", ");
             match slices.iter_mut().find(|(k, _)| *k == key) {
@@ -417,11 +418,14 @@ pub fn sweep_html(
             }
         }
     }
-    html += "<h2>Pareto front: security versus nuisance</h2>\n<p>Points no other point beats on time to lock (p95), unlock-from-afar risk, false locks and availability at once.</p>\n<ul id=\"pareto\">\n";
+    html += "<h2>Pareto front: security versus nuisance</h2>\n<p>Points no other point beats on \
+    time to lock (p95), unlock-from-afar risk, false locks and availability at once.</p>\n<ul \
+    id=\"pareto\">\n";
     for i in pareto_front(points) {
         html += &format!("<li>{}</li>\n", xml_escape(&describe(&points[i])));
     }
-    html += "</ul>\n<h2>All points</h2>\n<p>Intervals are 95% confidence intervals of the mean over seeds.</p>\n<table id=\"points\">\n<tr>";
+    html += "</ul>\n<h2>All points</h2>\n<p>Intervals are 95% confidence intervals of the mean \
+    over seeds.</p>\n<table id=\"points\">\n<tr>";
     let (header, rows) = points_table(points, metrics);
     for h in &header {
         html += &format!("<th>{}</th>", xml_escape(h));

@@ -58,7 +58,7 @@ impl ScenarioOutcome {
 /// The seeds of a scenario's runs: `seed`, `seed + 1`, ...
 pub fn seeds(scenario: &Scenario, options: RunOptions) -> Vec<u64> {
     let first = options.seed.unwrap_or(scenario.seed);
-    let count = options.runs.unwrap_or(scenario.runs).clamp(1, model::RUNS_MAX);
+    let count = options.runs.unwrap_or(scenario.runs).clamp(1, model::SCENARIO_RUNS_MAX);
     (0..u64::from(count)).map(|i| first.wrapping_add(i)).collect()
 }
 

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use engine::diagnostic::suggest::did_you_mean;
+use engine::diagnostic::yaml::{from_yaml, spanned_range};
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::CredentialProvider;
-use engine::policy::suggest::did_you_mean;
-use engine::policy::yaml::{from_yaml, spanned_range};
 use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
@@ -17,8 +17,8 @@ use sim_devices::geometry::Position;
 
 use crate::format::{PlaceOrPosition, ScenarioDocument};
 use crate::model::{
-    DURATION_MAX, ENTITIES_MAX, EXPECTATIONS_MAX, PcSetup, RUNS_MAX, Scenario,
-    TIMELINE_ENTRIES_MAX, TimedAction,
+    EXPECTATIONS_MAX, PcSetup, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
+    Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
 };
 
 mod expectations;
@@ -26,7 +26,7 @@ mod timeline;
 mod world_checks;
 
 /// Reads a file named inside a scenario (the path as written), or says why it cannot.
-pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
+pub use engine::diagnostic::ReadFile;
 
 /// Loads and validates a scenario named `file_name` with contents `text`.
 pub fn load_scenario(
@@ -191,21 +191,21 @@ impl Checker<'_> {
         read_file: &mut ReadFile<'_>,
     ) -> Option<Scenario> {
         let runs = document.runs.value;
-        if !(1..=RUNS_MAX).contains(&runs) {
+        if !(1..=SCENARIO_RUNS_MAX).contains(&runs) {
             let span = spanned_range(self.source, &document.runs);
             self.error_at(
                 "scenario::runs",
-                format!("`runs` must be 1 to {RUNS_MAX}, not {runs}"),
+                format!("`runs` must be 1 to {SCENARIO_RUNS_MAX}, not {runs}"),
                 span,
             );
         }
         let duration = document.duration.value;
-        if duration == SimDuration::ZERO || duration > DURATION_MAX {
+        if duration == SimDuration::ZERO || duration > SCENARIO_DURATION_MAX {
             let span = spanned_range(self.source, &document.duration);
             self.error_at(
                 "scenario::duration",
                 format!(
-                    "`duration` must be more than 0s and at most {DURATION_MAX}, not {duration}"
+                    "`duration` must be more than 0s and at most {SCENARIO_DURATION_MAX}, not {duration}"
                 ),
                 span,
             );
@@ -230,11 +230,13 @@ impl Checker<'_> {
             ("access points", world.access_points.len()),
             ("networks", world.networks.len()),
         ] {
-            if count > ENTITIES_MAX {
+            if count > SCENARIO_ENTITIES_MAX {
                 let span = self.key_span("world");
                 self.error_at(
                     "scenario::too-many",
-                    format!("the world has {count} {kind}; at most {ENTITIES_MAX} are allowed"),
+                    format!(
+                        "the world has {count} {kind}; at most {SCENARIO_ENTITIES_MAX} are allowed"
+                    ),
                     span,
                 );
             }

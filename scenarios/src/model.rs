@@ -17,11 +17,11 @@ pub const TIMELINE_ENTRIES_MAX: usize = 10_000;
 /// Most expectations a scenario may have.
 pub const EXPECTATIONS_MAX: usize = 1_000;
 /// Most seeded runs of one scenario.
-pub const RUNS_MAX: u32 = 100_000;
+pub const SCENARIO_RUNS_MAX: u32 = 100_000;
 /// Longest simulated duration of one run.
-pub const DURATION_MAX: SimDuration = SimDuration::from_h(24 * 366);
+pub const SCENARIO_DURATION_MAX: SimDuration = SimDuration::from_h(24 * 366);
 /// Most PCs, phones or users in one scenario.
-pub const ENTITIES_MAX: usize = 1_000;
+pub const SCENARIO_ENTITIES_MAX: usize = 1_000;
 
 /// A loaded, validated scenario.
 #[derive(Debug, Clone)]

@@ -8,21 +8,40 @@ use engine::policy::interpretation::{
 };
 use engine::policy::rules::{Rule, RuleSet, Signal};
 use engine::time::SimDuration;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Scenario;
 
-/// A parameter's value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ParameterValue {
-    Number(f64),
+/// The value of one swept parameter, as a sweep file writes it and a sweep report shows it.
+/// Untagged on the wire: `-10`, `3.5` or `peak_rssi`.
+#[derive(Debug, Clone, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// An integer, e.g. `rssi_min: -10`.
+    Int(i64),
+    /// A number, e.g. `carry_loss_db: 3.5`.
+    Float(f64),
+    /// A name, e.g. `rssi_delta_reference: peak_rssi`.
     Text(String),
 }
 
-impl std::fmt::Display for ParameterValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ParamValue {
+    /// The value as a number (integers widened), or `None` for a name.
+    fn number(&self) -> Option<f64> {
         match self {
-            ParameterValue::Number(n) => write!(f, "the number {n}"),
-            ParameterValue::Text(t) => write!(f, "the name `{t}`"),
+            ParamValue::Int(n) => Some(*n as f64),
+            ParamValue::Float(x) => Some(*x),
+            ParamValue::Text(_) => None,
+        }
+    }
+
+    /// The value for an error message: "the number -10", "the name `peak`". An integer is shown
+    /// as the number it is used as.
+    fn described(&self) -> String {
+        match self {
+            ParamValue::Int(n) => format!("the number {}", *n as f64),
+            ParamValue::Float(x) => format!("the number {x}"),
+            ParamValue::Text(t) => format!("the name `{t}`"),
         }
     }
 }
@@ -66,14 +85,14 @@ fn for_each_bluetooth_signal(
 impl Scenario {
     /// Sets parameter `name` to `value` on this scenario: RSSI thresholds on every bluetooth
     /// signal of every PC's policy, Windows timings, or an interpretation.
-    pub fn set_parameter(&mut self, name: &str, value: &ParameterValue) -> Result<(), String> {
-        let number = || match value {
-            ParameterValue::Number(n) if n.is_finite() => Ok(*n),
-            other => Err(format!("parameter `{name}` needs a number, not {other}")),
+    pub fn set_parameter(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
+        let number = || match value.number() {
+            Some(n) if n.is_finite() => Ok(n),
+            _ => Err(format!("parameter `{name}` needs a number, not {}", value.described())),
         };
         let text = || match value {
-            ParameterValue::Text(t) => Ok(t.as_str()),
-            other => Err(format!("parameter `{name}` needs a name, not {other}")),
+            ParamValue::Text(t) => Ok(t.as_str()),
+            other => Err(format!("parameter `{name}` needs a name, not {}", other.described())),
         };
         let seconds = |n: f64| {
             if (0.0..=TIMING_S_MAX).contains(&n) {
@@ -88,7 +107,8 @@ impl Scenario {
                 let n = number()?;
                 if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
                     return Err(format!(
-                        "parameter `{name}` must be a whole number of dB within ±{RSSI_DB_ABS_MAX}, not {n}"
+                        "parameter `{name}` must be a whole number of dB within \
+                        ±{RSSI_DB_ABS_MAX}, not {n}"
                     ));
                 }
                 let db = n as i32;
@@ -162,7 +182,7 @@ impl Scenario {
             other => {
                 return Err(format!(
                     "unknown sweep parameter `{other}`: {}",
-                    engine::policy::suggest::did_you_mean(other, &PARAMETERS)
+                    engine::diagnostic::suggest::did_you_mean(other, &PARAMETERS)
                 ));
             }
         }
@@ -205,20 +225,20 @@ dynamic_lock:
     #[test]
     fn thresholds_reach_every_bluetooth_signal() {
         let mut s = scenario();
-        s.set_parameter("rssi_min", &ParameterValue::Number(-5.0)).unwrap();
-        s.set_parameter("rssi_max_delta", &ParameterValue::Number(-15.0)).unwrap();
+        s.set_parameter("rssi_min", &ParamValue::Int(-5)).unwrap();
+        s.set_parameter("rssi_max_delta", &ParamValue::Int(-15)).unwrap();
         assert_eq!(thresholds(&s), (-5, -15));
     }
 
     #[rstest]
-    #[case("rssi_min", ParameterValue::Number(-5.5), "must be a whole number of dB")]
-    #[case("rssi_min", ParameterValue::Text("low".into()), "needs a number")]
-    #[case("idle_min_s", ParameterValue::Number(-1.0), "must be 0 to 86400 seconds")]
-    #[case("rssi_delta_reference", ParameterValue::Text("peak".into()), "`peak` is not a value")]
-    #[case("rssi_minimum", ParameterValue::Number(1.0), "did you mean `rssi_min`")]
+    #[case("rssi_min", ParamValue::Float(-5.5), "must be a whole number of dB")]
+    #[case("rssi_min", ParamValue::Text("low".into()), "needs a number")]
+    #[case("idle_min_s", ParamValue::Int(-1), "must be 0 to 86400 seconds")]
+    #[case("rssi_delta_reference", ParamValue::Text("peak".into()), "`peak` is not a value")]
+    #[case("rssi_minimum", ParamValue::Float(1.0), "did you mean `rssi_min`")]
     fn bad_parameters_are_explained(
         #[case] name: &str,
-        #[case] value: ParameterValue,
+        #[case] value: ParamValue,
         #[case] message: &str,
     ) {
         let error = scenario().set_parameter(name, &value).unwrap_err();
@@ -228,8 +248,8 @@ dynamic_lock:
     #[test]
     fn interpretations_and_timings() {
         let mut s = scenario();
-        s.set_parameter("rssi_delta_reference", &ParameterValue::Text("peak_rssi".into())).unwrap();
-        s.set_parameter("idle_min_s", &ParameterValue::Number(60.0)).unwrap();
+        s.set_parameter("rssi_delta_reference", &ParamValue::Text("peak_rssi".into())).unwrap();
+        s.set_parameter("idle_min_s", &ParamValue::Int(60)).unwrap();
         assert_eq!(s.interpretations.rssi_delta_reference, RssiDeltaReference::PeakRssi);
         assert_eq!(s.calibration.idle_min, SimDuration::from_s(60));
     }

@@ -3,7 +3,8 @@
 
 use scenarios::load_scenario;
 use scenarios::model::{
-    DURATION_MAX, ENTITIES_MAX, EXPECTATIONS_MAX, RUNS_MAX, TIMELINE_ENTRIES_MAX,
+    EXPECTATIONS_MAX, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
+    TIMELINE_ENTRIES_MAX,
 };
 use sim_devices::geometry::COORDINATE_M_MAX;
 use sim_devices::mobility::{SPEED_M_PER_S_MAX, WAYPOINTS_MAX};
@@ -90,9 +91,9 @@ fn wall_loss_db(n: usize) -> Vec<String> {
 const BOUNDS: &[Bound] = &[
     Bound { name: "timeline entries", limit: TIMELINE_ENTRIES_MAX, past_code: "scenario::too-many", probe: timeline },
     Bound { name: "expectations", limit: EXPECTATIONS_MAX, past_code: "scenario::too-many", probe: expectations },
-    Bound { name: "runs", limit: RUNS_MAX as usize, past_code: "scenario::runs", probe: runs },
-    Bound { name: "duration seconds", limit: (DURATION_MAX.as_us() / 1_000_000) as usize, past_code: "scenario::duration", probe: duration_s },
-    Bound { name: "PCs (entities of each kind)", limit: ENTITIES_MAX, past_code: "scenario::too-many", probe: pcs },
+    Bound { name: "runs", limit: SCENARIO_RUNS_MAX as usize, past_code: "scenario::runs", probe: runs },
+    Bound { name: "duration seconds", limit: (SCENARIO_DURATION_MAX.as_us() / 1_000_000) as usize, past_code: "scenario::duration", probe: duration_s },
+    Bound { name: "PCs (entities of each kind)", limit: SCENARIO_ENTITIES_MAX, past_code: "scenario::too-many", probe: pcs },
     Bound { name: "coordinate metres", limit: COORDINATE_M_MAX as usize, past_code: "yaml::invalid", probe: coordinate_m },
     Bound { name: "walking speed m/s", limit: SPEED_M_PER_S_MAX as usize, past_code: "scenario::walk", probe: speed_m_per_s },
     Bound { name: "walls", limit: WORLD_ENTITIES_MAX, past_code: "scenario::world", probe: walls },

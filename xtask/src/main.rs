@@ -163,7 +163,8 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
             let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1);
             match result.outcome {
                 Ok(_) => println!(
-                    "estimate: {per_run_s:.3} s per run (one run timed) x {} runs / {threads} threads = {:.0} s",
+                    "estimate: {per_run_s:.3} s per run (one run timed) x {} runs / {threads} \
+                    threads = {:.0} s",
                     pending.len(),
                     per_run_s * pending.len() as f64 / threads as f64
                 ),

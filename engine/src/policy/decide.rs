@@ -87,7 +87,8 @@ pub fn decide_unlock(
         )
     } else {
         format!(
-            "`{}` can satisfy only one factor and no other credential covers the second group ({}); {context}",
+            "`{}` can satisfy only one factor and no other credential covers the second group \
+            ({}); {context}",
             names(second),
             names(groups.second.iter().copied())
         )

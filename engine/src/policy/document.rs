@@ -13,7 +13,8 @@
 //!   signal_rules: '<rule schemaVersion="1.0">...</rule>'   # or signal_rules_file: rules.xml
 //! dynamic_lock:
 //!   enabled: true
-//!   signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>'
+//!   signal_rules: |
+//!     <rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>
 //! ```
 
 use serde::Deserialize;
@@ -22,13 +23,13 @@ use serde_saphyr::Spanned;
 use super::factors::FactorGroups;
 use super::parse::parse_rules;
 use super::provider::CredentialProvider;
-use super::rules::{RuleSet, Scenario};
-use super::suggest::did_you_mean;
-use super::yaml::{from_yaml, location_offset, relocate, spanned_range};
-use crate::diagnostic::{Diagnostic, SourceFile};
+use super::rules::{RuleSet, SignalScenario};
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::yaml::{from_yaml, location_offset, relocate, spanned_range};
+use crate::diagnostic::{Diagnostic, ReadFile, SourceFile};
 
 /// Most providers accepted in one group.
-pub const MAX_GROUP_PROVIDERS: usize = 16;
+pub const GROUP_PROVIDERS_MAX: usize = 16;
 
 /// The raw policy document, as written.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -104,7 +105,7 @@ pub struct DynamicLockPolicy {
 /// reason it could not.
 pub fn load_policy(
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
 ) -> (Option<Policy>, Vec<Diagnostic>) {
     match from_yaml::<PolicyDocument>(source) {
         Ok(document) => validate_policy(&document, source, read_file),
@@ -118,7 +119,7 @@ pub fn load_policy(
 pub fn validate_policy(
     document: &PolicyDocument,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
 ) -> (Option<Policy>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let device_unlock = document
@@ -144,7 +145,7 @@ pub fn validate_policy(
 fn device_unlock(
     section: &DeviceUnlockDocument,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<DeviceUnlockPolicy> {
     let errors_before = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -170,7 +171,7 @@ fn device_unlock(
     let rules = rules_from(
         section.signal_rules.as_ref(),
         section.signal_rules_file.as_ref(),
-        Scenario::Authentication,
+        SignalScenario::Authentication,
         source,
         read_file,
         diagnostics,
@@ -200,7 +201,8 @@ fn device_unlock(
             diagnostics.push(
                 Diagnostic::warning(
                     "policy::unused-rules",
-                    "signal rules are given but no group lists trusted_signal: they are never evaluated",
+                    "signal rules are given but no group lists trusted_signal: they are never \
+                    evaluated",
                 )
                 .at(source, at)
                 .with_hint("add trusted_signal to second_factors"),
@@ -233,11 +235,11 @@ fn group(
         );
         return None;
     }
-    if key.value.len() > MAX_GROUP_PROVIDERS {
+    if key.value.len() > GROUP_PROVIDERS_MAX {
         diagnostics.push(
             Diagnostic::error(
                 "policy::group-too-long",
-                format!("`{name}` lists more than {MAX_GROUP_PROVIDERS} providers"),
+                format!("`{name}` lists more than {GROUP_PROVIDERS_MAX} providers"),
             )
             .at(source, spanned_range(source, key)),
         );
@@ -296,17 +298,23 @@ fn check_groups(
                 "trusted_signal may only be a second unlock factor",
             )
             .at(source, first_at.clone())
-            .with_hint("move trusted_signal to second_factors: a trusted signal must be combined with another credential provider"),
+            .with_hint(
+                "move trusted_signal to second_factors: a trusted signal must be combined with \
+                another credential provider",
+            ),
         );
     }
     if ok && !groups.is_satisfiable() {
         let why = if groups.first.len() == 1 && groups.second == groups.first {
             format!(
-                "the only provider, `{}`, is in both groups, and one credential satisfies only one factor",
+                "the only provider, `{}`, is in both groups, and one credential satisfies only one \
+                factor",
                 groups.first[0]
             )
         } else {
-            "no two different credentials cover both groups (one credential satisfies only one factor)".to_string()
+            "no two different credentials cover both groups (one credential satisfies only one \
+            factor)"
+                .to_string()
         };
         diagnostics.push(
             Diagnostic::error(
@@ -331,9 +339,9 @@ enum RulesFound {
 fn rules_from(
     inline: Option<&Spanned<String>>,
     file: Option<&Spanned<String>>,
-    scenario: Scenario,
+    scenario: SignalScenario,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> RulesFound {
     match (inline, file) {
@@ -382,14 +390,14 @@ fn rules_from(
 fn dynamic_lock(
     section: &DynamicLockDocument,
     source: &SourceFile,
-    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+    read_file: &mut ReadFile<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<DynamicLockPolicy> {
     let enabled = section.enabled.value;
     let rules = rules_from(
         section.signal_rules.as_ref(),
         section.signal_rules_file.as_ref(),
-        Scenario::DynamicLock,
+        SignalScenario::DynamicLock,
         source,
         read_file,
         diagnostics,
@@ -399,9 +407,15 @@ fn dynamic_lock(
         RulesFound::Invalid => None,
         RulesFound::Absent if enabled => {
             diagnostics.push(
-                Diagnostic::error("policy::missing-rules", "Dynamic Lock is enabled but has no signal rules")
-                    .at(source, spanned_range(source, &section.enabled))
-                    .with_hint("add signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/></rule>'"),
+                Diagnostic::error(
+                    "policy::missing-rules",
+                    "Dynamic Lock is enabled but has no signal rules",
+                )
+                .at(source, spanned_range(source, &section.enabled))
+                .with_hint(
+                    "add signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" \
+                    scenario=\"Dynamic Lock\"/></rule>'",
+                ),
             );
             None
         }

@@ -14,8 +14,6 @@ pub mod interpretation;
 pub mod parse;
 pub mod provider;
 pub mod rules;
-pub mod suggest;
-pub mod yaml;
 
 pub use decide::{Factor, UnlockDecision, decide_unlock};
 pub use document::{
@@ -27,4 +25,6 @@ pub use format::{format_pretty, format_single_line};
 pub use interpretation::Interpretations;
 pub use parse::{check_single_line, parse_rules};
 pub use provider::{CredentialProvider, UnknownProvider};
-pub use rules::{BluetoothSignal, IpConfigSignal, Rule, RuleSet, Scenario, Signal, WifiSignal};
+pub use rules::{
+    BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, SignalScenario, WifiSignal,
+};

@@ -6,10 +6,10 @@
 //! list of tokens (stopping at the first syntax error, after which nothing is reliable), then a
 //! structural pass checks every rule and collects all problems rather than the first.
 //!
-//! Bounds: input at most [`MAX_RULES_BYTES`], nesting at most [`MAX_DEPTH`], at most
-//! [`MAX_RULES`] rules, at most [`MAX_SIGNAL_ELEMENTS`] elements in a signal. DOCTYPE, entity
-//! references other than the five predefined ones and numeric character references, processing
-//! instructions and the XML declaration are rejected.
+//! Bounds: input at most [`RULES_BYTES_MAX`], nesting at most [`RULE_NESTING_DEPTH_MAX`], at
+//! most [`RULES_PER_LIST_MAX`] rules, at most [`SIGNAL_ELEMENTS_MAX`] elements in a signal.
+//! DOCTYPE, entity references other than the five predefined ones and numeric character
+//! references, processing instructions and the XML declaration are rejected.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -19,24 +19,25 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use super::rules::{
-    BluetoothSignal, DEVICE_CLASSES, IpConfigSignal, MacAddress, Rule, RuleSet, Scenario,
-    ScopedIpv6, Security, Signal, Thumbprint, WifiSignal,
+    BluetoothSignal, DEVICE_CLASSES, IpConfigSignal, MacAddress, Rule, RuleSet, ScopedIpv6,
+    Security, Signal, SignalScenario, Thumbprint, WifiSignal,
 };
-use super::suggest::{closest, did_you_mean};
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::suggest::{closest, did_you_mean};
+use crate::diagnostic::{Diagnostic, SourceFile, floor_boundary};
 
 /// Largest rule text accepted, in bytes.
-pub const MAX_RULES_BYTES: usize = 64 * 1024;
+pub const RULES_BYTES_MAX: usize = 64 * 1024;
 /// Deepest element nesting accepted (`rule` > `and` > `signal` > element is 4).
-pub const MAX_DEPTH: usize = 8;
+pub const RULE_NESTING_DEPTH_MAX: usize = 8;
 /// Most rules accepted in one list.
-pub const MAX_RULES: usize = 256;
+pub const RULES_PER_LIST_MAX: usize = 256;
 /// Most child elements (`ipv4Prefix`, `ssid`...) in one signal.
-pub const MAX_SIGNAL_ELEMENTS: usize = 64;
+pub const SIGNAL_ELEMENTS_MAX: usize = 64;
 /// Most XML tokens (start tags, end tags, text runs) read before structure is judged: room for
-/// [`MAX_RULES`] rules of 64 tokens each. Reachable within [`MAX_RULES_BYTES`] (`a<b/>` is two
-/// tokens in five bytes), so it bounds the token list of a file of many tiny elements.
-pub const MAX_XML_TOKENS: usize = 4 * MAX_RULES * 16;
+/// [`RULES_PER_LIST_MAX`] rules of 64 tokens each. Reachable within [`RULES_BYTES_MAX`]
+/// (`a<b/>` is two tokens in five bytes), so it bounds the token list of a file of many tiny
+/// elements.
+pub const XML_TOKENS_MAX: usize = 4 * RULES_PER_LIST_MAX * 16;
 /// `rssiMin` below this is never reached by a connected phone: a warning.
 pub const RSSI_MIN_WARNING_BELOW: i32 = -40;
 
@@ -58,7 +59,10 @@ const SIGNAL_TYPES: [&str; 3] = ["bluetooth", "ipConfig", "wifi"];
 
 /// Parses a rule list expecting Bluetooth signals of `scenario`. Returns the rule set when there
 /// is no error, and every diagnostic (errors and warnings) either way.
-pub fn parse_rules(source: &SourceFile, scenario: Scenario) -> (Option<RuleSet>, Vec<Diagnostic>) {
+pub fn parse_rules(
+    source: &SourceFile,
+    scenario: SignalScenario,
+) -> (Option<RuleSet>, Vec<Diagnostic>) {
     let mut parser = Parser { source, diagnostics: Vec::new(), scenario };
     let rules = parser.run();
     let has_errors = parser.diagnostics.iter().any(Diagnostic::is_error);
@@ -117,7 +121,7 @@ enum Token {
 struct Parser<'a> {
     source: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
-    scenario: Scenario,
+    scenario: SignalScenario,
 }
 
 /// Where the structural pass is in the token list.
@@ -164,12 +168,12 @@ impl Parser<'_> {
 
     fn run(&mut self) -> Option<RuleSet> {
         let text = self.source.text.clone();
-        if text.len() > MAX_RULES_BYTES {
+        if text.len() > RULES_BYTES_MAX {
             self.diagnostics.push(
                 Diagnostic::error(
                     "xml::too-large",
                     format!(
-                        "the rule text is {} bytes, more than the limit of {MAX_RULES_BYTES}",
+                        "the rule text is {} bytes, more than the limit of {RULES_BYTES_MAX}",
                         text.len()
                     ),
                 )
@@ -205,10 +209,12 @@ impl Parser<'_> {
                     let name = element.name().as_ref().to_string();
                     if !empty {
                         depth += 1;
-                        if depth > MAX_DEPTH {
+                        if depth > RULE_NESTING_DEPTH_MAX {
                             self.error(
                                 "xml::too-deep",
-                                format!("elements nest deeper than {MAX_DEPTH} levels"),
+                                format!(
+                                    "elements nest deeper than {RULE_NESTING_DEPTH_MAX} levels"
+                                ),
                                 span,
                             )
                             .with_hint("a rule is at most <rule><and><signal><element>");
@@ -330,10 +336,10 @@ impl Parser<'_> {
                     return None;
                 }
             }
-            if tokens.len() > MAX_XML_TOKENS {
+            if tokens.len() > XML_TOKENS_MAX {
                 self.error(
                     "xml::too-many-tokens",
-                    format!("more than {MAX_XML_TOKENS} XML tags and text runs"),
+                    format!("more than {XML_TOKENS_MAX} XML tags and text runs"),
                     start..end,
                 );
                 return None;
@@ -448,10 +454,10 @@ impl Parser<'_> {
                     separated = false;
                     last_comma = None;
                     seen_rule = true;
-                    if rules.len() == MAX_RULES {
+                    if rules.len() == RULES_PER_LIST_MAX {
                         self.error(
                             "rules::too-many",
-                            format!("more than {MAX_RULES} rules"),
+                            format!("more than {RULES_PER_LIST_MAX} rules"),
                             span.clone(),
                         );
                         return RuleSet { rules };
@@ -500,7 +506,9 @@ impl Parser<'_> {
                     other => {
                         ok = false;
                         let hint = if other.eq_ignore_ascii_case("or") {
-                            "there is no <or>: write alternatives as separate rules joined by commas, `</rule>,<rule ...>`".to_string()
+                            "there is no <or>: write alternatives as separate rules joined by \
+                            commas, `</rule>,<rule ...>`"
+                                .to_string()
                         } else {
                             did_you_mean(other, &["signal", "and"])
                         };
@@ -687,7 +695,7 @@ impl Parser<'_> {
             }
             return None;
         }
-        if self.scenario == Scenario::DynamicLock && signal_type != "bluetooth" {
+        if self.scenario == SignalScenario::DynamicLock && signal_type != "bluetooth" {
             self.error(
                 "rules::dynamic-lock-type",
                 format!("Dynamic Lock rules must be bluetooth signals, not {signal_type}"),
@@ -710,7 +718,10 @@ impl Parser<'_> {
                         format!("bluetooth signals have no child elements, found <{name}>"),
                         span.clone(),
                     )
-                    .with_hint("bluetooth settings are attributes: <signal type=\"bluetooth\" scenario=\"Authentication\" rssiMin=\"-10\"/>");
+                    .with_hint(
+                        "bluetooth settings are attributes: <signal type=\"bluetooth\" \
+                        scenario=\"Authentication\" rssiMin=\"-10\"/>",
+                    );
                 }
                 let bluetooth = self.bluetooth(attributes, span);
                 bluetooth.filter(|_| ok).map(Signal::Bluetooth)
@@ -722,7 +733,8 @@ impl Parser<'_> {
                         format!("`{}` applies to bluetooth signals only", attribute.name)
                     } else {
                         format!(
-                            "{other} signals take only the type attribute; settings are child elements"
+                            "{other} signals take only the type attribute; settings are child \
+                            elements"
                         )
                     };
                     self.error(
@@ -821,12 +833,12 @@ impl Parser<'_> {
                         self.error(code, message, span.clone()).with_hint(hint);
                         continue;
                     }
-                    if children.len() == MAX_SIGNAL_ELEMENTS {
+                    if children.len() == SIGNAL_ELEMENTS_MAX {
                         // An error, but the elements are still checked (the input is bounded
-                        // by MAX_RULES_BYTES), so no misleading "no elements" follows.
+                        // by RULES_BYTES_MAX), so no misleading "no elements" follows.
                         self.error(
                             "rules::too-many-elements",
-                            format!("a signal has more than {MAX_SIGNAL_ELEMENTS} elements"),
+                            format!("a signal has more than {SIGNAL_ELEMENTS_MAX} elements"),
                             span.clone(),
                         )
                         .with_hint("split the alternatives into separate rules");
@@ -852,8 +864,8 @@ impl Parser<'_> {
             match attribute.name.as_str() {
                 "type" => {}
                 "scenario" => match value {
-                    "Authentication" => scenario = Some(Scenario::Authentication),
-                    "Dynamic Lock" => scenario = Some(Scenario::DynamicLock),
+                    "Authentication" => scenario = Some(SignalScenario::Authentication),
+                    "Dynamic Lock" => scenario = Some(SignalScenario::DynamicLock),
                     other => {
                         ok = false;
                         self.error(
@@ -870,10 +882,16 @@ impl Parser<'_> {
                         if !DEVICE_CLASSES.iter().any(|&(c, _)| i64::from(c) == class) {
                             self.warning(
                                 "rules::class-of-device",
-                                format!("classOfDevice {class} is not a major device class from the table"),
+                                format!(
+                                    "classOfDevice {class} is not a major device class from the \
+                                    table"
+                                ),
                                 at,
                             )
-                            .with_hint("use 512 (Phone) or another value from the seed's table: 0, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304, 7936");
+                            .with_hint(
+                                "use 512 (Phone) or another value from the seed's table: 0, 256, \
+                                512, 768, 1024, 1280, 1536, 1792, 2048, 2304, 7936",
+                            );
                         }
                     }
                     Err(problem) => {
@@ -888,10 +906,16 @@ impl Parser<'_> {
                         if rssi < RSSI_MIN_WARNING_BELOW {
                             self.warning(
                                 "rules::rssi-min-low",
-                                format!("rssiMin {rssi} is below {RSSI_MIN_WARNING_BELOW}: a connected phone practically never reads that low"),
+                                format!(
+                                    "rssiMin {rssi} is below {RSSI_MIN_WARNING_BELOW}: a connected \
+                                    phone practically never reads that low"
+                                ),
                                 at,
                             )
-                            .with_hint("values are relative to the golden receive power range (0 = in range), not dBm; Microsoft recommends the default -10");
+                            .with_hint(
+                                "values are relative to the golden receive power range (0 = in \
+                                range), not dBm; Microsoft recommends the default -10",
+                            );
                         }
                     }
                     Err(problem) => {
@@ -906,10 +930,16 @@ impl Parser<'_> {
                         if delta > 0 {
                             self.warning(
                                 "rules::rssi-max-delta-positive",
-                                format!("rssiMaxDelta {delta} is positive: the phone would count as gone while still in range"),
+                                format!(
+                                    "rssiMaxDelta {delta} is positive: the phone would count as \
+                                    gone while still in range"
+                                ),
                                 at,
                             )
-                            .with_hint("rssiMaxDelta is how far the signal may weaken: a negative number such as -10");
+                            .with_hint(
+                                "rssiMaxDelta is how far the signal may weaken: a negative number \
+                                such as -10",
+                            );
                         }
                     }
                     Err(problem) => {
@@ -946,8 +976,8 @@ impl Parser<'_> {
                     .find(|a| a.name == "scenario")
                     .map_or(span.clone(), |a| a.value_span.clone());
                 let policy = match self.scenario {
-                    Scenario::Authentication => "device unlock (trusted signal)",
-                    Scenario::DynamicLock => "Dynamic Lock",
+                    SignalScenario::Authentication => "device unlock (trusted signal)",
+                    SignalScenario::DynamicLock => "Dynamic Lock",
                 };
                 self.error(
                     "rules::scenario",
@@ -958,7 +988,7 @@ impl Parser<'_> {
             }
             Some(_) => {}
         }
-        if self.scenario == Scenario::DynamicLock && signal.class_of_device() != 512 {
+        if self.scenario == SignalScenario::DynamicLock && signal.class_of_device() != 512 {
             ok = false;
             self.error(
                 "rules::dynamic-lock-class",
@@ -1113,8 +1143,15 @@ impl Parser<'_> {
         }
         if children.is_empty() && ok {
             ok = false;
-            self.error("rules::empty-signal", "the ipConfig signal has no elements".into(), span.clone())
-                .with_hint("add e.g. <ipv4Prefix>10.10.10.0/24</ipv4Prefix> or <dnsSuffix>corp.contoso.com</dnsSuffix>");
+            self.error(
+                "rules::empty-signal",
+                "the ipConfig signal has no elements".into(),
+                span.clone(),
+            )
+            .with_hint(
+                "add e.g. <ipv4Prefix>10.10.10.0/24</ipv4Prefix> or \
+                <dnsSuffix>corp.contoso.com</dnsSuffix>",
+            );
         }
         ok.then_some(signal)
     }
@@ -1147,15 +1184,6 @@ fn push_text(tokens: &mut Vec<Token>, piece: &str, span: Range<usize>) {
         return;
     }
     tokens.push(Token::Text { text: piece.to_string(), span });
-}
-
-/// The largest character boundary of `text` at or before `offset`.
-pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 /// The byte offset of `part` inside `whole`, when `part` is a sub-slice of it.

@@ -59,7 +59,7 @@ pub enum Signal {
 
 /// Which policy a Bluetooth signal belongs to (its `scenario` attribute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Scenario {
+pub enum SignalScenario {
     /// Device unlock (the trusted-signal second factor): `scenario="Authentication"`.
     Authentication,
     /// Dynamic Lock: `scenario="Dynamic Lock"`.
@@ -70,7 +70,7 @@ pub enum Scenario {
 /// reproduces what the administrator wrote; the accessors apply the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BluetoothSignal {
-    pub scenario: Scenario,
+    pub scenario: SignalScenario,
     pub class_of_device: Option<u32>,
     pub rssi_min: Option<i32>,
     pub rssi_max_delta: Option<i32>,
@@ -165,19 +165,19 @@ impl Signal {
     }
 }
 
-impl Scenario {
+impl SignalScenario {
     /// The `scenario` attribute's value.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Scenario::Authentication => "Authentication",
-            Scenario::DynamicLock => "Dynamic Lock",
+            SignalScenario::Authentication => "Authentication",
+            SignalScenario::DynamicLock => "Dynamic Lock",
         }
     }
 }
 
 impl BluetoothSignal {
     /// The signal with every attribute omitted (the documented defaults).
-    pub const fn with_defaults(scenario: Scenario) -> BluetoothSignal {
+    pub const fn with_defaults(scenario: SignalScenario) -> BluetoothSignal {
         BluetoothSignal { scenario, class_of_device: None, rssi_min: None, rssi_max_delta: None }
     }
 
@@ -347,7 +347,7 @@ mod tests {
         #[case] rssi: i32,
         #[case] expected: bool,
     ) {
-        let signal = BluetoothSignal::with_defaults(Scenario::Authentication);
+        let signal = BluetoothSignal::with_defaults(SignalScenario::Authentication);
         assert_eq!(signal.is_present(class_of_device, rssi), expected);
     }
 }

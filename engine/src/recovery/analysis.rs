@@ -299,7 +299,8 @@ pub fn analyze_case(profile: &DeviceProfile, policy: &LockoutPolicy, failures: &
             outcome: Outcome::LockedOut,
             path: None,
             reason: format!(
-                "{shortfall}; after a {} PIN reset the user has {}, which still cannot satisfy {requirement}",
+                "{shortfall}; after a {} PIN reset the user has {}, which still cannot satisfy \
+                {requirement}",
                 success.kind.name(),
                 names(&after.available)
             ),

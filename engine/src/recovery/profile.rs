@@ -16,9 +16,9 @@ use std::fmt;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::diagnostic::yaml::{from_yaml, spanned_range};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::policy::CredentialProvider;
-use crate::policy::yaml::{from_yaml, spanned_range};
 
 /// Largest device profile accepted, in bytes.
 pub const PROFILE_BYTES_MAX: usize = 64 * 1024;

@@ -1,8 +1,8 @@
 //! Expectations: the exactly-one check, a dispatcher, and one leaf per kind that checks its
 //! references and values and builds the [`Expectation`].
 
-use engine::policy::suggest::did_you_mean;
-use engine::policy::yaml::spanned_range;
+use engine::diagnostic::suggest::did_you_mean;
+use engine::diagnostic::yaml::spanned_range;
 use engine::recovery::ResetKind;
 use engine::time::{SimDuration, SimTime};
 use engine::trace::LockReason;

@@ -1,7 +1,7 @@
 //! Timeline entries: the exactly-one check, a dispatcher, and one leaf per action that checks
 //! its references and values and builds the [`Action`].
 
-use engine::policy::yaml::spanned_range;
+use engine::diagnostic::yaml::spanned_range;
 use engine::recovery::{Biometric, ResetEntry};
 use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;

@@ -130,7 +130,8 @@ impl Shard {
             Shard { index: number("JOB_COMPLETION_INDEX", &index)?, count }
         } else if let Some(count) = shard_count {
             return Err(format!(
-                "--shard-count {count} without a shard index (--shard, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)"
+                "--shard-count {count} without a shard index (--shard, SLURM_ARRAY_TASK_ID or \
+                JOB_COMPLETION_INDEX)"
             ));
         } else {
             Shard::ALL
@@ -163,7 +164,8 @@ pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
         Ok(true) => {
             let different = |detail: String| {
                 format!(
-                    "{} holds results of a different sweep ({detail}); use another output directory",
+                    "{} holds results of a different sweep ({detail}); use another output \
+                    directory",
                     out.display()
                 )
             };

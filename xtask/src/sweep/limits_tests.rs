@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::spec::{
-    RANGE_VALUES_MAX, RUNS_MAX, SPEC_BYTES_MAX, expand, load_spec, parse_spec, read_input,
+    RANGE_VALUES_MAX, SPEC_BYTES_MAX, SWEEP_RUNS_MAX, expand, load_spec, parse_spec, read_input,
 };
 
 /// Parses and expands `text` with one stand-in scenario file; the error, if any.
@@ -26,8 +26,8 @@ fn sweep(points: u64, seeds: u64) -> String {
 /// (bound, spec at the bound, spec one past it, text of the error past it).
 fn bounds() -> Vec<(&'static str, String, String, &'static str)> {
     // 10,000,000 = 100,000 points x 100 seeds; 10,000,001 = 11 points x 909,091 seeds.
-    assert_eq!(RUNS_MAX, 100_000 * 100);
-    assert_eq!(RUNS_MAX + 1, 11 * 909_091);
+    assert_eq!(SWEEP_RUNS_MAX, 100_000 * 100);
+    assert_eq!(SWEEP_RUNS_MAX + 1, 11 * 909_091);
     vec![
         (
             "values per range",

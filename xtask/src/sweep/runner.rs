@@ -6,9 +6,7 @@
 //! seed, and reduces the trace to [`RunMetrics`].
 
 use reports::metrics::{MetricOptions, RunMetrics};
-use reports::sweep::ParamValue;
 use scenarios::Scenario;
-use scenarios::params::ParameterValue;
 
 use std::collections::BTreeSet;
 
@@ -37,7 +35,7 @@ pub fn scenario_runner(plan: &Plan, spec: &SweepSpec) -> Result<impl RunOnePoint
     Ok(move |request: &RunRequest<'_>| -> Result<RunMetrics, String> {
         let mut scenario = loaded[request.scenario_index].clone();
         for (name, value) in &request.params.values {
-            scenario.set_parameter(name, &parameter_value(value))?;
+            scenario.set_parameter(name, value)?;
         }
         let interpretations = scenario.interpretations;
         // Metrics never read polls: the run keeps none, so its memory does not grow with them.
@@ -49,14 +47,6 @@ pub fn scenario_runner(plan: &Plan, spec: &SweepSpec) -> Result<impl RunOnePoint
         let run_end = engine::SimTime::ZERO.saturating_add(scenario.duration);
         Ok(RunMetrics::from_trace(&output.trace, run_end, &options))
     })
-}
-
-fn parameter_value(value: &ParamValue) -> ParameterValue {
-    match value {
-        ParamValue::Int(n) => ParameterValue::Number(*n as f64),
-        ParamValue::Float(x) => ParameterValue::Number(*x),
-        ParamValue::Text(t) => ParameterValue::Text(t.clone()),
-    }
 }
 
 /// Tries every value every point gives each parameter on a copy of `scenario`. Parameters are
@@ -75,7 +65,7 @@ fn check_parameters(
             if !tried.insert((name, format!("{value:?}"))) {
                 continue;
             }
-            if let Err(error) = trial.set_parameter(name, &parameter_value(value)) {
+            if let Err(error) = trial.set_parameter(name, value) {
                 let at = spec.parameter_position(&plan.file, name).unwrap_or(plan.file.clone());
                 return Err(format!("{at}: {error} (in scenario {scenario_name})"));
             }

@@ -21,13 +21,13 @@ use std::path::{Path, PathBuf};
 
 use reports::metrics::{Metric, MetricOptions};
 use reports::output::ReadError;
-use reports::sweep::ParamValue;
+use scenarios::params::ParamValue;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 /// Most runs a sweep may expand to.
-pub const RUNS_MAX: u64 = 10_000_000;
+pub const SWEEP_RUNS_MAX: u64 = 10_000_000;
 /// Most values one range may produce.
 pub const RANGE_VALUES_MAX: u64 = 100_000;
 /// Farthest "unlock from afar" distance a sweep may ask for (a building's length, generously).
@@ -279,11 +279,12 @@ fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
 
 /// Parses a sweep file's text.
 ///
-/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`. The YAML parser has the same budget as every other loader
-/// ([`engine::policy::yaml::yaml_options`]): bounded nesting, aliases and events.
+/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`.
+/// The YAML parser has the same budget as every other loader
+/// ([`engine::diagnostic::yaml::yaml_options`]): bounded nesting, aliases and events.
 pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
     let source = engine::SourceFile::new(file, text);
-    engine::policy::yaml::from_yaml(&source).map_err(|diagnostics| {
+    engine::diagnostic::yaml::from_yaml(&source).map_err(|diagnostics| {
         let lines: Vec<String> = diagnostics
             .iter()
             .map(|d| {
@@ -368,7 +369,8 @@ pub fn expand(
         }
         Some(far) => {
             return Err(format!(
-                "{}: far_distance_m must be a distance in metres above 0 and at most {FAR_DISTANCE_M_MAX}, not {}",
+                "{}: far_distance_m must be a distance in metres above 0 and at most \
+                {FAR_DISTANCE_M_MAX}, not {}",
                 position(file, far),
                 far.value
             ));
@@ -383,7 +385,8 @@ pub fn expand(
             (None, Some(range)) => range_values(name, range).map_err(|e| format!("{at}: {e}"))?,
             _ => {
                 return Err(format!(
-                    "{at}: parameter `{name}`: give exactly one of a non-empty `values` or a `range`"
+                    "{at}: parameter `{name}`: give exactly one of a non-empty `values` or a \
+                    `range`"
                 ));
             }
         };
@@ -400,7 +403,8 @@ pub fn expand(
             if let Some((name, v)) = lists.iter().find(|(_, v)| v.len() != len) {
                 let at = spec.parameter_position(file, name).unwrap_or_else(|| file.to_owned());
                 return Err(format!(
-                    "{at}: combine: zip needs equally long lists; `{name}` has {} values, not {len}",
+                    "{at}: combine: zip needs equally long lists; `{name}` has {} values, not \
+                    {len}",
                     v.len()
                 ));
             }
@@ -410,10 +414,12 @@ pub fn expand(
         }
         Combine::Cartesian => {
             let count: u64 = lists.iter().map(|(_, v)| v.len() as u64).product();
-            if count > RUNS_MAX {
+            if count > SWEEP_RUNS_MAX {
                 let at =
                     spec.parameters.first().map_or(file.to_owned(), |p| position(file, &p.name));
-                return Err(format!("{at}: the sweep has {count} points, at most {RUNS_MAX}"));
+                return Err(format!(
+                    "{at}: the sweep has {count} points, at most {SWEEP_RUNS_MAX}"
+                ));
             }
             let mut combos = vec![Vec::new()];
             for (name, values) in &lists {
@@ -441,9 +447,9 @@ pub fn expand(
     let runs_count = (points.len() as u64)
         .saturating_mul(spec.scenarios.value.len() as u64)
         .saturating_mul(spec.seeds.value.count());
-    if runs_count > RUNS_MAX {
+    if runs_count > SWEEP_RUNS_MAX {
         return Err(format!(
-            "{}: the sweep has {runs_count} runs, at most {RUNS_MAX}",
+            "{}: the sweep has {runs_count} runs, at most {SWEEP_RUNS_MAX}",
             position(file, &spec.seeds)
         ));
     }
@@ -471,8 +477,8 @@ pub fn expand(
         program_version: program_version.to_string(),
         fingerprint: String::new(),
     };
-    if plan.runs_count() > RUNS_MAX {
-        return Err(format!("the sweep has {} runs, at most {RUNS_MAX}", plan.runs_count()));
+    if plan.runs_count() > SWEEP_RUNS_MAX {
+        return Err(format!("the sweep has {} runs, at most {SWEEP_RUNS_MAX}", plan.runs_count()));
     }
     let canonical = serde_json::to_vec(&plan).expect("plan serialises");
     plan.fingerprint = Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect();
@@ -481,6 +487,7 @@ pub fn expand(
 
 #[cfg(test)]
 mod tests {
+    use reports::sweep::param_text;
     use rstest::rstest;
 
     use super::*;
@@ -499,7 +506,10 @@ mod tests {
     fn describe(plan: &Plan) -> String {
         plan.points
             .iter()
-            .map(|p| p.values.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" "))
+            .map(|p| {
+                let values = p.values.iter().map(|(n, v)| format!("{n}={}", param_text(v)));
+                values.collect::<Vec<_>>().join(" ")
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }

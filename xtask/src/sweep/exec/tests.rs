@@ -23,7 +23,7 @@ fn plan() -> Plan {
 /// A deterministic stand-in for the simulation: stricter settings lock faster and more often.
 fn fake(request: &RunRequest<'_>) -> Result<RunMetrics, String> {
     let value = |k: usize| match request.params.values[k].1 {
-        reports::sweep::ParamValue::Int(v) => v,
+        scenarios::params::ParamValue::Int(v) => v,
         _ => unreachable!("the fake sweep has integers only"),
     };
     let strictness = (-value(0) - value(1)) as u64;

@@ -9,10 +9,10 @@ use std::ops::Range;
 use serde_saphyr::{Location, Spanned};
 
 use super::suggest::did_you_mean;
-use crate::diagnostic::{Diagnostic, SourceFile};
+use super::{Diagnostic, SourceFile};
 
 /// Largest YAML input accepted by the loaders in this module's callers, in bytes.
-pub const MAX_YAML_BYTES: usize = 1024 * 1024;
+pub const YAML_BYTES_MAX: usize = 1024 * 1024;
 
 /// The byte offset of a serde-saphyr location in `source` (0 when unknown).
 pub fn location_offset(source: &SourceFile, location: &Location) -> usize {
@@ -71,8 +71,7 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     };
     let diagnostic = match location {
         Some(location) if location.line() > 0 => {
-            let start =
-                super::parse::floor_boundary(&source.text, location_offset(source, &location));
+            let start = super::floor_boundary(&source.text, location_offset(source, &location));
             let end = source.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
             diagnostic.at(source, start..end)
         }
@@ -84,17 +83,17 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     }
 }
 
-/// Deserialises `source` as YAML into `T`, bounded to [`MAX_YAML_BYTES`]; any error becomes one
+/// Deserialises `source` as YAML into `T`, bounded to [`YAML_BYTES_MAX`]; any error becomes one
 /// diagnostic (returned in a list, like every loader's diagnostics).
 pub fn from_yaml<T: serde::de::DeserializeOwned>(
     source: &SourceFile,
 ) -> Result<T, Vec<Diagnostic>> {
-    if source.text.len() > MAX_YAML_BYTES {
+    if source.text.len() > YAML_BYTES_MAX {
         return Err(vec![
             Diagnostic::error(
                 "yaml::too-large",
                 format!(
-                    "the file is {} bytes, more than the limit of {MAX_YAML_BYTES}",
+                    "the file is {} bytes, more than the limit of {YAML_BYTES_MAX}",
                     source.text.len()
                 ),
             )
@@ -125,7 +124,7 @@ pub fn yaml_options() -> serde_saphyr::Options {
             max_aliases: YAML_ALIASES_MAX,
             max_events: YAML_EVENTS_MAX,
             max_recorded_anchor_events: YAML_ALIAS_REPLAYED_EVENTS_MAX,
-            max_reader_input_bytes: Some(MAX_YAML_BYTES),
+            max_reader_input_bytes: Some(YAML_BYTES_MAX),
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: YAML_ALIAS_REPLAYED_EVENTS_MAX,
@@ -183,7 +182,7 @@ fn embedded_line_starts(
     value_start: usize,
     embedded: &str,
 ) -> Option<Vec<usize>> {
-    let mut cursor = super::parse::floor_boundary(&yaml.text, value_start);
+    let mut cursor = super::floor_boundary(&yaml.text, value_start);
     let mut starts = Vec::new();
     for line in embedded.split('\n') {
         if line.is_empty() {
@@ -198,7 +197,7 @@ fn embedded_line_starts(
 }
 
 fn map_offset(embedded: &str, line_starts: &[usize], offset: usize) -> Option<usize> {
-    let offset = super::parse::floor_boundary(embedded, offset);
+    let offset = super::floor_boundary(embedded, offset);
     let line = embedded[..offset].bytes().filter(|&b| b == b'\n').count();
     let line_start = embedded[..offset].rfind('\n').map_or(0, |i| i + 1);
     Some(line_starts.get(line)? + (offset - line_start))

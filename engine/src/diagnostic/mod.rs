@@ -3,12 +3,23 @@
 //! Every loader in the workspace (rule XML, policy YAML, snapshot YAML, scenario YAML) reports
 //! problems as a list of [`Diagnostic`]s, never only the first. Rendering goes through `miette`'s
 //! graphical handler without colours, so output is stable enough to snapshot-test.
+//!
+//! The loaders' shared toolkit lives here too: [`yaml`] turns YAML errors and spans into
+//! diagnostics under one input budget, and [`suggest`] finds the "did you mean" for a typo.
+
+pub mod suggest;
+pub mod yaml;
 
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+/// Reads a file named inside an input (a policy's `signal_rules_file`, a scenario's policy file
+/// or device profile): the path as written in, the text out, or a sentence saying why it cannot.
+/// Loaders take it as `&mut ReadFile<'_>`, so the engine itself never touches the file system.
+pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -243,6 +254,15 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
 /// Whether any diagnostic is an error.
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// The largest character boundary of `text` at or before `offset`.
+pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! "Did you mean" suggestions for misspelt keys, element names and values.
 //!
 //! A typo must never silently fall back to a default; the loaders report it as an error and use
-//! [`did_you_mean`] to name the closest valid spelling. Public so the scenario loader reuses it.
+//! [`did_you_mean`] to name the closest valid spelling. Every loader of the workspace uses it.
 
 /// Levenshtein distance between two strings, in characters, compared case-insensitively.
 /// Inputs are bounded to 256 characters each, so the cost stays small on any input.
