@@ -23,30 +23,6 @@ const ALL_DIRS: [&str; 7] =
 /// The widest line allowed, in characters.
 const LINE_CHARS_MAX: usize = 100;
 
-/// Files (path prefixes) whose long lines are not checked yet: they are being restructured on
-/// other branches of issue 12 (the world split, the scenario language, the typed trace, the thin
-/// CLI), and rewrapping them here would only make those merges conflict. Remove each entry once
-/// its lines are fixed after the merge.
-const LONG_LINES_PENDING: [&str; 12] = [
-    "sim-devices/src/",
-    "engine/src/device/",
-    "engine/src/trace.rs",
-    "reports/src/output.rs",
-    "reports/src/metrics.rs",
-    "reports/src/timeline.rs",
-    "scenarios/src/load.rs",
-    "scenarios/src/runner.rs",
-    "scenarios/src/expect.rs",
-    "scenarios/src/format.rs",
-    "scenarios/src/lib.rs",
-    "src/",
-];
-
-/// A limit renamed on another branch of issue 12: (file prefix, name here, name in the table).
-/// The table already has the new name; either name is accepted until the branches meet.
-const LIMIT_RENAMES_PENDING: [(&str, &str, &str); 1] =
-    [("sim-devices/src/world", "ENTITIES_MAX", "WORLD_ENTITIES_MAX")];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -135,9 +111,7 @@ fn long_lines(file: &str, text: &str) -> Vec<String> {
 fn no_source_line_is_wider_than_100_columns() {
     let mut found = Vec::new();
     for (file, text) in non_test_sources() {
-        if !LONG_LINES_PENDING.iter().any(|prefix| file.starts_with(prefix)) {
-            found.extend(long_lines(&file, &text));
-        }
+        found.extend(long_lines(&file, &text));
     }
     assert!(found.is_empty(), "lines wider than {LINE_CHARS_MAX} columns:\n{}", found.join("\n"));
 }
@@ -208,20 +182,14 @@ fn limits_missing(sources: &[(String, String)], table: &[String]) -> Vec<String>
     let mut defined = Vec::new();
     for (file, text) in sources {
         for (number, name, public) in max_constants(text) {
-            let renamed = LIMIT_RENAMES_PENDING.iter().any(|(prefix, old, new)| {
-                file.starts_with(prefix) && name == *old && table.contains(&new.to_string())
-            });
-            if public && !table.contains(&name) && !renamed {
+            if public && !table.contains(&name) {
                 problems.push(format!("{file}:{number}: {name} is not in the Limits table"));
             }
             defined.push(name);
         }
     }
     for name in table {
-        let renamed = LIMIT_RENAMES_PENDING
-            .iter()
-            .any(|(_, old, new)| name == new && defined.iter().any(|d| d == old));
-        if !defined.contains(name) && !renamed {
+        if !defined.contains(name) {
             problems
                 .push(format!("ARCHITECTURE.md: the Limits table names {name}, defined nowhere"));
         }

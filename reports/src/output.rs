@@ -135,7 +135,8 @@ pub struct RunMeta {
 }
 
 impl RunMeta {
-    /// One line: `unlocksim 0.1.0 · scenario NAME (FILE) · sha256 HASH · seed N · interpretation X`.
+    /// One line:
+    /// `unlocksim 0.1.0 · scenario NAME (FILE) · sha256 HASH · seed N · interpretation X`.
     pub fn line(&self) -> String {
         format!(
             "unlocksim {} · scenario {} ({}) · sha256 {} · seed {} · interpretation {}",
@@ -186,7 +187,13 @@ pub fn xml_escape(text: &str) -> String {
 /// The shared page head of every HTML report: XHTML, inline style, no scripts, no network.
 pub(crate) fn html_head(title: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}\ntable{{border-collapse:collapse;font-size:0.9em}}\ntd,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}\nth{{background:#f4f4f4}}\n.meta{{color:#555;font-family:monospace}}\nsvg text{{font-family:sans-serif}}\n</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n\
+            <meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>\n\
+            body{{font-family:system-ui,sans-serif;margin:1.5em;color:#222}}\n\
+            table{{border-collapse:collapse;font-size:0.9em}}\n\
+            td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}\n\
+            th{{background:#f4f4f4}}\n.meta{{color:#555;font-family:monospace}}\n\
+            svg text{{font-family:sans-serif}}\n</style>\n</head>\n<body>\n",
         xml_escape(title)
     )
 }

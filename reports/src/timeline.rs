@@ -252,14 +252,19 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
     let dist_top = 20.0 + rssi_h + gap;
     let y_dist = |d: f64| dist_top + (1.0 - d / dist_hi) * dist_h;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" data-pc=\"{}\" width=\"{}\" height=\"{total_h}\" viewBox=\"0 0 {} {total_h}\">\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" data-pc=\"{}\" width=\"{}\" \
+            height=\"{total_h}\" viewBox=\"0 0 {} {total_h}\">\n",
         xml_escape(pc),
         left + width + 20.0,
         left + width + 20.0
     );
     let _ = write!(
         svg,
-        "<rect x=\"{left}\" y=\"20\" width=\"{width}\" height=\"{rssi_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<rect x=\"{left}\" y=\"{dist_top}\" width=\"{width}\" height=\"{dist_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<text x=\"4\" y=\"14\" font-size=\"11\">relative RSSI (dB)</text>\n<text x=\"4\" y=\"{}\" font-size=\"11\">phone distance (m)</text>\n",
+        "<rect x=\"{left}\" y=\"20\" width=\"{width}\" height=\"{rssi_h}\" fill=\"#fafafa\" \
+            stroke=\"#999\"/>\n<rect x=\"{left}\" y=\"{dist_top}\" width=\"{width}\" \
+            height=\"{dist_h}\" fill=\"#fafafa\" stroke=\"#999\"/>\n<text x=\"4\" y=\"14\" \
+            font-size=\"11\">relative RSSI (dB)</text>\n<text x=\"4\" y=\"{}\" \
+            font-size=\"11\">phone distance (m)</text>\n",
         dist_top - 6.0
     );
     let ticks = [0.0, rssi_lo / 2.0, rssi_lo].map(|v| (v, y_rssi(v)));
@@ -295,7 +300,8 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
                     let (cx, cy) = (x(*t), 20.0 + rssi_h - 6.0);
                     let _ = writeln!(
                         svg,
-                        "<text x=\"{cx:.1}\" y=\"{cy:.1}\" font-size=\"10\" fill=\"{colour}\" text-anchor=\"middle\">×<title>{} not connected at {}</title></text>",
+                        "<text x=\"{cx:.1}\" y=\"{cy:.1}\" font-size=\"10\" fill=\"{colour}\" \
+                            text-anchor=\"middle\">×<title>{} not connected at {}</title></text>",
                         xml_escape(phone),
                         fmt_time_us((t * 1e6) as u64)
                     );
@@ -309,7 +315,8 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
         if let Some(min) = s.rssi_min {
             let _ = writeln!(
                 svg,
-                "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#2ca02c\" stroke-dasharray=\"2,2\"><title>rssiMin {}</title></line>",
+                "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#2ca02c\" \
+                    stroke-dasharray=\"2,2\"><title>rssiMin {}</title></line>",
                 left + width,
                 y_rssi(min),
                 y_rssi(min),
@@ -329,7 +336,9 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
     }
     let _ = writeln!(
         svg,
-        "<text x=\"{}\" y=\"14\" font-size=\"10\" fill=\"#d62728\">absence threshold (dashed)</text><text x=\"{}\" y=\"14\" font-size=\"10\" fill=\"#2ca02c\">rssiMin (dotted)</text>",
+        "<text x=\"{}\" y=\"14\" font-size=\"10\" fill=\"#d62728\">absence threshold (dashed)\
+            </text><text x=\"{}\" y=\"14\" font-size=\"10\" fill=\"#2ca02c\">rssiMin (dotted)\
+            </text>",
         left + width - 300.0,
         left + width - 120.0
     );
@@ -344,7 +353,9 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
         let detail = describe(r).unwrap_or_default();
         let _ = writeln!(
             svg,
-            "<line x1=\"{t:.1}\" x2=\"{t:.1}\" y1=\"20\" y2=\"{}\" stroke=\"{colour}\" stroke-width=\"1.5\"><title>{} {}</title></line>\n<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" fill=\"{colour}\" transform=\"rotate(-90 {:.1} {})\">{}</text>",
+            "<line x1=\"{t:.1}\" x2=\"{t:.1}\" y1=\"20\" y2=\"{}\" stroke=\"{colour}\" \
+                stroke-width=\"1.5\"><title>{} {}</title></line>\n<text x=\"{:.1}\" y=\"{}\" \
+                font-size=\"10\" fill=\"{colour}\" transform=\"rotate(-90 {:.1} {})\">{}</text>",
             dist_top + dist_h,
             fmt_time_us(r.time.as_us()),
             xml_escape(&detail),

@@ -205,7 +205,8 @@ impl Checker<'_> {
             self.error_at(
                 "scenario::duration",
                 format!(
-                    "`duration` must be more than 0s and at most {SCENARIO_DURATION_MAX}, not {duration}"
+                    "`duration` must be more than 0s and at most {SCENARIO_DURATION_MAX}, \
+                     not {duration}"
                 ),
                 span,
             );
@@ -218,7 +219,9 @@ impl Checker<'_> {
             let span = self.key_span("calibration");
             self.error_at(
                 "scenario::calibration",
-                "calibration needs 0 < poll_interval_min <= poll_interval_max and a typing_interval above 0".into(),
+                "calibration needs 0 < poll_interval_min <= poll_interval_max and a \
+                 typing_interval above 0"
+                    .into(),
                 span,
             );
         }

@@ -24,7 +24,8 @@ pub struct BluetoothRadioConfig {
     pub tx_power_dbm_max: f64,
     /// The lowest power the phone's power control steps down to, dBm.
     pub tx_power_dbm_min: f64,
-    /// The GRPR's lower limit at the PC, dBm (Core spec: at most -56 dBm; at least sensitivity + 6 dB).
+    /// The GRPR's lower limit at the PC, dBm (Core spec: at most -56 dBm; at least sensitivity
+    /// + 6 dB).
     pub grpr_lower_dbm: f64,
     /// The GRPR's width: upper limit minus lower limit, dB (Core spec: 20 ± 6).
     pub grpr_width_db: f64,

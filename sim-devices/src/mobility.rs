@@ -48,7 +48,8 @@ pub enum CourseError {
     TooManyWaypoints(usize),
     /// A speed outside the allowed range.
     #[error(
-        "waypoint {index}: speed {speed_m_per_s} m/s is outside {SPEED_M_PER_S_MIN}..={SPEED_M_PER_S_MAX} m/s"
+        "waypoint {index}: speed {speed_m_per_s} m/s is outside \
+         {SPEED_M_PER_S_MIN}..={SPEED_M_PER_S_MAX} m/s"
     )]
     BadSpeed {
         /// Which waypoint (0-based).

@@ -75,7 +75,8 @@ impl Environment {
                     s,
                     Some(6.0),
                     3.0,
-                    "ITU-R P.1238-10 office LoS: α 1.46, β 34.62, γ 2.03, σ 3.76 dB; K 6 dB assumed",
+                    "ITU-R P.1238-10 office LoS: α 1.46, β 34.62, γ 2.03, σ 3.76 dB; \
+                     K 6 dB assumed",
                 )
             }
             "office_nlos" => {
@@ -97,7 +98,8 @@ impl Environment {
                     s,
                     Some(9.0),
                     5.0,
-                    "ITU-R P.1238-10 corridor LoS: α 1.63, β 28.12, γ 2.25, σ 3.87 dB; K 9 dB assumed",
+                    "ITU-R P.1238-10 corridor LoS: α 1.63, β 28.12, γ 2.25, σ 3.87 dB; \
+                     K 9 dB assumed",
                 )
             }
             "open_plan" => (
@@ -106,7 +108,8 @@ impl Environment {
                 6.0,
                 Some(3.0),
                 5.0,
-                "ITU-R P.1238 commercial areas N = 22 near 2 GHz with the free-space 1 m loss; σ 6 dB, K 3 dB assumed",
+                "ITU-R P.1238 commercial areas N = 22 near 2 GHz with the free-space 1 m loss; \
+                 σ 6 dB, K 3 dB assumed",
             ),
             "home" => (
                 fspl_1m,
@@ -114,7 +117,8 @@ impl Environment {
                 4.0,
                 Some(3.0),
                 2.0,
-                "fitted to Marolf 2020 (-47.9 dBm at 1 m, -60.8 dBm at 3 m: 27 dB/decade); σ 4 dB assumed",
+                "fitted to Marolf 2020 (-47.9 dBm at 1 m, -60.8 dBm at 3 m: 27 dB/decade); \
+                 σ 4 dB assumed",
             ),
             "free_space" => (fspl_1m, 2.0, 0.0, None, 10.0, "Friis free space at 2.44 GHz"),
             _ => return None,

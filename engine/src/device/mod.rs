@@ -364,7 +364,11 @@ impl WindowsDevice {
                     cx.record(
                         &self.entity,
                         "lock_deferred",
-                        json!({ "phone": phone, "idle_s": idle.as_s_f64(), "until_t_s": at.as_s_f64() }),
+                        json!({
+                            "phone": phone,
+                            "idle_s": idle.as_s_f64(),
+                            "until_t_s": at.as_s_f64(),
+                        }),
                     );
                     self.pending_lock_check =
                         Some(cx.schedule_at(at, wrap(DeviceEvent::LockCheck)));
@@ -414,7 +418,9 @@ impl WindowsDevice {
                 cx.record(
                     &self.entity,
                     "notification",
-                    json!({ "text": "Dynamic lock isn't working because your PC's Bluetooth is off" }),
+                    json!({
+                        "text": "Dynamic lock isn't working because your PC's Bluetooth is off",
+                    }),
                 );
             }
         }
