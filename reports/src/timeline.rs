@@ -79,9 +79,11 @@ pub fn describe(record: &TraceRecord) -> Option<String> {
         Observed::EventLog(event) => {
             format!("event {} {}", event.id, event_level_name(event.level))
         }
-        Observed::PinResetSucceeded(_) | Observed::PinResetFailed(_) | Observed::Other => {
-            describe_untyped(record)
-        }
+        // Shown field by field, as any record without its own wording.
+        Observed::PinResetSucceeded(_)
+        | Observed::PinResetFailed(_)
+        | Observed::Wifi(_)
+        | Observed::Other => describe_untyped(record),
     })
 }
 

@@ -17,7 +17,9 @@ use engine::recovery::{Biometric, DeviceState, ResetEntry, TimelineAction};
 use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
 use engine::time::{SimDuration, SimTime};
-use engine::trace::{AtDeskRecord, Entity, LockReason, PollRecord, Trace, TraceHash, TraceSink};
+use engine::trace::{
+    AtDeskRecord, Entity, LockReason, PollRecord, Trace, TraceHash, TraceSink, WifiChange,
+};
 use rand::Rng;
 use serde_json::json;
 use sim_devices::geometry::Position;
@@ -830,8 +832,8 @@ impl ScenarioModel<'_> {
 
     fn on_wifi_scan(&mut self, cx: &mut Context<'_, Event>, pc: PcId) {
         let change = self.world.wifi_scan(cx.now(), pc);
-        if let Some(payload) = wifi_change_payload(&change) {
-            cx.record(&self.pcs[pc.index()].entity, "wifi", payload);
+        if change != WifiChange::Unchanged {
+            cx.record_typed(&self.pcs[pc.index()].entity, &change);
         }
         cx.schedule_in(self.world.wifi_scan_period(pc), Event::WifiScan { pc });
     }
@@ -844,14 +846,6 @@ fn absence_reason_name(reason: sim_devices::world::AbsenceReason) -> &'static st
         AbsenceReason::PhoneOff => "phone_off",
         AbsenceReason::PhoneBluetoothOff => "phone_bluetooth_off",
         AbsenceReason::OutOfRange => "out_of_range",
-    }
-}
-
-fn wifi_change_payload(change: &sim_devices::world::WifiChange) -> Option<serde_json::Value> {
-    use sim_devices::world::WifiChange;
-    match change {
-        WifiChange::Unchanged => None,
-        other => Some(serde_json::to_value(other).unwrap_or_default()),
     }
 }
 

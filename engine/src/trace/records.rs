@@ -217,6 +217,42 @@ impl RecordPayload for PinResetFailedRecord {
     const KIND: &'static str = "lockout.pin_reset_failed";
 }
 
+/// `wifi`: what a Wi-Fi scan changed. Access points appear by id. A scan that changed nothing
+/// ([`WifiChange::Unchanged`]) is not recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
+pub enum WifiChange {
+    /// Nothing changed (the quality may have).
+    Unchanged,
+    /// Joined a network.
+    Connected {
+        /// The access point (id).
+        access_point: String,
+        /// Its BSSID in Windows' form.
+        bssid: String,
+    },
+    /// Moved to another access point.
+    Roamed {
+        /// The previous access point (id).
+        from: String,
+        /// The new access point (id).
+        to: String,
+        /// The new BSSID.
+        bssid: String,
+        /// Whether the network (and so the IP configuration) changed too.
+        network_changed: bool,
+    },
+    /// Lost the connection.
+    Disconnected {
+        /// The access point (id) left.
+        from: String,
+    },
+}
+
+impl RecordPayload for WifiChange {
+    const KIND: &'static str = "wifi";
+}
+
 /// A record read as its typed payload, for readers that match on every kind they know.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observed {
@@ -228,6 +264,7 @@ pub enum Observed {
     AtDesk(AtDeskRecord),
     PinResetSucceeded(PinResetSucceededRecord),
     PinResetFailed(PinResetFailedRecord),
+    Wifi(WifiChange),
     /// Any other kind (`poll`, `action`, `notification`, ...), or a payload that does not have
     /// its kind's shape (only hand-written traces can have one).
     Other,
@@ -258,6 +295,7 @@ impl TraceRecord {
             AtDeskRecord::KIND => self.read().map(Observed::AtDesk),
             PinResetSucceededRecord::KIND => self.read().map(Observed::PinResetSucceeded),
             PinResetFailedRecord::KIND => self.read().map(Observed::PinResetFailed),
+            WifiChange::KIND => self.read().map(Observed::Wifi),
             _ => None,
         };
         observed.unwrap_or(Observed::Other)
@@ -411,6 +449,22 @@ mod tests {
         check(
             PinResetFailedRecord { blocked_by: vec!["no MFA".into()], entry: "settings".into() },
             json!({ "entry": "settings", "blocked_by": ["no MFA"] }),
+        );
+    }
+
+    #[test]
+    fn wifi_bytes() {
+        check(
+            WifiChange::Roamed {
+                from: "ap-west".into(),
+                to: "ap-east".into(),
+                bssid: "12-AB-34-FF-E5-46".into(),
+                network_changed: false,
+            },
+            json!({
+                "change": "roamed", "from": "ap-west", "to": "ap-east",
+                "bssid": "12-AB-34-FF-E5-46", "network_changed": false,
+            }),
         );
     }
 

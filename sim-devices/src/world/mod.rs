@@ -171,36 +171,8 @@ pub struct BluetoothPollDetail {
     pub received_dbm: Option<f64>,
 }
 
-/// What a Wi-Fi scan changed. Access points appear by id: this is what traces record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "change")]
-pub enum WifiChange {
-    /// Nothing changed (the quality may have).
-    Unchanged,
-    /// Joined a network.
-    Connected {
-        /// The access point (id).
-        access_point: String,
-        /// Its BSSID in Windows' form.
-        bssid: String,
-    },
-    /// Moved to another access point.
-    Roamed {
-        /// The previous access point (id).
-        from: String,
-        /// The new access point (id).
-        to: String,
-        /// The new BSSID.
-        bssid: String,
-        /// Whether the network (and so the IP configuration) changed too.
-        network_changed: bool,
-    },
-    /// Lost the connection.
-    Disconnected {
-        /// The access point (id) left.
-        from: String,
-    },
-}
+/// What a Wi-Fi scan changed: the `wifi` record's payload, defined with the trace vocabulary.
+pub use engine::trace::WifiChange;
 
 /// Where a phone is.
 #[derive(Clone, Debug, PartialEq)]
