@@ -4,6 +4,8 @@
 //! - every limit is named `THING_UNIT_MAX` (no `MAX_` prefix), and every public `*_MAX` constant
 //!   is a row of ARCHITECTURE.md's Limits table, which names no constant that does not exist;
 //! - no line of the non-test sources is wider than 100 columns;
+//! - no function of the scenario language (`scenarios/src`) is longer than 60 lines: each
+//!   action and expectation kind has its own small leaf under a short dispatcher;
 //! - every diagnostic code the engine raises (`"rules::comma"`, `"policy::empty-group"`...) is
 //!   named by at least one test or snapshot, so each condition has a test.
 //!
@@ -114,6 +116,78 @@ fn no_source_line_is_wider_than_100_columns() {
         found.extend(long_lines(&file, &text));
     }
     assert!(found.is_empty(), "lines wider than {LINE_CHARS_MAX} columns:\n{}", found.join("\n"));
+}
+
+/// The longest function allowed in the scenario language, in lines (signature to closing
+/// brace), after TigerBeetle's 70 with room for rustfmt's wrapping.
+const SCENARIO_FN_LINES_MAX: usize = 60;
+
+/// `file:line: name is N lines` of every function in `lines` longer than `max`. Functions are
+/// found by `fn name` at the start of a line and measured by brace depth: enough for rustfmt'd
+/// code, whose braces in strings and chars are balanced in this crate.
+fn long_functions(file: &str, lines: &[(usize, &str)], max: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < lines.len() {
+        let (number, line) = lines[index];
+        let words: Vec<&str> = line.split_whitespace().take_while(|w| *w != "fn").collect();
+        let is_fn = line.split_whitespace().any(|w| w == "fn")
+            && !line.trim_start().starts_with("//")
+            && words.iter().all(|w| ["pub", "pub(crate)", "pub(super)", "const"].contains(w));
+        if !is_fn {
+            index += 1;
+            continue;
+        }
+        let name = line.split("fn ").nth(1).unwrap_or("").split(['(', '<']).next().unwrap_or("");
+        let (mut depth, mut opened, mut end) = (0i64, false, index);
+        for (offset, (_, body_line)) in lines[index..].iter().enumerate() {
+            for c in body_line.chars() {
+                match c {
+                    '{' => (depth, opened) = (depth + 1, true),
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            end = index + offset;
+            if (opened && depth == 0) || (!opened && body_line.trim_end().ends_with(';')) {
+                break;
+            }
+        }
+        let length = end - index + 1;
+        if opened && length > max {
+            found.push(format!("{file}:{number}: {name} is {length} lines"));
+        }
+        index = end + 1;
+    }
+    found
+}
+
+#[test]
+fn no_function_of_the_scenario_language_is_longer_than_60_lines() {
+    let mut found = Vec::new();
+    for (file, text) in non_test_sources() {
+        if file.starts_with("scenarios/src/") {
+            found.extend(long_functions(&file, &non_test_lines(&text), SCENARIO_FN_LINES_MAX));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "functions over {SCENARIO_FN_LINES_MAX} lines:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn long_functions_finds_a_long_function_and_only_it() {
+    let long: String = std::iter::once("pub fn long(x: u8) -> u8 {".to_string())
+        .chain((0..60).map(|i| format!("    let _v{i} = {{ x }};")))
+        .chain(["    x".to_string(), "}".to_string()])
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = format!("fn short() {{\n}}\n{long}\nfn declared();\n");
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
+    assert_eq!(long_functions("x.rs", &lines, 60), ["x.rs:3: long is 63 lines"]);
+    assert!(long_functions("x.rs", &lines, 63).is_empty());
 }
 
 /// `file:line: NAME` of every `const MAX_...` or `static MAX_...` in `text` (all of it: tests

@@ -185,89 +185,18 @@ impl Checker<'_> {
         false
     }
 
+    /// The whole scenario: header values, the world, the PCs' Windows side, the timeline and
+    /// the expectations, each checked; `None` when a list is too long to go on.
     fn scenario(
         &mut self,
         document: ScenarioDocument,
         read_file: &mut ReadFile<'_>,
     ) -> Option<Scenario> {
-        let runs = document.runs.value;
-        if !(1..=SCENARIO_RUNS_MAX).contains(&runs) {
-            let span = spanned_range(self.source, &document.runs);
-            self.error_at(
-                "scenario::runs",
-                format!("`runs` must be 1 to {SCENARIO_RUNS_MAX}, not {runs}"),
-                span,
-            );
-        }
-        let duration = document.duration.value;
-        if duration == SimDuration::ZERO || duration > SCENARIO_DURATION_MAX {
-            let span = spanned_range(self.source, &document.duration);
-            self.error_at(
-                "scenario::duration",
-                format!(
-                    "`duration` must be more than 0s and at most {SCENARIO_DURATION_MAX}, \
-                     not {duration}"
-                ),
-                span,
-            );
-        }
-        let calibration = document.calibration.clone();
-        if calibration.poll_interval_min == SimDuration::ZERO
-            || calibration.poll_interval_min > calibration.poll_interval_max
-            || calibration.typing_interval == SimDuration::ZERO
-        {
-            let span = self.key_span("calibration");
-            self.error_at(
-                "scenario::calibration",
-                "calibration needs 0 < poll_interval_min <= poll_interval_max and a \
-                 typing_interval above 0"
-                    .into(),
-                span,
-            );
-        }
-        let world = &document.world;
-        for (kind, count) in [
-            ("PCs", world.pcs.len()),
-            ("phones", world.phones.len()),
-            ("users", world.users.len()),
-            ("access points", world.access_points.len()),
-            ("networks", world.networks.len()),
-        ] {
-            if count > SCENARIO_ENTITIES_MAX {
-                let span = self.key_span("world");
-                self.error_at(
-                    "scenario::too-many",
-                    format!(
-                        "the world has {count} {kind}; at most {SCENARIO_ENTITIES_MAX} are allowed"
-                    ),
-                    span,
-                );
-            }
-        }
-        self.world_checks(world);
+        self.header(&document);
+        self.world_counts(&document);
+        self.world_checks(&document.world);
         let pcs = self.pcs(&document, read_file);
-        if document.timeline.len() > TIMELINE_ENTRIES_MAX {
-            let span = self.key_span("timeline");
-            self.error_at(
-                "scenario::too-many",
-                format!(
-                    "the timeline has {} entries; at most {TIMELINE_ENTRIES_MAX}",
-                    document.timeline.len()
-                ),
-                span,
-            );
-            return None;
-        }
-        if document.expect.len() > EXPECTATIONS_MAX {
-            let span = self.key_span("expect");
-            self.error_at(
-                "scenario::too-many",
-                format!(
-                    "there are {} expectations; at most {EXPECTATIONS_MAX}",
-                    document.expect.len()
-                ),
-                span,
-            );
+        if !self.list_lengths(&document) {
             return None;
         }
         let mut timeline = Vec::new();
@@ -278,26 +207,17 @@ impl Checker<'_> {
             }
         }
         timeline.sort_by_key(|a| a.at);
-        let mut expectations = Vec::new();
-        for entry in &document.expect {
-            if let Some(expectation) = self.expectation(entry) {
-                expectations.push(expectation);
-            }
-        }
-        let mut hasher = Sha256::new();
-        hasher.update(self.source.text.as_bytes());
-        let digest = hasher.finalize();
-        let content_hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let expectations = document.expect.iter().filter_map(|e| self.expectation(e)).collect();
         Some(Scenario {
             name: document.name,
             description: document.description,
             file: self.source.name.clone(),
-            content_hash,
+            content_hash: content_hash(&self.source.text),
             seed: document.seed,
-            runs,
-            duration,
+            runs: document.runs.value,
+            duration: document.duration.value,
             interpretations: document.interpretations,
-            calibration,
+            calibration: document.calibration,
             world: document.world,
             pcs,
             timeline,
@@ -305,7 +225,77 @@ impl Checker<'_> {
         })
     }
 
-    fn pcs(&mut self, document: &ScenarioDocument, read_file: &mut ReadFile<'_>) -> Vec<PcSetup> {
+    /// `runs`, `duration` and `calibration`.
+    fn header(&mut self, document: &ScenarioDocument) {
+        let runs = document.runs.value;
+        if !(1..=SCENARIO_RUNS_MAX).contains(&runs) {
+            let span = spanned_range(self.source, &document.runs);
+            let message = format!("`runs` must be 1 to {SCENARIO_RUNS_MAX}, not {runs}");
+            self.error_at("scenario::runs", message, span);
+        }
+        let duration = document.duration.value;
+        if duration == SimDuration::ZERO || duration > SCENARIO_DURATION_MAX {
+            let span = spanned_range(self.source, &document.duration);
+            let message = format!(
+                "`duration` must be more than 0s and at most {SCENARIO_DURATION_MAX}, \
+                 not {duration}"
+            );
+            self.error_at("scenario::duration", message, span);
+        }
+        let calibration = &document.calibration;
+        if calibration.poll_interval_min == SimDuration::ZERO
+            || calibration.poll_interval_min > calibration.poll_interval_max
+            || calibration.typing_interval == SimDuration::ZERO
+        {
+            let span = self.key_span("calibration");
+            let message = "calibration needs 0 < poll_interval_min <= poll_interval_max and a \
+                 typing_interval above 0";
+            self.error_at("scenario::calibration", message.into(), span);
+        }
+    }
+
+    /// At most `SCENARIO_ENTITIES_MAX` entities of each kind.
+    fn world_counts(&mut self, document: &ScenarioDocument) {
+        let world = &document.world;
+        for (kind, count) in [
+            ("PCs", world.pcs.len()),
+            ("phones", world.phones.len()),
+            ("users", world.users.len()),
+            ("access points", world.access_points.len()),
+            ("networks", world.networks.len()),
+        ] {
+            if count > SCENARIO_ENTITIES_MAX {
+                let span = self.key_span("world");
+                let message = format!(
+                    "the world has {count} {kind}; at most {SCENARIO_ENTITIES_MAX} are allowed"
+                );
+                self.error_at("scenario::too-many", message, span);
+            }
+        }
+    }
+
+    /// The timeline and the expectations within their bounds; false (reported) when one is not.
+    fn list_lengths(&mut self, document: &ScenarioDocument) -> bool {
+        if document.timeline.len() > TIMELINE_ENTRIES_MAX {
+            let span = self.key_span("timeline");
+            let count = document.timeline.len();
+            let message =
+                format!("the timeline has {count} entries; at most {TIMELINE_ENTRIES_MAX}");
+            self.error_at("scenario::too-many", message, span);
+            return false;
+        }
+        if document.expect.len() > EXPECTATIONS_MAX {
+            let span = self.key_span("expect");
+            let count = document.expect.len();
+            let message = format!("there are {count} expectations; at most {EXPECTATIONS_MAX}");
+            self.error_at("scenario::too-many", message, span);
+            return false;
+        }
+        true
+    }
+
+    /// Every key of `windows` names a PC of the world.
+    fn windows_references(&mut self, document: &ScenarioDocument) {
         for (id, windows) in &document.windows {
             if !document.world.pcs.contains_key(id) {
                 let names: Vec<&str> = self.ids.pcs.iter().map(String::as_str).collect();
@@ -319,6 +309,12 @@ impl Checker<'_> {
                 .hint = Some(hint);
             }
         }
+    }
+
+    /// The Windows side of every PC of the world, in id order, with its policy and device
+    /// profile read and checked.
+    fn pcs(&mut self, document: &ScenarioDocument, read_file: &mut ReadFile<'_>) -> Vec<PcSetup> {
+        self.windows_references(document);
         let mut setups = Vec::new();
         for id in document.world.pcs.keys() {
             let Some(windows) = document.windows.get(id) else {
@@ -430,4 +426,11 @@ impl Checker<'_> {
         }
         Some(out)
     }
+}
+
+/// SHA-256 of the scenario text, hex, first 16 characters: recorded in every report.
+fn content_hash(text: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(text.as_bytes());
+    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

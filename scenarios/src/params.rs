@@ -86,98 +86,29 @@ impl Scenario {
     /// Sets parameter `name` to `value` on this scenario: RSSI thresholds on every bluetooth
     /// signal of every PC's policy, Windows timings, or an interpretation.
     pub fn set_parameter(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
-        let number = || match value.number() {
-            Some(n) if n.is_finite() => Ok(n),
-            _ => Err(format!("parameter `{name}` needs a number, not {}", value.described())),
-        };
-        let text = || match value {
-            ParamValue::Text(t) => Ok(t.as_str()),
-            other => Err(format!("parameter `{name}` needs a name, not {}", other.described())),
-        };
-        let seconds = |n: f64| {
-            if (0.0..=TIMING_S_MAX).contains(&n) {
-                Ok(SimDuration::from_us((n * 1e6).round() as u64))
-            } else {
-                Err(format!("parameter `{name}` must be 0 to {TIMING_S_MAX} seconds, not {n}"))
-            }
-        };
-        let bad = |t: &str| format!("`{t}` is not a value of `{name}`");
+        let interpretations = &mut self.interpretations;
         match name {
-            "rssi_min" | "rssi_max_delta" => {
-                let n = number()?;
-                if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
-                    return Err(format!(
-                        "parameter `{name}` must be a whole number of dB within \
-                        ±{RSSI_DB_ABS_MAX}, not {n}"
-                    ));
-                }
-                let db = n as i32;
-                for pc in &mut self.pcs {
-                    let Some(policy) = &mut pc.policy else { continue };
-                    let mut rule_sets: Vec<&mut RuleSet> = Vec::new();
-                    if let Some(dynamic_lock) = &mut policy.dynamic_lock {
-                        rule_sets.push(&mut dynamic_lock.rules);
-                    }
-                    if let Some(rules) =
-                        policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut())
-                    {
-                        rule_sets.push(rules);
-                    }
-                    for rules in rule_sets {
-                        for_each_bluetooth_signal(rules, |signal| {
-                            if name == "rssi_min" {
-                                signal.rssi_min = Some(db);
-                            } else {
-                                signal.rssi_max_delta = Some(db);
-                            }
-                        });
-                    }
-                }
-            }
-            "idle_min_s" => self.calibration.idle_min = seconds(number()?)?,
-            "lock_delay_s" => self.calibration.lock_delay = seconds(number()?)?,
+            "rssi_min" | "rssi_max_delta" => self.set_rssi_threshold(name, number(name, value)?)?,
+            "idle_min_s" => self.calibration.idle_min = seconds(name, number(name, value)?)?,
+            "lock_delay_s" => self.calibration.lock_delay = seconds(name, number(name, value)?)?,
             "poll_interval_min_s" | "poll_interval_max_s" => {
-                let duration = seconds(number()?)?;
-                if duration == SimDuration::ZERO {
-                    return Err(format!("parameter `{name}` must be more than 0 seconds"));
-                }
-                if name == "poll_interval_min_s" {
-                    self.calibration.poll_interval_min = duration;
-                    self.calibration.poll_interval_max =
-                        self.calibration.poll_interval_max.max(duration);
-                } else {
-                    self.calibration.poll_interval_max = duration;
-                    self.calibration.poll_interval_min =
-                        self.calibration.poll_interval_min.min(duration);
-                }
+                self.set_poll_interval(name, seconds(name, number(name, value)?)?)?
             }
             "rssi_delta_reference" => {
-                let t = text()?;
-                self.interpretations.rssi_delta_reference = RssiDeltaReference::ALL
-                    .into_iter()
-                    .find(|v| v.name() == t)
-                    .ok_or_else(|| bad(t))?;
+                interpretations.rssi_delta_reference =
+                    named(name, value, &RssiDeltaReference::ALL, |v| v.name())?
             }
             "authentication_lock" => {
-                let t = text()?;
-                self.interpretations.authentication_lock = AuthenticationLock::ALL
-                    .into_iter()
-                    .find(|v| v.name() == t)
-                    .ok_or_else(|| bad(t))?;
+                interpretations.authentication_lock =
+                    named(name, value, &AuthenticationLock::ALL, |v| v.name())?
             }
             "repeated_elements" => {
-                let t = text()?;
-                self.interpretations.repeated_elements = RepeatedElements::ALL
-                    .into_iter()
-                    .find(|v| v.name() == t)
-                    .ok_or_else(|| bad(t))?;
+                interpretations.repeated_elements =
+                    named(name, value, &RepeatedElements::ALL, |v| v.name())?
             }
             "dns_suffix_scope" => {
-                let t = text()?;
-                self.interpretations.dns_suffix_scope = DnsSuffixScope::ALL
-                    .into_iter()
-                    .find(|v| v.name() == t)
-                    .ok_or_else(|| bad(t))?;
+                interpretations.dns_suffix_scope =
+                    named(name, value, &DnsSuffixScope::ALL, |v| v.name())?
             }
             other => {
                 return Err(format!(
@@ -188,6 +119,89 @@ impl Scenario {
         }
         Ok(())
     }
+
+    /// Sets `rssi_min` or `rssi_max_delta` (`name`) on every bluetooth signal of every PC's
+    /// Dynamic Lock and unlock rules; `n` must be a whole number of dB.
+    fn set_rssi_threshold(&mut self, name: &str, n: f64) -> Result<(), String> {
+        if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
+            return Err(format!(
+                "parameter `{name}` must be a whole number of dB within \
+                ±{RSSI_DB_ABS_MAX}, not {n}"
+            ));
+        }
+        let db = n as i32;
+        for pc in &mut self.pcs {
+            let Some(policy) = &mut pc.policy else { continue };
+            let mut rule_sets: Vec<&mut RuleSet> = Vec::new();
+            if let Some(dynamic_lock) = &mut policy.dynamic_lock {
+                rule_sets.push(&mut dynamic_lock.rules);
+            }
+            if let Some(rules) = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut())
+            {
+                rule_sets.push(rules);
+            }
+            for rules in rule_sets {
+                for_each_bluetooth_signal(rules, |signal| {
+                    if name == "rssi_min" {
+                        signal.rssi_min = Some(db);
+                    } else {
+                        signal.rssi_max_delta = Some(db);
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets `poll_interval_min_s` or `poll_interval_max_s` (`name`), moving the other bound so
+    /// that min <= max still holds.
+    fn set_poll_interval(&mut self, name: &str, duration: SimDuration) -> Result<(), String> {
+        if duration == SimDuration::ZERO {
+            return Err(format!("parameter `{name}` must be more than 0 seconds"));
+        }
+        let calibration = &mut self.calibration;
+        if name == "poll_interval_min_s" {
+            calibration.poll_interval_min = duration;
+            calibration.poll_interval_max = calibration.poll_interval_max.max(duration);
+        } else {
+            calibration.poll_interval_max = duration;
+            calibration.poll_interval_min = calibration.poll_interval_min.min(duration);
+        }
+        Ok(())
+    }
+}
+
+/// The finite number parameter `name` needs.
+fn number(name: &str, value: &ParamValue) -> Result<f64, String> {
+    match value.number() {
+        Some(n) if n.is_finite() => Ok(n),
+        _ => Err(format!("parameter `{name}` needs a number, not {}", value.described())),
+    }
+}
+
+/// Seconds as a duration, within 0 to `TIMING_S_MAX`.
+fn seconds(name: &str, n: f64) -> Result<SimDuration, String> {
+    if (0.0..=TIMING_S_MAX).contains(&n) {
+        Ok(SimDuration::from_us((n * 1e6).round() as u64))
+    } else {
+        Err(format!("parameter `{name}` must be 0 to {TIMING_S_MAX} seconds, not {n}"))
+    }
+}
+
+/// The value of `all` whose name is the text `value`.
+fn named<T: Copy>(
+    name: &str,
+    value: &ParamValue,
+    all: &[T],
+    name_of: impl Fn(T) -> &'static str,
+) -> Result<T, String> {
+    let ParamValue::Text(text) = value else {
+        return Err(format!("parameter `{name}` needs a name, not {}", value.described()));
+    };
+    all.iter()
+        .copied()
+        .find(|v| name_of(*v) == text)
+        .ok_or_else(|| format!("`{text}` is not a value of `{name}`"))
 }
 
 #[cfg(test)]

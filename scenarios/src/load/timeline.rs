@@ -36,27 +36,52 @@ impl Checker<'_> {
             return None;
         }
         let at = SimTime::ZERO.saturating_add(e.at);
+        match self.person_action(e, at) {
+            Some(action) => action,
+            None => self.device_action(e),
+        }
+    }
+
+    /// What people do: `Some(result)` when `e` holds one of these actions, else `None`.
+    fn person_action(&mut self, e: &TimelineEntry, at: SimTime) -> Option<Option<Action>> {
         if let Some(a) = &e.walk {
-            return self.walk(a);
+            return Some(self.walk(a));
         }
         if let Some(a) = &e.sit {
-            return self.user_action(a).then(|| Action::Sit { user: a.user.value.clone() });
+            return Some(self.user_action(a).then(|| Action::Sit { user: a.user.value.clone() }));
         }
         if let Some(a) = &e.stand {
-            return self.user_action(a).then(|| Action::Stand { user: a.user.value.clone() });
+            return Some(self.user_action(a).then(|| Action::Stand { user: a.user.value.clone() }));
         }
         if let Some(a) = &e.type_ {
-            return self.type_action(a, at);
+            return Some(self.type_action(a, at));
         }
         if let Some(a) = &e.idle {
-            return self.user_action(a).then(|| Action::Idle { user: a.user.value.clone() });
+            return Some(self.user_action(a).then(|| Action::Idle { user: a.user.value.clone() }));
         }
         if let Some(a) = &e.present {
-            return self.present(a);
+            return Some(self.present(a));
         }
         if let Some(a) = &e.lock {
-            return self.pc_action(a).then(|| Action::Lock { pc: a.pc.value.clone() });
+            return Some(self.pc_action(a).then(|| Action::Lock { pc: a.pc.value.clone() }));
         }
+        if let Some(a) = &e.carry {
+            return Some(self.carry(a));
+        }
+        if let Some(a) = &e.leave_phone {
+            return Some(self.leave_phone(a));
+        }
+        if let Some(a) = &e.forget_pin {
+            return Some(self.forget_pin(a));
+        }
+        if let Some(a) = &e.biometric {
+            return Some(self.biometric(a));
+        }
+        e.pin_reset.as_ref().map(|a| self.pin_reset(a))
+    }
+
+    /// What devices and networks do: the actions `person_action` does not take.
+    fn device_action(&mut self, e: &TimelineEntry) -> Option<Action> {
         if let Some(a) = &e.phone_bluetooth {
             return self.phone_toggle(a, |phone, on| Action::PhoneBluetooth { phone, on });
         }
@@ -80,21 +105,6 @@ impl Checker<'_> {
         }
         if let Some(a) = &e.renew_leases {
             return self.pc_action(a).then(|| Action::RenewLeases { pc: a.pc.value.clone() });
-        }
-        if let Some(a) = &e.carry {
-            return self.carry(a);
-        }
-        if let Some(a) = &e.leave_phone {
-            return self.leave_phone(a);
-        }
-        if let Some(a) = &e.forget_pin {
-            return self.forget_pin(a);
-        }
-        if let Some(a) = &e.biometric {
-            return self.biometric(a);
-        }
-        if let Some(a) = &e.pin_reset {
-            return self.pin_reset(a);
         }
         if let Some(a) = &e.corporate_network {
             return self.pc_toggle(a, |pc, on| Action::CorporateNetwork { pc, on });
