@@ -14,6 +14,7 @@ use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 use sim_devices::geometry::Position;
+use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
 use crate::format::{PlaceOrPosition, ScenarioDocument};
 use crate::model::{
@@ -40,6 +41,7 @@ pub fn load_scenario(
         source: &source,
         diagnostics: Vec::new(),
         ids: Ids::of(&document),
+        world: document.world.clone(),
         places: document.places.clone(),
         pcs_with_profile: document
             .windows
@@ -82,6 +84,8 @@ struct Checker<'a> {
     source: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
     ids: Ids,
+    /// The world's configuration, which issues the handles actions hold.
+    world: WorldConfig,
     places: std::collections::BTreeMap<String, Position>,
     /// PCs whose `windows` entry names a device profile (PIN resets need one).
     pcs_with_profile: BTreeSet<String>,
@@ -183,6 +187,33 @@ impl Checker<'_> {
             .with_hint(hint);
         self.diagnostics.push(diagnostic);
         false
+    }
+
+    /// The PC `reference` names, or `None` after reporting it.
+    fn pc_ref(&mut self, reference: &Spanned<String>) -> Option<PcId> {
+        self.reference("pc", reference).then(|| self.world.pc_id(&reference.value)).flatten()
+    }
+
+    /// The user `reference` names, or `None` after reporting it.
+    fn user_ref(&mut self, reference: &Spanned<String>) -> Option<UserId> {
+        self.reference("user", reference).then(|| self.world.user_id(&reference.value)).flatten()
+    }
+
+    /// The phone `reference` names, or `None` after reporting it.
+    fn phone_ref(&mut self, reference: &Spanned<String>) -> Option<PhoneId> {
+        self.reference("phone", reference).then(|| self.world.phone_id(&reference.value)).flatten()
+    }
+
+    /// The access point `reference` names, or `None` after reporting it.
+    fn access_point_ref(&mut self, reference: &Spanned<String>) -> Option<AccessPointId> {
+        let known = self.reference("access point", reference);
+        known.then(|| self.world.access_point_id(&reference.value)).flatten()
+    }
+
+    /// The network `reference` names, or `None` after reporting it.
+    fn network_ref(&mut self, reference: &Spanned<String>) -> Option<NetworkId> {
+        let known = self.reference("network", reference);
+        known.then(|| self.world.network_id(&reference.value)).flatten()
     }
 
     /// The whole scenario: header values, the world, the PCs' Windows side, the timeline and

@@ -8,7 +8,7 @@ use sim_devices::geometry::Position;
 use sim_devices::mobility::Waypoint;
 use sim_devices::network::NetworkChange;
 use sim_devices::propagation::CarryPosition;
-use sim_devices::world::WorldConfig;
+use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
 use crate::format::Calibration;
 
@@ -64,30 +64,32 @@ pub struct TimedAction {
     pub action: Action,
 }
 
-/// Something that happens in the world or at a PC.
+/// Something that happens in the world or at a PC. Entities are the handles the scenario's
+/// [`WorldConfig`] issues (`world.pc_id(...)`), which are the handles `World::new` gives the
+/// same configuration: the loader resolved every name, so the runner never looks one up.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Walk { user: String, waypoints: Vec<Waypoint> },
-    Sit { user: String },
-    Stand { user: String },
-    Type { user: String, pc: String, until: Option<SimTime> },
-    Idle { user: String },
-    Present { user: String, pc: String, credentials: Vec<CredentialProvider> },
-    Lock { pc: String },
-    PhoneBluetooth { phone: String, on: bool },
-    PhonePower { phone: String, on: bool },
-    PcBluetooth { pc: String, on: bool },
-    AccessPoint { access_point: String, on: bool },
-    Dock { pc: String, on: bool },
-    Vpn { pc: String, on: bool },
-    NetworkChange { network: String, change: NetworkChange },
-    RenewLeases { pc: String },
-    Carry { phone: String, user: String, carry: CarryPosition },
-    LeavePhone { phone: String, at: Option<Position>, carry: CarryPosition },
-    ForgetPin { user: String, forgotten: bool },
-    Biometric { user: String, biometric: engine::recovery::Biometric, available: bool },
-    PinReset { user: String, pc: String, entry: engine::recovery::ResetEntry },
-    CorporateNetwork { pc: String, on: bool },
+    Walk { user: UserId, waypoints: Vec<Waypoint> },
+    Sit { user: UserId },
+    Stand { user: UserId },
+    Type { user: UserId, pc: PcId, until: Option<SimTime> },
+    Idle { user: UserId },
+    Present { user: UserId, pc: PcId, credentials: Vec<CredentialProvider> },
+    Lock { pc: PcId },
+    PhoneBluetooth { phone: PhoneId, on: bool },
+    PhonePower { phone: PhoneId, on: bool },
+    PcBluetooth { pc: PcId, on: bool },
+    AccessPoint { access_point: AccessPointId, on: bool },
+    Dock { pc: PcId, on: bool },
+    Vpn { pc: PcId, on: bool },
+    NetworkChange { network: NetworkId, change: NetworkChange },
+    RenewLeases { pc: PcId },
+    Carry { phone: PhoneId, user: UserId, carry: CarryPosition },
+    LeavePhone { phone: PhoneId, at: Option<Position>, carry: CarryPosition },
+    ForgetPin { user: UserId, forgotten: bool },
+    Biometric { user: UserId, biometric: engine::recovery::Biometric, available: bool },
+    PinReset { user: UserId, pc: PcId, entry: engine::recovery::ResetEntry },
+    CorporateNetwork { pc: PcId, on: bool },
 }
 
 impl Action {

@@ -31,11 +31,7 @@ use sim_devices::world::{
     AccessPointId, BluetoothPoll, NetworkId, PcId, PhoneId, UserId, World, WorldError,
 };
 
-use crate::model::Scenario;
-
-mod step;
-
-use step::Step;
+use crate::model::{Action, Scenario};
 
 /// The outcome of one run.
 #[derive(Debug)]
@@ -64,7 +60,7 @@ enum Event {
     Start {
         pc: PcId,
     },
-    /// The timeline's step at this index.
+    /// The timeline's action at this index.
     Action(usize),
     Poll {
         pc: PcId,
@@ -105,8 +101,6 @@ struct ScenarioModel<'a> {
     interpretations: Interpretations,
     world: World,
     pcs: Vec<PcRuntime>,
-    /// The timeline with names resolved, in the scenario's order.
-    steps: Vec<Step<'a>>,
     /// Keystroke routing: who types at which PC, until when.
     typing: BTreeMap<UserId, Typing>,
     typing_generation: u64,
@@ -178,13 +172,11 @@ pub fn run_into(
     let streams = RandomStreams::new(seed);
     let world = World::new(&scenario.world, streams)?;
     let pcs = pc_runtimes(scenario, &world, streams, interpretations)?;
-    let steps = step::resolve_all(scenario.timeline.iter().map(|timed| &timed.action), &world)?;
     let model = ScenarioModel {
         scenario,
         interpretations: *interpretations,
         world,
         pcs,
-        steps,
         typing: BTreeMap::new(),
         typing_generation: 0,
         seated: BTreeMap::new(),
@@ -410,31 +402,35 @@ impl ScenarioModel<'_> {
     }
 
     /// One arm per timeline action; the work is in the `on_*` leaves.
-    fn handle_action(&mut self, cx: &mut Context<'_, Event>, step: Step<'_>) {
-        match step {
-            Step::Walk { user, waypoints } => self.on_walk(cx, user, waypoints),
-            Step::Sit { user } => self.on_sit(cx, user),
-            Step::Stand { user } => self.on_stand(cx, user),
-            Step::Type { user, pc, until } => self.on_type(cx, user, pc, until),
-            Step::Idle { user } => self.on_idle(cx, user),
-            Step::Present { user, pc, credentials } => self.on_present(cx, user, pc, credentials),
-            Step::Lock { pc } => self.on_lock(cx, pc),
-            Step::PhoneBluetooth { phone, on } => self.on_phone_bluetooth(cx, phone, on),
-            Step::PhonePower { phone, on } => self.on_phone_power(cx, phone, on),
-            Step::PcBluetooth { pc, on } => self.on_pc_bluetooth(cx, pc, on),
-            Step::AccessPoint { access_point, on } => self.on_access_point(cx, access_point, on),
-            Step::Dock { pc, on } => self.on_dock(cx, pc, on),
-            Step::Vpn { pc, on } => self.on_vpn(cx, pc, on),
-            Step::NetworkChange { network, change } => self.on_network_change(cx, network, change),
-            Step::RenewLeases { pc } => self.on_renew_leases(cx, pc),
-            Step::Carry { phone, user, carry } => self.on_carry(cx, phone, user, carry),
-            Step::LeavePhone { phone, at, carry } => self.on_leave_phone(cx, phone, at, carry),
-            Step::ForgetPin { user, forgotten } => self.on_forget_pin(cx, user, forgotten),
-            Step::Biometric { user, biometric, available } => {
+    fn handle_action(&mut self, cx: &mut Context<'_, Event>, action: &Action) {
+        match *action {
+            Action::Walk { user, ref waypoints } => self.on_walk(cx, user, waypoints),
+            Action::Sit { user } => self.on_sit(cx, user),
+            Action::Stand { user } => self.on_stand(cx, user),
+            Action::Type { user, pc, until } => self.on_type(cx, user, pc, until),
+            Action::Idle { user } => self.on_idle(cx, user),
+            Action::Present { user, pc, ref credentials } => {
+                self.on_present(cx, user, pc, credentials)
+            }
+            Action::Lock { pc } => self.on_lock(cx, pc),
+            Action::PhoneBluetooth { phone, on } => self.on_phone_bluetooth(cx, phone, on),
+            Action::PhonePower { phone, on } => self.on_phone_power(cx, phone, on),
+            Action::PcBluetooth { pc, on } => self.on_pc_bluetooth(cx, pc, on),
+            Action::AccessPoint { access_point, on } => self.on_access_point(cx, access_point, on),
+            Action::Dock { pc, on } => self.on_dock(cx, pc, on),
+            Action::Vpn { pc, on } => self.on_vpn(cx, pc, on),
+            Action::NetworkChange { network, ref change } => {
+                self.on_network_change(cx, network, change)
+            }
+            Action::RenewLeases { pc } => self.on_renew_leases(cx, pc),
+            Action::Carry { phone, user, carry } => self.on_carry(cx, phone, user, carry),
+            Action::LeavePhone { phone, at, carry } => self.on_leave_phone(cx, phone, at, carry),
+            Action::ForgetPin { user, forgotten } => self.on_forget_pin(cx, user, forgotten),
+            Action::Biometric { user, biometric, available } => {
                 self.on_biometric(cx, user, biometric, available);
             }
-            Step::PinReset { user, pc, entry } => self.on_pin_reset(cx, user, pc, entry),
-            Step::CorporateNetwork { pc, on } => self.on_corporate_network(cx, pc, on),
+            Action::PinReset { user, pc, entry } => self.on_pin_reset(cx, user, pc, entry),
+            Action::CorporateNetwork { pc, on } => self.on_corporate_network(cx, pc, on),
         }
     }
 }
@@ -858,7 +854,10 @@ impl Model for ScenarioModel<'_> {
         }
         match event {
             Event::Start { pc } => self.on_start(cx, pc),
-            Event::Action(index) => self.handle_action(cx, self.steps[index]),
+            Event::Action(index) => {
+                let scenario = self.scenario;
+                self.handle_action(cx, &scenario.timeline[index].action)
+            }
             Event::Poll { pc, phone } => self.on_poll(cx, pc, phone),
             Event::Device { pc, event } => {
                 self.pcs[pc.index()].device.on_event(

@@ -283,6 +283,31 @@ fn handles_follow_id_order_and_give_the_id_back() {
     assert_eq!(world.user_id("nobody"), None);
 }
 
+/// The loader resolves names with the configuration's lookups before any world exists; the
+/// world must issue the very same handles.
+#[test]
+fn the_configuration_issues_the_worlds_handles() {
+    let config = config();
+    let world = World::new(&config, RandomStreams::new(1)).expect("world");
+    for id in config.pcs.keys() {
+        assert_eq!(config.pc_id(id), world.pc_id(id), "pc {id}");
+    }
+    for id in config.phones.keys() {
+        assert_eq!(config.phone_id(id), world.phone_id(id), "phone {id}");
+    }
+    for id in config.users.keys() {
+        assert_eq!(config.user_id(id), world.user_id(id), "user {id}");
+    }
+    for id in config.access_points.keys() {
+        assert_eq!(config.access_point_id(id), world.access_point_id(id), "ap {id}");
+    }
+    for id in config.networks.keys() {
+        assert_eq!(config.network_id(id), world.network_id(id), "network {id}");
+    }
+    assert_eq!(config.pc_id("nowhere"), None);
+    assert!(config.pcs.len() + config.users.len() + config.access_points.len() >= 5);
+}
+
 #[test]
 fn bad_references_are_reported() {
     let mut bad = config();

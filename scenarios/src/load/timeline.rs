@@ -10,10 +10,12 @@ use sim_devices::mobility::{Course, Waypoint};
 use sim_devices::propagation::CarryPosition;
 
 use super::Checker;
+use sim_devices::world::{PcId, PhoneId};
+
 use crate::format::{
     ACTIONS, AccessPointToggle, BiometricAction, CarryAction, ForgetPinAction, LeavePhoneAction,
-    NetworkChangeAction, PcRef, PcToggle, PhoneToggle, PinResetAction, PresentAction,
-    TimelineEntry, TypeAction, UserRef, WalkAction,
+    NetworkChangeAction, PcToggle, PhoneToggle, PinResetAction, PresentAction, TimelineEntry,
+    TypeAction, WalkAction,
 };
 use crate::model::Action;
 
@@ -48,22 +50,22 @@ impl Checker<'_> {
             return Some(self.walk(a));
         }
         if let Some(a) = &e.sit {
-            return Some(self.user_action(a).then(|| Action::Sit { user: a.user.value.clone() }));
+            return Some(self.user_ref(&a.user).map(|user| Action::Sit { user }));
         }
         if let Some(a) = &e.stand {
-            return Some(self.user_action(a).then(|| Action::Stand { user: a.user.value.clone() }));
+            return Some(self.user_ref(&a.user).map(|user| Action::Stand { user }));
         }
         if let Some(a) = &e.type_ {
             return Some(self.type_action(a, at));
         }
         if let Some(a) = &e.idle {
-            return Some(self.user_action(a).then(|| Action::Idle { user: a.user.value.clone() }));
+            return Some(self.user_ref(&a.user).map(|user| Action::Idle { user }));
         }
         if let Some(a) = &e.present {
             return Some(self.present(a));
         }
         if let Some(a) = &e.lock {
-            return Some(self.pc_action(a).then(|| Action::Lock { pc: a.pc.value.clone() }));
+            return Some(self.pc_ref(&a.pc).map(|pc| Action::Lock { pc }));
         }
         if let Some(a) = &e.carry {
             return Some(self.carry(a));
@@ -104,7 +106,7 @@ impl Checker<'_> {
             return self.network_change(a);
         }
         if let Some(a) = &e.renew_leases {
-            return self.pc_action(a).then(|| Action::RenewLeases { pc: a.pc.value.clone() });
+            return self.pc_ref(&a.pc).map(|pc| Action::RenewLeases { pc });
         }
         if let Some(a) = &e.corporate_network {
             return self.pc_toggle(a, |pc, on| Action::CorporateNetwork { pc, on });
@@ -113,16 +115,8 @@ impl Checker<'_> {
         unreachable!("an action in format::ACTIONS has no branch in Checker::action");
     }
 
-    fn user_action(&mut self, a: &UserRef) -> bool {
-        self.reference("user", &a.user)
-    }
-
-    fn pc_action(&mut self, a: &PcRef) -> bool {
-        self.reference("pc", &a.pc)
-    }
-
     fn walk(&mut self, walk: &WalkAction) -> Option<Action> {
-        let user_ok = self.reference("user", &walk.user);
+        let user = self.user_ref(&walk.user);
         let speed = walk.speed_m_per_s.unwrap_or(WALKING_SPEED_M_PER_S_DEFAULT);
         let mut waypoints = Vec::new();
         for place in &walk.to.value {
@@ -143,83 +137,73 @@ impl Checker<'_> {
             self.error_at("scenario::walk", format!("invalid walk: {error}"), span);
             return None;
         }
-        user_ok.then(|| Action::Walk { user: walk.user.value.clone(), waypoints })
+        Some(Action::Walk { user: user?, waypoints })
     }
 
     /// `at` is the entry's time, from which `for` counts.
     fn type_action(&mut self, t: &TypeAction, at: SimTime) -> Option<Action> {
-        let both = self.reference("user", &t.user) & self.reference("pc", &t.pc);
+        let (user, pc) = (self.user_ref(&t.user), self.pc_ref(&t.pc));
         let until = t.for_.map(|d| at.saturating_add(d));
-        both.then(|| Action::Type { user: t.user.value.clone(), pc: t.pc.value.clone(), until })
+        Some(Action::Type { user: user?, pc: pc?, until })
     }
 
     fn present(&mut self, p: &PresentAction) -> Option<Action> {
-        let both = self.reference("user", &p.user) & self.reference("pc", &p.pc);
+        let (user, pc) = (self.user_ref(&p.user), self.pc_ref(&p.pc));
         let credentials = self.credentials(&p.credentials)?;
-        both.then(|| Action::Present {
-            user: p.user.value.clone(),
-            pc: p.pc.value.clone(),
-            credentials,
-        })
+        Some(Action::Present { user: user?, pc: pc?, credentials })
     }
 
     fn phone_toggle(
         &mut self,
         t: &PhoneToggle,
-        make: impl FnOnce(String, bool) -> Action,
+        make: impl FnOnce(PhoneId, bool) -> Action,
     ) -> Option<Action> {
-        self.reference("phone", &t.phone).then(|| make(t.phone.value.clone(), t.on))
+        self.phone_ref(&t.phone).map(|phone| make(phone, t.on))
     }
 
     fn pc_toggle(
         &mut self,
         t: &PcToggle,
-        make: impl FnOnce(String, bool) -> Action,
+        make: impl FnOnce(PcId, bool) -> Action,
     ) -> Option<Action> {
-        self.reference("pc", &t.pc).then(|| make(t.pc.value.clone(), t.on))
+        self.pc_ref(&t.pc).map(|pc| make(pc, t.on))
     }
 
     fn access_point(&mut self, t: &AccessPointToggle) -> Option<Action> {
-        self.reference("access point", &t.access_point)
-            .then(|| Action::AccessPoint { access_point: t.access_point.value.clone(), on: t.on })
+        let access_point = self.access_point_ref(&t.access_point)?;
+        Some(Action::AccessPoint { access_point, on: t.on })
     }
 
     fn network_change(&mut self, n: &NetworkChangeAction) -> Option<Action> {
-        self.reference("network", &n.network).then(|| Action::NetworkChange {
-            network: n.network.value.clone(),
-            change: n.change.clone(),
-        })
+        let network = self.network_ref(&n.network)?;
+        Some(Action::NetworkChange { network, change: n.change.clone() })
     }
 
     fn carry(&mut self, c: &CarryAction) -> Option<Action> {
-        let both = self.reference("phone", &c.phone) & self.reference("user", &c.user);
-        both.then(|| Action::Carry {
-            phone: c.phone.value.clone(),
-            user: c.user.value.clone(),
-            carry: c.carry,
-        })
+        let (phone, user) = (self.phone_ref(&c.phone), self.user_ref(&c.user));
+        Some(Action::Carry { phone: phone?, user: user?, carry: c.carry })
     }
 
     fn leave_phone(&mut self, l: &LeavePhoneAction) -> Option<Action> {
-        let phone_ok = self.reference("phone", &l.phone);
+        let phone = self.phone_ref(&l.phone);
         let at = match &l.at {
             Some(place) => Some(self.position(place, &l.phone)?),
             None => None,
         };
-        phone_ok.then(|| Action::LeavePhone {
-            phone: l.phone.value.clone(),
+        Some(Action::LeavePhone {
+            phone: phone?,
             at,
             carry: l.carry.unwrap_or(CarryPosition::Desk),
         })
     }
 
     fn forget_pin(&mut self, f: &ForgetPinAction) -> Option<Action> {
-        self.reference("user", &f.user)
-            .then(|| Action::ForgetPin { user: f.user.value.clone(), forgotten: f.forgotten })
+        let user = self.user_ref(&f.user)?;
+        Some(Action::ForgetPin { user, forgotten: f.forgotten })
     }
 
     fn biometric(&mut self, b: &BiometricAction) -> Option<Action> {
-        let user_ok = self.reference("user", &b.user);
+        let user = self.user_ref(&b.user);
         let biometric = match b.credential.value.to_ascii_lowercase().as_str() {
             "fingerprint" => Biometric::Fingerprint,
             "face" | "facial_recognition" => Biometric::FacialRecognition,
@@ -231,15 +215,11 @@ impl Checker<'_> {
                 return None;
             }
         };
-        user_ok.then(|| Action::Biometric {
-            user: b.user.value.clone(),
-            biometric,
-            available: b.available,
-        })
+        Some(Action::Biometric { user: user?, biometric, available: b.available })
     }
 
     fn pin_reset(&mut self, r: &PinResetAction) -> Option<Action> {
-        let both = self.reference("user", &r.user) & self.reference("pc", &r.pc);
+        let (user, pc) = (self.user_ref(&r.user), self.pc_ref(&r.pc));
         let entry = match r.from.value.as_str() {
             "lock_screen" => ResetEntry::LockScreen,
             "settings" => ResetEntry::Settings,
@@ -252,7 +232,8 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if both && !self.pcs_with_profile.contains(&r.pc.value) {
+        let (user, pc) = (user?, pc?);
+        if !self.pcs_with_profile.contains(&r.pc.value) {
             let span = spanned_range(self.source, &r.pc);
             let message = format!(
                 "PC `{}` has no `device_profile` under `windows`: a PIN reset needs one",
@@ -261,6 +242,6 @@ impl Checker<'_> {
             self.error_at("scenario::pin-reset", message, span);
             return None;
         }
-        both.then(|| Action::PinReset { user: r.user.value.clone(), pc: r.pc.value.clone(), entry })
+        Some(Action::PinReset { user, pc, entry })
     }
 }

@@ -17,7 +17,10 @@ use crate::propagation::{CarryLosses, CarryPosition, EnvironmentConfig};
 use crate::user::CredentialConfig;
 use crate::wifi::{AccessPointConfig, WifiClientConfig};
 
-use super::{PHONE_CLASS_OF_DEVICE, WALL_LOSS_DB_MAX, WORLD_ENTITIES_MAX, WorldError};
+use super::{
+    AccessPointId, NetworkId, PHONE_CLASS_OF_DEVICE, PcId, PhoneId, UserId, WALL_LOSS_DB_MAX,
+    WORLD_ENTITIES_MAX, WorldError,
+};
 
 /// Everything a scenario says about the physical world. Maps are keyed by entity id.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -150,6 +153,32 @@ fn default_carry() -> CarryPosition {
 }
 
 impl WorldConfig {
+    /// The handle [`World::new`](super::World::new) gives PC `id`: its position in id order.
+    /// Lets the scenario loader resolve every name once, before any world is built.
+    pub fn pc_id(&self, id: &str) -> Option<PcId> {
+        position_of(&self.pcs, id).map(PcId::new)
+    }
+
+    /// The handle `World::new` gives phone `id` (see [`WorldConfig::pc_id`]).
+    pub fn phone_id(&self, id: &str) -> Option<PhoneId> {
+        position_of(&self.phones, id).map(PhoneId::new)
+    }
+
+    /// The handle `World::new` gives user `id` (see [`WorldConfig::pc_id`]).
+    pub fn user_id(&self, id: &str) -> Option<UserId> {
+        position_of(&self.users, id).map(UserId::new)
+    }
+
+    /// The handle `World::new` gives access point `id` (see [`WorldConfig::pc_id`]).
+    pub fn access_point_id(&self, id: &str) -> Option<AccessPointId> {
+        position_of(&self.access_points, id).map(AccessPointId::new)
+    }
+
+    /// The handle `World::new` gives network `id` (see [`WorldConfig::pc_id`]).
+    pub fn network_id(&self, id: &str) -> Option<NetworkId> {
+        position_of(&self.networks, id).map(NetworkId::new)
+    }
+
     /// Every value out of range or inconsistent, in a fixed order (counts, environment, walls,
     /// access points, users, phones, PCs); empty when the configuration is sound. References
     /// between entities are checked by [`WorldConfig::dangling_references`].
@@ -287,4 +316,9 @@ impl DanglingReference<'_> {
 
 fn invalid(message: String) -> WorldError {
     WorldError::Invalid(message)
+}
+
+/// The position of `id` among the keys of `map` (its id order), if it is one.
+fn position_of<T>(map: &BTreeMap<String, T>, id: &str) -> Option<usize> {
+    map.contains_key(id).then(|| map.keys().take_while(|key| key.as_str() < id).count())
 }
