@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use engine::trace::TraceSink;
 use reports::summary::{self, Exit, ScenarioReport};
+use scenarios::model::SCENARIO_RUNS_MAX;
 use scenarios::{InterpretationDifference, RunOptions, Scenario, ScenarioOutcome};
 
 use crate::run_plan::{JudgePlan, Mode, RunPlan};
@@ -25,7 +26,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub(crate) seed: Option<u64>,
     /// Number of seeded runs per scenario; default: each scenario's own.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(SCENARIO_RUNS_MAX)))]
     pub(crate) runs: Option<u32>,
     /// `default` runs the scenario's interpretations; `all` runs every combination and reports
     /// outcomes that differ between them.
