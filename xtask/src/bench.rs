@@ -71,12 +71,16 @@ struct Row {
     target: String,
 }
 
-/// Loads a scenario file, resolving the files it names relative to it.
+/// Loads a scenario file, resolving the files it names relative to it; every file goes through
+/// the shared bounded reader, at the sweep's bound ([`crate::sweep::spec::SPEC_BYTES_MAX`]).
 fn load(path: &Path) -> Result<Scenario, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let read = |path: &Path| {
+        reports::output::read_bounded(path, crate::sweep::spec::SPEC_BYTES_MAX)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let text = read(path)?;
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let mut read_file =
-        |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    let mut read_file = |name: &str| read(&dir.join(name));
     scenarios::load_scenario(&path.to_string_lossy(), &text, &mut read_file).map_err(|problems| {
         let messages: Vec<String> = problems.iter().map(|d| format!("{d:?}")).collect();
         format!("{}: {}", path.display(), messages.join("; "))
