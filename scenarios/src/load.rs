@@ -347,10 +347,12 @@ impl Checker<'_> {
     fn pcs(&mut self, document: &ScenarioDocument, read_file: &mut ReadFile<'_>) -> Vec<PcSetup> {
         self.windows_references(document);
         let mut setups = Vec::new();
-        for id in document.world.pcs.keys() {
+        let pcs = document.world.pcs.keys().filter_map(|id| Some((self.world.pc_id(id)?, id)));
+        for (pc, id) in pcs.collect::<Vec<_>>() {
             let Some(windows) = document.windows.get(id) else {
                 setups.push(PcSetup {
                     id: id.clone(),
+                    pc,
                     user: None,
                     policy: None,
                     inactivity_timeout: None,
@@ -359,7 +361,7 @@ impl Checker<'_> {
                 continue;
             };
             let windows = &windows.value;
-            self.reference("user", &windows.user);
+            let user = self.user_ref(&windows.user);
             let policy = windows
                 .policy_file
                 .as_ref()
@@ -385,7 +387,8 @@ impl Checker<'_> {
                 });
             setups.push(PcSetup {
                 id: id.clone(),
-                user: Some(windows.user.value.clone()),
+                pc,
+                user,
                 policy,
                 inactivity_timeout: windows.inactivity_timeout,
                 device_profile,

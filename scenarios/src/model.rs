@@ -49,8 +49,10 @@ pub struct Scenario {
 #[derive(Debug, Clone)]
 pub struct PcSetup {
     pub id: String,
+    /// The PC's handle (its position in the world's id order).
+    pub pc: PcId,
     /// The user who works here, if the scenario names one.
-    pub user: Option<String>,
+    pub user: Option<UserId>,
     pub policy: Option<engine::policy::Policy>,
     pub inactivity_timeout: Option<SimDuration>,
     /// The device profile for PIN reset attempts, if the scenario gives one.

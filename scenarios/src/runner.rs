@@ -171,7 +171,7 @@ pub fn run_into(
 ) -> Result<(u64, TraceHash), RunFailure> {
     let streams = RandomStreams::new(seed);
     let world = World::new(&scenario.world, streams)?;
-    let pcs = pc_runtimes(scenario, &world, streams, interpretations)?;
+    let pcs = pc_runtimes(scenario, &world, streams, interpretations);
     let model = ScenarioModel {
         scenario,
         interpretations: *interpretations,
@@ -209,11 +209,10 @@ fn pc_runtimes(
     world: &World,
     streams: RandomStreams,
     interpretations: &Interpretations,
-) -> Result<Vec<PcRuntime>, WorldError> {
+) -> Vec<PcRuntime> {
     let mut pcs = Vec::new();
     for setup in &scenario.pcs {
-        let unknown = || WorldError::Unknown { kind: "pc", id: setup.id.clone() };
-        let pc = world.pc_id(&setup.id).ok_or_else(unknown)?;
+        let pc = setup.pc;
         assert_eq!(pc.index(), pcs.len(), "a scenario's PCs follow the world's id order");
         let paired: Vec<(String, u32)> = world
             .paired_phones(pc)
@@ -231,7 +230,7 @@ fn pc_runtimes(
         });
     }
     assert_eq!(pcs.len(), world.pc_ids().count(), "a scenario has one setup per world PC");
-    Ok(pcs)
+    pcs
 }
 
 /// The thresholds of a rule's bluetooth signal, in the device's units.
@@ -337,9 +336,7 @@ impl ScenarioModel<'_> {
 
     /// The PC whose Windows side names `user` as its user.
     fn home_pc(&self, user: UserId) -> Option<PcId> {
-        let name = self.world.user_name(user);
-        let index = self.scenario.pcs.iter().position(|pc| pc.user.as_deref() == Some(name))?;
-        self.world.pc_ids().nth(index)
+        self.scenario.pcs.iter().find(|setup| setup.user == Some(user)).map(|setup| setup.pc)
     }
 
     fn set_at_desk(&mut self, cx: &mut Context<'_, Event>, user: UserId, value: bool) {
@@ -360,9 +357,8 @@ impl ScenarioModel<'_> {
     /// Tells the PIN reset model of every PC with a device profile what happened; `user`
     /// restricts it to the PCs of that user.
     fn recovery_apply(&mut self, user: Option<UserId>, action: &TimelineAction) {
-        let user = user.map(|user| self.world.user_name(user));
         for (index, pc) in self.pcs.iter_mut().enumerate() {
-            let owner = self.scenario.pcs[index].user.as_deref();
+            let owner = self.scenario.pcs[index].user;
             if user.is_some() && owner != user {
                 continue;
             }
@@ -588,9 +584,8 @@ impl ScenarioModel<'_> {
 
     fn on_forget_pin(&mut self, cx: &mut Context<'_, Event>, user: UserId, forgotten: bool) {
         self.world.set_pin_forgotten(user, forgotten);
-        let name = self.world.user_name(user);
         for (index, pc) in self.pcs.iter_mut().enumerate() {
-            if self.scenario.pcs[index].user.as_deref() == Some(name)
+            if self.scenario.pcs[index].user == Some(user)
                 && let Some(state) = &mut pc.recovery
             {
                 state.pin_forgotten = forgotten;

@@ -108,14 +108,6 @@ pub enum WorldError {
         /// The id given.
         id: String,
     },
-    /// A caller named an entity the world does not have (a hand-built scenario, say).
-    #[error("unknown {kind} `{id}`")]
-    Unknown {
-        /// `pc`, `phone`, `user`, `access point` or `network`.
-        kind: &'static str,
-        /// The id given.
-        id: String,
-    },
     /// A configuration value out of range or inconsistent, with the entity it belongs to.
     #[error("{0}")]
     Invalid(String),
