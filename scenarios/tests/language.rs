@@ -210,8 +210,7 @@ fn a_misspelt_lock_reason_gets_a_did_you_mean() {
         @r#"
             scenario::lock-reason
 
-              × `dynamic-lock` is not a lock reason: use dynamic_lock, authentication_signal_lost, manual,
-              │ inactivity
+              × `dynamic-lock` is not a lock reason
                 ╭─[scenarios/language.yaml:23:51]
              22 │ expect:
              23 │   - locked_within: {pc: desk, within: 1m, reason: dynamic-lock}
@@ -229,8 +228,7 @@ fn an_unknown_lock_reason_lists_the_reasons() {
         @r#"
             scenario::lock-reason
 
-              × `screensaver` is not a lock reason: use dynamic_lock, authentication_signal_lost, manual,
-              │ inactivity
+              × `screensaver` is not a lock reason
                 ╭─[scenarios/language.yaml:23:51]
              22 │ expect:
              23 │   - locked_within: {pc: desk, within: 1m, reason: screensaver}

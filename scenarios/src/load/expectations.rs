@@ -87,7 +87,7 @@ impl Checker<'_> {
         let names = LockReason::ALL.map(LockReason::name);
         let hint = did_you_mean(&name.value, &names);
         let span = spanned_range(self.source, name);
-        let message = format!("`{}` is not a lock reason: use {}", name.value, names.join(", "));
+        let message = format!("`{}` is not a lock reason", name.value);
         self.error_at("scenario::lock-reason", message, span).hint = Some(hint);
         None
     }
