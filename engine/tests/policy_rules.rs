@@ -4,7 +4,8 @@
 use engine::SourceFile;
 use engine::diagnostic::render_all;
 use engine::policy::{
-    Interpretations, SignalScenario, format_pretty, format_single_line, load_policy, parse_rules,
+    Interpretations, PresenceVerdict, SignalScenario, format_policy, format_pretty,
+    format_single_line, load_policy, parse_rule_file, parse_rules,
 };
 use engine::snapshot::{AdapterObservation, BluetoothObservation, SignalSnapshot, WifiObservation};
 use rstest::{Context, rstest};
@@ -406,4 +407,244 @@ fn multibyte_text_never_panics_the_loaders() {
         let _ = check(text);
         let _ = policy(text);
     }
+}
+
+/// The Dynamic Lock rule of issue 13, as administrators paste it: pretty-printed.
+const ISSUE_13_DYNAMIC_LOCK: &str = "<rule schemaVersion=\"1.0\">\n  <signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"512\" rssiMin=\"-15\" rssiMaxDelta=\"-5\"/>\n</rule>\n";
+
+/// A rule with one signal, on one line.
+fn one_rule(signal: &str) -> String {
+    format!("<rule schemaVersion=\"1.0\">{signal}</rule>")
+}
+
+/// The error codes of a standalone rule file parsed for `given` (or inferred), and the setting.
+fn file_codes(text: &str, given: Option<SignalScenario>) -> (&'static str, Vec<String>) {
+    let file = parse_rule_file(&SourceFile::new("rules.xml", text), given);
+    let codes = file.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code.clone()).collect();
+    (file.scenario.setting(), codes)
+}
+
+/// (rule file, `--setting`, the setting it is checked for, its error codes)
+#[rstest]
+#[case::issue_13_dynamic_lock(ISSUE_13_DYNAMIC_LOCK, None, "DynamicLock/Plugins", &[])]
+#[case::authentication(
+    &one_rule("<signal type=\"bluetooth\" scenario=\"Authentication\"/>"),
+    None,
+    "DeviceUnlock/Plugins",
+    &[]
+)]
+#[case::no_scenario_is_device_unlock(
+    &one_rule("<signal type=\"ipConfig\"><dnsSuffix>corp.contoso.com</dnsSuffix></signal>"),
+    None,
+    "DeviceUnlock/Plugins",
+    &[]
+)]
+#[case::forced_dynamic_lock(
+    ISSUE_13_DYNAMIC_LOCK,
+    Some(SignalScenario::DynamicLock),
+    "DynamicLock/Plugins",
+    &[]
+)]
+#[case::forced_to_the_other_setting(
+    ISSUE_13_DYNAMIC_LOCK,
+    Some(SignalScenario::Authentication),
+    "DeviceUnlock/Plugins",
+    &["rules::scenario"]
+)]
+#[case::mixed(
+    &format!(
+        "{},{}",
+        one_rule("<signal type=\"bluetooth\" scenario=\"Authentication\"/>"),
+        one_rule("<signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/>")
+    ),
+    None,
+    "DeviceUnlock/Plugins",
+    &["rules::mixed-scenarios"]
+)]
+#[case::mixed_whatever_the_setting(
+    &format!(
+        "{},{}",
+        one_rule("<signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/>"),
+        one_rule("<signal type=\"bluetooth\" scenario=\"Authentication\"/>")
+    ),
+    Some(SignalScenario::Authentication),
+    "DeviceUnlock/Plugins",
+    &["rules::mixed-scenarios"]
+)]
+#[case::dynamic_lock_with_wifi(
+    &format!(
+        "{},{}",
+        one_rule("<signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/>"),
+        one_rule("<signal type=\"wifi\"><ssid>c</ssid><security>Open</security></signal>")
+    ),
+    None,
+    "DynamicLock/Plugins",
+    &["rules::dynamic-lock-type"]
+)]
+#[case::dynamic_lock_class(
+    &one_rule("<signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"1024\"/>"),
+    None,
+    "DynamicLock/Plugins",
+    &["rules::dynamic-lock-class"]
+)]
+#[case::dynamic_lock_and(
+    &one_rule("<and><signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/></and>"),
+    None,
+    "DynamicLock/Plugins",
+    &["rules::dynamic-lock-and"]
+)]
+#[case::authentication_and(
+    &one_rule("<and><signal type=\"bluetooth\" scenario=\"Authentication\"/></and>"),
+    None,
+    "DeviceUnlock/Plugins",
+    &[]
+)]
+fn a_rule_file_is_checked_for_the_setting_its_scenario_names(
+    #[case] text: &str,
+    #[case] given: Option<SignalScenario>,
+    #[case] setting: &str,
+    #[case] errors: &[&str],
+) {
+    assert_eq!(file_codes(text, given), (setting, errors.iter().map(|c| c.to_string()).collect()));
+}
+
+/// The new diagnostics of a rule file's setting, each with its snapshot.
+#[rstest]
+#[case::file_mixed_scenarios(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>,<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/></rule>",
+    None
+)]
+#[case::file_forced_to_the_other_setting(
+    ISSUE_13_DYNAMIC_LOCK,
+    Some(SignalScenario::Authentication)
+)]
+#[case::file_dynamic_lock_and(
+    "<rule schemaVersion=\"1.0\"><and><signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/></and></rule>",
+    None
+)]
+#[case::file_bluetooth_without_any_scenario(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\"/></rule>",
+    None
+)]
+fn every_setting_problem_has_a_diagnostic(
+    #[context] case: Context,
+    #[case] text: &str,
+    #[case] given: Option<SignalScenario>,
+) {
+    let name = case.description.expect("every case has a name");
+    let file = parse_rule_file(&SourceFile::new("rules.xml", text), given);
+    assert!(file.rules.is_none(), "{name}: expected an error");
+    insta::assert_snapshot!(name, render_all(&file.diagnostics));
+}
+
+/// Issue 13: a hint never turns a scenario into the other one. Every bluetooth signal, alone,
+/// with a child, with a wrong class or inside `<and>`, is checked for the other setting (as a
+/// policy section and as `--setting`) and with a signal of the other scenario beside it.
+#[rstest]
+fn no_hint_flips_a_scenario(
+    #[values(SignalScenario::Authentication, SignalScenario::DynamicLock)] written: SignalScenario,
+    #[values(
+        "<signal type=\"bluetooth\" scenario=\"S\"/>",
+        "<signal type=\"bluetooth\" scenario=\"S\"><ssid>x</ssid></signal>",
+        "<signal type=\"bluetooth\" scenario=\"S\" classOfDevice=\"256\"/>",
+        "<and><signal type=\"bluetooth\" scenario=\"S\"/></and>"
+    )]
+    signal: &str,
+) {
+    let other = match written {
+        SignalScenario::Authentication => SignalScenario::DynamicLock,
+        SignalScenario::DynamicLock => SignalScenario::Authentication,
+    };
+    let rule = one_rule(&signal.replace('S', written.as_str()));
+    let beside = one_rule(&format!("<signal type=\"bluetooth\" scenario=\"{}\"/>", other.as_str()));
+    let flipped = format!("scenario=\\\"{}\\\"", other.as_str());
+    let flipped = flipped.replace('\\', "");
+    for text in [rule.clone(), format!("{rule},{beside}")] {
+        let source = SourceFile::new("rules.xml", text.as_str());
+        let mut diagnostics = parse_rules(&source, other).1;
+        diagnostics.extend(parse_rule_file(&source, Some(other)).diagnostics);
+        for diagnostic in &diagnostics {
+            let hint = diagnostic.hint.as_deref().unwrap_or("");
+            // The hint may name the other scenario only to say where its own rules go.
+            let moves = hint.contains("put the \"Authentication\" rules in");
+            assert!(
+                moves || !hint.contains(&flipped),
+                "{text}: a hint flips \"{}\": {hint}",
+                written.as_str()
+            );
+        }
+    }
+}
+
+fn phone(rssi: i16) -> BluetoothObservation {
+    BluetoothObservation { class_of_device: 0x5A_020C, rssi, device: None }
+}
+
+/// The issue's rule (rssiMin -15, rssiMaxDelta -5: absent below -20) against one poll.
+#[rstest]
+#[case::at_the_desk(vec![phone(-7)], PresenceVerdict::Present)]
+#[case::at_rssi_min(vec![phone(-15)], PresenceVerdict::Present)]
+#[case::between_the_thresholds(vec![phone(-18)], PresenceVerdict::Unchanged)]
+#[case::at_the_absence_threshold(vec![phone(-20)], PresenceVerdict::Unchanged)]
+#[case::below_it(vec![phone(-21)], PresenceVerdict::Absent)]
+#[case::no_answer(vec![], PresenceVerdict::Absent)]
+#[case::only_headphones(
+    vec![BluetoothObservation { class_of_device: 0x24_0404, rssi: 0, device: None }],
+    PresenceVerdict::Absent
+)]
+#[case::headphones_beside_the_phone(
+    vec![phone(-7), BluetoothObservation { class_of_device: 0x24_0404, rssi: -60, device: None }],
+    PresenceVerdict::Present
+)]
+#[case::one_of_two_phones_strays(vec![phone(-7), phone(-25)], PresenceVerdict::Absent)]
+fn a_dynamic_lock_rule_evaluates_to_presence(
+    #[case] bluetooth: Vec<BluetoothObservation>,
+    #[case] expected: PresenceVerdict,
+) {
+    let file = parse_rule_file(&SourceFile::new("dl.xml", ISSUE_13_DYNAMIC_LOCK), None);
+    let rules = file.rules.expect("the issue's rule is valid");
+    let snapshot = SignalSnapshot { bluetooth, ..SignalSnapshot::default() };
+    let evaluation = rules.evaluate_presence(&snapshot);
+    assert_eq!(evaluation.presence, expected, "{}", evaluation.render_text());
+}
+
+#[test]
+fn the_issue_13_rule_checks_with_only_the_multi_line_warning_and_formats_on_one_line() {
+    let source = SourceFile::new("dl.xml", ISSUE_13_DYNAMIC_LOCK);
+    let file = parse_rule_file(&source, None);
+    assert_eq!(file.diagnostics, vec![]);
+    let warning = engine::policy::check_single_line(&source).map(|d| d.code);
+    assert_eq!(warning.as_deref(), Some("rules::multi-line"));
+    insta::assert_snapshot!(format_single_line(&file.rules.unwrap()), @r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock" classOfDevice="512" rssiMin="-15" rssiMaxDelta="-5"/></rule>"#);
+}
+
+/// `load_policy(format_policy(p)) == p`, for policies holding each setting or none.
+#[rstest]
+#[case::both_with_a_rules_file(
+    "device_unlock:\n  signal_rules_file: rules.xml\ndynamic_lock:\n  enabled: true\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\"/></rule>'\n"
+)]
+#[case::groups_only("device_unlock:\n  first_factors: [pin]\n  second_factors: [fingerprint]\n")]
+#[case::dynamic_lock_off("dynamic_lock:\n  enabled: false\n")]
+#[case::ssid_with_a_quote(
+    "device_unlock:\n  signal_rules: \"<rule schemaVersion='1.0'><signal type='wifi'><ssid>Ana's</ssid><security>Open</security></signal></rule>\"\n"
+)]
+#[case::empty("{}\n")]
+fn a_formatted_policy_loads_back_equal(#[case] text: &str) {
+    let (loaded, diagnostics) = policy(text);
+    let loaded = loaded.unwrap_or_else(|| panic!("{diagnostics}"));
+    let formatted = format_policy(&loaded);
+    let (again, diagnostics) = policy(&formatted);
+    assert_eq!(again.as_ref(), Some(&loaded), "{formatted}\n{diagnostics}");
+    assert_eq!(format_policy(&again.unwrap()), formatted, "the canonical form is a fixed point");
+}
+
+#[test]
+fn policy_fmt_prints_every_setting() {
+    let (loaded, diagnostics) = policy("dynamic_lock:\n  enabled: false\n");
+    insta::assert_snapshot!(format_policy(&loaded.unwrap_or_else(|| panic!("{diagnostics}"))), @r#"
+        # DeviceUnlock: not configured
+        # DynamicLock/DynamicLock, DynamicLock/Plugins
+        dynamic_lock:
+          enabled: false
+        "#);
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::factors::FactorGroups;
-use super::parse::parse_rules;
+use super::parse::{check_single_line, parse_rules};
 use super::provider::CredentialProvider;
 use super::rules::{RuleSet, SignalScenario};
 use crate::diagnostic::suggest::did_you_mean;
@@ -370,6 +370,8 @@ fn rules_from(
                 let rules_source = SourceFile::new(file.value.clone(), text);
                 let (rules, found) = parse_rules(&rules_source, scenario);
                 diagnostics.extend(found);
+                // The file is what gets pasted into the setting, so it must be one line too.
+                diagnostics.extend(check_single_line(&rules_source));
                 rules.map_or(RulesFound::Invalid, RulesFound::Parsed)
             }
             Err(reason) => {

@@ -1,6 +1,11 @@
 //! Formatting rules back to XML: a canonical pretty form and the single-line form Intune and
-//! Group Policy need (design 3.2). `parse_rules(format(x)) == x` for every rule set.
+//! Group Policy need (design 3.2). `parse_rules(format(x)) == x` for every rule set. A whole
+//! policy formats to its canonical YAML ([`format_policy`]), `load_policy(format(p)) == p`.
 
+use std::fmt::Write as _;
+
+use super::document::Policy;
+use super::provider::CredentialProvider;
 use super::rules::{BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, WifiSignal};
 
 /// The canonical pretty form: two-space indents, one element per line, rules joined by `,\n`.
@@ -13,6 +18,53 @@ pub fn format_pretty(rules: &RuleSet) -> String {
 /// The single-line form to paste into Intune or Group Policy.
 pub fn format_single_line(rules: &RuleSet) -> String {
     rules.rules.iter().map(|r| rule(r, None)).collect::<Vec<_>>().join(",")
+}
+
+/// The canonical policy file: every setting it holds, each under a comment naming the CSP
+/// settings it stands for (design 3.1). Both groups are written out, defaults included, and
+/// rules are inline in their single-line form; a section the policy leaves unconfigured is a
+/// comment, so nothing is left implicit but the absence itself.
+pub fn format_policy(policy: &Policy) -> String {
+    let mut out = String::new();
+    match &policy.device_unlock {
+        Some(unlock) => {
+            out.push_str("# DeviceUnlock/GroupA, DeviceUnlock/GroupB, DeviceUnlock/Plugins\n");
+            out.push_str("device_unlock:\n");
+            let _ = writeln!(out, "  first_factors: {}", providers(&unlock.groups.first));
+            let _ = writeln!(out, "  second_factors: {}", providers(&unlock.groups.second));
+            if let Some(rules) = &unlock.signal_rules {
+                let _ =
+                    writeln!(out, "  signal_rules: {}", yaml_quoted(&format_single_line(rules)));
+            }
+        }
+        None => out.push_str("# DeviceUnlock: not configured\n"),
+    }
+    match &policy.dynamic_lock {
+        Some(dynamic) => {
+            out.push_str("# DynamicLock/DynamicLock, DynamicLock/Plugins\n");
+            out.push_str("dynamic_lock:\n");
+            let _ = writeln!(out, "  enabled: {}", dynamic.enabled);
+            if !dynamic.rules.rules.is_empty() {
+                let rules = format_single_line(&dynamic.rules);
+                let _ = writeln!(out, "  signal_rules: {}", yaml_quoted(&rules));
+            }
+        }
+        None => out.push_str("# DynamicLock: not configured\n"),
+    }
+    if policy.device_unlock.is_none() && policy.dynamic_lock.is_none() {
+        out.push_str("{}\n");
+    }
+    out
+}
+
+fn providers(group: &[CredentialProvider]) -> String {
+    let names: Vec<&str> = group.iter().map(|p| p.name()).collect();
+    format!("[{}]", names.join(", "))
+}
+
+/// A YAML single-quoted scalar: quotes doubled, nothing else escaped.
+fn yaml_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 fn escape(text: &str) -> String {

@@ -57,16 +57,48 @@ const BLUETOOTH_ATTRIBUTES: [&str; 5] =
     ["type", "scenario", "classOfDevice", "rssiMin", "rssiMaxDelta"];
 const SIGNAL_TYPES: [&str; 3] = ["bluetooth", "ipConfig", "wifi"];
 
-/// Parses a rule list expecting Bluetooth signals of `scenario`. Returns the rule set when there
-/// is no error, and every diagnostic (errors and warnings) either way.
+/// Parses a rule list for the setting whose Bluetooth signals carry `scenario` (a policy file's
+/// `device_unlock` or `dynamic_lock` rules). Returns the rule set when there is no error, and
+/// every diagnostic (errors and warnings) either way.
 pub fn parse_rules(
     source: &SourceFile,
     scenario: SignalScenario,
 ) -> (Option<RuleSet>, Vec<Diagnostic>) {
-    let mut parser = Parser { source, diagnostics: Vec::new(), scenario };
+    let mut parser = Parser::new(source, scenario, Setting::Given);
     let rules = parser.run();
     let has_errors = parser.diagnostics.iter().any(Diagnostic::is_error);
     (rules.filter(|_| !has_errors), parser.diagnostics)
+}
+
+/// A standalone rule file, parsed for the setting it is for.
+#[derive(Debug, Clone)]
+pub struct RuleFile {
+    /// The rule set, when there is no error.
+    pub rules: Option<RuleSet>,
+    /// The setting the rules were checked for: given, or inferred from the signals.
+    pub scenario: SignalScenario,
+    /// Every error and warning.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses a standalone rule file for the setting `given` (`--setting`), or, when `None`, for
+/// the one its Bluetooth signals' `scenario` attributes name (design 3.1): `Dynamic Lock` is
+/// `DynamicLock/Plugins`, `Authentication` is `DeviceUnlock/Plugins`. A file that names no
+/// scenario is for `DeviceUnlock/Plugins`, the only setting that takes wifi and ipConfig
+/// signals. A file naming both is an error (`rules::mixed-scenarios`) whatever the setting.
+pub fn parse_rule_file(source: &SourceFile, given: Option<SignalScenario>) -> RuleFile {
+    let (scenario, setting) = match given {
+        Some(scenario) => (scenario, Setting::Given),
+        None => (SignalScenario::Authentication, Setting::Inferred),
+    };
+    let mut parser = Parser::new(source, scenario, setting);
+    let rules = parser.run();
+    let has_errors = parser.diagnostics.iter().any(Diagnostic::is_error);
+    RuleFile {
+        rules: rules.filter(|_| !has_errors),
+        scenario: parser.scenario,
+        diagnostics: parser.diagnostics,
+    }
 }
 
 /// A warning when a rule text spans several lines: the Intune and Group Policy setting must be
@@ -118,10 +150,26 @@ enum Token {
     },
 }
 
+/// How the parser knows which setting the rules are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting {
+    /// The caller said (a policy file's section, `--setting`).
+    Given,
+    /// To be read from the first `scenario` attribute; Authentication until one is found.
+    Inferred,
+    /// Inferred, but no signal names a scenario: the setting is a guess.
+    Unknown,
+}
+
 struct Parser<'a> {
     source: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
+    /// The scenario of the setting the rules are checked for.
     scenario: SignalScenario,
+    setting: Setting,
+    /// Whether the signals name both scenarios (reported once, so per-signal scenario and
+    /// Dynamic Lock checks stay quiet).
+    mixed: bool,
 }
 
 /// Where the structural pass is in the token list.
@@ -155,7 +203,54 @@ impl Cursor {
     }
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(source: &'a SourceFile, scenario: SignalScenario, setting: Setting) -> Parser<'a> {
+        Parser { source, diagnostics: Vec::new(), scenario, setting, mixed: false }
+    }
+
+    /// Whether Dynamic Lock's own constraints apply.
+    fn dynamic_lock(&self) -> bool {
+        self.scenario == SignalScenario::DynamicLock && !self.mixed
+    }
+
+    /// Settles the setting from the written `scenario` attributes (when inferring) and reports
+    /// a list that names both scenarios, at the first signal of the second one.
+    fn settle_setting(&mut self, tokens: &[Token]) {
+        let written = written_scenarios(tokens);
+        if self.setting == Setting::Inferred {
+            match written.first() {
+                Some(&(first, _)) => self.scenario = first,
+                None => self.setting = Setting::Unknown,
+            }
+        }
+        let Some(&(first, _)) = written.first() else { return };
+        let Some((second, at)) = written.iter().find(|(s, _)| *s != first).cloned() else {
+            return;
+        };
+        self.mixed = true;
+        let [auth, dynamic] = SignalScenario::ALL;
+        self.error(
+            "rules::mixed-scenarios",
+            format!(
+                "the rules mix scenario \"{}\" ({}) and scenario \"{}\" ({})",
+                first.as_str(),
+                first.setting(),
+                second.as_str(),
+                second.setting()
+            ),
+            at,
+        )
+        .with_label(format!("first \"{}\" signal", second.as_str()))
+        .with_hint(format!(
+            "a rule list is one setting's value: put the \"{}\" rules in {} and the \"{}\" \
+            rule in {}",
+            auth.as_str(),
+            auth.setting(),
+            dynamic.as_str(),
+            dynamic.setting()
+        ));
+    }
+
     fn error(&mut self, code: &str, message: String, span: Range<usize>) -> Pending<'_> {
         self.diagnostics.push(Diagnostic::error(code, message).at(self.source, span));
         Pending(self.diagnostics.last_mut().expect("just pushed"))
@@ -182,6 +277,7 @@ impl Parser<'_> {
             return None;
         }
         let tokens = self.tokenize(&text)?;
+        self.settle_setting(&tokens);
         let mut cursor = Cursor { tokens, next: 0 };
         Some(self.rule_list(&mut cursor))
     }
@@ -500,6 +596,18 @@ impl Parser<'_> {
                         children.push((signal.map(Rule::Signal), span.clone()));
                     }
                     "and" => {
+                        if self.dynamic_lock() {
+                            ok = false;
+                            self.error(
+                                "rules::dynamic-lock-and",
+                                "a Dynamic Lock rule is one bluetooth signal, not an <and>".into(),
+                                span.clone(),
+                            )
+                            .with_hint(
+                                "write the bluetooth signal alone, without <and>: with several \
+                                paired phones, any one straying locks",
+                            );
+                        }
                         let signals = self.and(&token, cursor);
                         children.push((signals.map(Rule::And), span.clone()));
                     }
@@ -695,7 +803,7 @@ impl Parser<'_> {
             }
             return None;
         }
-        if self.scenario == SignalScenario::DynamicLock && signal_type != "bluetooth" {
+        if self.dynamic_lock() && signal_type != "bluetooth" {
             self.error(
                 "rules::dynamic-lock-type",
                 format!("Dynamic Lock rules must be bluetooth signals, not {signal_type}"),
@@ -711,6 +819,13 @@ impl Parser<'_> {
         let children = children.unwrap_or_default();
         match signal_type {
             "bluetooth" => {
+                // The hint keeps the scenario as written: it is not this error's to change.
+                let scenario = attributes
+                    .iter()
+                    .find_map(|a| (a.name == "scenario").then(|| SignalScenario::parse(&a.value)))
+                    .flatten()
+                    .unwrap_or(self.scenario)
+                    .as_str();
                 for (name, _, span) in &children {
                     ok = false;
                     self.error(
@@ -718,10 +833,10 @@ impl Parser<'_> {
                         format!("bluetooth signals have no child elements, found <{name}>"),
                         span.clone(),
                     )
-                    .with_hint(
+                    .with_hint(format!(
                         "bluetooth settings are attributes: <signal type=\"bluetooth\" \
-                        scenario=\"Authentication\" rssiMin=\"-10\"/>",
-                    );
+                        scenario=\"{scenario}\" rssiMin=\"-10\"/>"
+                    ));
                 }
                 let bluetooth = self.bluetooth(attributes, span);
                 bluetooth.filter(|_| ok).map(Signal::Bluetooth)
@@ -863,17 +978,16 @@ impl Parser<'_> {
             let at = attribute.value_span.clone();
             match attribute.name.as_str() {
                 "type" => {}
-                "scenario" => match value {
-                    "Authentication" => scenario = Some(SignalScenario::Authentication),
-                    "Dynamic Lock" => scenario = Some(SignalScenario::DynamicLock),
-                    other => {
+                "scenario" => match SignalScenario::parse(value) {
+                    Some(found) => scenario = Some(found),
+                    None => {
                         ok = false;
                         self.error(
                             "rules::scenario",
-                            format!("unknown scenario \"{}\"", clip(other)),
+                            format!("unknown scenario \"{}\"", clip(value)),
                             at,
                         )
-                        .with_hint(did_you_mean(other, &["Authentication", "Dynamic Lock"]));
+                        .with_hint(did_you_mean(value, &["Authentication", "Dynamic Lock"]));
                     }
                 },
                 "classOfDevice" => match parse_integer(value, 0, 0xFF_FFFF) {
@@ -958,37 +1072,8 @@ impl Parser<'_> {
                 }
             }
         }
-        let expected = self.scenario.as_str();
-        match scenario {
-            None => {
-                ok = false;
-                self.error(
-                    "rules::scenario",
-                    "the bluetooth signal has no scenario attribute".into(),
-                    span.clone(),
-                )
-                .with_hint(format!("write scenario=\"{expected}\""));
-            }
-            Some(found) if found != self.scenario => {
-                ok = false;
-                let at = attributes
-                    .iter()
-                    .find(|a| a.name == "scenario")
-                    .map_or(span.clone(), |a| a.value_span.clone());
-                let policy = match self.scenario {
-                    SignalScenario::Authentication => "device unlock (trusted signal)",
-                    SignalScenario::DynamicLock => "Dynamic Lock",
-                };
-                self.error(
-                    "rules::scenario",
-                    format!("scenario \"{}\" in a {policy} rule", found.as_str()),
-                    at,
-                )
-                .with_hint(format!("{policy} rules use scenario=\"{expected}\""));
-            }
-            Some(_) => {}
-        }
-        if self.scenario == SignalScenario::DynamicLock && signal.class_of_device() != 512 {
+        ok &= self.scenario_matches(scenario, attributes, span);
+        if self.dynamic_lock() && signal.class_of_device() != 512 {
             ok = false;
             self.error(
                 "rules::dynamic-lock-class",
@@ -1001,6 +1086,63 @@ impl Parser<'_> {
             .with_hint("remove classOfDevice or set it to 512");
         }
         ok.then_some(signal)
+    }
+
+    /// Checks a bluetooth signal's written scenario against the setting. A scenario of the other
+    /// setting is not a typo to flip: the hint moves the rule to the setting it names.
+    fn scenario_matches(
+        &mut self,
+        written: Option<SignalScenario>,
+        attributes: &[Attribute],
+        span: &Range<usize>,
+    ) -> bool {
+        let expected = self.scenario;
+        match written {
+            None => {
+                let hint = if self.setting == Setting::Unknown {
+                    let [auth, dynamic] = SignalScenario::ALL;
+                    format!(
+                        "write scenario=\"{}\" for {} or scenario=\"{}\" for {}",
+                        auth.as_str(),
+                        auth.setting(),
+                        dynamic.as_str(),
+                        dynamic.setting()
+                    )
+                } else {
+                    format!("write scenario=\"{}\"", expected.as_str())
+                };
+                self.error(
+                    "rules::scenario",
+                    "the bluetooth signal has no scenario attribute".into(),
+                    span.clone(),
+                )
+                .with_hint(hint);
+                false
+            }
+            Some(found) if found != expected && !self.mixed => {
+                let at = attributes
+                    .iter()
+                    .find(|a| a.name == "scenario")
+                    .map_or(span.clone(), |a| a.value_span.clone());
+                self.error(
+                    "rules::scenario",
+                    format!(
+                        "scenario \"{}\" is for {}, not {}",
+                        found.as_str(),
+                        found.setting(),
+                        expected.setting()
+                    ),
+                    at,
+                )
+                .with_hint(format!(
+                    "move the rule to {}: {}",
+                    found.setting(),
+                    found.placement()
+                ));
+                false
+            }
+            Some(_) => true,
+        }
     }
 
     fn wifi(&mut self, children: &[Child], span: &Range<usize>) -> Option<WifiSignal> {
@@ -1172,6 +1314,25 @@ impl Pending<'_> {
         }
         self
     }
+}
+
+/// Every bluetooth signal's valid `scenario` value and its span, in document order.
+fn written_scenarios(tokens: &[Token]) -> Vec<(SignalScenario, Range<usize>)> {
+    let value = |attributes: &[Attribute], name: &str| {
+        attributes.iter().find(|a| a.name == name).map(|a| (a.value.clone(), a.value_span.clone()))
+    };
+    tokens
+        .iter()
+        .filter_map(|token| match token {
+            Token::Start { name, attributes, .. } if name == "signal" => {
+                let (kind, _) = value(attributes, "type")?;
+                let (text, span) = value(attributes, "scenario")?;
+                let scenario = SignalScenario::parse(&text)?;
+                (kind == "bluetooth").then_some((scenario, span))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Appends text to the last token if it is text, else pushes a new text token.

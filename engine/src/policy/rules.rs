@@ -166,11 +166,43 @@ impl Signal {
 }
 
 impl SignalScenario {
+    /// Both scenarios, device unlock first.
+    pub const ALL: [SignalScenario; 2] =
+        [SignalScenario::Authentication, SignalScenario::DynamicLock];
+
     /// The `scenario` attribute's value.
     pub const fn as_str(self) -> &'static str {
         match self {
             SignalScenario::Authentication => "Authentication",
             SignalScenario::DynamicLock => "Dynamic Lock",
+        }
+    }
+
+    /// Parses the exact `scenario` attribute value.
+    pub fn parse(text: &str) -> Option<SignalScenario> {
+        SignalScenario::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The administrator's setting (CSP node under `PassportForWork/`) whose rules carry this
+    /// scenario (design 3.1).
+    pub const fn setting(self) -> &'static str {
+        match self {
+            SignalScenario::Authentication => "DeviceUnlock/Plugins",
+            SignalScenario::DynamicLock => "DynamicLock/Plugins",
+        }
+    }
+
+    /// Where these rules go: the policy file's key and `policy`'s `--setting` value.
+    pub const fn placement(self) -> &'static str {
+        match self {
+            SignalScenario::Authentication => {
+                "`device_unlock: signal_rules` in a policy file; no `--setting` or \
+                `--setting device-unlock` for a rule file"
+            }
+            SignalScenario::DynamicLock => {
+                "`dynamic_lock: signal_rules` in a policy file; no `--setting` or \
+                `--setting dynamic-lock` for a rule file"
+            }
         }
     }
 }
