@@ -3,7 +3,13 @@
 //! A stable contract (issue 3): `check FILE...` exits 0 when valid (warnings allowed), 1 when a
 //! file has errors, 2 for usage or unreadable files; `eval RULES.xml --snapshot SNAP.yaml
 //! [--json]` exits 0 whatever the verdict, 1 for invalid rules, 2 for usage/IO/snapshot errors;
-//! `fmt FILE [--single-line]` prints the canonical or the one-line form.
+//! `fmt FILE [--single-line]` prints the canonical or the one-line form of a rule file, and the
+//! canonical form of a policy file (every setting it holds), 1 when invalid.
+//!
+//! A rule file (`.xml`) is checked for the setting its signals' `scenario` attributes name
+//! (issue 13: `Dynamic Lock` is `DynamicLock/Plugins`, `Authentication` or none is
+//! `DeviceUnlock/Plugins`), or the one `--setting dynamic-lock|device-unlock` forces. `eval` of
+//! a Dynamic Lock rule prints `presence: present|absent|unchanged` instead of `result:`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,8 +18,9 @@ use engine::SourceFile;
 use engine::diagnostic::{Diagnostic, has_errors};
 use engine::policy::interpretation::{DnsSuffixScope, RepeatedElements};
 use engine::policy::{
-    Interpretations, SignalScenario, check_single_line, format_pretty, format_single_line,
-    load_policy, parse_rules,
+    Evaluation, Interpretations, Policy, PresenceEvaluation, RuleFile, SignalScenario,
+    check_single_line, format_policy, format_pretty, format_single_line, load_policy,
+    parse_rule_file,
 };
 use engine::snapshot::load_snapshot;
 use reports::summary::Exit;
@@ -26,17 +33,57 @@ pub enum PolicyCommand {
         /// Files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        setting: SettingArgs,
     },
     /// Evaluate rules against a signal snapshot and explain the verdict.
     Eval(EvalArgs),
     /// Print rules in canonical form.
     Fmt {
-        /// The rule file.
+        /// The rule file (.xml) or policy file (.yaml/.yml).
         file: PathBuf,
         /// Print the single-line form for Intune or Group Policy.
         #[arg(long)]
         single_line: bool,
+        #[command(flatten)]
+        setting: SettingArgs,
     },
+}
+
+/// `--setting`: which setting a rule file is for.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct SettingArgs {
+    /// The setting a rule file is for; inferred from its signals' `scenario` when omitted.
+    #[arg(long, value_enum)]
+    setting: Option<SettingArg>,
+}
+
+/// The values of `--setting`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SettingArg {
+    /// `DeviceUnlock/Plugins`: trusted-signal rules, scenario `Authentication`.
+    DeviceUnlock,
+    /// `DynamicLock/Plugins`: the Dynamic Lock rule, scenario `Dynamic Lock`.
+    DynamicLock,
+}
+
+impl SettingArgs {
+    /// The forced setting for `path`; a usage error (2) for a policy file, whose sections say.
+    fn for_file(self, path: &Path) -> Result<Option<SignalScenario>, Exit> {
+        let scenario = self.setting.map(|s| match s {
+            SettingArg::DeviceUnlock => SignalScenario::Authentication,
+            SettingArg::DynamicLock => SignalScenario::DynamicLock,
+        });
+        if scenario.is_some() && is_yaml(path) {
+            eprintln!(
+                "error: --setting applies to rule files (.xml); {} is a policy file, whose \
+                sections name their settings",
+                path.display()
+            );
+            return Err(Exit::BadInput);
+        }
+        Ok(scenario)
+    }
 }
 
 /// Arguments of `policy eval`.
@@ -44,6 +91,8 @@ pub enum PolicyCommand {
 pub struct EvalArgs {
     /// The rule file (XML).
     rules: PathBuf,
+    #[command(flatten)]
+    setting: SettingArgs,
     /// The signal snapshot (YAML).
     #[arg(long)]
     snapshot: PathBuf,
@@ -75,9 +124,9 @@ enum ScopeArg {
 /// Runs a policy subcommand and returns the exit code.
 pub fn run(command: PolicyCommand) -> Exit {
     match command {
-        PolicyCommand::Check { files } => check(&files),
+        PolicyCommand::Check { files, setting } => check(&files, setting),
         PolicyCommand::Eval(args) => eval(&args),
-        PolicyCommand::Fmt { file, single_line } => fmt(&file, single_line),
+        PolicyCommand::Fmt { file, single_line, setting } => fmt(&file, single_line, setting),
     }
 }
 
@@ -101,19 +150,28 @@ fn is_yaml(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
-fn check(files: &[PathBuf]) -> Exit {
+/// Loads a policy file, reading its `signal_rules_file`s relative to it.
+fn policy(path: &Path, source: &SourceFile) -> (Option<Policy>, Vec<Diagnostic>) {
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
+    load_policy(source, &mut read_file)
+}
+
+fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
     let mut failed = false;
     for path in files {
+        let given = match setting.for_file(path) {
+            Ok(given) => given,
+            Err(code) => return code,
+        };
         let source = match read(path) {
             Ok(source) => source,
             Err(code) => return code,
         };
         let diagnostics = if is_yaml(path) {
-            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
-            load_policy(&source, &mut read_file).1
+            policy(path, &source).1
         } else {
-            let (_, mut diagnostics) = parse_rules(&source, SignalScenario::Authentication);
+            let mut diagnostics = parse_rule_file(&source, given).diagnostics;
             diagnostics.extend(check_single_line(&source));
             diagnostics
         };
@@ -127,6 +185,10 @@ fn check(files: &[PathBuf]) -> Exit {
 }
 
 fn eval(args: &EvalArgs) -> Exit {
+    let given = match args.setting.for_file(&args.rules) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
     let rules_source = match read(&args.rules) {
         Ok(source) => source,
         Err(code) => return code,
@@ -142,11 +204,15 @@ fn eval(args: &EvalArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let (rules, diagnostics) = parse_rules(&rules_source, SignalScenario::Authentication);
-    report(&diagnostics);
-    let Some(rules) = rules.filter(|_| !has_errors(&diagnostics)) else {
+    let file = parse_rule_file(&rules_source, given);
+    report(&file.diagnostics);
+    let Some(rules) = file.rules.filter(|_| !has_errors(&file.diagnostics)) else {
         return Exit::CheckFailed;
     };
+    if file.scenario == SignalScenario::DynamicLock {
+        let presence = rules.evaluate_presence(&snapshot);
+        return print_evaluation(&presence, args.json, PresenceEvaluation::render_text);
+    }
     let interpretations = Interpretations {
         repeated_elements: match args.repeated_elements {
             RepeatedArg::All => RepeatedElements::All,
@@ -159,26 +225,47 @@ fn eval(args: &EvalArgs) -> Exit {
         ..Interpretations::default()
     };
     let evaluation = rules.evaluate(&snapshot, &interpretations);
-    if args.json {
-        match serde_json::to_string(&evaluation) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return Exit::BadInput;
-            }
+    print_evaluation(&evaluation, args.json, Evaluation::render_text)
+}
+
+/// Prints an evaluation as one JSON object or as its text explanation.
+fn print_evaluation<T: serde::Serialize>(value: &T, json: bool, text: fn(&T) -> String) -> Exit {
+    if !json {
+        print!("{}", text(value));
+        return Exit::Success;
+    }
+    match serde_json::to_string(value) {
+        Ok(json) => println!("{json}"),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::BadInput;
         }
-    } else {
-        print!("{}", evaluation.render_text());
     }
     Exit::Success
 }
 
-fn fmt(path: &Path, single_line: bool) -> Exit {
+fn fmt(path: &Path, single_line: bool, setting: SettingArgs) -> Exit {
+    let given = match setting.for_file(path) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
     let source = match read(path) {
         Ok(source) => source,
         Err(code) => return code,
     };
-    let (rules, diagnostics) = parse_rules(&source, SignalScenario::Authentication);
+    if is_yaml(path) {
+        return match policy(path, &source) {
+            (Some(policy), _) => {
+                print!("{}", format_policy(&policy));
+                Exit::Success
+            }
+            (None, diagnostics) => {
+                report(&diagnostics);
+                Exit::CheckFailed
+            }
+        };
+    }
+    let RuleFile { rules, diagnostics, .. } = parse_rule_file(&source, given);
     match rules {
         Some(rules) => {
             if single_line {

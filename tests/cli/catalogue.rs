@@ -157,6 +157,8 @@ const CATALOGUE: &[Entry] = &[
     entry("rules_mismatched_end_tag", &["policy", "check", "$C/rules/mismatched_end_tag.xml"], 1, CHECK, true),
     entry("rules_namespace_attribute", &["policy", "check", "$C/rules/namespace_attribute.xml"], 1, CHECK, true),
     entry("rules_deep_nesting", &["policy", "check", "$C/rules/deep_nesting.xml"], 1, CHECK, true),
+    entry("rules_mixed_scenarios", &["policy", "check", "$C/rules/mixed_scenarios.xml"], 1, CHECK, true),
+    entry("rules_dynamic_lock_wifi", &["policy", "eval", "$C/rules/dynamic_lock_wifi.xml", "--snapshot", SNAPSHOT], 1, EVAL, true),
     generated("rules_thousands_of_elements", &["policy", "check", "$T/elements.xml"], 1, CHECK, true, thousands_of_elements),
     generated("rules_thousands_of_rules", &["policy", "check", "$T/rules.xml"], 1, CHECK, true, thousands_of_rules),
     generated("rules_too_many_rules", &["policy", "check", "$T/rules.xml"], 1, CHECK, true, too_many_rules),

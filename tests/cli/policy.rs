@@ -110,3 +110,82 @@ fn fmt_prints_the_single_line_form() {
     let (code, _, _) = run(&["policy", "fmt", "$F/many_errors.xml"]);
     assert_eq!(code, Some(1));
 }
+
+/// Issue 13's Dynamic Lock rule, pretty-printed as administrators paste it.
+const DYNAMIC_LOCK: &str = "$F/dynamic_lock.xml";
+
+/// (arguments, exit code, text stdout or stderr must hold): issue 13, section 1.
+#[rstest::rstest]
+#[case::check_infers_dynamic_lock(&["policy", "check", DYNAMIC_LOCK], 0, "rules::multi-line")]
+#[case::check_forced_to_the_other_setting(
+    &["policy", "check", "--setting", "device-unlock", DYNAMIC_LOCK],
+    1,
+    "move the rule to DynamicLock/Plugins"
+)]
+#[case::check_forced_to_its_own_setting(
+    &["policy", "check", "--setting", "dynamic-lock", DYNAMIC_LOCK],
+    0,
+    "0 error(s), 1 warning(s)"
+)]
+#[case::setting_on_a_policy_file(
+    &["policy", "check", "--setting", "dynamic-lock", "$F/policy.yaml"],
+    2,
+    "--setting applies to rule files"
+)]
+#[case::fmt_single_line(
+    &["policy", "fmt", "--single-line", DYNAMIC_LOCK],
+    0,
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"512\" rssiMin=\"-15\" rssiMaxDelta=\"-5\"/></rule>\n"
+)]
+#[case::eval_phone_at_desk(
+    &["policy", "eval", DYNAMIC_LOCK, "--snapshot", "$F/phone_at_desk.snapshot.yaml"],
+    0,
+    "presence: present\n"
+)]
+#[case::eval_phone_down_the_corridor(
+    &["policy", "eval", DYNAMIC_LOCK, "--snapshot", "$F/phone_down_the_corridor.snapshot.yaml"],
+    0,
+    "presence: absent\n"
+)]
+#[case::eval_no_phone_json(
+    &["policy", "eval", DYNAMIC_LOCK, "--snapshot", "$F/home.snapshot.yaml", "--json"],
+    0,
+    "{\"presence\":\"absent\","
+)]
+#[case::policy_pointing_at_a_multi_line_file(
+    &["policy", "check", "$F/dynamic_lock_file.yaml"],
+    0,
+    "dynamic_lock.xml:1:27]"
+)]
+fn a_rule_file_is_for_the_setting_its_scenario_names(
+    #[case] args: &[&str],
+    #[case] code: i32,
+    #[case] expected: &str,
+) {
+    let (exit, stdout, stderr) = run(args);
+    assert_eq!(exit, Some(code), "{stdout}{stderr}");
+    let (out, name) = if stdout.is_empty() { (&stderr, "stderr") } else { (&stdout, "stdout") };
+    let found =
+        if expected.ends_with('\n') { out.starts_with(expected) } else { out.contains(expected) };
+    assert!(found, "{name} lacks {expected:?}:\n{out}");
+}
+
+#[test]
+fn fmt_prints_every_setting_a_policy_holds() {
+    let (code, stdout, stderr) = run(&["policy", "fmt", "$F/policy.yaml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    insta::assert_snapshot!(stdout, @r#"
+        # DeviceUnlock/GroupA, DeviceUnlock/GroupB, DeviceUnlock/Plugins
+        device_unlock:
+          first_factors: [pin, fingerprint, facial_recognition]
+          second_factors: [trusted_signal, pin]
+          signal_rules: '<rule schemaVersion="1.0"><signal type="ipConfig"><dnsSuffix>corp.contoso.com</dnsSuffix></signal></rule>,<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Authentication" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>'
+        # DynamicLock/DynamicLock, DynamicLock/Plugins
+        dynamic_lock:
+          enabled: true
+          signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>'
+        "#);
+    let (code, _, stderr) = run(&["policy", "fmt", "$F/unsatisfiable.yaml"]);
+    assert_eq!(code, Some(1), "an invalid policy is 1, as for check");
+    assert!(stderr.contains("policy::unsatisfiable"), "{stderr}");
+}

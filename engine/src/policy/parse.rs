@@ -810,7 +810,8 @@ impl<'a> Parser<'a> {
                 type_attribute.value_span.clone(),
             )
             .with_hint(
-                "Microsoft fixes Dynamic Lock to type=\"bluetooth\" scenario=\"Dynamic Lock\"",
+                "Microsoft fixes Dynamic Lock to type=\"bluetooth\" scenario=\"Dynamic Lock\"; \
+                a wifi or ipConfig rule belongs in DeviceUnlock/Plugins (trusted signal)",
             );
         }
         let children =
