@@ -5,6 +5,7 @@
 //! `unlocksim policy check|eval|fmt` works. Sources: `shared/seeds/003_*` and design sections
 //! 3.1 to 3.3 and 3.6.
 
+pub mod audit;
 pub mod decide;
 pub mod document;
 pub mod eval;
