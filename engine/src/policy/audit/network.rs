@@ -52,7 +52,7 @@ pub const PUBLIC_RESOLVERS: [(IpAddr, &str); 12] = [
 ];
 
 /// Prefixes this short or shorter are "wide": they match networks the company does not run.
-pub const WIDE_PREFIX_LEN_MAX: u8 = 16;
+pub const WIDE_PREFIX_LEN: u8 = 16;
 
 /// The RFC 1918 blocks.
 const PRIVATE_BLOCKS: [(Ipv4Addr, u8); 3] = [
@@ -193,7 +193,7 @@ fn ipv4_prefix(prefix: Ipv4Net) -> Option<Weak> {
         });
     }
     let private = PRIVATE_BLOCKS.into_iter().map(net4).any(|b| overlaps(prefix, b));
-    (private && prefix.prefix_len() <= WIDE_PREFIX_LEN_MAX).then(|| Weak {
+    (private && prefix.prefix_len() <= WIDE_PREFIX_LEN).then(|| Weak {
         code: "audit::wide-private-prefix",
         severity: FindingSeverity::Medium,
         element: "ipv4Prefix",
