@@ -29,6 +29,15 @@ pub enum PolicyCommand {
     },
     /// Evaluate rules against a signal snapshot and explain the verdict.
     Eval(EvalArgs),
+    /// Find trusted signals an outsider can satisfy (exit 1 on a high-severity finding).
+    Audit {
+        /// Rule files (.xml) and policy files (.yaml/.yml).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print rules in canonical form.
     Fmt {
         /// The rule file.
@@ -77,6 +86,7 @@ pub fn run(command: PolicyCommand) -> Exit {
     match command {
         PolicyCommand::Check { files } => check(&files),
         PolicyCommand::Eval(args) => eval(&args),
+        PolicyCommand::Audit { files, json } => crate::audit_cmd::audit(&files, json),
         PolicyCommand::Fmt { file, single_line } => fmt(&file, single_line),
     }
 }
@@ -117,6 +127,8 @@ fn check(files: &[PathBuf]) -> Exit {
             diagnostics.extend(check_single_line(&source));
             diagnostics
         };
+        let mut diagnostics = diagnostics;
+        diagnostics.extend(crate::audit_cmd::check_warnings(path, &source));
         report(&diagnostics);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;
