@@ -4,6 +4,8 @@
 //! file has errors, 2 for usage or unreadable files; `eval RULES.xml --snapshot SNAP.yaml
 //! [--json]` exits 0 whatever the verdict, 1 for invalid rules, 2 for usage/IO/snapshot errors;
 //! `fmt FILE [--single-line]` prints the canonical or the one-line form.
+//! `audit FILE... [--json]` (`audit_cmd.rs`) exits 1 on a high-severity finding, 0 otherwise,
+//! 2 for unreadable or invalid input; `check` shows the audit's findings as warnings.
 
 use std::path::{Path, PathBuf};
 

@@ -23,6 +23,9 @@ impl BluetoothReach for FixedReach {
     fn assumptions(&self) -> String {
         "fixed for the test".into()
     }
+    fn farthest_distance_m(&self) -> f64 {
+        30.0
+    }
 }
 
 /// Stops at the wall: no Bluetooth finding.

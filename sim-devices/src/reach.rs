@@ -78,6 +78,10 @@ impl BluetoothReach for ModelReach {
             .map_or(0.0, |p| p.distance_m)
     }
 
+    fn farthest_distance_m(&self) -> f64 {
+        REACH_FARTHEST_DISTANCE_M
+    }
+
     fn assumptions(&self) -> String {
         format!(
             "median of {REACH_SAMPLES} polls, {} environment, phone in the {}, \

@@ -28,6 +28,9 @@ pub trait BluetoothReach {
 
     /// One sentence on what the model assumes (environment, carry, wall loss, percentile).
     fn assumptions(&self) -> String;
+
+    /// The largest distance the model looks at, metres: a reach this long is "at least".
+    fn farthest_distance_m(&self) -> f64;
 }
 
 /// The finding for one Bluetooth signal (`index`: its position in document order), or `None`
@@ -63,17 +66,26 @@ pub(super) fn bluetooth(
         },
         element,
         why: format!(
-            "a phone reads at least {rssi_min} up to {:.1} m in line of sight, {:.1} m through \
-            one wall and {:.1} m through two ({}): the owner's phone in the next room \
+            "a phone reads at least {rssi_min} up to {} in line of sight, {} through one wall \
+            and {} through two ({}): the owner's phone in the next room \
             ({NEXT_ROOM_DISTANCE_M} m) still counts as at the desk, because the phone raises its \
             power to stay in the golden range (design 3.4).",
-            reaches[0],
-            reaches[1],
-            reaches[2],
+            distance(reaches[0], reach),
+            distance(reaches[1], reach),
+            distance(reaches[2], reach),
             reach.assumptions()
         ),
         fix: "raise rssiMin towards 0 and check the reach with `unlocksim radio --walls 1`, or \
             combine the Bluetooth signal with a network signal in an <and>"
             .into(),
     })
+}
+
+/// `12.5 m`, or `at least 30.0 m` at the model's farthest distance.
+fn distance(distance_m: f64, reach: &dyn BluetoothReach) -> String {
+    if distance_m >= reach.farthest_distance_m() {
+        format!("at least {distance_m:.1} m")
+    } else {
+        format!("{distance_m:.1} m")
+    }
 }
