@@ -3,10 +3,10 @@
 //!
 //! The distance profile of [`crate::profile`] (the observation chain of design 3.4: path loss,
 //! carry loss, shadowing, fading, power control, the relative report) is sampled at every
-//! [`REACH_STEP_M`] up to [`REACH_FARTHEST_DISTANCE_M`], and the reach is the farthest distance up to
-//! which every sampled distance's median reading (an absent phone counted low) is at least the
-//! threshold: at that distance half the unlock attempts find the phone present. Deterministic:
-//! a fixed seed ([`REACH_SEED`]), so an audit prints the same numbers every time.
+//! [`REACH_STEP_M`] up to [`REACH_FARTHEST_DISTANCE_M`], and the reach is the farthest distance
+//! up to which every sampled distance's median reading (an absent phone counted low) is at least
+//! the threshold: at that distance half the unlock attempts find the phone present.
+//! Deterministic: a fixed seed ([`REACH_SEED`]), so an audit prints the same numbers every time.
 //!
 //! Assumptions, each a default of the simulator with its source:
 //! - environment `office_los` (ITU-R P.1238-10 site-general office LoS): walls drawn on a plan
