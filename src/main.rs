@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use reports::summary::Exit;
 
 mod analyze_cmd;
+mod audit_cmd;
 mod input;
 mod policy_cmd;
 mod radio_cmd;

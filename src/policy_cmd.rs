@@ -10,6 +10,9 @@
 //! (issue 13: `Dynamic Lock` is `DynamicLock/Plugins`, `Authentication` or none is
 //! `DeviceUnlock/Plugins`), or the one `--setting dynamic-lock|device-unlock` forces. `eval` of
 //! a Dynamic Lock rule prints `presence: present|absent|unchanged` instead of `result:`.
+//!
+//! `audit FILE... [--json]` (`audit_cmd.rs`) exits 1 on a high-severity finding, 0 otherwise,
+//! 2 for unreadable or invalid input; `check` shows the audit's findings as warnings.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +41,15 @@ pub enum PolicyCommand {
     },
     /// Evaluate rules against a signal snapshot and explain the verdict.
     Eval(EvalArgs),
+    /// Find trusted signals an outsider can satisfy (exit 1 on a high-severity finding).
+    Audit {
+        /// Rule files (.xml) and policy files (.yaml/.yml).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print rules in canonical form.
     Fmt {
         /// The rule file (.xml) or policy file (.yaml/.yml).
@@ -126,6 +138,7 @@ pub fn run(command: PolicyCommand) -> Exit {
     match command {
         PolicyCommand::Check { files, setting } => check(&files, setting),
         PolicyCommand::Eval(args) => eval(&args),
+        PolicyCommand::Audit { files, json } => crate::audit_cmd::audit(&files, json),
         PolicyCommand::Fmt { file, single_line, setting } => fmt(&file, single_line, setting),
     }
 }
@@ -175,6 +188,8 @@ fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
             diagnostics.extend(check_single_line(&source));
             diagnostics
         };
+        let mut diagnostics = diagnostics;
+        diagnostics.extend(crate::audit_cmd::check_warnings(path, &source));
         report(&diagnostics);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;

@@ -14,6 +14,7 @@ pub mod mobility;
 pub mod network;
 pub mod profile;
 pub mod propagation;
+pub mod reach;
 pub mod user;
 pub mod wifi;
 pub mod world;

@@ -17,6 +17,8 @@ const CHECK: &str = "policy check: 1 = invalid rules or policy, 2 = unreadable f
 const EVAL: &str = "policy eval: 1 = invalid rules, 2 = unreadable file or invalid snapshot";
 /// `policy fmt`: 1 for invalid rules, 2 for unreadable files.
 const FMT: &str = "policy fmt: 1 = invalid rules, 2 = unreadable file";
+/// `policy audit`: 2 for unreadable or invalid input, nothing audited.
+const AUDIT: &str = "policy audit: 2 = unreadable or invalid input, nothing audited";
 /// `run`: 2 for any invalid or unreadable input, nothing run and nothing written.
 const RUN: &str = "run: 2 = invalid input, nothing run or written";
 /// `analyze lockout`: 2 for unreadable or invalid input.
@@ -182,6 +184,11 @@ const CATALOGUE: &[Entry] = &[
     entry("policy_not_a_mapping", &["policy", "check", "$C/policy/not_a_mapping.yaml"], 1, CHECK, true),
     entry("policy_binary_tag", &["policy", "check", "$C/policy/binary_tag.yaml"], 1, CHECK, true),
     generated("policy_100_mb", &["policy", "check", "$T/huge.yaml"], 2, CHECK, false, huge_policy),
+    // `policy audit` (issue 13): invalid input is 2, not 1: nothing was audited.
+    entry("audit_rules_truncated", &["policy", "audit", "$C/rules/truncated.xml"], 2, AUDIT, true),
+    entry("audit_policy_embedded_rules_error", &["policy", "audit", "--json", "$C/policy/embedded_rules_error.yaml"], 2, AUDIT, true),
+    entry("audit_policy_billion_laughs", &["policy", "audit", "$C/policy/billion_laughs.yaml"], 2, AUDIT, true),
+    generated("audit_100_mb", &["policy", "audit", "$T/huge.xml"], 2, AUDIT, false, huge_rules),
     // Snapshot YAML (`policy eval --snapshot`).
     entry("snapshot_rssi_nan", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/rssi_nan.yaml"], 2, EVAL, true),
     entry("snapshot_rssi_inf", &["policy", "eval", RULES, "--snapshot", "$C/snapshot/rssi_inf.yaml"], 2, EVAL, true),

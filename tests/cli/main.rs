@@ -2,6 +2,7 @@
 //! One test binary for the whole CLI (ripgrep's layout), one module per subcommand.
 
 mod analyze;
+mod audit;
 mod catalogue;
 mod catalogue_harness;
 mod limits;

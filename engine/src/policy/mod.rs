@@ -15,6 +15,7 @@
 //! rule evaluates to the presence it describes ([`presence`]). [`format`] prints a rule list
 //! or a whole policy in canonical form.
 
+pub mod audit;
 pub mod decide;
 pub mod document;
 pub mod eval;
