@@ -114,6 +114,8 @@ fn outcome(text: &str) -> String {
 }
 
 const PIN: &str = "{D6886603-9D2F-4EB2-B667-1971041FA96B}";
+const FACE: &str = "{8AF662BF-65A0-4D0A-A540-A338A999D36F}";
+const FINGER: &str = "{BEC09223-B018-416D-A0AC-523971B639F5}";
 const TS: &str = "{27FBDB57-B613-4AF2-9D7E-4FA7A66C21AD}";
 const BT_AUTH: &str = r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Authentication" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>"#;
 const BT_LOCK: &str = r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>"#;
@@ -184,4 +186,186 @@ fn reg_escape(text: &str) -> String {
 )), "rules::scenario 6:12; rejected")]
 fn reg_files(#[case] text: String, #[case] want: &str) {
     assert_eq!(outcome(&text), want, "\n{text}");
+}
+
+const PS_KEY: &str = r"HKLM:\SOFTWARE\Policies\Microsoft\PassportForWork";
+const CMD_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\PassportForWork";
+
+fn cmd_escape(text: &str) -> String {
+    text.replace('"', "\\\"")
+}
+
+#[rstest]
+#[case::bat_dynamic_lock_on_with_out_of_scope_values(format!(
+    "@echo off\r\nreg add \"{CMD_KEY}\" /v EnablePinRecovery /t REG_DWORD /d 1 /f\r\n\
+    reg add \"{CMD_KEY}\\DynamicLock\" /v DynamicLock /t REG_DWORD /d 1 /f\r\n\
+    reg add \"{CMD_KEY}\\DynamicLock\" /v Plugins /t REG_SZ /d \"{} \" /f\r\n",
+    cmd_escape(&BT_LOCK.replace("><", "> <"))
+), "- | lock=on rules=1")]
+#[case::upper_case_unquoted_with_redirect(
+    format!("REG ADD {CMD_KEY}\\DynamicLock /v DynamicLock /t REG_DWORD /d 0 /f > NULL"),
+    "- | lock=off rules=0"
+)]
+#[case::cmd_then_powershell_rewrite(format!(
+    "reg add \"{CMD_KEY}\\DeviceUnlock\" /f\n\
+    reg add \"{CMD_KEY}\\DeviceUnlock\" /v GroupA /t REG_SZ /d \"{PIN},{FACE},{FINGER}\" /f\n\
+    reg add \"{CMD_KEY}\\DeviceUnlock\" /v GroupB /t REG_SZ /d \"{TS},{PIN}\" /f\n\
+    reg add \"{CMD_KEY}\\DeviceUnlock\" /v Plugins /t REG_SZ /d \"{} \" /f\n\
+    powershell -Command \"Set-ItemProperty -Path '{PS_KEY}\\DeviceUnlock' -Name 'GroupB' -Value '{TS},{PIN}'\"\n",
+    cmd_escape(BT_AUTH)
+), "first=pin,facial_recognition,fingerprint second=trusted_signal,pin rules=1 | -")]
+#[case::powershell_partial_update(
+    format!("Set-ItemProperty -Path '{PS_KEY}\\DeviceUnlock' -Name 'GroupB' -Value '{PIN}'\n"),
+    "forms::incomplete 1:111; rejected"
+)]
+#[case::powershell_new_item_property_typed(format!(
+    "New-ItemProperty -Path '{PS_KEY}\\DynamicLock' -Name DynamicLock -PropertyType DWord -Value 1 -Force\n\
+    New-ItemProperty '{PS_KEY}\\DynamicLock' 'Plugins' '{BT_LOCK}' -PropertyType String\n"
+), "- | lock=on rules=1")]
+#[case::commented_out_values_are_ignored(format!(
+    "rem reg add \"{CMD_KEY}\\DynamicLock\" /v DynamicLock /t REG_DWORD /d 1 /f\n\
+    :: reg add \"{CMD_KEY}\\DynamicLock\" /v DynamicLock /t REG_DWORD /d 1 /f\n\
+    # Set-ItemProperty -Path '{PS_KEY}\\DynamicLock' -Name DynamicLock -Value 1\n\
+    <#\nSet-ItemProperty -Path '{PS_KEY}\\DynamicLock' -Name DynamicLock -Value 1\n#>\n\
+    Remove-ItemProperty -Path '{PS_KEY}\\DynamicLock' -Name 'Plugins'\n"
+), "- | -")]
+#[case::null_removes(
+    format!("Set-ItemProperty -Path '{PS_KEY}\\DynamicLock' -Name DynamicLock -Value $null\n"),
+    "- | -"
+)]
+#[case::unresolved_variable_value(
+    format!("Set-ItemProperty -Path '{PS_KEY}\\DynamicLock' -Name DynamicLock -Value $On\n"),
+    "forms::wrong-type 1:113; rejected"
+)]
+#[case::interpolated_path(
+    "Set-ItemProperty -Path \"$PFW\\DynamicLock\" -Name DynamicLock -Value 1\n".to_string(),
+    "forms::unresolved 1:1; forms::no-settings 1:1; - | -"
+)]
+#[case::per_user_settings_toggle(
+    "Set-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name EnableGoodbye -Value 1\n".to_string(),
+    "forms::look-alike 1:113; forms::no-settings 1:1; - | -"
+)]
+#[case::non_policy_key(
+    format!("reg add HKLM\\SOFTWARE\\Microsoft\\PassportForWork\\DynamicLock /v DynamicLock /t REG_DWORD /d 1 /f\n"),
+    "forms::look-alike 1:92; forms::no-settings 1:1; - | -"
+)]
+fn scripts(#[case] text: String, #[case] want: &str) {
+    assert_eq!(outcome(&text), want, "\n{text}");
+}
+
+fn row(uri: &str, data_type: &str, value: &str) -> String {
+    format!(
+        "OMA-URI: ./Device/Vendor/MSFT/PassportForWork/{uri}\nData type: {data_type}\nValue: {value}\n\n"
+    )
+}
+
+#[rstest]
+#[case::csp_rows([
+    row("DeviceUnlock/GroupA", "String", PIN),
+    row("DeviceUnlock/GroupB", "String", &format!("{TS},{PIN}")),
+    row("DeviceUnlock/Plugins", "String", BT_AUTH),
+    row("DynamicLock/DynamicLock", "Boolean", "false"),
+].concat(), "first=pin second=trusted_signal,pin rules=1 | lock=off rules=0")]
+#[case::csp_wrong_type(
+    row("DynamicLock/DynamicLock", "String", "true"),
+    "forms::wrong-type 3:8; rejected"
+)]
+#[case::csp_other_node(
+    row("{TenantId}/Policies/UsePassportForWork", "Boolean", "true"),
+    "forms::other-setting 1:10; forms::no-settings 1:1; - | -"
+)]
+#[case::csp_unknown_field("OMA-URI: x\nColour: red\n".to_string(), "forms::csp-syntax 2:1; forms::other-setting 1:10; rejected")]
+#[case::json_profile(format!(
+    r##"{{"omaSettings": [
+  {{"@odata.type": "#microsoft.graph.omaSettingBoolean", "omaUri": "./Device/Vendor/MSFT/PassportForWork/DynamicLock/DynamicLock", "value": true}},
+  {{"omaUri": "./Device/Vendor/MSFT/PassportForWork/DynamicLock/Plugins", "value": "{}"}}
+]}}"##,
+    BT_LOCK.replace('"', "\\\"")
+), "- | lock=on rules=1")]
+#[case::json_integer_on_off(
+    r##"[{"@odata.type": "#microsoft.graph.omaSettingInteger", "omaUri": "./Vendor/MSFT/PassportForWork/DynamicLock/DynamicLock", "value": 0}]"##.to_string(),
+    "- | lock=off rules=0"
+)]
+#[case::json_truncated(r#"{"omaSettings": [{"omaUri": "./Dev"#.to_string(), "forms::json-syntax 1:34; rejected")]
+#[case::json_not_a_profile(r#"{"settings": []}"#.to_string(), "forms::json-shape 1:1; rejected")]
+#[case::json_wrong_value_type(
+    r#"[{"omaUri": "./Device/Vendor/MSFT/PassportForWork/DeviceUnlock/GroupA", "value": 1}]"#.to_string(),
+    "forms::wrong-type 1:82; rejected"
+)]
+fn csp_rows_and_json(#[case] text: String, #[case] want: &str) {
+    assert_eq!(outcome(&text), want, "\n{text}");
+}
+
+#[test]
+fn a_partial_update_applies_onto_a_base_policy() {
+    let base = load("base", BUNDLED[3].1);
+    let text =
+        format!("Set-ItemProperty -Path '{PS_KEY}\\DeviceUnlock' -Name 'GroupB' -Value '{TS}'\n");
+    let (policy, diagnostics) = read_form_onto(&SourceFile::new("f", text), Some(&base));
+    let policy = policy.unwrap_or_else(|| panic!("{}", render_all(&diagnostics)));
+    assert_eq!(
+        summary(&base),
+        "first=pin,fingerprint,facial_recognition second=trusted_signal,pin rules=1 | lock=on rules=1"
+    );
+    assert_eq!(
+        summary(&policy),
+        "first=pin,fingerprint,facial_recognition second=trusted_signal rules=1 | lock=on rules=1"
+    );
+}
+
+#[test]
+fn exports_write_braced_groups_and_one_line_rules() {
+    let policy = load("p", BUNDLED[6].1);
+    let reg = export(&policy, Form::Gpo);
+    insta::assert_snapshot!(reg.replace("\r\n", "\n"), @r#"
+        Windows Registry Editor Version 5.00
+
+        [HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\PassportForWork\DeviceUnlock]
+        "GroupA"="{D6886603-9D2F-4EB2-B667-1971041FA96B},{BEC09223-B018-416D-A0AC-523971B639F5},{8AF662BF-65A0-4D0A-A540-A338A999D36F}"
+        "GroupB"="{27FBDB57-B613-4AF2-9D7E-4FA7A66C21AD},{D6886603-9D2F-4EB2-B667-1971041FA96B}"
+        "Plugins"="<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><dnsSuffix>corp.contoso.com</dnsSuffix></signal></rule>,<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\" classOfDevice=\"512\" rssiMin=\"-10\" rssiMaxDelta=\"-10\"/></rule>"
+        "#);
+    let script = export(&policy, Form::Script);
+    insta::assert_snapshot!(script.replace("\r\n", "\n"), @r#"
+        @echo off
+        rem Windows Hello for Business unlock policy (unlocksim policy export). Run as administrator.
+        reg add "HKLM\SOFTWARE\Policies\Microsoft\PassportForWork\DeviceUnlock" /v GroupA /t REG_SZ /d "{D6886603-9D2F-4EB2-B667-1971041FA96B},{BEC09223-B018-416D-A0AC-523971B639F5},{8AF662BF-65A0-4D0A-A540-A338A999D36F}" /f
+        reg add "HKLM\SOFTWARE\Policies\Microsoft\PassportForWork\DeviceUnlock" /v GroupB /t REG_SZ /d "{27FBDB57-B613-4AF2-9D7E-4FA7A66C21AD},{D6886603-9D2F-4EB2-B667-1971041FA96B}" /f
+        reg add "HKLM\SOFTWARE\Policies\Microsoft\PassportForWork\DeviceUnlock" /v Plugins /t REG_SZ /d "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><dnsSuffix>corp.contoso.com</dnsSuffix></signal></rule>,<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\" classOfDevice=\"512\" rssiMin=\"-10\" rssiMaxDelta=\"-10\"/></rule>" /f
+        "#);
+    insta::assert_snapshot!(export(&policy, Form::Csp), @r#"
+        # Intune custom profile rows (PassportForWork CSP, ./Device/Vendor/MSFT/PassportForWork). One row per block.
+
+        OMA-URI: ./Device/Vendor/MSFT/PassportForWork/DeviceUnlock/GroupA
+        Data type: String
+        Value: {D6886603-9D2F-4EB2-B667-1971041FA96B},{BEC09223-B018-416D-A0AC-523971B639F5},{8AF662BF-65A0-4D0A-A540-A338A999D36F}
+
+        OMA-URI: ./Device/Vendor/MSFT/PassportForWork/DeviceUnlock/GroupB
+        Data type: String
+        Value: {27FBDB57-B613-4AF2-9D7E-4FA7A66C21AD},{D6886603-9D2F-4EB2-B667-1971041FA96B}
+
+        OMA-URI: ./Device/Vendor/MSFT/PassportForWork/DeviceUnlock/Plugins
+        Data type: String
+        Value: <rule schemaVersion="1.0"><signal type="ipConfig"><dnsSuffix>corp.contoso.com</dnsSuffix></signal></rule>,<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Authentication" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>
+        "#);
+    insta::assert_snapshot!(export(&load("d", BUNDLED[0].1), Form::Json), @r##"
+        {
+          "@odata.type": "#microsoft.graph.windows10CustomConfiguration",
+          "displayName": "Windows Hello for Business unlock policy",
+          "omaSettings": [
+            {
+              "@odata.type": "#microsoft.graph.omaSettingBoolean",
+              "displayName": "DynamicLock/DynamicLock",
+              "omaUri": "./Device/Vendor/MSFT/PassportForWork/DynamicLock/DynamicLock",
+              "value": true
+            },
+            {
+              "@odata.type": "#microsoft.graph.omaSettingString",
+              "displayName": "DynamicLock/Plugins",
+              "omaUri": "./Device/Vendor/MSFT/PassportForWork/DynamicLock/Plugins",
+              "value": "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"512\" rssiMin=\"-10\" rssiMaxDelta=\"-10\"/></rule>"
+            }
+          ]
+        }
+        "##);
 }
