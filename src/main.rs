@@ -13,6 +13,7 @@ use reports::summary::Exit;
 mod analyze_cmd;
 mod input;
 mod policy_cmd;
+mod policy_forms_cmd;
 mod radio_cmd;
 mod run_cmd;
 mod run_plan;

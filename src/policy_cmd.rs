@@ -21,7 +21,7 @@ use reports::summary::Exit;
 /// Policy subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Validate rule files (.xml) and policy files (.yaml/.yml).
+    /// Validate rule files (.xml), policy files (.yaml/.yml) and forms (.reg/.json/.cmd/.bat/.ps1/.txt).
     Check {
         /// Files to check.
         #[arg(required = true)]
@@ -37,6 +37,10 @@ pub enum PolicyCommand {
         #[arg(long)]
         single_line: bool,
     },
+    /// Write a policy as Intune CSP rows, a .reg file, a `reg add` script or Intune JSON.
+    Export(crate::policy_forms_cmd::ExportArgs),
+    /// Read a .reg file, a `reg add`/PowerShell script or Intune JSON into a policy YAML.
+    Import(crate::policy_forms_cmd::ImportArgs),
 }
 
 /// Arguments of `policy eval`.
@@ -78,6 +82,8 @@ pub fn run(command: PolicyCommand) -> Exit {
         PolicyCommand::Check { files } => check(&files),
         PolicyCommand::Eval(args) => eval(&args),
         PolicyCommand::Fmt { file, single_line } => fmt(&file, single_line),
+        PolicyCommand::Export(args) => crate::policy_forms_cmd::run_export(&args),
+        PolicyCommand::Import(args) => crate::policy_forms_cmd::run_import(&args),
     }
 }
 
@@ -104,6 +110,14 @@ fn is_yaml(path: &Path) -> bool {
 fn check(files: &[PathBuf]) -> Exit {
     let mut failed = false;
     for path in files {
+        match crate::policy_forms_cmd::check_form(path) {
+            Some(Ok(errors)) => {
+                failed |= errors;
+                continue;
+            }
+            Some(Err(code)) => return code,
+            None => {}
+        }
         let source = match read(path) {
             Ok(source) => source,
             Err(code) => return code,
