@@ -114,7 +114,7 @@ fn quoted(text: &str, at: usize) -> Result<(String, usize), LineError> {
             c => value.push(c),
         }
     }
-    Err(("the string has no closing `\"` (a truncated file?)".into(), at..at + text.len()))
+    Err(("the string has no closing `\"` (a truncated file?)".into(), at..at + 1))
 }
 
 fn data(text: &str, at: usize) -> Result<(Data, Range<usize>), LineError> {
