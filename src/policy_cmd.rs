@@ -21,7 +21,8 @@ use reports::summary::Exit;
 /// Policy subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Validate rule files (.xml), policy files (.yaml/.yml) and forms (.reg/.json/.cmd/.bat/.ps1/.txt).
+    /// Validate rule files (.xml), policy files (.yaml/.yml) and administrators' forms
+    /// (.reg/.json/.cmd/.bat/.ps1/.txt).
     Check {
         /// Files to check.
         #[arg(required = true)]

@@ -75,7 +75,7 @@ fn read_form_file(path: &Path) -> Result<SourceFile, Exit> {
         },
     )?;
     decode_text(&path.display().to_string(), &bytes).map_err(|diagnostic| {
-        report(&[diagnostic]);
+        report(&[*diagnostic]);
         Exit::BadInput
     })
 }

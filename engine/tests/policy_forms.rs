@@ -149,9 +149,12 @@ fn reg_escape(text: &str) -> String {
     ),
     "forms::look-alike 4:15; forms::no-settings 1:1; - | -"
 )]
-#[case::reg_per_user_key(reg(&format!(
-    "[HKEY_CURRENT_USER\\SOFTWARE\\Policies\\Microsoft\\PassportForWork\\DynamicLock]\r\n\"DynamicLock\"=dword:00000001\r\n"
-)), "forms::look-alike 4:15; forms::no-settings 1:1; - | -")]
+#[case::reg_per_user_key(
+    reg(
+        "[HKEY_CURRENT_USER\\SOFTWARE\\Policies\\Microsoft\\PassportForWork\\DynamicLock]\r\n\"DynamicLock\"=dword:00000001\r\n"
+    ),
+    "forms::look-alike 4:15; forms::no-settings 1:1; - | -"
+)]
 #[case::reg_placeholder(reg(&format!(
     "[{KEY_UNLOCK}]\r\n\"GroupA\"=\"text-placeholder\"\r\n\"GroupB\"=\"{PIN}\"\r\n"
 )), "forms::placeholder 4:11; rejected")]

@@ -127,9 +127,10 @@ fn row(row: &Row, source: &SourceFile, diagnostics: &mut Vec<Diagnostic>) -> Opt
         Ok(value) => Some(Assignment { setting, value, span: span.clone() }),
         Err(message) => {
             diagnostics.push(
-                Diagnostic::error("forms::wrong-type", message)
-                    .at(source, span.clone())
-                    .with_hint("PassportForWork CSP: GroupA, GroupB, Plugins are String; DynamicLock is Boolean"),
+                Diagnostic::error("forms::wrong-type", message).at(source, span.clone()).with_hint(
+                    "PassportForWork CSP: GroupA, GroupB, Plugins are String; \
+                    DynamicLock is Boolean",
+                ),
             );
             None
         }

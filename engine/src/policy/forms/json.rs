@@ -34,7 +34,10 @@ pub fn read(source: &SourceFile) -> (Vec<Assignment>, Vec<Diagnostic>) {
         diagnostics.push(
             Diagnostic::error("forms::json-shape", "no `omaSettings` array in the JSON")
                 .at(source, 0..0)
-                .with_hint("an Intune custom profile has `\"omaSettings\": [{\"omaUri\": ..., \"value\": ...}]`"),
+                .with_hint(
+                    "an Intune custom profile has \
+                    `\"omaSettings\": [{\"omaUri\": ..., \"value\": ...}]`",
+                ),
         );
         return (Vec::new(), diagnostics);
     };

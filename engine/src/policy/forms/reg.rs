@@ -35,9 +35,10 @@ pub fn read(source: &SourceFile) -> (Vec<Assignment>, Vec<Diagnostic>) {
             Ok(found) => writes.extend(found),
             Err((message, span)) => {
                 diagnostics.push(
-                    Diagnostic::error("forms::reg-syntax", message)
-                        .at(source, span)
-                        .with_hint("a .reg line is `[KEY]`, `\"Name\"=\"text\"`, `\"Name\"=dword:00000001` or `\"Name\"=-`"),
+                    Diagnostic::error("forms::reg-syntax", message).at(source, span).with_hint(
+                        "a .reg line is `[KEY]`, `\"Name\"=\"text\"`, \
+                        `\"Name\"=dword:00000001` or `\"Name\"=-`",
+                    ),
                 );
             }
         }

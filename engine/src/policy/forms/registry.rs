@@ -115,7 +115,10 @@ fn assignment(
                         format!("`{}` is not one of these settings: {why}", write.name),
                     )
                     .at(source, write.span.clone())
-                    .with_hint("ignored; the settings are DeviceUnlock GroupA/GroupB/Plugins and DynamicLock DynamicLock/Plugins"),
+                    .with_hint(
+                        "ignored; the settings are DeviceUnlock GroupA/GroupB/Plugins and \
+                    DynamicLock DynamicLock/Plugins",
+                    ),
                 );
             }
             return None;
@@ -144,11 +147,9 @@ fn assignment(
             return None;
         }
     };
-    if let Value::Text(text) = &value {
-        if text.len() > FORM_VALUE_BYTES_MAX {
-            diagnostics.push(too_long(setting, source, write.span.clone()));
-            return None;
-        }
+    if matches!(&value, Value::Text(text) if text.len() > FORM_VALUE_BYTES_MAX) {
+        diagnostics.push(too_long(setting, source, write.span.clone()));
+        return None;
     }
     Some(Assignment { setting, value, span: write.span.clone() })
 }

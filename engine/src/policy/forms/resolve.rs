@@ -55,7 +55,10 @@ fn incomplete(
         ),
     )
     .at(source, at)
-    .with_hint("import the complete policy, or apply this file onto one: `policy import FILE --onto POLICY.yaml`")
+    .with_hint(
+        "import the complete policy, or apply this file onto one: \
+        `policy import FILE --onto POLICY.yaml`",
+    )
 }
 
 fn device_unlock(
@@ -268,10 +271,16 @@ fn guid(
         diagnostics.push(
             Diagnostic::error(
                 "forms::bad-group",
-                format!("`{}` in `{path}` is not a provider GUID", entry.chars().take(40).collect::<String>()),
+                format!(
+                    "`{}` in `{path}` is not a provider GUID",
+                    entry.chars().take(40).collect::<String>()
+                ),
             )
             .at(source, at)
-            .with_hint("write braced GUIDs separated by commas, e.g. {D6886603-9D2F-4EB2-B667-1971041FA96B}"),
+            .with_hint(
+                "write braced GUIDs separated by commas, e.g. \
+                {D6886603-9D2F-4EB2-B667-1971041FA96B}",
+            ),
         );
         return None;
     };
@@ -279,10 +288,16 @@ fn guid(
         diagnostics.push(
             Diagnostic::error(
                 "forms::unknown-provider",
-                format!("`{entry}` in `{path}` is not a credential provider multi-factor unlock supports"),
+                format!(
+                    "`{entry}` in `{path}` is not a credential provider multi-factor unlock \
+                    supports"
+                ),
             )
             .at(source, at)
-            .with_hint("only the Microsoft providers PIN, Fingerprint, Facial Recognition, Trusted Signal and FIDO2 security key"),
+            .with_hint(
+                "only the Microsoft providers PIN, Fingerprint, Facial Recognition, Trusted Signal \
+                and FIDO2 security key",
+            ),
         );
         return None;
     };

@@ -381,8 +381,14 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case(r#"reg add "HKLM\K" /v P /d "<a b=\"1\"/> " /f"#, &["reg", "add", r"HKLM\K", "/v", "P", "/d", r#"<a b="1"/> "#, "/f"])]
-    #[case(r"REG ADD HKLM\K /v D /t REG_DWORD /d 0 /f > NULL", &["REG", "ADD", r"HKLM\K", "/v", "D", "/t", "REG_DWORD", "/d", "0", "/f"])]
+    #[case(
+        r#"reg add "HKLM\K" /v P /d "<a b=\"1\"/> " /f"#,
+        &["reg", "add", r"HKLM\K", "/v", "P", "/d", r#"<a b="1"/> "#, "/f"]
+    )]
+    #[case(
+        r"REG ADD HKLM\K /v D /t REG_DWORD /d 0 /f > NULL",
+        &["REG", "ADD", r"HKLM\K", "/v", "D", "/t", "REG_DWORD", "/d", "0", "/f"]
+    )]
     #[case(r#"x "a\\" b"#, &["x", r"a\", "b"])]
     #[case("x \"100%%\"", &["x", "100%"])]
     fn splits_like_the_c_runtime(#[case] line: &str, #[case] want: &[&str]) {
@@ -401,7 +407,10 @@ mod tests {
     }
 
     #[rstest]
-    #[case("-Path 'HKLM:\\K' -Name 'GroupB' -Value '{A}'", &["-Path", "HKLM:\\K", "-Name", "GroupB", "-Value", "{A}"])]
+    #[case(
+        "-Path 'HKLM:\\K' -Name 'GroupB' -Value '{A}'",
+        &["-Path", "HKLM:\\K", "-Name", "GroupB", "-Value", "{A}"]
+    )]
     #[case("'HKLM:\\K' GroupB 'it''s'\"", &["HKLM:\\K", "GroupB", "it's"])]
     #[case("-Value \"a`\"b\"; Write-Host x", &["-Value", "a\"b"])]
     fn splits_powershell_words(#[case] text: &str, #[case] want: &[&str]) {

@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 /// # Errors
 /// `forms::encoding` with the line and column of the first byte that cannot be decoded (an odd
 /// byte count in UTF-16 is a truncated file; an unpaired surrogate is invalid).
-pub fn decode_text(name: &str, bytes: &[u8]) -> Result<SourceFile, Diagnostic> {
+pub fn decode_text(name: &str, bytes: &[u8]) -> Result<SourceFile, Box<Diagnostic>> {
     let utf16 = match bytes {
         [0xFF, 0xFE, rest @ ..] => Some((rest, u16::from_le_bytes as fn([u8; 2]) -> u16)),
         [0xFE, 0xFF, rest @ ..] => Some((rest, u16::from_be_bytes as fn([u8; 2]) -> u16)),
@@ -26,15 +26,17 @@ pub fn decode_text(name: &str, bytes: &[u8]) -> Result<SourceFile, Diagnostic> {
             let valid = String::from_utf8_lossy(&rest[..error.valid_up_to()]).into_owned();
             let at = valid.len();
             let source = SourceFile::new(name, valid);
-            Err(Diagnostic::error(
-                "forms::encoding",
-                format!(
-                    "byte 0x{:02X} is not UTF-8 (and the file has no UTF-16 byte-order mark)",
-                    rest[error.valid_up_to()]
-                ),
-            )
-            .at(&source, at..at)
-            .with_hint("save the file as UTF-8, or as UTF-16 with a BOM as regedit does"))
+            Err(Box::new(
+                Diagnostic::error(
+                    "forms::encoding",
+                    format!(
+                        "byte 0x{:02X} is not UTF-8 (and the file has no UTF-16 byte-order mark)",
+                        rest[error.valid_up_to()]
+                    ),
+                )
+                .at(&source, at..at)
+                .with_hint("save the file as UTF-8, or as UTF-16 with a BOM as regedit does"),
+            ))
         }
     }
 }
@@ -43,7 +45,7 @@ fn decode_utf16(
     name: &str,
     bytes: &[u8],
     unit: fn([u8; 2]) -> u16,
-) -> Result<SourceFile, Diagnostic> {
+) -> Result<SourceFile, Box<Diagnostic>> {
     let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
     let mut text = String::with_capacity(bytes.len() / 2);
     for decoded in char::decode_utf16(units) {
@@ -52,24 +54,28 @@ fn decode_utf16(
             Err(error) => {
                 let at = text.len();
                 let source = SourceFile::new(name, text);
-                return Err(Diagnostic::error(
-                    "forms::encoding",
-                    format!("unpaired UTF-16 surrogate 0x{:04X}", error.unpaired_surrogate()),
-                )
-                .at(&source, at..at)
-                .with_hint("the file is not valid UTF-16: export it again"));
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "forms::encoding",
+                        format!("unpaired UTF-16 surrogate 0x{:04X}", error.unpaired_surrogate()),
+                    )
+                    .at(&source, at..at)
+                    .with_hint("the file is not valid UTF-16: export it again"),
+                ));
             }
         }
     }
     if bytes.len() % 2 == 1 {
         let at = text.len();
         let source = SourceFile::new(name, text);
-        return Err(Diagnostic::error(
-            "forms::encoding",
-            "the UTF-16 file ends in the middle of a character (an odd number of bytes)",
-        )
-        .at(&source, at..at)
-        .with_hint("the file is truncated: export it again"));
+        return Err(Box::new(
+            Diagnostic::error(
+                "forms::encoding",
+                "the UTF-16 file ends in the middle of a character (an odd number of bytes)",
+            )
+            .at(&source, at..at)
+            .with_hint("the file is truncated: export it again"),
+        ));
     }
     Ok(SourceFile::new(name, text))
 }
@@ -98,7 +104,9 @@ mod tests {
         match want {
             Ok(text) => assert_eq!(&*got.expect("decodes").text, text),
             Err(at) => {
-                let position = got.expect_err("refused").position().expect("located");
+                let refused = got.expect_err("refused");
+                assert_eq!(refused.code, "forms::encoding");
+                let position = refused.position().expect("located");
                 assert!(position.ends_with(at), "{position} should end with {at}");
             }
         }
