@@ -372,3 +372,34 @@ fn exports_write_braced_groups_and_one_line_rules() {
         }
         "##);
 }
+
+fn policy_rules(rows: &[(&str, &str, &str, &str)]) -> String {
+    let rows: String = rows
+        .iter()
+        .map(|(key, value, kind, data)| {
+            format!(
+                "<ComputerConfig><Key>{key}</Key><Value>{value}</Value><RegType>{kind}</RegType>\
+                <RegData>{data}</RegData></ComputerConfig>\r\n"
+            )
+        })
+        .collect();
+    format!("<PolicyRules>\r\n{rows}</PolicyRules>\r\n")
+}
+
+const LOCK_KEY: &str = r"SOFTWARE\Policies\Microsoft\PassportForWork\DynamicLock";
+
+#[rstest]
+#[case::decoy_windows_system(
+    policy_rules(&[(r"SOFTWARE\Policies\Microsoft\Windows\System", "DynamicLock", "REG_DWORD", "0")]),
+    "forms::look-alike 2:133; forms::no-settings 1:1; - | -"
+)]
+#[case::dynamic_lock(
+    policy_rules(&[
+        (LOCK_KEY, "DynamicLock", "REG_DWORD", "1"),
+        (LOCK_KEY, "Plugins", "REG_SZ", &BT_LOCK.replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")),
+    ]),
+    "- | lock=on rules=1"
+)]
+fn policy_analyzer_exports(#[case] text: String, #[case] want: &str) {
+    assert_eq!(outcome(&text), want, "\n{text}");
+}

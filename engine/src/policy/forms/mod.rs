@@ -1,5 +1,6 @@
 //! The forms an administrator holds a policy in: Intune CSP rows, Group Policy registry values
-//! (a `.reg` file), `reg add` / PowerShell scripts and an Intune JSON export. Text in, a
+//! (a `.reg` file), `reg add` / PowerShell scripts and an Intune JSON export; Policy Analyzer
+//! `.PolicyRules` exports of a GPO are read too. Text in, a
 //! [`Policy`] and diagnostics out ([`read_form`]); a [`Policy`] in, paste-ready text out
 //! ([`export`]). `read_form(export(p, form)) == p` for every form.
 //!
@@ -20,6 +21,7 @@
 
 mod csp;
 mod json;
+mod policy_rules;
 mod reg;
 mod registry;
 mod resolve;
@@ -220,6 +222,9 @@ pub fn read_form_onto(
 
 /// Every write of one of the five settings in the file, in file order.
 fn assignments(source: &SourceFile) -> (Vec<Assignment>, Vec<Diagnostic>) {
+    if policy_rules::is_policy_rules(&source.text) {
+        return policy_rules::read(source);
+    }
     match Form::detect(&source.text) {
         Form::Csp => csp::read(source),
         Form::Gpo => reg::read(source),
