@@ -14,6 +14,7 @@ mod analyze_cmd;
 mod audit_cmd;
 mod input;
 mod policy_cmd;
+mod policy_forms_cmd;
 mod radio_cmd;
 mod run_cmd;
 mod run_plan;

@@ -31,7 +31,8 @@ use reports::summary::Exit;
 /// Policy subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Validate rule files (.xml) and policy files (.yaml/.yml).
+    /// Validate rule files (.xml), policy files (.yaml/.yml) and administrators' forms
+    /// (.reg/.json/.cmd/.bat/.ps1/.txt).
     Check {
         /// Files to check.
         #[arg(required = true)]
@@ -60,6 +61,10 @@ pub enum PolicyCommand {
         #[command(flatten)]
         setting: SettingArgs,
     },
+    /// Write a policy as Intune CSP rows, a .reg file, a `reg add` script or Intune JSON.
+    Export(crate::policy_forms_cmd::ExportArgs),
+    /// Read a .reg file, a `reg add`/PowerShell script or Intune JSON into a policy YAML.
+    Import(crate::policy_forms_cmd::ImportArgs),
 }
 
 /// `--setting`: which setting a rule file is for.
@@ -140,6 +145,8 @@ pub fn run(command: PolicyCommand) -> Exit {
         PolicyCommand::Eval(args) => eval(&args),
         PolicyCommand::Audit { files, json } => crate::audit_cmd::audit(&files, json),
         PolicyCommand::Fmt { file, single_line, setting } => fmt(&file, single_line, setting),
+        PolicyCommand::Export(args) => crate::policy_forms_cmd::run_export(&args),
+        PolicyCommand::Import(args) => crate::policy_forms_cmd::run_import(&args),
     }
 }
 
@@ -173,6 +180,14 @@ fn policy(path: &Path, source: &SourceFile) -> (Option<Policy>, Vec<Diagnostic>)
 fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
     let mut failed = false;
     for path in files {
+        match crate::policy_forms_cmd::check_form(path) {
+            Some(Ok(errors)) => {
+                failed |= errors;
+                continue;
+            }
+            Some(Err(code)) => return code,
+            None => {}
+        }
         let given = match setting.for_file(path) {
             Ok(given) => given,
             Err(code) => return code,

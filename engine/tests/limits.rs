@@ -7,6 +7,7 @@ use engine::diagnostic::yaml::{
 };
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::document::GROUP_PROVIDERS_MAX;
+use engine::policy::forms::{FORM_VALUE_BYTES_MAX, FORM_VALUES_MAX, read_form};
 use engine::policy::parse::{
     RULE_NESTING_DEPTH_MAX, RULES_BYTES_MAX, RULES_PER_LIST_MAX, SIGNAL_ELEMENTS_MAX,
     XML_TOKENS_MAX,
@@ -70,6 +71,24 @@ fn signal_elements(n: usize) -> Vec<String> {
     rules(&format!(
         r#"<rule schemaVersion="1.0"><signal type="ipConfig">{elements}</signal></rule>"#
     ))
+}
+
+/// A script of `n` `reg add` lines, each turning Dynamic Lock off.
+fn form_values(n: usize) -> Vec<String> {
+    let line = r#"reg add "HKLM\SOFTWARE\Policies\Microsoft\PassportForWork\DynamicLock" /v DynamicLock /t REG_DWORD /d 0 /f"#;
+    codes(&read_form(&SourceFile::new("many.cmd", format!("{line}\n").repeat(n))).1)
+}
+
+/// A `.reg` file whose Dynamic Lock rule is exactly `n` bytes (a valid rule, space-padded).
+fn form_value_bytes(n: usize) -> Vec<String> {
+    let rule =
+        r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>"#;
+    let value = format!("{rule}{}", " ".repeat(n - rule.len())).replace('"', "\\\"");
+    let text = format!(
+        "REGEDIT4\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\PassportForWork\\DynamicLock]\n\
+        \"DynamicLock\"=dword:00000001\n\"Plugins\"=\"{value}\"\n"
+    );
+    codes(&read_form(&SourceFile::new("big.reg", text)).1)
 }
 
 fn yaml(text: String) -> Vec<String> {
@@ -161,6 +180,18 @@ fn duration_text(n: usize) -> Vec<String> {
 }
 
 const BOUNDS: &[Bound] = &[
+    Bound {
+        name: "values read from one form",
+        limit: FORM_VALUES_MAX,
+        past_code: "forms::too-many-values",
+        probe: form_values,
+    },
+    Bound {
+        name: "bytes of one form value",
+        limit: FORM_VALUE_BYTES_MAX,
+        past_code: "forms::value-too-long",
+        probe: form_value_bytes,
+    },
     Bound {
         name: "rule text bytes",
         limit: RULES_BYTES_MAX,

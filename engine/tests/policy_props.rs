@@ -128,3 +128,71 @@ proptest! {
         let _ = parse(&mutated);
     }
 }
+
+/// A valid policy: groups that satisfy the seed's rules, trusted-signal rules when the second
+/// group lists the signal, and a Dynamic Lock rule (issue 13: forms round trip).
+fn policy() -> impl Strategy<Value = engine::policy::Policy> {
+    use engine::policy::{CredentialProvider as P, DeviceUnlockPolicy, DynamicLockPolicy};
+    let providers = || {
+        proptest::sample::subsequence(
+            vec![P::Pin, P::Fingerprint, P::FacialRecognition, P::SecurityKey],
+            1..=4,
+        )
+        .prop_shuffle()
+    };
+    let lock_rule = (proptest::option::of(-40i32..=0), proptest::option::of(-30i32..=0)).prop_map(
+        |(rssi_min, rssi_max_delta)| RuleSet {
+            rules: vec![Rule::Signal(Signal::Bluetooth(BluetoothSignal {
+                scenario: SignalScenario::DynamicLock,
+                class_of_device: Some(512),
+                rssi_min,
+                rssi_max_delta,
+            }))],
+        },
+    );
+    (providers(), providers(), any::<bool>(), rule_set(), any::<bool>(), lock_rule).prop_filter_map(
+        "PIN in a group, satisfiable",
+        |(first, mut second, signal, rules, on, lock)| {
+            if signal {
+                second.insert(0, P::TrustedSignal);
+            }
+            let groups = engine::policy::FactorGroups { first, second };
+            let pin = groups.first.contains(&P::Pin) || groups.second.contains(&P::Pin);
+            (pin && groups.is_satisfiable()).then(|| engine::policy::Policy {
+                device_unlock: Some(DeviceUnlockPolicy {
+                    groups,
+                    signal_rules: signal.then_some(rules),
+                }),
+                dynamic_lock: Some(DynamicLockPolicy { enabled: on, rules: lock }),
+            })
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_form_round_trips(policy in policy()) {
+        use engine::policy::forms::{Form, export, read_form};
+        for form in [Form::Csp, Form::Gpo, Form::Script, Form::Json] {
+            let text = export(&policy, form);
+            let (back, _) = read_form(&SourceFile::new("p", text.as_str()));
+            prop_assert_eq!(back.as_ref(), Some(&policy), "{:?}\n{}", form, text);
+        }
+    }
+
+    #[test]
+    fn the_form_reader_never_panics_on_mutated_exports(
+        policy in policy(), cut in 0usize..2000, insert in "[\"\\\\<>%$'`,;:\\[\\] a-z\r\n-]{0,4}",
+    ) {
+        use engine::policy::forms::{Form, export, read_form};
+        for form in [Form::Csp, Form::Gpo, Form::Script, Form::Json] {
+            let text = export(&policy, form);
+            let mut cut = cut.min(text.len());
+            while !text.is_char_boundary(cut) { cut -= 1; }
+            let mutated = format!("{}{insert}{}", &text[..cut], &text[cut..]);
+            let _ = read_form(&SourceFile::new("p", mutated.as_str()));
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod catalogue;
 mod catalogue_harness;
 mod limits;
 mod policy;
+mod policy_forms;
 mod radio;
 mod run;
 mod util;

@@ -272,7 +272,7 @@ fn group(
 }
 
 /// The seed's group rules and satisfiability.
-fn check_groups(
+pub(crate) fn check_groups(
     groups: &FactorGroups,
     first_at: std::ops::Range<usize>,
     second_at: std::ops::Range<usize>,

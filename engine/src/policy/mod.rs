@@ -21,6 +21,7 @@ pub mod document;
 pub mod eval;
 pub mod factors;
 pub mod format;
+pub mod forms;
 pub mod interpretation;
 pub mod parse;
 pub mod presence;

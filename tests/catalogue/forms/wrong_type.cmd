@@ -1,0 +1,1 @@
+reg add "HKLM\SOFTWARE\Policies\Microsoft\PassportForWork\DynamicLock" /v DynamicLock /t REG_SZ /d "1" /f

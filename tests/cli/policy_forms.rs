@@ -1,0 +1,97 @@
+//! `unlocksim policy export|import` and `policy check` on a form: the files an administrator
+//! pastes or already has, through the binary (issue 13 section 2).
+
+use std::path::Path;
+
+use rstest::rstest;
+
+use crate::util::{repo_root, unlocksim};
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = unlocksim(args);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// export to a file, import it back: the policy YAML loads to what `policy check` accepts and
+/// exporting the import again gives the same bytes.
+#[rstest]
+fn export_then_import_gives_the_same_export(
+    #[values("csp", "gpo", "reg", "json")] format: &str,
+    #[values("mfu_example3_ip_and_bluetooth", "mfu_bluetooth", "dynamic_lock_tight")] name: &str,
+) {
+    let dir = std::env::temp_dir()
+        .join(format!("unlocksim-forms-{format}-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let policy = format!("scenarios/policies/{name}.yaml");
+    let exported =
+        dir.join(format!("{name}.{}", if format == "reg" { "cmd" } else { format_ext(format) }));
+    let imported = dir.join("imported.yaml");
+    let paths = [exported.to_str().expect("utf-8"), imported.to_str().expect("utf-8")];
+    let (code, _, stderr) =
+        run(&["policy", "export", &policy, "--format", format, "--out", paths[0]]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = run(&["policy", "import", paths[0], "--out", paths[1]]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = run(&["policy", "check", paths[0], paths[1]]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (_, first, _) = run(&["policy", "export", &policy, "--format", format]);
+    let (_, again, _) = run(&["policy", "export", paths[1], "--format", format]);
+    assert_eq!(first, again);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+fn format_ext(format: &str) -> &str {
+    match format {
+        "gpo" => "reg",
+        "csp" => "txt",
+        other => other,
+    }
+}
+
+#[test]
+fn a_gpo_file_is_written_as_utf16_with_a_bom_as_regedit_does() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-forms-utf16-{}", std::process::id()));
+    let out = dir.join("p.reg");
+    let out_text = out.to_str().expect("utf-8");
+    let policy = "scenarios/policies/dynamic_lock_default.yaml";
+    let (code, _, stderr) =
+        run(&["policy", "export", policy, "--format", "gpo", "--out", out_text]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let bytes = std::fs::read(&out).expect("written");
+    assert_eq!(&bytes[..4], &[0xFF, 0xFE, b'W', 0]);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[rstest]
+#[case::dynamic_lock_reg("examples/forms/dynamic-lock.reg", 0)]
+#[case::profile_json("examples/forms/mfu-intune-profile.json", 0)]
+#[case::oma_uri_rows("examples/forms/mfu-oma-uri-rows.txt", 0)]
+#[case::script("examples/forms/mfu-and-dynamic-lock.cmd", 0)]
+#[case::partial_update("examples/forms/group-b-pin-only.ps1", 1)]
+fn the_examples_check_as_documented(#[case] file: &str, #[case] want: i32) {
+    assert!(Path::new(&repo_root()).join(file).exists(), "{file}");
+    let (code, _, stderr) = run(&["policy", "check", file]);
+    assert_eq!(code, Some(want), "{stderr}");
+}
+
+#[test]
+fn a_partial_update_imports_onto_a_base_policy() {
+    let (code, stdout, stderr) = run(&[
+        "policy",
+        "import",
+        "examples/forms/group-b-pin-only.ps1",
+        "--onto",
+        "scenarios/policies/mfu_biometric_then_pin.yaml",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    insta::assert_snapshot!(stdout, @r#"
+        # Imported by unlocksim from examples/forms/group-b-pin-only.ps1.
+        device_unlock:
+          first_factors: [fingerprint, facial_recognition]
+          second_factors: [pin]
+        "#);
+}
