@@ -17,14 +17,15 @@ pub mod rules;
 
 pub use decide::{Factor, UnlockDecision, decide_unlock};
 pub use document::{
-    DeviceUnlockPolicy, DynamicLockPolicy, Policy, PolicyDocument, load_policy, validate_policy,
+    DeviceUnlockPolicy, DynamicLockPolicy, Policy, PolicyDocument, SignInPolicy, load_policy,
+    validate_policy,
 };
 pub use eval::{CandidateOutcome, ElementOutcome, Evaluation, RuleOutcome, SignalOutcome};
 pub use factors::{FactorGroups, FactorMatch};
 pub use format::{format_pretty, format_single_line};
 pub use interpretation::Interpretations;
 pub use parse::{check_single_line, parse_rules};
-pub use provider::{CredentialProvider, UnknownProvider};
+pub use provider::{CredentialProvider, SignInProvider, UnknownProvider};
 pub use rules::{
     BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, SignalScenario, WifiSignal,
 };
