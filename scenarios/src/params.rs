@@ -4,7 +4,8 @@
 //! parameters here. Names are stable (they appear in sweep YAML and reports).
 
 use engine::policy::interpretation::{
-    AuthenticationLock, DnsSuffixScope, DontDisplayLastUserName, RepeatedElements, RssiDeltaReference,
+    AuthenticationLock, DnsSuffixScope, DontDisplayLastUserName, RepeatedElements,
+    RssiDeltaReference,
 };
 use engine::policy::rules::{Rule, RuleSet, Signal};
 use engine::time::SimDuration;

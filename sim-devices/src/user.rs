@@ -18,6 +18,10 @@ pub enum Credential {
     Face,
     /// A FIDO2 security key.
     SecurityKey,
+    /// The account password (sign-in outside Windows Hello, design 3.5b).
+    Password,
+    /// A smart card (sign-in outside Windows Hello, design 3.5b).
+    SmartCard,
 }
 
 /// A user's credentials and their error rates.
@@ -36,6 +40,11 @@ pub struct CredentialConfig {
     pub has_security_key: bool,
     /// Whether the user has forgotten the PIN at the start (default false).
     pub pin_forgotten: bool,
+    /// Whether the user knows the account password (default true; seed 000's forum user had
+    /// forgotten the fallback).
+    pub knows_password: bool,
+    /// Whether the user holds a smart card (default false).
+    pub has_smart_card: bool,
 }
 
 impl Default for CredentialConfig {
@@ -47,6 +56,8 @@ impl Default for CredentialConfig {
             face_enrolled: true,
             has_security_key: false,
             pin_forgotten: false,
+            knows_password: true,
+            has_smart_card: false,
         }
     }
 }
@@ -84,6 +95,8 @@ pub enum RejectReason {
     FalseReject,
     /// The user does not remember the PIN.
     PinForgotten,
+    /// The user does not remember the password.
+    PasswordForgotten,
     /// The user has no such credential (not enrolled, no key).
     NotEnrolled,
 }
@@ -102,6 +115,10 @@ pub fn judge_credential(
         Credential::Pin => Accepted,
         Credential::SecurityKey if config.has_security_key => Accepted,
         Credential::SecurityKey => Rejected(RejectReason::NotEnrolled),
+        Credential::Password if config.knows_password => Accepted,
+        Credential::Password => Rejected(RejectReason::PasswordForgotten),
+        Credential::SmartCard if config.has_smart_card => Accepted,
+        Credential::SmartCard => Rejected(RejectReason::NotEnrolled),
         Credential::Fingerprint if !config.fingerprint_enrolled => {
             Rejected(RejectReason::NotEnrolled)
         }

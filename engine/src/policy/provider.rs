@@ -90,7 +90,10 @@ impl FromStr for CredentialProvider {
 /// the PIN from Settings. These are not multi-factor unlock providers: a factor group never
 /// accepts them (`policy::sign-in-provider-in-group`), and signing in with one is a sign-in, not
 /// a two-factor unlock (design 3.5b). The GUIDs are Windows' inbox providers' CLSIDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum SignInProvider {
     /// The password credential provider.
     Password,
