@@ -298,6 +298,7 @@ fn signed_in_case(
     hello_reason: &str,
 ) -> Case {
     let mut state = DeviceState::locked_with(failures);
+    state.signed_in = true;
     let mut reason = format!(
         "Windows Hello: {hello_reason}; but the policy leaves the {credential} provider enabled \
         and the user signs in with it (not a multi-factor unlock)"
