@@ -156,6 +156,15 @@ mod tests {
         0.5,
         CredentialOutcome::Rejected(RejectReason::NotEnrolled)
     )]
+    // Design 3.5b: the password is known by default (forgetting the PIN does not touch it); a
+    // smart card must be held.
+    #[case(Credential::Password, true, 0.0, CredentialOutcome::Accepted)]
+    #[case(
+        Credential::SmartCard,
+        false,
+        0.5,
+        CredentialOutcome::Rejected(RejectReason::NotEnrolled)
+    )]
     fn credential_verdicts(
         #[case] credential: Credential,
         #[case] pin_forgotten: bool,
@@ -165,6 +174,15 @@ mod tests {
         assert_eq!(
             judge_credential(&CredentialConfig::default(), pin_forgotten, credential, uniform),
             expect
+        );
+    }
+
+    #[test]
+    fn a_forgotten_password_is_rejected() {
+        let config = CredentialConfig { knows_password: false, ..CredentialConfig::default() };
+        assert_eq!(
+            judge_credential(&config, false, Credential::Password, 0.5),
+            CredentialOutcome::Rejected(RejectReason::PasswordForgotten)
         );
     }
 }
