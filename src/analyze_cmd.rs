@@ -30,8 +30,9 @@ pub struct AnalyzeArgs {
 /// Which analysis to run.
 #[derive(Debug, Subcommand)]
 pub enum Analysis {
-    /// For every failure (and pair), can the user still unlock, recover by PIN reset, sign in
-    /// with a password or smart card, or are they locked out? Exit 0: never locked out; 1: some case is; 2: invalid input.
+    /// For every failure (and pair), can the user still unlock, recover by PIN reset, sign
+    /// in with a password or smart card, or are they locked out? Exit 0: never locked out;
+    /// 1: some case is; 2: invalid input.
     Lockout(LockoutArgs),
 }
 

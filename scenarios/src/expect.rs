@@ -226,6 +226,29 @@ enum Attempt {
     SignInDenied(SignInDeniedRecord),
 }
 
+/// The attempt at `pc` at `at`: the Hello attempt, or the sign-in outside Hello (design 3.5b)
+/// when no Hello attempt was made then or the one made was denied.
+fn attempt_at(trace: &Trace, pc: &str, at: SimTime) -> Option<Attempt> {
+    let attempt = pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| match r.observed() {
+        Observed::Unlock(unlock) => Some(Attempt::Unlocked(unlock)),
+        Observed::UnlockDenied(denied) => Some(Attempt::Denied(denied)),
+        _ => None,
+    });
+    // A sign-in (design 3.5b) is the attempt when no Hello attempt was made at that time,
+    // or the one that followed a denied Hello attempt.
+    let sign_in = pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| {
+        r.read::<SignInRecord>().map(|signed_in| signed_in.credential.name().to_owned())
+    });
+    match (attempt, sign_in) {
+        (None | Some(Attempt::Denied(_)), Some(credential)) => Some(Attempt::SignedIn(credential)),
+        (attempt, _) => attempt.or_else(|| {
+            pc_records(trace, pc)
+                .filter(|r| r.time == at)
+                .find_map(|r| r.read::<SignInDeniedRecord>().map(Attempt::SignInDenied))
+        }),
+    }
+}
+
 fn judge_unlock(
     runs: &[RunOutput],
     pc: &str,
@@ -239,27 +262,7 @@ fn judge_unlock(
     let event = event_id.map_or(String::new(), |id| format!(" (event {id})"));
     let description = format!("unlock at {pc} at {} {want}{with}{event}", t(at));
     per_run(description, runs, |trace| {
-        let attempt =
-            pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| match r.observed() {
-                Observed::Unlock(unlock) => Some(Attempt::Unlocked(unlock)),
-                Observed::UnlockDenied(denied) => Some(Attempt::Denied(denied)),
-                _ => None,
-            });
-        // A sign-in (design 3.5b) is the attempt when no Hello attempt was made at that time,
-        // or the one that followed a denied Hello attempt.
-        let sign_in = pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| {
-            r.read::<SignInRecord>().map(|signed_in| signed_in.credential.name().to_owned())
-        });
-        let attempt = match (attempt, sign_in) {
-            (None | Some(Attempt::Denied(_)), Some(credential)) => {
-                Some(Attempt::SignedIn(credential))
-            }
-            (attempt, _) => attempt.or_else(|| {
-                pc_records(trace, pc)
-                    .filter(|r| r.time == at)
-                    .find_map(|r| r.read::<SignInDeniedRecord>().map(Attempt::SignInDenied))
-            }),
-        };
+        let attempt = attempt_at(trace, pc, at);
         let (happened, success, factors_ok) = match attempt {
             None => return Err((format!("no unlock attempt at {pc} at {}", t(at)), at)),
             Some(Attempt::Unlocked(unlock)) => (

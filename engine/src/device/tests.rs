@@ -271,11 +271,11 @@ fn sign_in_outside_hello(
     let lines = check(settings, &script);
     // The Hello attempt's last line when it is blocked, else the sign-in's line.
     let decisive = if multi_factor_blocked {
-        lines.lines().filter(|l| l.contains("event_log")).last()
+        lines.lines().rfind(|l| l.contains("event_log"))
     } else {
-        lines.lines().last()
+        lines.lines().next_back()
     };
-    let locked = lines.lines().last().is_some_and(|l| !l.contains(" sign_in "));
+    let locked = lines.lines().next_back().is_some_and(|l| !l.contains(" sign_in "));
     let got = format!("locked={locked} {}", decisive.unwrap_or_default().trim());
     assert_eq!(got, expected, "{lines}");
 }

@@ -359,23 +359,9 @@ fn group(
                 .at(source, spanned_range(source, entry)),
             ),
             Ok(provider) => providers.push(provider),
-            Err(_) if SignInProvider::parse(&entry.value).is_some() => {
+            Err(_) if let Some(sign_in) = SignInProvider::parse(&entry.value) => {
                 ok = false;
-                let sign_in = SignInProvider::parse(&entry.value).map_or("", SignInProvider::name);
-                diagnostics.push(
-                    Diagnostic::error(
-                        "policy::sign-in-provider-in-group",
-                        format!(
-                            "`{sign_in}` is a sign-in provider, not a multi-factor unlock \
-                            provider: it cannot be in `{name}`"
-                        ),
-                    )
-                    .at(source, spanned_range(source, entry))
-                    .with_hint(format!(
-                        "remove it; whether {sign_in} sign-in is enabled is `sign_in: {{ {sign_in}: \
-                        true|false }}` (seed 003: passwords and smart cards are the fall back)"
-                    )),
-                );
+                diagnostics.push(sign_in_provider_in_group(sign_in, name, entry, source));
             }
             Err(error) => {
                 ok = false;
@@ -388,6 +374,27 @@ fn group(
         }
     }
     ok.then_some(providers)
+}
+
+/// Seed 003: passwords and smart cards are the fall back, not unlock factors (design 3.5b).
+fn sign_in_provider_in_group(
+    sign_in: SignInProvider,
+    group: &str,
+    entry: &Spanned<String>,
+    source: &SourceFile,
+) -> Diagnostic {
+    Diagnostic::error(
+        "policy::sign-in-provider-in-group",
+        format!(
+            "`{sign_in}` is a sign-in provider, not a multi-factor unlock provider: it cannot be \
+            in `{group}`"
+        ),
+    )
+    .at(source, spanned_range(source, entry))
+    .with_hint(format!(
+        "remove it; whether {sign_in} sign-in is enabled is `sign_in: {{ {sign_in}: true|false }}` \
+        (seed 003: passwords and smart cards are the fall back)"
+    ))
 }
 
 /// The seed's group rules and satisfiability.

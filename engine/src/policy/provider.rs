@@ -121,13 +121,12 @@ impl SignInProvider {
         }
     }
 
-    /// Parses a name (`password`, `smart_card`, also `smartcard`) or a GUID; `None` otherwise.
+    /// Parses a name (`password`, `smart_card`) or a GUID; `None` otherwise.
     pub fn parse(text: &str) -> Option<SignInProvider> {
         let trimmed = text.trim();
         let bare = trimmed.trim_start_matches('{').trim_end_matches('}');
         SignInProvider::ALL.into_iter().find(|p| {
             p.name().eq_ignore_ascii_case(trimmed)
-                || p.name().replace('_', "").eq_ignore_ascii_case(trimmed)
                 || p.guid()[1..p.guid().len() - 1].eq_ignore_ascii_case(bare)
         })
     }
@@ -180,7 +179,7 @@ mod tests {
     #[case("password", Some(SignInProvider::Password))]
     #[case("{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}", Some(SignInProvider::Password))]
     #[case("smart_card", Some(SignInProvider::SmartCard))]
-    #[case("SmartCard", Some(SignInProvider::SmartCard))]
+    #[case("SMART_CARD", Some(SignInProvider::SmartCard))]
     #[case("8FD7E19C-3BF7-489B-A72C-846AB3678C96", Some(SignInProvider::SmartCard))]
     #[case("pin", None)]
     fn sign_in_providers_are_not_unlock_providers(
