@@ -4,8 +4,10 @@
 //! Reads the two files, hands the text to `engine::recovery`, prints a table (or JSON, or the
 //! `dsregcmd /status` `CanReset` line) and maps the verdict to an exit code: 0 when no case is
 //! locked out, 1 when some is, 2 for unreadable or invalid input. The JSON form is a stable
-//! contract: `{"cases": [{"failures": [...], "outcome": "unlock" | "recover" | "locked_out",
-//! "path": ..., "reason": ...}]}`.
+//! contract: `{"cases": [{"failures": [...], "outcome": "unlock" | "recover" | "sign_in" |
+//! "locked_out", "path": ..., "reason": ...}]}`. `sign_in` (design 3.5b, seed 000): Windows
+//! Hello cannot get the user in, but a password or smart card the policy leaves enabled does;
+//! its path is `{"kind": "sign_in", "credential", "pin_reset"}` (the reset from Settings).
 
 use std::path::{Path, PathBuf};
 
@@ -28,8 +30,9 @@ pub struct AnalyzeArgs {
 /// Which analysis to run.
 #[derive(Debug, Subcommand)]
 pub enum Analysis {
-    /// For every failure (and pair), can the user still unlock, recover by PIN reset, or are
-    /// they locked out? Exit 0: never locked out; 1: some case is; 2: invalid input.
+    /// For every failure (and pair), can the user still unlock, recover by PIN reset, sign
+    /// in with a password or smart card, or are they locked out? Exit 0: never locked out;
+    /// 1: some case is; 2: invalid input.
     Lockout(LockoutArgs),
 }
 
@@ -123,10 +126,11 @@ pub fn render_table(cases: &[Case]) -> String {
     }
     let count = |outcome| cases.iter().filter(|c| c.outcome == outcome).count();
     out.push_str(&format!(
-        "\n{} cases: {} unlock, {} recover, {} locked out\n",
+        "\n{} cases: {} unlock, {} recover, {} sign in, {} locked out\n",
         cases.len(),
         count(Outcome::Unlock),
         count(Outcome::Recover),
+        count(Outcome::SignIn),
         count(Outcome::LockedOut)
     ));
     out

@@ -8,9 +8,9 @@
 //! `{"files": [{"file", "findings": [{"code", "severity", "file", "line", "column", "element",
 //! "why", "fix"}]}], "high": N}`; line and column are null where a finding has no position.
 //!
-//! `policy check` shows the same findings as warnings ([`check_warnings`]). The password
-//! provider's state is not in the policy YAML yet: [`AuditInput::default`] (enabled, as on a
-//! Windows nobody hardened) stands in until the policy states it (issue 13 section 3).
+//! `policy check` shows the same findings as warnings ([`check_warnings`]). Whether the password
+//! provider is enabled comes from the policy's `sign_in: password` (default enabled, as on a
+//! Windows nobody hardened).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,8 @@ fn audit_file(path: &Path, source: &SourceFile) -> Result<Vec<Located>, Vec<Diag
     let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
     let (policy, diagnostics) = load_policy(source, &mut read_file);
     let policy = policy.filter(|_| !has_errors(&diagnostics)).ok_or(diagnostics)?;
-    let findings = audit_policy(&policy, &AuditInput::default(), &reach);
+    let input = AuditInput { password_enabled: policy.sign_in.password };
+    let findings = audit_policy(&policy, &input, &reach);
     let (rules_source, from) = rules_text(source, &base);
     Ok(findings
         .into_iter()

@@ -385,6 +385,7 @@ fn the_largest_profile_has_at_most_failures_max_failures() {
     let policy = LockoutPolicy {
         groups: engine::policy::FactorGroups::default(),
         signal_rules: SignalRules { rules: vec![[SignalKind::Wifi].into_iter().collect()] },
+        sign_in: engine::policy::SignInPolicy::default(),
     };
     let failures = failure_universe(&largest, &policy);
     // PIN, 2 biometrics, 64 phones, off the network, Wi-Fi changed, 64 security keys.

@@ -164,6 +164,8 @@ fn policy() -> impl Strategy<Value = engine::policy::Policy> {
                     signal_rules: signal.then_some(rules),
                 }),
                 dynamic_lock: Some(DynamicLockPolicy { enabled: on, rules: lock }),
+                // The forms carry only the five PassportForWork values: sign-in stays default.
+                sign_in: engine::policy::SignInPolicy::default(),
             })
         },
     )

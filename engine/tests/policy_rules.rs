@@ -355,6 +355,10 @@ fn omitted_groups_take_the_seed_defaults() {
     "device_unlock:\n  signal_rules_file: rules.xml\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>'\n"
 )]
 #[case::dynamic_lock_without_rules("dynamic_lock:\n  enabled: true\n")]
+// Seed 003: passwords and smart cards are the fall back, not unlock factors.
+#[case::sign_in_provider_in_group(
+    "device_unlock:\n  first_factors: [pin, password]\n  second_factors: [fingerprint]\n"
+)]
 #[case::dynamic_lock_authentication_scenario(
     "dynamic_lock:\n  enabled: true\n  signal_rules: '<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>'\n"
 )]
@@ -373,6 +377,10 @@ fn every_policy_constraint_has_a_diagnostic(#[context] case: Context, #[case] te
 #[case::duplicate_provider(
     "device_unlock:\n  first_factors: [pin, pin]\n  second_factors: [fingerprint]\n"
 )]
+// Seed 003's caution, quoted.
+#[case::dont_display_last_user_name(
+    "device_unlock:\n  first_factors: [pin]\n  second_factors: [fingerprint]\nsign_in:\n  dont_display_last_user_name: true\n"
+)]
 fn every_policy_warning_has_a_diagnostic(#[context] case: Context, #[case] text: &str) {
     let name = case.description.expect("every case has a name");
     let (loaded, rendered) = policy(text);
@@ -381,6 +389,39 @@ fn every_policy_warning_has_a_diagnostic(#[context] case: Context, #[case] text:
     let only_warnings = rendered.contains('⚠') && !rendered.contains('×');
     assert!(only_warnings, "{name}: expected warnings only, got:\n{rendered}");
     insta::assert_snapshot!(name, rendered);
+}
+
+/// Design 3.5b: the sign-in providers outside Hello default to enabled (a Windows nobody
+/// hardened) and the option to off; the caution is raised only with multi-factor unlock.
+#[rstest]
+#[case::defaults("dynamic_lock: {enabled: false}\n", (true, true, false), false)]
+#[case::password_disabled("sign_in: {password: false}\n", (false, true, false), false)]
+#[case::both_disabled(
+    "sign_in: {password: false, smart_card: false}\n",
+    (false, false, false),
+    false
+)]
+#[case::option_without_multi_factor(
+    "sign_in: {dont_display_last_user_name: true}\n",
+    (true, true, true),
+    false
+)]
+#[case::option_with_multi_factor(
+    "device_unlock: {first_factors: [pin], second_factors: [fingerprint]}\n\
+     sign_in: {dont_display_last_user_name: true}\n",
+    (true, true, true),
+    true
+)]
+fn sign_in_settings(
+    #[case] text: &str,
+    #[case] expected: (bool, bool, bool),
+    #[case] cautioned: bool,
+) {
+    let (loaded, rendered) = policy(text);
+    let sign_in = loaded.expect("valid policy").sign_in;
+    let got = (sign_in.password, sign_in.smart_card, sign_in.dont_display_last_user_name);
+    assert_eq!(got, expected);
+    assert_eq!(rendered.contains("known to interfere"), cautioned, "{rendered}");
 }
 
 #[test]
@@ -629,6 +670,9 @@ fn the_issue_13_rule_checks_with_only_the_multi_line_warning_and_formats_on_one_
     "device_unlock:\n  signal_rules: \"<rule schemaVersion='1.0'><signal type='wifi'><ssid>Ana's</ssid><security>Open</security></signal></rule>\"\n"
 )]
 #[case::empty("{}\n")]
+#[case::sign_in_hardened(
+    "device_unlock:\n  first_factors: [pin]\n  second_factors: [fingerprint]\nsign_in:\n  password: false\n  smart_card: false\n  dont_display_last_user_name: true\n"
+)]
 fn a_formatted_policy_loads_back_equal(#[case] text: &str) {
     let (loaded, diagnostics) = policy(text);
     let loaded = loaded.unwrap_or_else(|| panic!("{diagnostics}"));
@@ -646,5 +690,10 @@ fn policy_fmt_prints_every_setting() {
         # DynamicLock/DynamicLock, DynamicLock/Plugins
         dynamic_lock:
           enabled: false
+        # Sign-in outside Windows Hello: credential providers, DontDisplayLastUserName
+        sign_in:
+          password: true
+          smart_card: true
+          dont_display_last_user_name: false
         "#);
 }

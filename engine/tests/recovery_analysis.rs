@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use engine::SourceFile;
-use engine::policy::{CredentialProvider, FactorGroups};
+use engine::policy::{CredentialProvider, FactorGroups, SignInPolicy};
 use engine::recovery::profile::Biometric;
 use engine::recovery::{
     DeviceProfile, DeviceState, Failure, LockoutPolicy, Outcome, ResetEntry, SignalKind,
@@ -47,12 +47,23 @@ fn parse_rules(text: &str) -> SignalRules {
     }
 }
 
-/// The seed's default groups with one phone-proximity rule.
+/// A policy that disables both sign-ins outside Windows Hello (seed 003: passwords and smart
+/// cards "could be disabled as needed"), so the verdicts are Windows Hello's alone.
+const HELLO_ONLY: SignInPolicy =
+    SignInPolicy { password: false, smart_card: false, dont_display_last_user_name: false };
+
+/// The seed's default groups with one phone-proximity rule, Hello only (see [`HELLO_ONLY`]).
 fn defaults_bluetooth() -> LockoutPolicy {
     LockoutPolicy {
         groups: FactorGroups::default(),
         signal_rules: rules(&[&[SignalKind::Bluetooth]]),
+        sign_in: HELLO_ONLY,
     }
+}
+
+/// The same groups on a Windows nobody hardened: the password provider enabled (design 3.5b).
+fn defaults_bluetooth_password_enabled() -> LockoutPolicy {
+    LockoutPolicy { sign_in: SignInPolicy::default(), ..defaults_bluetooth() }
 }
 
 /// One line per case: `failures => outcome: path`.
@@ -101,6 +112,40 @@ fn default_groups_with_nondestructive_reset() {
         biometric_unavailable:fingerprint & off_network => unlock: pin + trusted_signal
         phone_unavailable:ana-phone & off_network => unlock: fingerprint + pin
     "#);
+}
+
+/// Seed 000: a user who forgot the PIN "but has an alternate sign-in method" signs in and resets
+/// the PIN from Settings. Against `default_groups_destructive_reset_only`, both lock-outs become
+/// sign-ins: Windows would not have locked this user out.
+#[test]
+fn password_left_enabled_saves_the_hello_lock_outs() {
+    let policy = defaults_bluetooth_password_enabled();
+    insta::assert_snapshot!(table(HYBRID_DESK, &policy, true), @r#"
+        none => unlock: pin + trusted_signal
+        pin_forgotten => unlock: fingerprint + trusted_signal
+        biometric_unavailable:fingerprint => unlock: pin + trusted_signal
+        phone_unavailable:ana-phone => unlock: fingerprint + pin
+        off_network => unlock: pin + trusted_signal
+        pin_forgotten & biometric_unavailable:fingerprint => recover: destructive reset (lock_screen, MFA phone:ana-phone), then pin + trusted_signal; costs: container_deleted, keys_lost, re_enrolment, biometrics_re_enrolment
+        pin_forgotten & phone_unavailable:ana-phone => sign_in: password sign-in (not Hello), then destructive reset (settings, MFA other)
+        pin_forgotten & off_network => unlock: fingerprint + trusted_signal
+        biometric_unavailable:fingerprint & phone_unavailable:ana-phone => sign_in: password sign-in (not Hello)
+        biometric_unavailable:fingerprint & off_network => unlock: pin + trusted_signal
+        phone_unavailable:ana-phone & off_network => unlock: fingerprint + pin
+        "#);
+}
+
+/// The provider enabled but the password forgotten (the forum thread), or no smart card held:
+/// nothing saves the user.
+#[rstest]
+#[case::password_known("password_known: true", "sign_in")]
+#[case::password_forgotten("password_known: false", "locked_out")]
+#[case::smart_card_held("password_known: false\n  smart_card: true", "sign_in")]
+fn the_fallback_needs_a_credential_the_user_has(#[case] user: &str, #[case] expected: &str) {
+    let profile = profile(&HYBRID_DESK.replace("password_known: true", user));
+    let failures = [Failure::PinForgotten, Failure::PhoneUnavailable("ana-phone".into())];
+    let case = analyze_case(&profile, &defaults_bluetooth_password_enabled(), &failures);
+    assert_eq!(case.outcome.name(), expected, "{}", case.reason);
 }
 
 #[test]
@@ -163,6 +208,7 @@ fn failures_offered_follow_the_profile_and_rules() {
     let policy = LockoutPolicy {
         groups: FactorGroups::default(),
         signal_rules: rules(&[&[SignalKind::Wifi]]),
+        sign_in: SignInPolicy::default(),
     };
     let yaml = "join: entra_joined\ntrust: key_trust\nbiometrics: [facial_recognition, fingerprint]\n\
                 phones: [{name: p1}, {name: p2}]\nsecurity_keys: [{name: k}]\n";

@@ -382,7 +382,7 @@ expect:
                 }
               ],
               "file": "failing.yaml",
-              "interpretations": "hysteresis/all/primary/off",
+              "interpretations": "hysteresis/all/primary/off/no_effect",
               "name": "An expectation that cannot hold",
               "passed": false,
               "runs": [

@@ -76,6 +76,10 @@ pub fn describe(record: &TraceRecord) -> Option<String> {
         Observed::Lock(lock) => describe_lock(&lock),
         Observed::Unlock(unlock) => describe_unlock(&unlock),
         Observed::UnlockDenied(denied) => describe_unlock_denied(&denied),
+        Observed::SignIn(signed_in) => format!("SIGN-IN with {}", signed_in.credential.name()),
+        Observed::SignInDenied(denied) => {
+            format!("sign-in with {} denied: {}", denied.credential.name(), denied.reason)
+        }
         Observed::EventLog(event) => {
             format!("event {} {}", event.id, event_level_name(event.level))
         }
@@ -349,6 +353,9 @@ fn pc_svg(pc: &str, records: &[&TraceRecord], end_s: f64) -> String {
             Observed::Lock(lock) => ("#d62728", format!("lock: {}", lock.reason.name())),
             Observed::Unlock(_) => ("#2ca02c", "unlock".to_string()),
             Observed::UnlockDenied(denied) => ("#ff7f0e", format!("denied {}", denied.event_id)),
+            Observed::SignIn(signed_in) => {
+                ("#2ca02c", format!("sign-in {}", signed_in.credential.name()))
+            }
             _ => continue,
         };
         let t = x(r.time.as_s_f64());

@@ -10,8 +10,8 @@ use engine::policy::CredentialProvider;
 use engine::recovery::ResetKind;
 use engine::time::{SimDuration, SimTime};
 use engine::trace::{
-    AtDeskRecord, EventLogRecord, LockReason, LockRecord, Observed, PinResetFailedRecord, Trace,
-    TraceRecord,
+    AtDeskRecord, EventLogRecord, LockReason, LockRecord, Observed, PinResetFailedRecord,
+    SignInDeniedRecord, SignInRecord, Trace, TraceRecord, UnlockDeniedRecord, UnlockRecord,
 };
 use serde::Serialize;
 
@@ -217,6 +217,38 @@ fn judge_never_locked(
     })
 }
 
+/// What happened at an unlock expectation's time.
+enum Attempt {
+    Unlocked(UnlockRecord),
+    Denied(UnlockDeniedRecord),
+    /// A password or smart card sign-in (the provider's name).
+    SignedIn(String),
+    SignInDenied(SignInDeniedRecord),
+}
+
+/// The attempt at `pc` at `at`: the Hello attempt, or the sign-in outside Hello (design 3.5b)
+/// when no Hello attempt was made then or the one made was denied.
+fn attempt_at(trace: &Trace, pc: &str, at: SimTime) -> Option<Attempt> {
+    let attempt = pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| match r.observed() {
+        Observed::Unlock(unlock) => Some(Attempt::Unlocked(unlock)),
+        Observed::UnlockDenied(denied) => Some(Attempt::Denied(denied)),
+        _ => None,
+    });
+    // A sign-in (design 3.5b) is the attempt when no Hello attempt was made at that time,
+    // or the one that followed a denied Hello attempt.
+    let sign_in = pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| {
+        r.read::<SignInRecord>().map(|signed_in| signed_in.credential.name().to_owned())
+    });
+    match (attempt, sign_in) {
+        (None | Some(Attempt::Denied(_)), Some(credential)) => Some(Attempt::SignedIn(credential)),
+        (attempt, _) => attempt.or_else(|| {
+            pc_records(trace, pc)
+                .filter(|r| r.time == at)
+                .find_map(|r| r.read::<SignInDeniedRecord>().map(Attempt::SignInDenied))
+        }),
+    }
+}
+
 fn judge_unlock(
     runs: &[RunOutput],
     pc: &str,
@@ -230,22 +262,27 @@ fn judge_unlock(
     let event = event_id.map_or(String::new(), |id| format!(" (event {id})"));
     let description = format!("unlock at {pc} at {} {want}{with}{event}", t(at));
     per_run(description, runs, |trace| {
-        let attempt =
-            pc_records(trace, pc).filter(|r| r.time == at).find_map(|r| match r.observed() {
-                Observed::Unlock(unlock) => Some(Ok(unlock)),
-                Observed::UnlockDenied(denied) => Some(Err(denied)),
-                _ => None,
-            });
+        let attempt = attempt_at(trace, pc, at);
         let (happened, success, factors_ok) = match attempt {
             None => return Err((format!("no unlock attempt at {pc} at {}", t(at)), at)),
-            Some(Ok(unlock)) => (
+            Some(Attempt::Unlocked(unlock)) => (
                 format!("unlocked with [{}]", factor_names(&unlock.factors).join(", ")),
                 true,
                 factors.is_none_or(|want| want == unlock.factors.as_slice()),
             ),
-            // A denial has no factors: an expected list cannot match one.
-            Some(Err(denied)) => (
+            // A denial and a sign-in have no factors: an expected list cannot match one.
+            Some(Attempt::Denied(denied)) => (
                 format!("denied (event {}): {}", denied.event_id, denied.reason),
+                false,
+                factors.is_none_or(<[CredentialProvider]>::is_empty),
+            ),
+            Some(Attempt::SignedIn(credential)) => (
+                format!("signed in with {credential} (not a multi-factor unlock)"),
+                true,
+                factors.is_none_or(<[CredentialProvider]>::is_empty),
+            ),
+            Some(Attempt::SignInDenied(denied)) => (
+                format!("{} sign-in denied: {}", denied.credential.name(), denied.reason),
                 false,
                 factors.is_none_or(<[CredentialProvider]>::is_empty),
             ),

@@ -160,6 +160,7 @@ pub fn lock_unlock_summary(trace: &engine::trace::Trace) -> String {
                     Some(format!("lock {time} {entity} ({})", lock.reason.name()))
                 }
                 Observed::Unlock(_) => Some(format!("unlock {time} {entity}")),
+                Observed::SignIn(_) => Some(format!("sign_in {time} {entity}")),
                 Observed::UnlockDenied(_) => Some(format!("unlock_denied {time} {entity}")),
                 _ => None,
             }

@@ -9,7 +9,7 @@ use std::ops::Range;
 use engine::diagnostic::suggest::did_you_mean;
 use engine::diagnostic::yaml::{from_yaml, spanned_range};
 use engine::diagnostic::{Diagnostic, SourceFile};
-use engine::policy::CredentialProvider;
+use engine::policy::{CredentialProvider, SignInProvider};
 use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
@@ -411,13 +411,23 @@ impl Checker<'_> {
         }
     }
 
-    fn credentials(&mut self, names: &Spanned<Vec<String>>) -> Option<Vec<CredentialProvider>> {
+    /// The presented names as Hello credentials and sign-in credentials (design 3.5b).
+    fn credentials(
+        &mut self,
+        names: &Spanned<Vec<String>>,
+    ) -> Option<(Vec<CredentialProvider>, Vec<SignInProvider>)> {
         let mut out = Vec::new();
+        let mut sign_in = Vec::new();
         let mut seen = BTreeSet::new();
         for name in &names.value {
             let name = if name.eq_ignore_ascii_case("face") { "facial_recognition" } else { name };
-            match CredentialProvider::parse(name) {
-                Ok(CredentialProvider::TrustedSignal) | Err(_) => {
+            match (CredentialProvider::parse(name), SignInProvider::parse(name)) {
+                (Err(_), Some(provider)) => {
+                    if !sign_in.contains(&provider) {
+                        sign_in.push(provider);
+                    }
+                }
+                (Ok(CredentialProvider::TrustedSignal) | Err(_), _) => {
                     let span = spanned_range(self.source, names);
                     self.error_at(
                         "scenario::credential",
@@ -425,20 +435,20 @@ impl Checker<'_> {
                         span,
                     )
                     .hint = Some(
-                        "present pin, fingerprint, facial_recognition (or face) or security_key; \
-                         the trusted signal is evaluated from the world"
+                        "present pin, fingerprint, facial_recognition (or face), security_key, \
+                         password or smart_card; the trusted signal is evaluated from the world"
                             .into(),
                     );
                     return None;
                 }
-                Ok(provider) => {
+                (Ok(provider), _) => {
                     if seen.insert(provider) {
                         out.push(provider);
                     }
                 }
             }
         }
-        Some(out)
+        Some((out, sign_in))
     }
 
     fn factors(

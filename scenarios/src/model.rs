@@ -2,7 +2,7 @@
 //!
 //! Holding a [`Scenario`] means loading succeeded: the runner never re-checks input.
 
-use engine::policy::{CredentialProvider, Interpretations};
+use engine::policy::{CredentialProvider, Interpretations, SignInProvider};
 use engine::time::{SimDuration, SimTime};
 use sim_devices::geometry::Position;
 use sim_devices::mobility::Waypoint;
@@ -71,27 +71,94 @@ pub struct TimedAction {
 /// same configuration: the loader resolved every name, so the runner never looks one up.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Walk { user: UserId, waypoints: Vec<Waypoint> },
-    Sit { user: UserId },
-    Stand { user: UserId },
-    Type { user: UserId, pc: PcId, until: Option<SimTime> },
-    Idle { user: UserId },
-    Present { user: UserId, pc: PcId, credentials: Vec<CredentialProvider> },
-    Lock { pc: PcId },
-    PhoneBluetooth { phone: PhoneId, on: bool },
-    PhonePower { phone: PhoneId, on: bool },
-    PcBluetooth { pc: PcId, on: bool },
-    AccessPoint { access_point: AccessPointId, on: bool },
-    Dock { pc: PcId, on: bool },
-    Vpn { pc: PcId, on: bool },
-    NetworkChange { network: NetworkId, change: NetworkChange },
-    RenewLeases { pc: PcId },
-    Carry { phone: PhoneId, user: UserId, carry: CarryPosition },
-    LeavePhone { phone: PhoneId, at: Option<Position>, carry: CarryPosition },
-    ForgetPin { user: UserId, forgotten: bool },
-    Biometric { user: UserId, biometric: engine::recovery::Biometric, available: bool },
-    PinReset { user: UserId, pc: PcId, entry: engine::recovery::ResetEntry },
-    CorporateNetwork { pc: PcId, on: bool },
+    Walk {
+        user: UserId,
+        waypoints: Vec<Waypoint>,
+    },
+    Sit {
+        user: UserId,
+    },
+    Stand {
+        user: UserId,
+    },
+    Type {
+        user: UserId,
+        pc: PcId,
+        until: Option<SimTime>,
+    },
+    Idle {
+        user: UserId,
+    },
+    /// Hello credentials (one unlock attempt), then, if that did not unlock, the sign-in
+    /// credentials outside Hello in order (design 3.5b).
+    Present {
+        user: UserId,
+        pc: PcId,
+        credentials: Vec<CredentialProvider>,
+        sign_in: Vec<SignInProvider>,
+    },
+    Lock {
+        pc: PcId,
+    },
+    PhoneBluetooth {
+        phone: PhoneId,
+        on: bool,
+    },
+    PhonePower {
+        phone: PhoneId,
+        on: bool,
+    },
+    PcBluetooth {
+        pc: PcId,
+        on: bool,
+    },
+    AccessPoint {
+        access_point: AccessPointId,
+        on: bool,
+    },
+    Dock {
+        pc: PcId,
+        on: bool,
+    },
+    Vpn {
+        pc: PcId,
+        on: bool,
+    },
+    NetworkChange {
+        network: NetworkId,
+        change: NetworkChange,
+    },
+    RenewLeases {
+        pc: PcId,
+    },
+    Carry {
+        phone: PhoneId,
+        user: UserId,
+        carry: CarryPosition,
+    },
+    LeavePhone {
+        phone: PhoneId,
+        at: Option<Position>,
+        carry: CarryPosition,
+    },
+    ForgetPin {
+        user: UserId,
+        forgotten: bool,
+    },
+    Biometric {
+        user: UserId,
+        biometric: engine::recovery::Biometric,
+        available: bool,
+    },
+    PinReset {
+        user: UserId,
+        pc: PcId,
+        entry: engine::recovery::ResetEntry,
+    },
+    CorporateNetwork {
+        pc: PcId,
+        on: bool,
+    },
 }
 
 impl Action {

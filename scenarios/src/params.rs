@@ -4,7 +4,8 @@
 //! parameters here. Names are stable (they appear in sweep YAML and reports).
 
 use engine::policy::interpretation::{
-    AuthenticationLock, DnsSuffixScope, RepeatedElements, RssiDeltaReference,
+    AuthenticationLock, DnsSuffixScope, DontDisplayLastUserName, RepeatedElements,
+    RssiDeltaReference,
 };
 use engine::policy::rules::{Rule, RuleSet, Signal};
 use engine::time::SimDuration;
@@ -47,7 +48,7 @@ impl ParamValue {
 }
 
 /// Every parameter name [`Scenario::set_parameter`] knows.
-pub const PARAMETERS: [&str; 10] = [
+pub const PARAMETERS: [&str; 11] = [
     "rssi_min",
     "rssi_max_delta",
     "idle_min_s",
@@ -58,6 +59,7 @@ pub const PARAMETERS: [&str; 10] = [
     "authentication_lock",
     "repeated_elements",
     "dns_suffix_scope",
+    "dont_display_last_user_name",
 ];
 
 /// Largest magnitude accepted for an RSSI threshold (dB).
@@ -109,6 +111,10 @@ impl Scenario {
             "dns_suffix_scope" => {
                 interpretations.dns_suffix_scope =
                     named(name, value, &DnsSuffixScope::ALL, |v| v.name())?
+            }
+            "dont_display_last_user_name" => {
+                interpretations.dont_display_last_user_name =
+                    named(name, value, &DontDisplayLastUserName::ALL, |v| v.name())?
             }
             other => {
                 return Err(format!(

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use engine::device::{
     DeviceEvent, DeviceSettings, LockingSignal, PresentedCredential, TrustedSignalVerdict,
-    WindowsDevice, presence::PresenceThresholds,
+    UnlockOutcome, WindowsDevice, presence::PresenceThresholds,
 };
-use engine::policy::interpretation::AuthenticationLock;
-use engine::policy::{CredentialProvider, Interpretations};
+use engine::policy::interpretation::{AuthenticationLock, DontDisplayLastUserName};
+use engine::policy::{CredentialProvider, Interpretations, SignInProvider};
 use engine::recovery::{Biometric, DeviceState, ResetEntry, TimelineAction};
 use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
@@ -264,9 +264,16 @@ fn device_settings(
         locking_signals: Vec::new(),
         rssi_delta_reference: interpretations.rssi_delta_reference,
         factor_groups: None,
+        sign_in: engine::policy::SignInPolicy::default(),
+        multi_factor_blocked: false,
     };
     let mut trusted_signal_rules = false;
     let Some(policy) = &setup.policy else { return (settings, false) };
+    settings.sign_in = policy.sign_in;
+    settings.multi_factor_blocked = policy.sign_in.dont_display_last_user_name
+        && policy.device_unlock.is_some()
+        && interpretations.dont_display_last_user_name
+            == DontDisplayLastUserName::BlocksMultiFactor;
     if let Some(dynamic_lock) = &policy.dynamic_lock
         && dynamic_lock.enabled
     {
@@ -405,8 +412,8 @@ impl ScenarioModel<'_> {
             Action::Stand { user } => self.on_stand(cx, user),
             Action::Type { user, pc, until } => self.on_type(cx, user, pc, until),
             Action::Idle { user } => self.on_idle(cx, user),
-            Action::Present { user, pc, ref credentials } => {
-                self.on_present(cx, user, pc, credentials)
+            Action::Present { user, pc, ref credentials, ref sign_in } => {
+                self.on_present(cx, user, pc, credentials, sign_in)
             }
             Action::Lock { pc } => self.on_lock(cx, pc),
             Action::PhoneBluetooth { phone, on } => self.on_phone_bluetooth(cx, phone, on),
@@ -670,9 +677,22 @@ impl ScenarioModel<'_> {
         user: UserId,
         pc: PcId,
         credentials: &[CredentialProvider],
+        sign_in: &[SignInProvider],
     ) {
         let now = cx.now();
-        let (presented, outcomes) = self.present_credentials(user, pc, credentials);
+        let (presented, mut outcomes) = self.present_credentials(user, pc, credentials);
+        let sign_in_accepted: Vec<(SignInProvider, bool)> = sign_in
+            .iter()
+            .map(|&provider| {
+                let credential = match provider {
+                    SignInProvider::Password => Credential::Password,
+                    SignInProvider::SmartCard => Credential::SmartCard,
+                };
+                let outcome = self.world.present_credential(user, credential);
+                outcomes.push(json!({ "credential": provider.name(), "outcome": outcome }));
+                (provider, matches!(outcome, CredentialOutcome::Accepted))
+            })
+            .collect();
         let phone_distance_m = self.nearest_phone_distance_m(now, pc);
         cx.record(
             &self.user_entity(user),
@@ -689,7 +709,19 @@ impl ScenarioModel<'_> {
         let device = &mut self.pcs[pc.index()].device;
         // Presenting a credential is input at the PC.
         device.on_user_input(cx, wrap);
-        device.attempt_unlock(cx, wrap, &presented, &verdict, phone_distance_m);
+        let unlocked = !presented.is_empty()
+            && matches!(
+                device.attempt_unlock(cx, wrap, &presented, &verdict, phone_distance_m),
+                UnlockOutcome::Unlocked { .. }
+            );
+        if unlocked {
+            return;
+        }
+        for (provider, accepted) in sign_in_accepted {
+            if device.attempt_sign_in(cx, wrap, provider, accepted, phone_distance_m) {
+                break;
+            }
+        }
     }
 
     /// User `user` presents `credentials` at PC `pc`: what the device sees, and each outcome

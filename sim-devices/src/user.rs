@@ -18,6 +18,10 @@ pub enum Credential {
     Face,
     /// A FIDO2 security key.
     SecurityKey,
+    /// The account password (sign-in outside Windows Hello, design 3.5b).
+    Password,
+    /// A smart card (sign-in outside Windows Hello, design 3.5b).
+    SmartCard,
 }
 
 /// A user's credentials and their error rates.
@@ -36,6 +40,11 @@ pub struct CredentialConfig {
     pub has_security_key: bool,
     /// Whether the user has forgotten the PIN at the start (default false).
     pub pin_forgotten: bool,
+    /// Whether the user knows the account password (default true; seed 000's forum user had
+    /// forgotten the fallback).
+    pub knows_password: bool,
+    /// Whether the user holds a smart card (default false).
+    pub has_smart_card: bool,
 }
 
 impl Default for CredentialConfig {
@@ -47,6 +56,8 @@ impl Default for CredentialConfig {
             face_enrolled: true,
             has_security_key: false,
             pin_forgotten: false,
+            knows_password: true,
+            has_smart_card: false,
         }
     }
 }
@@ -84,6 +95,8 @@ pub enum RejectReason {
     FalseReject,
     /// The user does not remember the PIN.
     PinForgotten,
+    /// The user does not remember the password.
+    PasswordForgotten,
     /// The user has no such credential (not enrolled, no key).
     NotEnrolled,
 }
@@ -102,6 +115,10 @@ pub fn judge_credential(
         Credential::Pin => Accepted,
         Credential::SecurityKey if config.has_security_key => Accepted,
         Credential::SecurityKey => Rejected(RejectReason::NotEnrolled),
+        Credential::Password if config.knows_password => Accepted,
+        Credential::Password => Rejected(RejectReason::PasswordForgotten),
+        Credential::SmartCard if config.has_smart_card => Accepted,
+        Credential::SmartCard => Rejected(RejectReason::NotEnrolled),
         Credential::Fingerprint if !config.fingerprint_enrolled => {
             Rejected(RejectReason::NotEnrolled)
         }
@@ -139,6 +156,15 @@ mod tests {
         0.5,
         CredentialOutcome::Rejected(RejectReason::NotEnrolled)
     )]
+    // Design 3.5b: the password is known by default (forgetting the PIN does not touch it); a
+    // smart card must be held.
+    #[case(Credential::Password, true, 0.0, CredentialOutcome::Accepted)]
+    #[case(
+        Credential::SmartCard,
+        false,
+        0.5,
+        CredentialOutcome::Rejected(RejectReason::NotEnrolled)
+    )]
     fn credential_verdicts(
         #[case] credential: Credential,
         #[case] pin_forgotten: bool,
@@ -148,6 +174,15 @@ mod tests {
         assert_eq!(
             judge_credential(&CredentialConfig::default(), pin_forgotten, credential, uniform),
             expect
+        );
+    }
+
+    #[test]
+    fn a_forgotten_password_is_rejected() {
+        let config = CredentialConfig { knows_password: false, ..CredentialConfig::default() };
+        assert_eq!(
+            judge_credential(&config, false, Credential::Password, 0.5),
+            CredentialOutcome::Rejected(RejectReason::PasswordForgotten)
         );
     }
 }

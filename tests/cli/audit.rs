@@ -63,6 +63,11 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
         "scenarios/policies/mfu_example2_ip_or_bluetooth.yaml:2:1: medium audit::password-enabled",
     ]
 )]
+#[case::office_lan_hardened(
+    "examples/audit/office_lan_hardened.yaml",
+    0,
+    &["examples/audit/office_lan_hardened.yaml:14:60: low audit::bluetooth-next-room"]
+)]
 #[case::bundled_dock(
     "scenarios/policies/mfu_dock_gateway_dhcp.yaml",
     0,

@@ -184,6 +184,11 @@ fn fmt_prints_every_setting_a_policy_holds() {
         dynamic_lock:
           enabled: true
           signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>'
+        # Sign-in outside Windows Hello: credential providers, DontDisplayLastUserName
+        sign_in:
+          password: true
+          smart_card: true
+          dont_display_last_user_name: false
         "#);
     let (code, _, stderr) = run(&["policy", "fmt", "$F/unsatisfiable.yaml"]);
     assert_eq!(code, Some(1), "an invalid policy is 1, as for check");

@@ -15,6 +15,11 @@
 //!   credential unlocks; otherwise two different accepted credentials, one per factor group (the
 //!   trusted signal counting as a credential when it evaluates true): 8520 on success, 6520
 //!   (warning) when a factor is missing, 7520 (error) when the trusted signal cannot be evaluated.
+//! - Sign-in outside Windows Hello (design 3.5b, seeds 000 and 003): a password or smart card
+//!   signs the user in when the policy enables its provider (`sign_in`, no Device Unlock event),
+//!   and is denied (`sign_in_denied`) when it does not. It is never a factor of multi-factor
+//!   unlock. With `DontDisplayLastUserName` on and the interpretation `blocks_multi_factor`, a
+//!   Hello unlock attempt at a locked PC is denied with 7520, leaving only these sign-ins.
 //! - Manual lock, and the inactivity time-out lock.
 
 pub mod presence;
@@ -23,13 +28,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use crate::policy::{CredentialProvider, FactorGroups, FactorMatch};
+use crate::policy::{CredentialProvider, FactorGroups, FactorMatch, SignInPolicy, SignInProvider};
 use crate::queue::EventId;
 use crate::sim::Context;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{
     Entity, EventLevel, EventLogRecord, LockReason, LockRecord, PollRecord, PresenceRecord,
-    PresenceState, UnlockDeniedRecord, UnlockRecord,
+    PresenceState, SignInDeniedRecord, SignInRecord, UnlockDeniedRecord, UnlockRecord,
 };
 use presence::{PresenceChange, PresenceThresholds, PresenceTracker};
 
@@ -75,6 +80,11 @@ pub struct DeviceSettings {
     pub rssi_delta_reference: RssiDeltaReference,
     /// The device-unlock factor groups; `None` when no device-unlock policy is configured.
     pub factor_groups: Option<FactorGroups>,
+    /// Which sign-in providers outside Windows Hello the policy enables (design 3.5b).
+    pub sign_in: SignInPolicy,
+    /// Multi-factor unlock cannot complete at a locked PC: `DontDisplayLastUserName` is on under
+    /// the interpretation `blocks_multi_factor` (seed 003's caution).
+    pub multi_factor_blocked: bool,
 }
 
 impl Default for DeviceSettings {
@@ -86,6 +96,8 @@ impl Default for DeviceSettings {
             locking_signals: Vec::new(),
             rssi_delta_reference: RssiDeltaReference::default(),
             factor_groups: None,
+            sign_in: SignInPolicy::default(),
+            multi_factor_blocked: false,
         }
     }
 }
@@ -450,6 +462,15 @@ impl WindowsDevice {
             .collect();
         self.log_event(cx, event_id::UNLOCK_ATTEMPT, json!({ "presented": presented_json }));
         let outcome = match &self.settings.factor_groups {
+            Some(_) if self.settings.multi_factor_blocked && was_locked => {
+                let reason = "DontDisplayLastUserName is on: the lock screen shows no user, so \
+                    multi-factor unlock cannot complete (seed 003's caution)";
+                self.log_event(cx, event_id::EVALUATION_ERROR, json!({ "reason": reason }));
+                UnlockOutcome::Denied {
+                    reason: reason.to_owned(),
+                    event_id: event_id::EVALUATION_ERROR,
+                }
+            }
             None => {
                 self.log_event(cx, event_id::NO_POLICY, json!({}));
                 match presented
@@ -548,6 +569,39 @@ impl WindowsDevice {
             }
         }
         outcome
+    }
+
+    /// A user signs in with a password or a smart card (design 3.5b): outside Windows Hello, so
+    /// no Device Unlock event. `accepted` says whether the user could present it (knows the
+    /// password, holds the card). Unlocks when the policy enables the provider and the
+    /// credential is accepted; records `sign_in` or `sign_in_denied`. Returns whether it
+    /// signed the user in.
+    pub fn attempt_sign_in<E>(
+        &mut self,
+        cx: &mut Context<'_, E>,
+        wrap: impl Fn(DeviceEvent) -> E,
+        credential: SignInProvider,
+        accepted: bool,
+        phone_distance_m: Option<f64>,
+    ) -> bool {
+        let was_locked = self.locked;
+        let denied = if !self.settings.sign_in.enables(credential) {
+            Some(format!("the {credential} credential provider is disabled by policy"))
+        } else if !accepted {
+            Some(format!("the {credential} was not accepted"))
+        } else {
+            None
+        };
+        if let Some(reason) = denied {
+            let record = SignInDeniedRecord { credential, phone_distance_m, reason, was_locked };
+            cx.record_typed(&self.entity, &record);
+            return false;
+        }
+        cx.record_typed(&self.entity, &SignInRecord { credential, phone_distance_m, was_locked });
+        self.locked = false;
+        self.last_input = cx.now();
+        self.reschedule_inactivity(cx, &wrap);
+        true
     }
 
     fn log_event<E>(&self, cx: &mut Context<'_, E>, id: u32, detail: serde_json::Value) {

@@ -11,6 +11,7 @@ enum Action {
     Poll(&'static str, Option<i16>),
     Input,
     Unlock(Vec<(CredentialProvider, bool)>, Option<bool>),
+    SignIn(SignInProvider, bool),
     RadioOff,
     ManualLock,
 }
@@ -47,6 +48,9 @@ impl Model for Harness {
                     }
                 };
                 self.device.attempt_unlock(cx, wrap, &presented, &verdict, None);
+            }
+            Event::Script(Action::SignIn(credential, accepted)) => {
+                self.device.attempt_sign_in(cx, wrap, credential, accepted, None);
             }
             Event::Script(Action::RadioOff) => self.device.set_bluetooth_radio(cx, false),
             Event::Script(Action::ManualLock) => self.device.lock_manually(cx),
@@ -207,4 +211,71 @@ fn inactivity_timeout_locks() {
         check(settings, &script),
         r#" 360s lock {"detail":{"idle_s":300.0},"reason":"inactivity"}"#
     );
+}
+
+/// Design 3.5b: a password or smart card signs in (a `sign_in` record, no Device Unlock event)
+/// when the policy enables its provider; it is denied when the provider is disabled or the user
+/// cannot present it. `DontDisplayLastUserName` under `blocks_multi_factor` denies Hello (7520)
+/// and leaves the sign-in.
+#[rstest::rstest]
+#[case::password_enabled(
+    SignInPolicy::default(),
+    false,
+    SignInProvider::Password,
+    true,
+    "locked=false 2s sign_in {\"credential\":\"password\",\"phone_distance_m\":null,\"was_locked\":true}"
+)]
+#[case::password_disabled(
+    SignInPolicy { password: false, ..SignInPolicy::default() }, false, SignInProvider::Password,
+    true,
+    "locked=true 2s sign_in_denied {\"credential\":\"password\",\"phone_distance_m\":null,\
+    \"reason\":\"the password credential provider is disabled by policy\",\"was_locked\":true}")]
+#[case::password_forgotten(
+    SignInPolicy::default(),
+    false,
+    SignInProvider::Password,
+    false,
+    "locked=true 2s sign_in_denied {\"credential\":\"password\",\"phone_distance_m\":null,\
+    \"reason\":\"the password was not accepted\",\"was_locked\":true}"
+)]
+#[case::smart_card_disabled(
+    SignInPolicy { smart_card: false, ..SignInPolicy::default() }, false,
+    SignInProvider::SmartCard, true,
+    "locked=true 2s sign_in_denied {\"credential\":\"smart_card\",\"phone_distance_m\":null,\
+    \"reason\":\"the smart_card credential provider is disabled by policy\",\"was_locked\":true}")]
+#[case::multi_factor_blocked(
+    SignInPolicy::default(),
+    true,
+    SignInProvider::Password,
+    true,
+    "locked=false 1s event_log {\"detail\":{\"reason\":\"DontDisplayLastUserName is on: the lock \
+    screen shows no user, so multi-factor unlock cannot complete (seed 003's caution)\"},\
+    \"id\":7520,\"level\":\"error\"}"
+)]
+fn sign_in_outside_hello(
+    #[case] sign_in: SignInPolicy,
+    #[case] multi_factor_blocked: bool,
+    #[case] credential: SignInProvider,
+    #[case] accepted: bool,
+    #[case] expected: &str,
+) {
+    let settings = DeviceSettings {
+        sign_in,
+        multi_factor_blocked,
+        ..unlock_settings(&[Pin, Fingerprint], &[Fingerprint, Pin])
+    };
+    let mut script = vec![(0, Action::ManualLock), (2, Action::SignIn(credential, accepted))];
+    if multi_factor_blocked {
+        script.insert(1, (1, Action::Unlock(vec![(Fingerprint, true), (Pin, true)], None)));
+    }
+    let lines = check(settings, &script);
+    // The Hello attempt's last line when it is blocked, else the sign-in's line.
+    let decisive = if multi_factor_blocked {
+        lines.lines().rfind(|l| l.contains("event_log"))
+    } else {
+        lines.lines().next_back()
+    };
+    let locked = lines.lines().next_back().is_some_and(|l| !l.contains(" sign_in "));
+    let got = format!("locked={locked} {}", decisive.unwrap_or_default().trim());
+    assert_eq!(got, expected, "{lines}");
 }

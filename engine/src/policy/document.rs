@@ -15,6 +15,10 @@
 //!   enabled: true
 //!   signal_rules: |
 //!     <rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>
+//! sign_in:                            # design 3.5b; every key optional
+//!   password: true                    # the password credential provider (default: enabled)
+//!   smart_card: true                  # the smart card credential provider (default: enabled)
+//!   dont_display_last_user_name: false  # the security option (default: off)
 //! ```
 
 use serde::Deserialize;
@@ -22,7 +26,7 @@ use serde_saphyr::Spanned;
 
 use super::factors::FactorGroups;
 use super::parse::{check_single_line, parse_rules};
-use super::provider::CredentialProvider;
+use super::provider::{CredentialProvider, SignInProvider};
 use super::rules::{RuleSet, SignalScenario};
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::yaml::{from_yaml, location_offset, relocate, spanned_range};
@@ -41,6 +45,24 @@ pub struct PolicyDocument {
     /// Dynamic Lock (`PassportForWork/DynamicLock`); absent = not configured.
     #[serde(default)]
     pub dynamic_lock: Option<DynamicLockDocument>,
+    /// Sign-in outside Windows Hello (design 3.5b); absent = Windows' defaults.
+    #[serde(default)]
+    pub sign_in: Option<SignInDocument>,
+}
+
+/// The raw `sign_in` section (design 3.5b, seeds 000 and 003): every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInDocument {
+    /// Whether the password credential provider is enabled; absent = enabled.
+    #[serde(default)]
+    pub password: Option<Spanned<bool>>,
+    /// Whether the smart card credential provider is enabled; absent = enabled.
+    #[serde(default)]
+    pub smart_card: Option<Spanned<bool>>,
+    /// The `DontDisplayLastUserName` security option; absent = off.
+    #[serde(default)]
+    pub dont_display_last_user_name: Option<Spanned<bool>>,
 }
 
 /// The raw `device_unlock` section.
@@ -82,7 +104,44 @@ pub struct Policy {
     pub device_unlock: Option<DeviceUnlockPolicy>,
     /// `None` when Dynamic Lock is not configured.
     pub dynamic_lock: Option<DynamicLockPolicy>,
+    /// The sign-in providers outside Windows Hello and `DontDisplayLastUserName`.
+    pub sign_in: SignInPolicy,
 }
+
+/// Sign-in outside Windows Hello (design 3.5b). Seed 003: with multi-factor unlock "the fall back
+/// options are to use passwords or smart cards (both of which could be disabled as needed)".
+/// `Default` is a Windows that nobody hardened: both providers enabled, the option off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInPolicy {
+    /// The password credential provider is enabled.
+    pub password: bool,
+    /// The smart card credential provider is enabled.
+    pub smart_card: bool,
+    /// The `DontDisplayLastUserName` security option is on (seed 003: "known to interfere with
+    /// the ability to use multi factor unlock"; its effect in a run is the named interpretation
+    /// `dont_display_last_user_name`).
+    pub dont_display_last_user_name: bool,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> Self {
+        SignInPolicy { password: true, smart_card: true, dont_display_last_user_name: false }
+    }
+}
+
+impl SignInPolicy {
+    /// Whether the policy leaves `provider` enabled.
+    pub const fn enables(&self, provider: SignInProvider) -> bool {
+        match provider {
+            SignInProvider::Password => self.password,
+            SignInProvider::SmartCard => self.smart_card,
+        }
+    }
+}
+
+/// Seed 003's caution, quoted by the `policy::dont-display-last-user-name` warning.
+pub const DONT_DISPLAY_LAST_USER_NAME_CAUTION: &str = "When the DontDisplayLastUserName security \
+    policy is enabled, it is known to interfere with the ability to use multi factor unlock.";
 
 /// Validated multi-factor unlock settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,16 +189,58 @@ pub fn validate_policy(
         .dynamic_lock
         .as_ref()
         .map(|section| dynamic_lock(section, source, read_file, &mut diagnostics));
+    let sign_in = sign_in(document, source, &mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let policy = match (device_unlock, dynamic_lock) {
         (Some(None), _) | (_, Some(None)) => None,
         (device_unlock, dynamic_lock) if !has_errors => Some(Policy {
             device_unlock: device_unlock.flatten(),
             dynamic_lock: dynamic_lock.flatten(),
+            sign_in,
         }),
         _ => None,
     };
     (policy, diagnostics)
+}
+
+/// The `sign_in` section with its defaults, and seed 003's caution when `DontDisplayLastUserName`
+/// is on together with multi-factor unlock.
+fn sign_in(
+    document: &PolicyDocument,
+    source: &SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> SignInPolicy {
+    let defaults = SignInPolicy::default();
+    let Some(section) = &document.sign_in else { return defaults };
+    let value = |key: &Option<Spanned<bool>>, default| key.as_ref().map_or(default, |k| k.value);
+    let policy = SignInPolicy {
+        password: value(&section.password, defaults.password),
+        smart_card: value(&section.smart_card, defaults.smart_card),
+        dont_display_last_user_name: value(
+            &section.dont_display_last_user_name,
+            defaults.dont_display_last_user_name,
+        ),
+    };
+    if let Some(key) = &section.dont_display_last_user_name
+        && key.value
+        && document.device_unlock.is_some()
+    {
+        diagnostics.push(
+            Diagnostic::warning(
+                "policy::dont-display-last-user-name",
+                format!(
+                    "DontDisplayLastUserName is on with multi-factor unlock; seed 003: \"{}\"",
+                    DONT_DISPLAY_LAST_USER_NAME_CAUTION
+                ),
+            )
+            .at(source, spanned_range(source, key))
+            .with_hint(
+                "turn it off, or run the scenario with `dont_display_last_user_name: \
+                blocks_multi_factor` to see the fallback sign-in it leaves",
+            ),
+        );
+    }
+    policy
 }
 
 fn device_unlock(
@@ -258,6 +359,10 @@ fn group(
                 .at(source, spanned_range(source, entry)),
             ),
             Ok(provider) => providers.push(provider),
+            Err(_) if let Some(sign_in) = SignInProvider::parse(&entry.value) => {
+                ok = false;
+                diagnostics.push(sign_in_provider_in_group(sign_in, name, entry, source));
+            }
             Err(error) => {
                 ok = false;
                 diagnostics.push(
@@ -269,6 +374,27 @@ fn group(
         }
     }
     ok.then_some(providers)
+}
+
+/// Seed 003: passwords and smart cards are the fall back, not unlock factors (design 3.5b).
+fn sign_in_provider_in_group(
+    sign_in: SignInProvider,
+    group: &str,
+    entry: &Spanned<String>,
+    source: &SourceFile,
+) -> Diagnostic {
+    Diagnostic::error(
+        "policy::sign-in-provider-in-group",
+        format!(
+            "`{sign_in}` is a sign-in provider, not a multi-factor unlock provider: it cannot be \
+            in `{group}`"
+        ),
+    )
+    .at(source, spanned_range(source, entry))
+    .with_hint(format!(
+        "remove it; whether {sign_in} sign-in is enabled is `sign_in: {{ {sign_in}: true|false }}` \
+        (seed 003: passwords and smart cards are the fall back)"
+    ))
 }
 
 /// The seed's group rules and satisfiability.

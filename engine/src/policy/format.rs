@@ -51,9 +51,14 @@ pub fn format_policy(policy: &Policy) -> String {
         }
         None => out.push_str("# DynamicLock: not configured\n"),
     }
-    if policy.device_unlock.is_none() && policy.dynamic_lock.is_none() {
-        out.push_str("{}\n");
-    }
+    let sign_in = &policy.sign_in;
+    out.push_str(
+        "# Sign-in outside Windows Hello: credential providers, DontDisplayLastUserName\n",
+    );
+    out.push_str("sign_in:\n");
+    let _ = writeln!(out, "  password: {}", sign_in.password);
+    let _ = writeln!(out, "  smart_card: {}", sign_in.smart_card);
+    let _ = writeln!(out, "  dont_display_last_user_name: {}", sign_in.dont_display_last_user_name);
     out
 }
 

@@ -3,7 +3,8 @@
 //! Source: design section 3.6. Each ambiguity is an option with a default (the design's bold
 //! choice), so a designer can run a scenario under every combination and see whether a policy's
 //! outcome leans on a guess. Evaluation of rules uses `repeated_elements` and `dns_suffix_scope`;
-//! the simulator uses `rssi_delta_reference` and `authentication_lock`.
+//! the simulator uses `rssi_delta_reference`, `authentication_lock` and
+//! `dont_display_last_user_name`.
 
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +64,27 @@ pub enum AuthenticationLock {
     On,
 }
 
+/// What the `DontDisplayLastUserName` security option does to multi-factor unlock at the lock
+/// screen, when a policy turns it on (`sign_in: {dont_display_last_user_name: true}`).
+///
+/// Seed 003 says only that it "is known to interfere with the ability to use multi factor
+/// unlock" (design 3.5b); how is not documented. A policy that leaves the option off behaves the
+/// same under both values.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DontDisplayLastUserName {
+    /// The option changes nothing the simulator models (today's behaviour).
+    #[default]
+    NoEffect,
+    /// With the option on and a device-unlock policy, the lock screen shows no user, so no
+    /// multi-factor unlock can complete: every Hello unlock attempt at a locked PC is denied
+    /// (3520, then 7520 error), and only password or smart card sign-in, where the policy
+    /// enables them, gets the user in.
+    BlocksMultiFactor,
+}
+
 /// One choice for every named interpretation; `Default` is the design's bold defaults.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
@@ -77,6 +99,8 @@ pub struct Interpretations {
     pub dns_suffix_scope: DnsSuffixScope,
     /// Whether an `Authentication` rule also locks (simulator).
     pub authentication_lock: AuthenticationLock,
+    /// What `DontDisplayLastUserName` does to multi-factor unlock (simulator).
+    pub dont_display_last_user_name: DontDisplayLastUserName,
 }
 
 impl RssiDeltaReference {
@@ -139,21 +163,38 @@ impl AuthenticationLock {
     }
 }
 
+impl DontDisplayLastUserName {
+    /// Every value, in declaration order.
+    pub const ALL: [DontDisplayLastUserName; 2] =
+        [DontDisplayLastUserName::NoEffect, DontDisplayLastUserName::BlocksMultiFactor];
+
+    /// The snake_case name used in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DontDisplayLastUserName::NoEffect => "no_effect",
+            DontDisplayLastUserName::BlocksMultiFactor => "blocks_multi_factor",
+        }
+    }
+}
+
 impl Interpretations {
-    /// Every combination (4 x 2 x 2 x 2 = 32), in a fixed order: the defaults first, then the
-    /// last field varying fastest in declaration order.
+    /// Every combination (4 x 2 x 2 x 2 x 2 = 64), in a fixed order: the defaults first, then
+    /// the last field varying fastest in declaration order.
     pub fn all_combinations() -> Vec<Interpretations> {
-        let mut out = Vec::with_capacity(32);
+        let mut out = Vec::with_capacity(64);
         for rssi_delta_reference in RssiDeltaReference::ALL {
             for repeated_elements in RepeatedElements::ALL {
                 for dns_suffix_scope in DnsSuffixScope::ALL {
                     for authentication_lock in AuthenticationLock::ALL {
-                        out.push(Interpretations {
-                            rssi_delta_reference,
-                            repeated_elements,
-                            dns_suffix_scope,
-                            authentication_lock,
-                        });
+                        for dont_display_last_user_name in DontDisplayLastUserName::ALL {
+                            out.push(Interpretations {
+                                rssi_delta_reference,
+                                repeated_elements,
+                                dns_suffix_scope,
+                                authentication_lock,
+                                dont_display_last_user_name,
+                            });
+                        }
                     }
                 }
             }
@@ -161,14 +202,15 @@ impl Interpretations {
         out
     }
 
-    /// A short label for reports, e.g. `hysteresis/all/primary/off`.
+    /// A short label for reports, e.g. `hysteresis/all/primary/off/no_effect`.
     pub fn label(&self) -> String {
         format!(
-            "{}/{}/{}/{}",
+            "{}/{}/{}/{}/{}",
             self.rssi_delta_reference.name(),
             self.repeated_elements.name(),
             self.dns_suffix_scope.name(),
-            self.authentication_lock.name()
+            self.authentication_lock.name(),
+            self.dont_display_last_user_name.name()
         )
     }
 }
@@ -185,17 +227,20 @@ mod tests {
 
     #[test]
     fn defaults_are_the_designs_bold_choices() {
-        assert_eq!(Interpretations::default().label(), "hysteresis/all/primary/off");
+        assert_eq!(Interpretations::default().label(), "hysteresis/all/primary/off/no_effect");
     }
 
     #[test]
     fn combinations_are_distinct_ordered_and_start_with_the_defaults() {
         let all = Interpretations::all_combinations();
-        assert_eq!(all.len(), 32);
+        assert_eq!(all.len(), 64);
         assert_eq!(all[0], Interpretations::default());
         let distinct: std::collections::BTreeSet<_> = all.iter().collect();
-        assert_eq!(distinct.len(), 32);
-        assert_eq!(all[31].label(), "single_threshold/any/primary_or_connection/on");
+        assert_eq!(distinct.len(), 64);
+        assert_eq!(
+            all[63].label(),
+            "single_threshold/any/primary_or_connection/on/blocks_multi_factor"
+        );
     }
 
     #[test]
@@ -204,7 +249,7 @@ mod tests {
             "rssi_delta_reference: peak_rssi\ndns_suffix_scope: primary_or_connection\n",
         )
         .unwrap();
-        assert_eq!(parsed.label(), "peak_rssi/all/primary_or_connection/off");
+        assert_eq!(parsed.label(), "peak_rssi/all/primary_or_connection/off/no_effect");
         assert!(serde_saphyr::from_str::<Interpretations>("repeated: any\n").is_err());
     }
 }

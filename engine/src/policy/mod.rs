@@ -30,7 +30,8 @@ pub mod rules;
 
 pub use decide::{Factor, UnlockDecision, decide_unlock};
 pub use document::{
-    DeviceUnlockPolicy, DynamicLockPolicy, Policy, PolicyDocument, load_policy, validate_policy,
+    DeviceUnlockPolicy, DynamicLockPolicy, Policy, PolicyDocument, SignInPolicy, load_policy,
+    validate_policy,
 };
 pub use eval::{CandidateOutcome, ElementOutcome, Evaluation, RuleOutcome, SignalOutcome};
 pub use factors::{FactorGroups, FactorMatch};
@@ -38,7 +39,7 @@ pub use format::{format_policy, format_pretty, format_single_line};
 pub use interpretation::Interpretations;
 pub use parse::{RuleFile, check_single_line, parse_rule_file, parse_rules};
 pub use presence::{PresenceEvaluation, PresenceVerdict};
-pub use provider::{CredentialProvider, UnknownProvider};
+pub use provider::{CredentialProvider, SignInProvider, UnknownProvider};
 pub use rules::{
     BluetoothSignal, IpConfigSignal, Rule, RuleSet, Signal, SignalScenario, WifiSignal,
 };

@@ -82,6 +82,62 @@ impl FromStr for CredentialProvider {
     }
 }
 
+/// A credential provider that signs a user in outside Windows Hello: password or smart card.
+///
+/// Source: seed 003 ("Configure multi-factor unlock"): with multi-factor unlock "the fall back
+/// options are to use passwords or smart cards (both of which could be disabled as needed)";
+/// seed 000: a user who forgot the PIN "but has an alternate sign-in method" signs in and resets
+/// the PIN from Settings. These are not multi-factor unlock providers: a factor group never
+/// accepts them (`policy::sign-in-provider-in-group`), and signing in with one is a sign-in, not
+/// a two-factor unlock (design 3.5b). The GUIDs are Windows' inbox providers' CLSIDs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInProvider {
+    /// The password credential provider.
+    Password,
+    /// The smart card credential provider.
+    SmartCard,
+}
+
+impl SignInProvider {
+    /// Every sign-in provider, in declaration order.
+    pub const ALL: [SignInProvider; 2] = [SignInProvider::Password, SignInProvider::SmartCard];
+
+    /// The provider's CLSID, upper case, with braces.
+    pub const fn guid(self) -> &'static str {
+        match self {
+            SignInProvider::Password => "{60B78E88-EAD8-445C-9CFD-0B87F74EA6CD}",
+            SignInProvider::SmartCard => "{8FD7E19C-3BF7-489B-A72C-846AB3678C96}",
+        }
+    }
+
+    /// The snake_case name used in YAML files and reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SignInProvider::Password => "password",
+            SignInProvider::SmartCard => "smart_card",
+        }
+    }
+
+    /// Parses a name (`password`, `smart_card`) or a GUID; `None` otherwise.
+    pub fn parse(text: &str) -> Option<SignInProvider> {
+        let trimmed = text.trim();
+        let bare = trimmed.trim_start_matches('{').trim_end_matches('}');
+        SignInProvider::ALL.into_iter().find(|p| {
+            p.name().eq_ignore_ascii_case(trimmed)
+                || p.guid()[1..p.guid().len() - 1].eq_ignore_ascii_case(bare)
+        })
+    }
+}
+
+impl fmt::Display for SignInProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Text that names no supported credential provider.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -117,5 +173,22 @@ mod tests {
     #[case("")]
     fn rejects_other_providers(#[case] text: &str) {
         assert!(CredentialProvider::parse(text).is_err());
+    }
+
+    #[rstest]
+    #[case("password", Some(SignInProvider::Password))]
+    #[case("{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}", Some(SignInProvider::Password))]
+    #[case("smart_card", Some(SignInProvider::SmartCard))]
+    #[case("SMART_CARD", Some(SignInProvider::SmartCard))]
+    #[case("8FD7E19C-3BF7-489B-A72C-846AB3678C96", Some(SignInProvider::SmartCard))]
+    #[case("pin", None)]
+    fn sign_in_providers_are_not_unlock_providers(
+        #[case] text: &str,
+        #[case] expected: Option<SignInProvider>,
+    ) {
+        assert_eq!(SignInProvider::parse(text), expected);
+        if expected.is_some() {
+            assert!(CredentialProvider::parse(text).is_err(), "{text} must not be a factor");
+        }
     }
 }

@@ -8,7 +8,12 @@
 //! The order of reasoning per case: (1) unlock with what is left, via
 //! [`FactorGroups::match_factors`]; (2) if that fails because the PIN is forgotten, reset it from
 //! the lock screen and try again with the new PIN (and, after a destructive reset, without the
-//! biometrics, which need re-enrolment); (3) otherwise the user is locked out.
+//! biometrics, which need re-enrolment); (3) otherwise, if the policy leaves a sign-in provider
+//! outside Windows Hello enabled and the user can use it (the password they know, or a smart
+//! card they hold), they sign in with it and, with the PIN forgotten, reset the PIN from
+//! Settings (seed 000: users who "have an alternate sign-in method ... can navigate to Sign-in
+//! options in Settings and initiate a PIN reset"; seed 003: "the fall back options are to use
+//! passwords or smart cards"; design 3.5b); (4) otherwise the user is locked out.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +22,10 @@ use serde_json::{Value, json};
 use super::profile::DeviceProfile;
 use super::reset::{ResetEntry, ResetSuccess};
 use super::state::{DeviceState, Failure, SignalKind};
-use crate::policy::{CredentialProvider, FactorGroups, FactorMatch, Policy, RuleSet, Signal};
+use crate::policy::{
+    CredentialProvider, FactorGroups, FactorMatch, Policy, RuleSet, SignInPolicy, SignInProvider,
+    Signal,
+};
 
 /// Most failures one analysis can face (so pairs stay bounded: at most this squared over two
 /// cases). The profile's own bounds imply it: one PIN, two biometrics, [`LIST_ENTRIES_MAX`]
@@ -73,6 +81,8 @@ pub struct LockoutPolicy {
     pub groups: FactorGroups,
     /// The signal types of the trusted-signal rules.
     pub signal_rules: SignalRules,
+    /// The sign-in providers outside Windows Hello the policy leaves enabled (design 3.5b).
+    pub sign_in: SignInPolicy,
 }
 
 impl LockoutPolicy {
@@ -87,6 +97,7 @@ impl LockoutPolicy {
                 .as_ref()
                 .map(SignalRules::from_rule_set)
                 .unwrap_or_default(),
+            sign_in: policy.sign_in,
         })
     }
 }
@@ -98,6 +109,8 @@ pub enum Outcome {
     Unlock,
     /// The user gets back in after a PIN reset.
     Recover,
+    /// Windows Hello cannot get the user in, but a password or smart card sign-in does.
+    SignIn,
     /// Neither: the user is locked out.
     LockedOut,
 }
@@ -108,6 +121,7 @@ impl Outcome {
         match self {
             Outcome::Unlock => "unlock",
             Outcome::Recover => "recover",
+            Outcome::SignIn => "sign_in",
             Outcome::LockedOut => "locked_out",
         }
     }
@@ -127,6 +141,13 @@ pub enum RecoveryPath {
         reset: ResetSuccess,
         /// The factors that unlock afterwards.
         then_unlock_with: FactorMatch,
+    },
+    /// Sign in outside Windows Hello, then (PIN forgotten) reset the PIN from Settings.
+    SignIn {
+        /// The provider that signs the user in.
+        credential: SignInProvider,
+        /// The reset from Settings that restored a forgotten PIN, if it was needed and works.
+        settings_reset: Option<ResetSuccess>,
     },
 }
 
@@ -159,6 +180,16 @@ impl Case {
                 "costs": reset.costs.iter().map(|c| c.name()).collect::<Vec<_>>(),
                 "factors": [then_unlock_with.first.name(), then_unlock_with.second.name()],
             }),
+            RecoveryPath::SignIn { credential, settings_reset } => json!({
+                "kind": "sign_in",
+                "credential": credential.name(),
+                "pin_reset": settings_reset.as_ref().map(|reset| json!({
+                    "reset": reset.kind.name(),
+                    "entry": reset.entry.name(),
+                    "mfa": reset.mfa,
+                    "costs": reset.costs.iter().map(|c| c.name()).collect::<Vec<_>>(),
+                })),
+            }),
         });
         json!({
             "failures": self.failures.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -184,6 +215,18 @@ impl Case {
                 if !reset.costs.is_empty() {
                     let costs: Vec<_> = reset.costs.iter().map(|c| c.name()).collect();
                     text.push_str(&format!("; costs: {}", costs.join(", ")));
+                }
+                text
+            }
+            Some(RecoveryPath::SignIn { credential, settings_reset }) => {
+                let mut text = format!("{credential} sign-in (not Hello)");
+                if let Some(reset) = settings_reset {
+                    text.push_str(&format!(
+                        ", then {} reset ({}, MFA {})",
+                        reset.kind.name(),
+                        reset.entry.name(),
+                        reset.mfa
+                    ));
                 }
                 text
             }
@@ -225,8 +268,65 @@ pub fn failure_universe(profile: &DeviceProfile, policy: &LockoutPolicy) -> Vec<
     failures
 }
 
-/// Analyses one set of failures.
+/// Analyses one set of failures: Windows Hello first, then a sign-in outside it.
 pub fn analyze_case(profile: &DeviceProfile, policy: &LockoutPolicy, failures: &[Failure]) -> Case {
+    let hello = hello_case(profile, policy, failures);
+    if hello.outcome != Outcome::LockedOut {
+        return hello;
+    }
+    match fallback_sign_in(profile, policy.sign_in) {
+        Some(credential) => signed_in_case(profile, failures, credential, &hello.reason),
+        None => hello,
+    }
+}
+
+/// The sign-in outside Windows Hello that gets this user in, if any: the password when the
+/// policy enables it and the user knows it, else a smart card when enabled and held.
+fn fallback_sign_in(profile: &DeviceProfile, sign_in: SignInPolicy) -> Option<SignInProvider> {
+    let usable = |provider| match provider {
+        SignInProvider::Password => profile.user.password_known,
+        SignInProvider::SmartCard => profile.user.smart_card,
+    };
+    SignInProvider::ALL.into_iter().find(|&p| sign_in.enables(p) && usable(p))
+}
+
+/// The user signs in with `credential` and, with the PIN forgotten, resets it from Settings.
+fn signed_in_case(
+    profile: &DeviceProfile,
+    failures: &[Failure],
+    credential: SignInProvider,
+    hello_reason: &str,
+) -> Case {
+    let mut state = DeviceState::locked_with(failures);
+    state.signed_in = true;
+    let mut reason = format!(
+        "Windows Hello: {hello_reason}; but the policy leaves the {credential} provider enabled \
+        and the user signs in with it (not a multi-factor unlock)"
+    );
+    let mut settings_reset = None;
+    if state.pin_forgotten {
+        match state.attempt_pin_reset(profile, ResetEntry::Settings).result {
+            Ok(success) => {
+                reason.push_str(&format!(
+                    ", then resets the PIN from Settings ({})",
+                    success.kind.name()
+                ));
+                settings_reset = Some(success);
+            }
+            Err(blocks) => reason
+                .push_str(&format!("; a PIN reset from Settings fails: {}", join_blocks(&blocks))),
+        }
+    }
+    Case {
+        failures: failures.to_vec(),
+        outcome: Outcome::SignIn,
+        path: Some(RecoveryPath::SignIn { credential, settings_reset }),
+        reason,
+    }
+}
+
+/// Windows Hello alone: unlock, or a lock-screen PIN reset, or locked out.
+fn hello_case(profile: &DeviceProfile, policy: &LockoutPolicy, failures: &[Failure]) -> Case {
     let mut state = DeviceState::locked_with(failures);
     let trusted_signal = policy.signal_rules.holds(|kind| state.signal_holds(profile, kind));
     let groups = &policy.groups;

@@ -214,6 +214,10 @@ pub struct UserProfile {
     /// Whether the user still knows the account password (needed to authenticate a PIN reset).
     #[serde(default = "yes")]
     pub password_known: bool,
+    /// Whether the user holds a smart card for this account (default false): a sign-in outside
+    /// Windows Hello when the policy enables the smart card provider (design 3.5b).
+    #[serde(default)]
+    pub smart_card: bool,
     /// Multifactor authentication methods, tried in order.
     #[serde(default)]
     pub mfa: Vec<MfaMethod>,
@@ -221,7 +225,7 @@ pub struct UserProfile {
 
 impl Default for UserProfile {
     fn default() -> Self {
-        UserProfile { password_known: true, mfa: Vec::new() }
+        UserProfile { password_known: true, smart_card: false, mfa: Vec::new() }
     }
 }
 

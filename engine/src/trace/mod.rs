@@ -18,7 +18,7 @@ pub use entity::{Entity, EntityKind};
 pub use records::{
     AtDeskRecord, EventLevel, EventLogRecord, LockReason, LockRecord, Observed,
     PinResetFailedRecord, PinResetSucceededRecord, PresenceRecord, PresenceState, RecordPayload,
-    UnlockDeniedRecord, UnlockRecord, WifiChange,
+    SignInDeniedRecord, SignInRecord, UnlockDeniedRecord, UnlockRecord, WifiChange,
 };
 
 /// One observable fact: at `time`, `entity` did or saw `kind`, with details in `payload`.

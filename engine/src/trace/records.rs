@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Entity, TraceRecord};
-use crate::policy::CredentialProvider;
+use crate::policy::{CredentialProvider, SignInProvider};
 use crate::time::SimTime;
 
 /// A payload type of one record kind.
@@ -116,6 +116,41 @@ pub struct UnlockDeniedRecord {
 
 impl RecordPayload for UnlockDeniedRecord {
     const KIND: &'static str = "unlock_denied";
+}
+
+/// `sign_in`: the user signed in with a password or a smart card, outside Windows Hello
+/// (design 3.5b). Not a multi-factor unlock: Windows writes none of the HelloForBusiness Device
+/// Unlock events (3520..8520 belong to the Hello providers); the Security log has the logon
+/// (4624, logon type 7 "Unlock") and 4801 "The workstation was unlocked", which the simulator
+/// does not model as `event_log` records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInRecord {
+    /// The provider that signed the user in.
+    pub credential: SignInProvider,
+    /// The true distance to the nearest paired phone, for reports.
+    pub phone_distance_m: Option<f64>,
+    pub was_locked: bool,
+}
+
+impl RecordPayload for SignInRecord {
+    const KIND: &'static str = "sign_in";
+}
+
+/// `sign_in_denied`: a password or smart card sign-in failed: the policy disables the provider
+/// (seed 003: both "could be disabled as needed"), or the user could not present it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInDeniedRecord {
+    /// The provider the user tried.
+    pub credential: SignInProvider,
+    /// The true distance to the nearest paired phone, for reports.
+    pub phone_distance_m: Option<f64>,
+    /// Why, for people.
+    pub reason: String,
+    pub was_locked: bool,
+}
+
+impl RecordPayload for SignInDeniedRecord {
+    const KIND: &'static str = "sign_in_denied";
 }
 
 /// The level of a Windows event log entry.
@@ -259,6 +294,8 @@ pub enum Observed {
     Lock(LockRecord),
     Unlock(UnlockRecord),
     UnlockDenied(UnlockDeniedRecord),
+    SignIn(SignInRecord),
+    SignInDenied(SignInDeniedRecord),
     EventLog(EventLogRecord),
     Presence(PresenceRecord),
     AtDesk(AtDeskRecord),
@@ -290,6 +327,8 @@ impl TraceRecord {
             LockRecord::KIND => self.read().map(Observed::Lock),
             UnlockRecord::KIND => self.read().map(Observed::Unlock),
             UnlockDeniedRecord::KIND => self.read().map(Observed::UnlockDenied),
+            SignInRecord::KIND => self.read().map(Observed::SignIn),
+            SignInDeniedRecord::KIND => self.read().map(Observed::SignInDenied),
             EventLogRecord::KIND => self.read().map(Observed::EventLog),
             PresenceRecord::KIND => self.read().map(Observed::Presence),
             AtDeskRecord::KIND => self.read().map(Observed::AtDesk),
@@ -378,6 +417,30 @@ mod tests {
             json!({
                 "reason": "first factor missing", "event_id": 6520, "was_locked": false,
                 "trusted_signal": null, "phone_distance_m": null,
+            }),
+        );
+    }
+
+    #[test]
+    fn sign_in_bytes() {
+        check(
+            SignInRecord {
+                credential: SignInProvider::Password,
+                phone_distance_m: Some(40.5),
+                was_locked: true,
+            },
+            json!({ "credential": "password", "was_locked": true, "phone_distance_m": 40.5 }),
+        );
+        check(
+            SignInDeniedRecord {
+                credential: SignInProvider::SmartCard,
+                phone_distance_m: None,
+                reason: "disabled".into(),
+                was_locked: true,
+            },
+            json!({
+                "credential": "smart_card", "reason": "disabled", "was_locked": true,
+                "phone_distance_m": null,
             }),
         );
     }

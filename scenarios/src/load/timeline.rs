@@ -149,8 +149,8 @@ impl Checker<'_> {
 
     fn present(&mut self, p: &PresentAction) -> Option<Action> {
         let (user, pc) = (self.user_ref(&p.user), self.pc_ref(&p.pc));
-        let credentials = self.credentials(&p.credentials)?;
-        Some(Action::Present { user: user?, pc: pc?, credentials })
+        let (credentials, sign_in) = self.credentials(&p.credentials)?;
+        Some(Action::Present { user: user?, pc: pc?, credentials, sign_in })
     }
 
     fn phone_toggle(

@@ -118,7 +118,8 @@ pub fn audit_rules(rules: &RuleSet, reach: &dyn BluetoothReach) -> Vec<Finding> 
             if sound_beside && finding.severity > FindingSeverity::Low {
                 finding.severity = FindingSeverity::Low;
                 finding.why.push_str(
-                    " In this <and> another signal is sound, so this one only adds nothing.",
+                    " In this <and> another signal is sound and must hold too, so this weakness \
+                     alone does not open the rule.",
                 );
             }
             findings.push(finding);

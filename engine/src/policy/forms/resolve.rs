@@ -8,6 +8,7 @@ use std::ops::Range;
 use super::{Assignment, Setting, Value};
 use crate::diagnostic::yaml::relocate;
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::policy::document::SignInPolicy;
 use crate::policy::document::{
     DeviceUnlockPolicy, DynamicLockPolicy, GROUP_PROVIDERS_MAX, Policy, check_groups,
 };
@@ -31,7 +32,10 @@ pub fn resolve(
     let device_unlock = device_unlock(&latest, source, &mut diagnostics);
     let dynamic_lock = dynamic_lock(&latest, source, &mut diagnostics);
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
-    (ok.then_some(Policy { device_unlock, dynamic_lock }), diagnostics)
+    // The five PassportForWork values say nothing of password or smart-card sign-in: an
+    // imported policy has Windows' own defaults for those (design 3.5b).
+    let sign_in = SignInPolicy::default();
+    (ok.then_some(Policy { device_unlock, dynamic_lock, sign_in }), diagnostics)
 }
 
 /// The set (not deleted) value of a setting.
