@@ -79,15 +79,15 @@ fn run_lockout(args: &LockoutArgs) -> Exit {
         return Exit::BadInput;
     };
     if args.dsregcmd {
-        println!("{}", dsregcmd_can_reset_line(&profile));
+        outln!("{}", dsregcmd_can_reset_line(&profile));
         return Exit::Success;
     }
     let cases = analyze_lockout(&profile, &policy, args.pairs);
     if args.json {
         let cases: Vec<_> = cases.iter().map(Case::to_json).collect();
-        println!("{}", serde_json::json!({ "cases": cases }));
+        outln!("{}", serde_json::json!({ "cases": cases }));
     } else {
-        print!("{}", render_table(&cases));
+        out!("{}", render_table(&cases));
     }
     Exit::from_passed(!any_locked_out(&cases))
 }

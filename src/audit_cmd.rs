@@ -145,12 +145,12 @@ fn print_text(audited: &[(String, Vec<Located>)]) {
     for (file, found) in audited {
         for Located { finding, diagnostic } in found {
             let position = diagnostic.position().unwrap_or_else(|| file.clone());
-            println!("{position}: {} {} {}", finding.severity, finding.code, finding.element);
-            println!("  why: {}", finding.why);
-            println!("  fix: {}", finding.fix);
+            outln!("{position}: {} {} {}", finding.severity, finding.code, finding.element);
+            outln!("  why: {}", finding.why);
+            outln!("  fix: {}", finding.fix);
         }
         let count = |s: FindingSeverity| found.iter().filter(|l| l.finding.severity == s).count();
-        println!(
+        outln!(
             "{file}: {} finding(s): {} high, {} medium, {} low",
             found.len(),
             count(FindingSeverity::High),
@@ -185,5 +185,5 @@ fn print_json(audited: &[(String, Vec<Located>)]) {
             json!({ "file": file, "findings": findings })
         })
         .collect();
-    println!("{}", json!({ "files": files, "high": high }));
+    outln!("{}", json!({ "files": files, "high": high }));
 }

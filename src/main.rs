@@ -10,6 +10,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use reports::summary::Exit;
 
+/// `println!` for command output that does not panic when standard output is closed early
+/// (`unlocksim radio | head -3`): see [`write_stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*), true) };
+}
+
+/// `print!` for command output; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*), false) };
+}
+
 mod analyze_cmd;
 mod audit_cmd;
 mod input;
@@ -78,4 +89,26 @@ fn main() -> ExitCode {
         Command::Radio(args) => radio_cmd::run(&args),
     };
     exit.into()
+}
+
+/// Writes command output to standard output. When the reader has gone (a broken pipe, as with
+/// `| head`), nobody wants the rest: the process ends quietly with exit 0, as ripgrep does. Any
+/// other write error is reported and ends the process with exit 2.
+fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let mut result = stdout.write_fmt(args);
+    if newline {
+        result = result.and_then(|()| stdout.write_all(b"\n"));
+    }
+    match result {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(i32::from(Exit::Success.code()))
+        }
+        Err(error) => {
+            eprintln!("error: cannot write to standard output: {error}");
+            std::process::exit(i32::from(Exit::BadInput.code()))
+        }
+    }
 }

@@ -261,11 +261,11 @@ fn eval(args: &EvalArgs) -> Exit {
 /// Prints an evaluation as one JSON object or as its text explanation.
 fn print_evaluation<T: serde::Serialize>(value: &T, json: bool, text: fn(&T) -> String) -> Exit {
     if !json {
-        print!("{}", text(value));
+        out!("{}", text(value));
         return Exit::Success;
     }
     match serde_json::to_string(value) {
-        Ok(json) => println!("{json}"),
+        Ok(json) => outln!("{json}"),
         Err(error) => {
             eprintln!("error: {error}");
             return Exit::BadInput;
@@ -286,7 +286,7 @@ fn fmt(path: &Path, single_line: bool, setting: SettingArgs) -> Exit {
     if is_yaml(path) {
         return match policy(path, &source) {
             (Some(policy), _) => {
-                print!("{}", format_policy(&policy));
+                out!("{}", format_policy(&policy));
                 Exit::Success
             }
             (None, diagnostics) => {
@@ -299,9 +299,9 @@ fn fmt(path: &Path, single_line: bool, setting: SettingArgs) -> Exit {
     match rules {
         Some(rules) => {
             if single_line {
-                println!("{}", format_single_line(&rules));
+                outln!("{}", format_single_line(&rules));
             } else {
-                print!("{}", format_pretty(&rules));
+                out!("{}", format_pretty(&rules));
             }
             Exit::Success
         }

@@ -81,9 +81,11 @@ pub fn run(args: &RadioArgs) -> Exit {
     if args.environment == "list" {
         for (name, description) in ENVIRONMENT_NAMES {
             let e = Environment::preset(name).expect("listed presets exist");
-            println!(
+            outln!(
                 "{name:<12} n={:.2} L1m={:.1} dB sigma={:.2} dB  {description}",
-                e.exponent, e.path_loss_1m_db, e.shadowing_sigma_db
+                e.exponent,
+                e.path_loss_1m_db,
+                e.shadowing_sigma_db
             );
         }
         return Exit::Success;
@@ -91,7 +93,7 @@ pub fn run(args: &RadioArgs) -> Exit {
     if args.carry == "list" {
         let losses = CarryLosses::default();
         for carry in CARRY_POSITIONS {
-            println!("{:<16} {:>5.1} dB", carry.name(), losses.loss_db(carry));
+            outln!("{:<16} {:>5.1} dB", carry.name(), losses.loss_db(carry));
         }
         return Exit::Success;
     }
@@ -174,7 +176,7 @@ fn print_json(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16
         output["median_below_rssi_min_at_m"] = json!(crossing_m(points, present_at));
         output["median_below_absent_threshold_at_m"] = json!(crossing_m(points, absent_below));
     }
-    println!("{output}");
+    outln!("{output}");
 }
 
 fn show<T: std::fmt::Display>(value: Option<T>) -> String {
@@ -182,11 +184,15 @@ fn show<T: std::fmt::Display>(value: Option<T>) -> String {
 }
 
 fn print_table(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16, i16, i16)>) {
-    println!(
+    outln!(
         "environment {}, carry {}, {} wall(s), {} polls per distance, seed {}",
-        args.environment, args.carry, args.walls, args.samples, args.seed
+        args.environment,
+        args.carry,
+        args.walls,
+        args.samples,
+        args.seed
     );
-    println!("relative RSSI: dB relative to the golden receive power range (0 = inside it)");
+    outln!("relative RSSI: dB relative to the golden receive power range (0 = inside it)");
     let mut header = format!(
         "{:>8} {:>7} {:>5} {:>5} {:>5} {:>7}",
         "dist_m", "mean", "p05", "p50", "p95", "absent"
@@ -194,7 +200,7 @@ fn print_table(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i1
     if thresholds.is_some() {
         header.push_str(&format!(" {:>8} {:>8}", "present", "absent*"));
     }
-    println!("{header}");
+    outln!("{header}");
     for point in points {
         let mut line = format!(
             "{:>8.2} {:>7} {:>5} {:>5} {:>5} {:>6.1}%",
@@ -212,18 +218,18 @@ fn print_table(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i1
                 100.0 * point.share_below(absent_below)
             ));
         }
-        println!("{line}");
+        outln!("{line}");
     }
     if let Some((present_at, absent_below, delta)) = thresholds {
-        println!(
+        outln!(
             "present: RSSI >= {present_at} (rssiMin); absent*: no phone or RSSI < {absent_below} \
              (rssiMin + rssiMaxDelta {delta}, the default hysteresis interpretation)"
         );
-        println!(
+        outln!(
             "median falls below rssiMin {present_at} at: {}",
             show(crossing_m(points, present_at).map(|d| format!("{d} m")))
         );
-        println!(
+        outln!(
             "median falls below the absence threshold {absent_below} at: {}",
             show(crossing_m(points, absent_below).map(|d| format!("{d} m")))
         );

@@ -36,15 +36,20 @@ impl Exit {
     pub fn from_passed(passed: bool) -> Exit {
         if passed { Exit::Success } else { Exit::CheckFailed }
     }
+
+    /// The process exit code: 0, 1 or 2.
+    pub const fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::CheckFailed => 1,
+            Exit::BadInput => 2,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
-        match exit {
-            Exit::Success => ExitCode::SUCCESS,
-            Exit::CheckFailed => ExitCode::from(1),
-            Exit::BadInput => ExitCode::from(2),
-        }
+        ExitCode::from(exit.code())
     }
 }
 
