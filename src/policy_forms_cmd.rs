@@ -6,8 +6,8 @@
 //! `import FILE [--onto BASE.yaml] [--out POLICY.yaml]` exit 0 when they wrote their output
 //! (warnings allowed, on stderr), 2 for usage errors, unreadable files and any error in the
 //! input (with `file:line:column`; nothing is written), or when the file sets none of the five
-//! values. `check` on a `.reg`, `.json`, `.cmd`, `.bat`, `.ps1`, `.txt` or `.PolicyRules` file
-//! reads it as a form: 1 when it has errors, 2 when unreadable.
+//! values. `check` on a `.reg`, `.json`, `.cmd`, `.bat`, `.ps1`, `.txt`, `.PolicyRules` or
+//! Salt `.sls` file reads it as a form: 1 when it has errors, 2 when unreadable.
 //! A `.reg` file goes out as UTF-16LE with a BOM when written with `--out` (what regedit
 //! writes); stdout is always UTF-8.
 
@@ -155,7 +155,7 @@ pub fn run_import(args: &ImportArgs) -> Exit {
 /// Whether `policy check` reads `path` as an administrator's form.
 fn is_form(path: &Path) -> bool {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-    ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules"]
+    ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules", "sls"]
         .iter()
         .any(|e| e.eq_ignore_ascii_case(extension))
 }

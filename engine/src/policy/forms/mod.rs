@@ -1,7 +1,7 @@
 //! The forms an administrator holds a policy in: Intune CSP rows, Group Policy registry values
 //! (a `.reg` file), `reg add` / PowerShell scripts and an Intune JSON export; Policy Analyzer
-//! `.PolicyRules` exports of a GPO are read too. Text in, a
-//! [`Policy`] and diagnostics out ([`read_form`]); a [`Policy`] in, paste-ready text out
+//! `.PolicyRules` exports of a GPO and SaltStack `lgpo.set` states (`.sls`) are read too. Text
+//! in, a [`Policy`] and diagnostics out ([`read_form`]); a [`Policy`] in, paste-ready text out
 //! ([`export`]). `read_form(export(p, form)) == p` for every form.
 //!
 //! Sources (facts relied on, by name):
@@ -26,6 +26,7 @@ mod reg;
 mod registry;
 mod resolve;
 mod script;
+mod sls;
 mod text;
 mod yaml;
 
@@ -224,6 +225,9 @@ pub fn read_form_onto(
 fn assignments(source: &SourceFile) -> (Vec<Assignment>, Vec<Diagnostic>) {
     if policy_rules::is_policy_rules(&source.text) {
         return policy_rules::read(source);
+    }
+    if sls::is_sls(source) {
+        return sls::read(source);
     }
     match Form::detect(&source.text) {
         Form::Csp => csp::read(source),
