@@ -261,6 +261,38 @@ pub fn policy_values(policy: &Policy) -> Vec<(Setting, Value)> {
     values
 }
 
+/// A warning for each `sign_in` setting that differs from Windows' default: none of them is one
+/// of the five PassportForWork values, so no export carries them (design 3.5b).
+pub fn not_exported(policy: &Policy) -> Vec<Diagnostic> {
+    let sign_in = &policy.sign_in;
+    let defaults = super::document::SignInPolicy::default();
+    [
+        ("password", sign_in.password, defaults.password),
+        ("smart_card", sign_in.smart_card, defaults.smart_card),
+        (
+            "dont_display_last_user_name",
+            sign_in.dont_display_last_user_name,
+            defaults.dont_display_last_user_name,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, value, default)| value != default)
+    .map(|(name, value, _)| {
+        Diagnostic::warning(
+            "forms::sign-in-not-exported",
+            format!(
+                "`sign_in.{name}: {value}` is not one of the five PassportForWork values and is \
+                not in the export"
+            ),
+        )
+        .with_hint(
+            "configure it where Windows reads it; the export holds DeviceUnlock and \
+            DynamicLock only",
+        )
+    })
+    .collect()
+}
+
 /// The policy in one form, ready to paste or import.
 pub fn export(policy: &Policy, form: Form) -> String {
     let values = policy_values(policy);
