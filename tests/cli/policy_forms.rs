@@ -71,6 +71,7 @@ fn a_gpo_file_is_written_as_utf16_with_a_bom_as_regedit_does() {
 #[case::profile_json("examples/forms/mfu-intune-profile.json", 0)]
 #[case::oma_uri_rows("examples/forms/mfu-oma-uri-rows.txt", 0)]
 #[case::script("examples/forms/mfu-and-dynamic-lock.cmd", 0)]
+#[case::salt_state("examples/forms/dynamic-lock.sls", 0)]
 #[case::partial_update("examples/forms/group-b-pin-only.ps1", 1)]
 fn the_examples_check_as_documented(#[case] file: &str, #[case] want: i32) {
     assert!(Path::new(&repo_root()).join(file).exists(), "{file}");
