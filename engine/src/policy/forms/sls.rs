@@ -194,8 +194,11 @@ pub fn read(source: &SourceFile) -> (Vec<Assignment>, Vec<Diagnostic>) {
     (reader.assignments, reader.diagnostics)
 }
 
-/// The two policies: name, element ids with their settings, the policy's own on/off value.
-const POLICIES: [(&str, &[(&str, Setting)], Option<Setting>); 2] = [
+/// A policy: its ADMX name, its element ids with their settings, its own on/off value.
+type Policy = (&'static str, &'static [(&'static str, Setting)], Option<Setting>);
+
+/// The two policies of `Passport.admx` that hold these settings.
+const POLICIES: [Policy; 2] = [
     (
         "MSPassport_UseDeviceUnlock",
         &[
@@ -211,8 +214,6 @@ const POLICIES: [(&str, &[(&str, Setting)], Option<Setting>); 2] = [
         Some(Setting::DynamicLock),
     ),
 ];
-
-type Policy = (&'static str, &'static [(&'static str, Setting)], Option<Setting>);
 
 struct Reader<'a> {
     source: &'a SourceFile,
