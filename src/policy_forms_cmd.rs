@@ -6,8 +6,9 @@
 //! `import FILE [--onto BASE.yaml] [--out POLICY.yaml]` exit 0 when they wrote their output
 //! (warnings allowed, on stderr), 2 for usage errors, unreadable files and any error in the
 //! input (with `file:line:column`; nothing is written), or when the file sets none of the five
-//! values. `check` on a `.reg`, `.json`, `.cmd`, `.bat`, `.ps1`, `.txt` or `.PolicyRules` file
-//! reads it as a form: 1 when it has errors, 2 when unreadable.
+//! values; `export` warns about each `sign_in` setting off Windows' default, which no form
+//! carries. `check` on a `.reg`, `.json`, `.cmd`, `.bat`, `.ps1`, `.txt`, `.PolicyRules` or
+//! Salt `.sls` file reads it as a form: 1 when it has errors, 2 when unreadable.
 //! A `.reg` file goes out as UTF-16LE with a BOM when written with `--out` (what regedit
 //! writes); stdout is always UTF-8.
 
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use engine::SourceFile;
 use engine::diagnostic::Diagnostic;
-use engine::policy::forms::{Form, decode_text, export, policy_yaml, read_form_onto};
+use engine::policy::forms::{Form, decode_text, export, not_exported, policy_yaml, read_form_onto};
 use engine::policy::{Policy, load_policy};
 use reports::summary::Exit;
 
@@ -121,6 +122,7 @@ pub fn run_export(args: &ExportArgs) -> Exit {
         FormatArg::Reg => Form::Script,
         FormatArg::Json => Form::Json,
     };
+    report(&not_exported(&policy));
     let text = export(&policy, form);
     let bytes = match form {
         Form::Gpo => {
@@ -155,7 +157,7 @@ pub fn run_import(args: &ImportArgs) -> Exit {
 /// Whether `policy check` reads `path` as an administrator's form.
 fn is_form(path: &Path) -> bool {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-    ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules"]
+    ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules", "sls"]
         .iter()
         .any(|e| e.eq_ignore_ascii_case(extension))
 }

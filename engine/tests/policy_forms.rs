@@ -403,3 +403,73 @@ const LOCK_KEY: &str = r"SOFTWARE\Policies\Microsoft\PassportForWork\DynamicLock
 fn policy_analyzer_exports(#[case] text: String, #[case] want: &str) {
     assert_eq!(outcome(&text), want, "\n{text}");
 }
+
+/// A Salt state (`SOURCES.md` 07/08 format): a comment header, one `lgpo.set` call, CRLF.
+fn sls(id: &str, policy: &str, setting: &str) -> String {
+    format!(
+        "# LGPO DETAILS\r\n#\r\n{id}:\r\n  lgpo.set:\r\n  - name: {policy}\r\n  - setting:{setting}\r\n  \
+        - policy_class: Machine\r\n"
+    )
+}
+/// Element values under `setting:`: XML and GUID lists single-quoted, words plain (as in 07).
+fn elements(values: &[(&str, &str)]) -> String {
+    let quote = |v: &str| if v.starts_with(['<', '{']) { format!("'{v}'") } else { v.to_string() };
+    values.iter().map(|(id, value)| format!("\r\n      {id}: {}", quote(value))).collect()
+}
+const UNLOCK: &str = "MSPassport_UseDeviceUnlock";
+const LOCK: &str = "MSPassport_UseDynamicLock";
+
+#[rstest]
+#[case::sls_all_placeholders_as_in_07(
+    sls("Configure device unlock factors", UNLOCK, &elements(&[
+        ("MSPassport_UseDeviceUnlock_GroupA", "text-placeholder"),
+        ("MSPassport_UseDeviceUnlock_GroupB", "text-placeholder"),
+        ("MSPassport_UseDeviceUnlock_Plugins", "text-placeholder"),
+    ])),
+    "forms::placeholder 7:42; forms::placeholder 8:42; forms::placeholder 9:43; rejected"
+)]
+#[case::sls_lock_rule_placeholder_as_in_08(
+    sls("Configure dynamic lock factors", LOCK, &elements(&[("MSPassport_UseDynamicLock_Plugins", "text-placeholder")])),
+    "forms::placeholder 7:42; rejected"
+)]
+#[case::sls_device_unlock_and_dynamic_lock(
+    format!("{}{}", sls("unlock", UNLOCK, &elements(&[
+        ("MSPassport_UseDeviceUnlock_GroupA", &format!("{FACE},{FINGER}")),
+        ("MSPassport_UseDeviceUnlock_GroupB", &format!("{TS},{PIN}")),
+        ("MSPassport_UseDeviceUnlock_Plugins", &format!("{BT_AUTH} ")),
+    ])), sls("lock", LOCK, &elements(&[("MSPassport_UseDynamicLock_Plugins", BT_LOCK)]))),
+    "first=facial_recognition,fingerprint second=trusted_signal,pin rules=1 | lock=on rules=1"
+)]
+#[case::sls_lf_computer_policy_map(
+    format!("lock:\n  lgpo.set:\n    - computer_policy:\n        MSPassport_UseDynamicLock: Disabled\n"),
+    "- | lock=off rules=0"
+)]
+#[case::sls_name_defaults_to_the_state_id(
+    format!("MSPassport_UseDynamicLock:\n  lgpo.set:\n    - setting: Enabled\n    - policy_class: Machine\n"),
+    "forms::incomplete 1:1; rejected"
+)]
+#[case::sls_user_class_is_not_these_settings(
+    sls("x", LOCK, &elements(&[("MSPassport_UseDynamicLock_Plugins", BT_LOCK)])).replace("Machine", "User"),
+    "forms::look-alike 5:11; forms::no-settings 1:1; - | -"
+)]
+#[case::sls_unknown_element(
+    sls("x", LOCK, &elements(&[("MSPassport_UseDynamicLock_Plugin", BT_LOCK)])),
+    "forms::sls-unknown-element 7:7; rejected"
+)]
+#[case::sls_unknown_word(sls("x", LOCK, " Enable"), "forms::sls-shape 6:14; rejected")]
+#[case::sls_enabled_device_unlock_has_no_groups(
+    sls("x", UNLOCK, " Enabled"),
+    "forms::incomplete 5:11; rejected"
+)]
+#[case::sls_no_policy_class(
+    "x:\n  lgpo.set:\n    - name: MSPassport_UseDynamicLock\n    - setting: Enabled\n".to_string(),
+    "forms::sls-shape 3:13; rejected"
+)]
+#[case::sls_other_policy(
+    sls("x", "MSPassport_UsePassportForWork", " Enabled"),
+    "forms::other-setting 5:11; forms::no-settings 1:1; - | -"
+)]
+#[case::sls_truncated("x:\n  lgpo.set:\n  - setting: {a: 'b\n".to_string(), "yaml::invalid 3:18; rejected")]
+fn salt_lgpo_states(#[case] text: String, #[case] want: &str) {
+    assert_eq!(outcome(&text), want, "\n{text}");
+}

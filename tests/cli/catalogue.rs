@@ -247,6 +247,8 @@ const CATALOGUE: &[Entry] = &[
     entry("forms_reg_placeholder", &["policy", "check", "$C/forms/placeholder.reg"], 1, CHECK, true),
     entry("forms_json_truncated", &["policy", "import", "$C/forms/truncated.json", "--out", "$T/policy.yaml"], 2, IMPORT, true),
     entry("forms_script_wrong_type", &["policy", "import", "$C/forms/wrong_type.cmd"], 2, IMPORT, true),
+    entry("forms_sls_malformed", &["policy", "import", "$C/forms/malformed.sls", "--out", "$T/policy.yaml"], 2, IMPORT, true),
+    entry("forms_sls_placeholder", &["policy", "check", "$C/forms/placeholder.sls"], 1, CHECK, true),
     entry("forms_export_invalid_policy", &["policy", "export", "$C/policy/unknown_key.yaml", "--format", "gpo", "--out", "$T/policy.reg"], 2, EXPORT, true),
     generated("forms_reg_not_utf8", &["policy", "import", "$T/latin1.reg", "--out", "$T/policy.yaml"], 2, IMPORT, true, reg_latin1),
     generated("forms_reg_utf16_truncated", &["policy", "check", "$T/odd.reg"], 2, CHECK, true, reg_utf16_odd),

@@ -176,7 +176,7 @@ pub fn has_position(text: &str) -> bool {
     text.match_indices(".yaml:")
         .chain(text.match_indices(".xml:"))
         .chain(text.match_indices(".yml:"))
-        .chain([".reg:", ".json:", ".cmd:"].iter().flat_map(|e| text.match_indices(e)))
+        .chain([".reg:", ".json:", ".cmd:", ".sls:"].iter().flat_map(|e| text.match_indices(e)))
         .any(|(index, found)| {
             let rest = &text[index + found.len()..];
             let line_digits = rest.chars().take_while(char::is_ascii_digit).count();

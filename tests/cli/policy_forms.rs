@@ -71,6 +71,7 @@ fn a_gpo_file_is_written_as_utf16_with_a_bom_as_regedit_does() {
 #[case::profile_json("examples/forms/mfu-intune-profile.json", 0)]
 #[case::oma_uri_rows("examples/forms/mfu-oma-uri-rows.txt", 0)]
 #[case::script("examples/forms/mfu-and-dynamic-lock.cmd", 0)]
+#[case::salt_state("examples/forms/dynamic-lock.sls", 0)]
 #[case::partial_update("examples/forms/group-b-pin-only.ps1", 1)]
 fn the_examples_check_as_documented(#[case] file: &str, #[case] want: i32) {
     assert!(Path::new(&repo_root()).join(file).exists(), "{file}");
@@ -94,4 +95,50 @@ fn a_partial_update_imports_onto_a_base_policy() {
           first_factors: [fingerprint, facial_recognition]
           second_factors: [pin]
         "#);
+}
+
+/// A `sign_in` section off Windows' default is none of the five values: `export` names each
+/// setting on stderr and writes the same output as without it, with the same exit code.
+#[test]
+fn export_warns_about_sign_in_settings_it_cannot_carry() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-forms-sign-in-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let base = "dynamic_lock:\n  enabled: true\n  signal_rules: '<rule schemaVersion=\"1.0\">\
+        <signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"512\" rssiMin=\"-10\" \
+        rssiMaxDelta=\"-10\"/></rule>'\n";
+    let sign_in = "sign_in:\n  password: false\n  smart_card: false\n  \
+        dont_display_last_user_name: true\n";
+    let (plain, hardened) = (dir.join("plain.yaml"), dir.join("hardened.yaml"));
+    std::fs::write(&plain, base).expect("written");
+    std::fs::write(&hardened, format!("{base}{sign_in}")).expect("written");
+    for format in ["csp", "gpo", "reg", "json"] {
+        let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+        let (code, want, stderr) = run(&["policy", "export", &path(&plain), "--format", format]);
+        assert_eq!((code, stderr.as_str()), (Some(0), ""));
+        let (code, got, stderr) = run(&["policy", "export", &path(&hardened), "--format", format]);
+        assert_eq!((code, &got), (Some(0), &want), "{format}");
+        assert_eq!(stderr.matches("is not in the").count(), 3, "{format}: {stderr}");
+    }
+    let (_, _, stderr) =
+        run(&["policy", "export", hardened.to_str().expect("utf-8"), "--format", "csp"]);
+    insta::assert_snapshot!(stderr, @r#"
+        forms::sign-in-not-exported
+
+          ⚠ `sign_in.password: false` is not one of the five PassportForWork values and is not in the
+          │ export
+          help: configure it where Windows reads it; the export holds DeviceUnlock and DynamicLock only
+
+        forms::sign-in-not-exported
+
+          ⚠ `sign_in.smart_card: false` is not one of the five PassportForWork values and is not in the
+          │ export
+          help: configure it where Windows reads it; the export holds DeviceUnlock and DynamicLock only
+
+        forms::sign-in-not-exported
+
+          ⚠ `sign_in.dont_display_last_user_name: true` is not one of the five PassportForWork values and
+          │ is not in the export
+          help: configure it where Windows reads it; the export holds DeviceUnlock and DynamicLock only
+        "#);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
 }

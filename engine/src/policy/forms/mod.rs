@@ -1,7 +1,7 @@
 //! The forms an administrator holds a policy in: Intune CSP rows, Group Policy registry values
 //! (a `.reg` file), `reg add` / PowerShell scripts and an Intune JSON export; Policy Analyzer
-//! `.PolicyRules` exports of a GPO are read too. Text in, a
-//! [`Policy`] and diagnostics out ([`read_form`]); a [`Policy`] in, paste-ready text out
+//! `.PolicyRules` exports of a GPO and SaltStack `lgpo.set` states (`.sls`) are read too. Text
+//! in, a [`Policy`] and diagnostics out ([`read_form`]); a [`Policy`] in, paste-ready text out
 //! ([`export`]). `read_form(export(p, form)) == p` for every form.
 //!
 //! Sources (facts relied on, by name):
@@ -26,6 +26,7 @@ mod reg;
 mod registry;
 mod resolve;
 mod script;
+mod sls;
 mod text;
 mod yaml;
 
@@ -225,6 +226,9 @@ fn assignments(source: &SourceFile) -> (Vec<Assignment>, Vec<Diagnostic>) {
     if policy_rules::is_policy_rules(&source.text) {
         return policy_rules::read(source);
     }
+    if sls::is_sls(source) {
+        return sls::read(source);
+    }
     match Form::detect(&source.text) {
         Form::Csp => csp::read(source),
         Form::Gpo => reg::read(source),
@@ -255,6 +259,38 @@ pub fn policy_values(policy: &Policy) -> Vec<(Setting, Value)> {
         }
     }
     values
+}
+
+/// A warning for each `sign_in` setting that differs from Windows' default: none of them is one
+/// of the five PassportForWork values, so no export carries them (design 3.5b).
+pub fn not_exported(policy: &Policy) -> Vec<Diagnostic> {
+    let sign_in = &policy.sign_in;
+    let defaults = super::document::SignInPolicy::default();
+    [
+        ("password", sign_in.password, defaults.password),
+        ("smart_card", sign_in.smart_card, defaults.smart_card),
+        (
+            "dont_display_last_user_name",
+            sign_in.dont_display_last_user_name,
+            defaults.dont_display_last_user_name,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, value, default)| value != default)
+    .map(|(name, value, _)| {
+        Diagnostic::warning(
+            "forms::sign-in-not-exported",
+            format!(
+                "`sign_in.{name}: {value}` is not one of the five PassportForWork values and is \
+                not in the export"
+            ),
+        )
+        .with_hint(
+            "configure it where Windows reads it; the export holds DeviceUnlock and \
+            DynamicLock only",
+        )
+    })
+    .collect()
 }
 
 /// The policy in one form, ready to paste or import.
