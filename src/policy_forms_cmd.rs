@@ -98,7 +98,7 @@ fn load_policy_file(path: &Path) -> Result<Policy, Exit> {
 /// Prints `text` or writes `bytes` to `out`.
 fn emit(out: Option<&Path>, text: &str, bytes: Vec<u8>) -> Exit {
     let Some(out) = out else {
-        print!("{text}");
+        out!("{text}");
         return Exit::Success;
     };
     match reports::output::write_atomic(out, &bytes) {
