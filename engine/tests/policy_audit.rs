@@ -240,3 +240,25 @@ fn findings_point_at_their_element() {
     assert!(!diagnostic.is_error());
     assert_eq!(locate(text, 0, &FindingTarget::Policy), None);
 }
+
+/// The advice for a weak signal fits the rule it is in: alone, combine it with another signal;
+/// in an `<and>` of weak signals (seed Example 3: a DNS suffix and a phone), combining is what
+/// the rule already does, so the advice is to replace one with a signal only the office has.
+#[rstest]
+#[case::alone(
+    "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><dnsSuffix>corp.contoso.com</dnsSuffix>\
+     </signal></rule>",
+    false
+)]
+#[case::in_an_and_of_weak_signals(
+    "<rule schemaVersion=\"1.0\"><and><signal type=\"ipConfig\"><dnsSuffix>corp.contoso.com\
+     </dnsSuffix></signal><signal type=\"bluetooth\" scenario=\"Authentication\"/></and></rule>",
+    true
+)]
+fn the_fix_of_a_weak_signal_fits_its_rule(#[case] text: &str, #[case] replace: bool) {
+    let findings = audit_rules(&rules(text), &FixedReach([12.0, 8.0, 4.0]));
+    let dns = findings.iter().find(|f| f.code == "audit::dns-suffix-only").expect("a finding");
+    assert_eq!(dns.severity, High);
+    assert_eq!(dns.fix.starts_with("replace a signal of this <and>"), replace, "{}", dns.fix);
+    assert_eq!(dns.why.contains("Every other signal of this <and> is weak too"), replace);
+}

@@ -126,19 +126,30 @@ fn export_warns_about_sign_in_settings_it_cannot_carry() {
 
           ⚠ `sign_in.password: false` is not one of the five PassportForWork values and is not in the
           │ export
-          help: configure it where Windows reads it; the export holds DeviceUnlock and DynamicLock only
+          help: set it with the "Exclude credential providers" policy (System > Logon;
+                `HKLM\Software\Microsoft\Windows\CurrentVersion\Policies\System`
+                `ExcludedCredentialProviders`, REG_SZ; Intune `./Device/Vendor/MSFT/Policy/Config/
+                ADMX_CredentialProviders/ExcludedCredentialProviders`): password {60b78e88-ead8-445c-9cfd-
+                0b87f74ea6cd}, smart card {8FD7E19C-3BF7-489B-A72C-846AB3678C96}
 
         forms::sign-in-not-exported
 
           ⚠ `sign_in.smart_card: false` is not one of the five PassportForWork values and is not in the
           │ export
-          help: configure it where Windows reads it; the export holds DeviceUnlock and DynamicLock only
+          help: set it with the "Exclude credential providers" policy (System > Logon;
+                `HKLM\Software\Microsoft\Windows\CurrentVersion\Policies\System`
+                `ExcludedCredentialProviders`, REG_SZ; Intune `./Device/Vendor/MSFT/Policy/Config/
+                ADMX_CredentialProviders/ExcludedCredentialProviders`): password {60b78e88-ead8-445c-9cfd-
+                0b87f74ea6cd}, smart card {8FD7E19C-3BF7-489B-A72C-846AB3678C96}
 
         forms::sign-in-not-exported
 
           ⚠ `sign_in.dont_display_last_user_name: true` is not one of the five PassportForWork values and
           │ is not in the export
-          help: configure it where Windows reads it; the export holds DeviceUnlock and DynamicLock only
+          help: set it with the security option "Interactive logon: Don't display last signed-in"
+                (`HKLM\Software\Microsoft\Windows\CurrentVersion\Policies\System`
+                `DontDisplayLastUserName`, REG_DWORD 1; Intune `./Device/Vendor/MSFT/Policy/Config/
+                LocalPoliciesSecurityOptions/InteractiveLogon_DoNotDisplayLastSignedIn`)
         "#);
     std::fs::remove_dir_all(&dir).expect("cleaned up");
 }

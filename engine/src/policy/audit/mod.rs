@@ -101,6 +101,11 @@ impl Default for AuditInput {
     }
 }
 
+/// What to do about a weak signal in an `<and>` whose other signals are weak too.
+const AND_OF_WEAK_SIGNALS_FIX: &str = "replace a signal of this <and> with one only the office \
+    has: an ipConfig signal with the office's ipv4Gateway and ipv4DhcpServer, or an enterprise \
+    wifi signal pinned to its BSSIDs";
+
 /// Audits the trusted-signal rules of multi-factor unlock (scenario `Authentication`).
 pub fn audit_rules(rules: &RuleSet, reach: &dyn BluetoothReach) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -113,14 +118,21 @@ pub fn audit_rules(rules: &RuleSet, reach: &dyn BluetoothReach) -> Vec<Finding> 
         }
         let some_signal_sound =
             per_signal.iter().any(|found| found.iter().all(|f| f.severity == FindingSeverity::Low));
+        let in_and = matches!(rule, Rule::And(_));
         for mut finding in per_signal.into_iter().flatten() {
-            let sound_beside = matches!(rule, Rule::And(_)) && some_signal_sound;
-            if sound_beside && finding.severity > FindingSeverity::Low {
+            if in_and && some_signal_sound && finding.severity > FindingSeverity::Low {
                 finding.severity = FindingSeverity::Low;
                 finding.why.push_str(
                     " In this <and> another signal is sound and must hold too, so this weakness \
                      alone does not open the rule.",
                 );
+            } else if in_and && finding.severity > FindingSeverity::Low {
+                // The rule already combines signals: the advice to combine would be no advice.
+                finding.why.push_str(
+                    " Every other signal of this <and> is weak too, so together they still \
+                     hold away from the office.",
+                );
+                finding.fix = AND_OF_WEAK_SIGNALS_FIX.to_string();
             }
             findings.push(finding);
         }

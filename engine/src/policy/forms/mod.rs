@@ -261,23 +261,47 @@ pub fn policy_values(policy: &Policy) -> Vec<(Setting, Value)> {
     values
 }
 
+/// Where an administrator sets the password and smart-card credential providers: the "Exclude
+/// credential providers" policy (System > Logon), a list of provider CLSIDs. Sources: the
+/// policy's ADMX definition (`ExcludedCredentialProviders`, REG_SZ under
+/// `Software\Microsoft\Windows\CurrentVersion\Policies\System`) and the Policy CSP's
+/// `ADMX_CredentialProviders/ExcludedCredentialProviders`; the CLSIDs are the Password and
+/// Smartcard credential providers' as Windows registers them.
+const EXCLUDED_PROVIDERS_HINT: &str = "set it with the \"Exclude credential providers\" policy \
+    (System > Logon; `HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\System` \
+    `ExcludedCredentialProviders`, REG_SZ; Intune \
+    `./Device/Vendor/MSFT/Policy/Config/ADMX_CredentialProviders/ExcludedCredentialProviders`): \
+    password {60b78e88-ead8-445c-9cfd-0b87f74ea6cd}, smart card \
+    {8FD7E19C-3BF7-489B-A72C-846AB3678C96}";
+
+/// Where an administrator sets `DontDisplayLastUserName`: the security option "Interactive
+/// logon: Don't display last signed-in" (registry value and Policy CSP
+/// `LocalPoliciesSecurityOptions/InteractiveLogon_DoNotDisplayLastSignedIn`).
+const DONT_DISPLAY_LAST_USER_NAME_HINT: &str = "set it with the security option \"Interactive \
+    logon: Don't display last signed-in\" (`HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\\
+    Policies\\System` `DontDisplayLastUserName`, REG_DWORD 1; Intune \
+    `./Device/Vendor/MSFT/Policy/Config/LocalPoliciesSecurityOptions/\
+    InteractiveLogon_DoNotDisplayLastSignedIn`)";
+
 /// A warning for each `sign_in` setting that differs from Windows' default: none of them is one
-/// of the five PassportForWork values, so no export carries them (design 3.5b).
+/// of the five PassportForWork values, so no export carries them (design 3.5b). The hint names
+/// the setting an administrator uses instead.
 pub fn not_exported(policy: &Policy) -> Vec<Diagnostic> {
     let sign_in = &policy.sign_in;
     let defaults = super::document::SignInPolicy::default();
     [
-        ("password", sign_in.password, defaults.password),
-        ("smart_card", sign_in.smart_card, defaults.smart_card),
+        ("password", sign_in.password, defaults.password, EXCLUDED_PROVIDERS_HINT),
+        ("smart_card", sign_in.smart_card, defaults.smart_card, EXCLUDED_PROVIDERS_HINT),
         (
             "dont_display_last_user_name",
             sign_in.dont_display_last_user_name,
             defaults.dont_display_last_user_name,
+            DONT_DISPLAY_LAST_USER_NAME_HINT,
         ),
     ]
     .into_iter()
-    .filter(|(_, value, default)| value != default)
-    .map(|(name, value, _)| {
+    .filter(|(_, value, default, _)| value != default)
+    .map(|(name, value, _, hint)| {
         Diagnostic::warning(
             "forms::sign-in-not-exported",
             format!(
@@ -285,10 +309,7 @@ pub fn not_exported(policy: &Policy) -> Vec<Diagnostic> {
                 not in the export"
             ),
         )
-        .with_hint(
-            "configure it where Windows reads it; the export holds DeviceUnlock and \
-            DynamicLock only",
-        )
+        .with_hint(hint)
     })
     .collect()
 }
