@@ -24,6 +24,7 @@ macro_rules! out {
 mod analyze_cmd;
 mod audit_cmd;
 mod input;
+mod policy_file;
 mod policy_cmd;
 mod policy_forms_cmd;
 mod radio_cmd;
