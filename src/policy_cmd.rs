@@ -21,9 +21,8 @@ use engine::SourceFile;
 use engine::diagnostic::{Diagnostic, has_errors};
 use engine::policy::interpretation::{DnsSuffixScope, RepeatedElements};
 use engine::policy::{
-    Evaluation, Interpretations, PresenceEvaluation, RuleFile, SignalScenario,
-    check_single_line, format_policy, format_pretty, format_single_line,
-    parse_rule_file,
+    Evaluation, Interpretations, PresenceEvaluation, RuleFile, SignalScenario, check_single_line,
+    format_policy, format_pretty, format_single_line, parse_rule_file,
 };
 use engine::snapshot::load_snapshot;
 use reports::summary::Exit;

@@ -39,7 +39,8 @@ pub struct PolicyFile {
 }
 
 /// Extensions read as forms whatever their text.
-const FORM_EXTENSIONS: [&str; 8] = ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules", "sls"];
+const FORM_EXTENSIONS: [&str; 8] =
+    ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules", "sls"];
 /// Extensions of documentation and policy definitions, which hold no policy values.
 const DOCUMENT_EXTENSIONS: [&str; 4] = ["md", "markdown", "admx", "adml"];
 
@@ -78,9 +79,8 @@ pub fn refuse_documents(path: &Path) -> Result<(), Exit> {
         "a Markdown file is documentation, it sets no policy values"
     };
     let source = SourceFile::new(path.display().to_string(), String::new());
-    let diagnostic = Diagnostic::error("forms::not-policy-values", what)
-        .at(&source, 0..0)
-        .with_hint(
+    let diagnostic =
+        Diagnostic::error("forms::not-policy-values", what).at(&source, 0..0).with_hint(
             "give the policy itself: a policy YAML, a rule file, a .reg export, a reg add or \
             PowerShell script, Intune JSON or OMA-URI rows",
         );
