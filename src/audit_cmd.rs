@@ -1,12 +1,15 @@
 //! `unlocksim policy audit FILE... [--json]`: trusted signals an outsider can satisfy.
 //!
-//! Reads rule XML (`.xml`, scenario `Authentication`) or policy YAML (`.yaml`/`.yml`), audits
-//! it with `engine::policy::audit` and the radio model of `sim_devices::reach`, and prints one
-//! block per finding: `file:line:col: severity code element`, then why and what to do. The exit
-//! code is a contract: 1 when any finding is high-severity, 0 otherwise, 2 for unreadable or
-//! invalid input (nothing is audited then). `--json` prints one object:
+//! Reads rule XML (`.xml`, scenario `Authentication`), policy YAML (`.yaml`/`.yml`) or an
+//! administrator's form (through [`PolicyFile`], as the policy it imports to), audits it with
+//! `engine::policy::audit` and the radio model of `sim_devices::reach`, and prints one block
+//! per finding: `file:line:col: severity code element`, then why and what to do. The exit code
+//! is a contract: 1 when any finding is high-severity, 0 otherwise, 2 for unreadable or invalid
+//! input (nothing is audited then). `--json` prints one object:
 //! `{"files": [{"file", "findings": [{"code", "severity", "file", "line", "column", "element",
 //! "why", "fix"}]}], "high": N}`; line and column are null where a finding has no position.
+//! A form's findings never have one (its text does not place the policy's elements): its file
+//! object carries a `"note"` saying so, and its text summary line says so too.
 //!
 //! `policy check` shows the same findings as warnings ([`check_warnings`]). Whether the password
 //! provider is enabled comes from the policy's `sign_in: password` (default enabled, as on a
@@ -21,10 +24,12 @@ use engine::policy::audit::{
     AuditInput, Finding, FindingSeverity, FindingTarget, audit_policy, audit_rules, has_high,
     locate,
 };
-use engine::policy::{PolicyDocument, SignalScenario, load_policy, parse_rule_file};
+use engine::policy::{PolicyDocument, SignalScenario, parse_rule_file};
 use reports::summary::Exit;
 use serde_json::json;
 use sim_devices::reach::ModelReach;
+
+use crate::policy_file::{Kind, PolicyFile};
 
 /// A finding and the diagnostic that places it (`file:line:col` where the text shows it).
 struct Located {
@@ -32,19 +37,28 @@ struct Located {
     diagnostic: Diagnostic,
 }
 
+/// One audited file: its name, its placed findings, and whether it is a form (whose findings
+/// belong to the policy it imports to and have no line and column in it).
+struct Audited {
+    file: String,
+    found: Vec<Located>,
+    form: bool,
+}
+
 /// Runs `policy audit` over `files`.
 pub fn audit(files: &[PathBuf], json: bool) -> Exit {
     let mut audited = Vec::new();
     for path in files {
-        let source = match crate::input::read_input(path) {
-            Ok(text) => SourceFile::new(path.display().to_string(), text),
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", path.display());
-                return Exit::BadInput;
-            }
+        let file = match PolicyFile::read(path) {
+            Ok(file) => file,
+            Err(code) => return code,
         };
-        match audit_file(path, &source) {
-            Ok(found) => audited.push((source.name, found)),
+        match audit_file(&file) {
+            Ok(found) => audited.push(Audited {
+                file: file.source.name.clone(),
+                found,
+                form: file.kind == Kind::Form,
+            }),
             Err(diagnostics) => {
                 eprint!("{}", render_all(&diagnostics));
                 eprintln!("{}: invalid input, not audited", path.display());
@@ -58,38 +72,49 @@ pub fn audit(files: &[PathBuf], json: bool) -> Exit {
         print_text(&audited);
     }
     let findings: Vec<Finding> =
-        audited.into_iter().flat_map(|(_, found)| found).map(|l| l.finding).collect();
+        audited.into_iter().flat_map(|a| a.found).map(|l| l.finding).collect();
     Exit::from_passed(!has_high(&findings))
 }
 
-/// The findings of `source` as `policy check` warnings; none when the file has errors (the
+/// The findings of `file` as `policy check` warnings; none when the file has errors (the
 /// check reports those).
-pub fn check_warnings(path: &Path, source: &SourceFile) -> Vec<Diagnostic> {
-    audit_file(path, source)
+pub fn check_warnings(file: &PolicyFile) -> Vec<Diagnostic> {
+    audit_file(file)
         .map_or_else(|_| Vec::new(), |found| found.into_iter().map(|l| l.diagnostic).collect())
 }
 
 /// Audits one file: its findings, placed, or the diagnostics that make it invalid.
-fn audit_file(path: &Path, source: &SourceFile) -> Result<Vec<Located>, Vec<Diagnostic>> {
+fn audit_file(file: &PolicyFile) -> Result<Vec<Located>, Vec<Diagnostic>> {
     let reach = ModelReach::default();
-    if !is_yaml(path) {
+    let source = &file.source;
+    let Some((policy, diagnostics)) = file.policy() else {
         // The setting comes from the signals' `scenario` (issue 13): a Dynamic Lock rule never
         // grants an unlock, so it has nothing to audit.
-        let file = parse_rule_file(source, None);
-        let rules =
-            file.rules.filter(|_| !has_errors(&file.diagnostics)).ok_or(file.diagnostics)?;
-        if file.scenario == SignalScenario::DynamicLock {
+        let rules_file = parse_rule_file(source, None);
+        let rules = rules_file
+            .rules
+            .filter(|_| !has_errors(&rules_file.diagnostics))
+            .ok_or(rules_file.diagnostics)?;
+        if rules_file.scenario == SignalScenario::DynamicLock {
             return Ok(Vec::new());
         }
         let findings = audit_rules(&rules, &reach);
         return Ok(findings.into_iter().map(|f| place(f, source, 0)).collect());
-    }
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
-    let (policy, diagnostics) = load_policy(source, &mut read_file);
+    };
     let policy = policy.filter(|_| !has_errors(&diagnostics)).ok_or(diagnostics)?;
     let input = AuditInput { password_enabled: policy.sign_in.password };
     let findings = audit_policy(&policy, &input, &reach);
+    if file.kind == Kind::Form {
+        // The form's text (escaped JSON, registry data) does not place the policy's elements.
+        return Ok(findings
+            .into_iter()
+            .map(|finding| {
+                let diagnostic = finding.to_diagnostic(source, None);
+                Located { finding, diagnostic }
+            })
+            .collect());
+    }
+    let base = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
     let (rules_source, from) = rules_text(source, &base);
     Ok(findings
         .into_iter()
@@ -137,12 +162,12 @@ fn place(finding: Finding, source: &SourceFile, from: usize) -> Located {
     Located { finding, diagnostic }
 }
 
-fn is_yaml(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-}
+/// What the text and JSON say of a form's findings.
+const FORM_NOTE: &str =
+    "findings of the policy this form imports to: they have no line and column in the form";
 
-fn print_text(audited: &[(String, Vec<Located>)]) {
-    for (file, found) in audited {
+fn print_text(audited: &[Audited]) {
+    for Audited { file, found, form } in audited {
         for Located { finding, diagnostic } in found {
             let position = diagnostic.position().unwrap_or_else(|| file.clone());
             outln!("{position}: {} {} {}", finding.severity, finding.code, finding.element);
@@ -151,20 +176,21 @@ fn print_text(audited: &[(String, Vec<Located>)]) {
         }
         let count = |s: FindingSeverity| found.iter().filter(|l| l.finding.severity == s).count();
         outln!(
-            "{file}: {} finding(s): {} high, {} medium, {} low",
+            "{file}: {} finding(s): {} high, {} medium, {} low{}",
             found.len(),
             count(FindingSeverity::High),
             count(FindingSeverity::Medium),
-            count(FindingSeverity::Low)
+            count(FindingSeverity::Low),
+            if *form { format!(" ({FORM_NOTE})") } else { String::new() }
         );
     }
 }
 
-fn print_json(audited: &[(String, Vec<Located>)]) {
+fn print_json(audited: &[Audited]) {
     let mut high = 0;
     let files: Vec<_> = audited
         .iter()
-        .map(|(file, found)| {
+        .map(|Audited { file, found, form }| {
             let findings: Vec<_> = found
                 .iter()
                 .map(|Located { finding, diagnostic }| {
@@ -182,7 +208,11 @@ fn print_json(audited: &[(String, Vec<Located>)]) {
                     })
                 })
                 .collect();
-            json!({ "file": file, "findings": findings })
+            let mut object = json!({ "file": file, "findings": findings });
+            if *form {
+                object["note"] = json!(FORM_NOTE);
+            }
+            object
         })
         .collect();
     outln!("{}", json!({ "files": files, "high": high }));

@@ -25,6 +25,7 @@ mod analyze_cmd;
 mod audit_cmd;
 mod input;
 mod policy_cmd;
+mod policy_file;
 mod policy_forms_cmd;
 mod radio_cmd;
 mod run_cmd;

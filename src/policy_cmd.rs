@@ -21,12 +21,13 @@ use engine::SourceFile;
 use engine::diagnostic::{Diagnostic, has_errors};
 use engine::policy::interpretation::{DnsSuffixScope, RepeatedElements};
 use engine::policy::{
-    Evaluation, Interpretations, Policy, PresenceEvaluation, RuleFile, SignalScenario,
-    check_single_line, format_policy, format_pretty, format_single_line, load_policy,
-    parse_rule_file,
+    Evaluation, Interpretations, PresenceEvaluation, RuleFile, SignalScenario, check_single_line,
+    format_policy, format_pretty, format_single_line, parse_rule_file,
 };
 use engine::snapshot::load_snapshot;
 use reports::summary::Exit;
+
+use crate::policy_file::{Kind, PolicyFile, is_yaml};
 
 /// Policy subcommands.
 #[derive(Debug, Subcommand)]
@@ -166,45 +167,22 @@ fn report(diagnostics: &[Diagnostic]) {
     }
 }
 
-fn is_yaml(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-}
-
-/// Loads a policy file, reading its `signal_rules_file`s relative to it.
-fn policy(path: &Path, source: &SourceFile) -> (Option<Policy>, Vec<Diagnostic>) {
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
-    load_policy(source, &mut read_file)
-}
-
 fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
     let mut failed = false;
     for path in files {
-        match crate::policy_forms_cmd::check_form(path) {
-            Some(Ok(errors)) => {
-                failed |= errors;
-                continue;
+        let file = match load(path, setting) {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
+        let mut diagnostics = match file.policy() {
+            Some((_, diagnostics)) => diagnostics,
+            None => {
+                let mut diagnostics = parse_rule_file(&file.source, file.given).diagnostics;
+                diagnostics.extend(check_single_line(&file.source));
+                diagnostics
             }
-            Some(Err(code)) => return code,
-            None => {}
-        }
-        let given = match setting.for_file(path) {
-            Ok(given) => given,
-            Err(code) => return code,
         };
-        let source = match read(path) {
-            Ok(source) => source,
-            Err(code) => return code,
-        };
-        let diagnostics = if is_yaml(path) {
-            policy(path, &source).1
-        } else {
-            let mut diagnostics = parse_rule_file(&source, given).diagnostics;
-            diagnostics.extend(check_single_line(&source));
-            diagnostics
-        };
-        let mut diagnostics = diagnostics;
-        diagnostics.extend(crate::audit_cmd::check_warnings(path, &source));
+        diagnostics.extend(crate::audit_cmd::check_warnings(&file));
         report(&diagnostics);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;
@@ -212,6 +190,34 @@ fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
         eprintln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
     }
     Exit::from_passed(!failed)
+}
+
+/// A file read by [`PolicyFile::read`], with the setting `--setting` forces on a rule file.
+struct Loaded {
+    file: PolicyFile,
+    given: Option<SignalScenario>,
+}
+
+impl std::ops::Deref for Loaded {
+    type Target = PolicyFile;
+    fn deref(&self) -> &PolicyFile {
+        &self.file
+    }
+}
+
+/// Reads any file `check` and `fmt` take; `--setting` on a policy or a form is a usage error.
+fn load(path: &Path, setting: SettingArgs) -> Result<Loaded, Exit> {
+    let given = setting.for_file(path)?;
+    let file = PolicyFile::read(path)?;
+    if given.is_some() && file.kind == Kind::Form {
+        eprintln!(
+            "error: --setting applies to rule files (.xml); {} is an administrator's form, \
+            whose values name their settings",
+            path.display()
+        );
+        return Err(Exit::BadInput);
+    }
+    Ok(Loaded { file, given })
 }
 
 fn eval(args: &EvalArgs) -> Exit {
@@ -275,16 +281,12 @@ fn print_evaluation<T: serde::Serialize>(value: &T, json: bool, text: fn(&T) -> 
 }
 
 fn fmt(path: &Path, single_line: bool, setting: SettingArgs) -> Exit {
-    let given = match setting.for_file(path) {
-        Ok(given) => given,
+    let file = match load(path, setting) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let source = match read(path) {
-        Ok(source) => source,
-        Err(code) => return code,
-    };
-    if is_yaml(path) {
-        return match policy(path, &source) {
+    if let Some(loaded) = file.policy() {
+        return match loaded {
             (Some(policy), _) => {
                 out!("{}", format_policy(&policy));
                 Exit::Success
@@ -295,7 +297,7 @@ fn fmt(path: &Path, single_line: bool, setting: SettingArgs) -> Exit {
             }
         };
     }
-    let RuleFile { rules, diagnostics, .. } = parse_rule_file(&source, given);
+    let RuleFile { rules, diagnostics, .. } = parse_rule_file(&file.source, file.given);
     match rules {
         Some(rules) => {
             if single_line {

@@ -7,8 +7,8 @@
 //! (warnings allowed, on stderr), 2 for usage errors, unreadable files and any error in the
 //! input (with `file:line:column`; nothing is written), or when the file sets none of the five
 //! values; `export` warns about each `sign_in` setting off Windows' default, which no form
-//! carries. `check` on a `.reg`, `.json`, `.cmd`, `.bat`, `.ps1`, `.txt`, `.PolicyRules` or
-//! Salt `.sls` file reads it as a form: 1 when it has errors, 2 when unreadable.
+//! carries. `check`, `audit` and `fmt` read a form as the policy it imports to
+//! (`policy_file.rs`); Markdown and ADMX/ADML files are refused as holding no policy values.
 //! A `.reg` file goes out as UTF-16LE with a BOM when written with `--out` (what regedit
 //! writes); stdout is always UTF-8.
 
@@ -139,6 +139,9 @@ pub fn run_import(args: &ImportArgs) -> Exit {
         Ok(base) => base,
         Err(code) => return code,
     };
+    if let Err(code) = crate::policy_file::refuse_documents(&args.file) {
+        return code;
+    }
     let source = match read_form_file(&args.file) {
         Ok(source) => source,
         Err(code) => return code,
@@ -152,30 +155,4 @@ pub fn run_import(args: &ImportArgs) -> Exit {
     }
     let yaml = policy_yaml(&policy, &args.file.display().to_string());
     emit(args.out.as_deref(), &yaml, yaml.clone().into_bytes())
-}
-
-/// Whether `policy check` reads `path` as an administrator's form.
-fn is_form(path: &Path) -> bool {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-    ["reg", "json", "cmd", "bat", "ps1", "txt", "policyrules", "sls"]
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case(extension))
-}
-
-/// `policy check` on a form: `None` when `path` is not one; else whether it had errors (after
-/// printing its diagnostics and its summary line), or the exit code when it is unreadable.
-pub fn check_form(path: &Path) -> Option<Result<bool, Exit>> {
-    if !is_form(path) {
-        return None;
-    }
-    let source = match read_form_file(path) {
-        Ok(source) => source,
-        Err(code) => return Some(Err(code)),
-    };
-    let (_, diagnostics) = read_form_onto(&source, None);
-    report(&diagnostics);
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
-    eprintln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
-    Some(Ok(errors > 0))
 }

@@ -130,3 +130,25 @@ fn audit_of_bad_input_exits_two_and_prints_nothing(#[case] file: &str) {
     assert_eq!(exit, Some(2));
     assert_eq!(stdout, "");
 }
+
+/// A form's findings are the imported policy's: the form is the file, line and column are
+/// null, and the file object's note says why.
+#[test]
+fn audit_json_of_a_form_names_the_form_without_positions() {
+    let (exit, stdout, stderr) =
+        run(&["policy", "audit", "--json", "examples/forms/mfu-intune-profile.json"]);
+    assert!(matches!(exit, Some(0 | 1)), "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    let file = &value["files"][0];
+    assert_eq!(file["file"], "examples/forms/mfu-intune-profile.json");
+    let note = file["note"].as_str().expect("a note");
+    assert!(note.contains("no line and column"), "{note}");
+    let findings = file["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty(), "{stdout}");
+    for finding in findings {
+        assert_eq!(finding["file"], "examples/forms/mfu-intune-profile.json");
+        assert!(finding["line"].is_null() && finding["column"].is_null(), "{finding}");
+    }
+    let (_, yaml, _) = run(&["policy", "audit", "--json", "examples/audit/home_network.yaml"]);
+    assert!(!yaml.contains("\"note\""), "{yaml}");
+}

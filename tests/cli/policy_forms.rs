@@ -153,3 +153,120 @@ fn export_warns_about_sign_in_settings_it_cannot_carry() {
         "#);
     std::fs::remove_dir_all(&dir).expect("cleaned up");
 }
+
+/// The policy's export in `format`, written to a fresh folder under the usual file name.
+fn exported(policy: &str, format: &str, tag: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("unlocksim-{tag}-{format}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let ext = if format == "reg" { "cmd" } else { format_ext(format) };
+    let file = dir.join(format!("exported.{ext}"));
+    let path = file.to_str().expect("utf-8").to_string();
+    let (code, _, stderr) = run(&["policy", "export", policy, "--format", format, "--out", &path]);
+    assert_eq!(code, Some(0), "{stderr}");
+    (dir, path)
+}
+
+/// The lines `policy audit` prints for findings and summaries, with the file name replaced.
+fn audit_lines(file: &str) -> (Option<i32>, Vec<String>) {
+    let (code, stdout, _) = run(&["policy", "audit", file]);
+    let lines = stdout.lines().filter(|l| !l.starts_with(' ')).map(|l| l.replace(file, "F"));
+    (code, lines.collect())
+}
+
+/// `check`, `audit` and `fmt` treat an exported form exactly as the policy it imports to: the
+/// audit warnings in `check`, the same findings (unplaced) in `audit`, the policy YAML in `fmt`.
+#[rstest]
+fn an_exported_form_checks_audits_and_formats_as_its_policy(
+    #[values("csp", "gpo", "reg", "json")] format: &str,
+) {
+    let policy = "scenarios/policies/mfu_example2_ip_or_bluetooth.yaml";
+    let (dir, form) = exported(policy, format, "form-as-policy");
+    let (code, _, stderr) = run(&["policy", "check", &form]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains(&format!("{form}: 0 error(s), 3 warning(s)")), "{stderr}");
+    assert!(stderr.contains("audit::dns-suffix-only"), "{stderr}");
+    let (code, lines) = audit_lines(&form);
+    assert_eq!(code, Some(1), "{lines:?}");
+    assert_eq!(
+        lines,
+        [
+            "F: high audit::dns-suffix-only <dnsSuffix>corp.contoso.com</dnsSuffix>",
+            "F: high audit::bluetooth-next-room rssiMin=\"-10\"",
+            "F: medium audit::password-enabled device_unlock (password credential provider \
+             enabled)",
+            "F: 3 finding(s): 2 high, 1 medium, 0 low (findings of the policy this form imports \
+             to: they have no line and column in the form)",
+        ]
+    );
+    let (code, from_form, stderr) = run(&["policy", "fmt", &form]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(from_form, run(&["policy", "fmt", policy]).1);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+/// A valid form saved as UTF-16 without a byte-order mark (`iconv -t UTF-16LE`/`UTF-16BE`)
+/// reads as the same policy as the original.
+#[rstest]
+fn utf16_without_a_bom_reads_like_the_original(
+    #[values("examples/forms/dynamic-lock.reg", "examples/forms/mfu-and-dynamic-lock.cmd")]
+    file: &str,
+    #[values(true, false)] little_endian: bool,
+) {
+    let bytes = std::fs::read(Path::new(&repo_root()).join(file)).expect("example");
+    let text = match bytes.strip_prefix(&[0xFF, 0xFE]) {
+        Some(utf16) => {
+            let units: Vec<u16> =
+                utf16.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+            String::from_utf16(&units).expect("UTF-16")
+        }
+        None => String::from_utf8(bytes).expect("UTF-8"),
+    };
+    let units = text.encode_utf16();
+    let converted: Vec<u8> = if little_endian {
+        units.flat_map(u16::to_le_bytes).collect()
+    } else {
+        units.flat_map(u16::to_be_bytes).collect()
+    };
+    let dir = std::env::temp_dir()
+        .join(format!("unlocksim-no-bom-{little_endian}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let name = Path::new(file).file_name().expect("a name");
+    let copy = dir.join(name);
+    std::fs::write(&copy, converted).expect("written");
+    let copy = copy.to_str().expect("utf-8");
+    let (code, _, stderr) = run(&["policy", "check", copy]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("forms::no-settings"), "{stderr}");
+    let (code, got, stderr) = run(&["policy", "import", copy]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (_, want, _) = run(&["policy", "import", file]);
+    assert_eq!(got.replace(copy, file), want);
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+/// A UTF-16 Task Scheduler XML that rewrites GroupB is a form for `check`, `audit` and `fmt`:
+/// the partial update import reports, not a UTF-8 error or a rule-parser error.
+#[rstest]
+#[case::check(&["policy", "check"], 1)]
+#[case::audit(&["policy", "audit"], 2)]
+#[case::fmt(&["policy", "fmt"], 1)]
+#[case::import(&["policy", "import"], 2)]
+fn a_utf16_task_xml_is_read_as_a_form(#[case] command: &[&str], #[case] want: i32) {
+    let file = "tests/fixtures/forms/task-group-b-pin-only.xml";
+    let (code, stdout, stderr) = run(&[command, &[file]].concat());
+    assert_eq!((code, stdout.as_str()), (Some(want), ""), "{stderr}");
+    assert!(stderr.contains("forms::incomplete"), "{stderr}");
+    assert!(stderr.contains(&format!("{file}:9:138")), "{stderr}");
+}
+
+/// Documentation and policy definitions hold no values: one diagnostic at 1:1, exit 2.
+#[rstest]
+fn documentation_and_definitions_are_not_policies(
+    #[values("check", "import", "audit", "fmt")] command: &str,
+    #[values("README.md", "tests/fixtures/forms/Passport.admx")] file: &str,
+) {
+    let (code, stdout, stderr) = run(&["policy", command, file]);
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
+    assert_eq!(stderr.matches("forms::not-policy-values").count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("{file}:1:1")), "{stderr}");
+}
