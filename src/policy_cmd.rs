@@ -45,7 +45,7 @@ pub enum PolicyCommand {
     Eval(EvalArgs),
     /// Find trusted signals an outsider can satisfy (exit 1 on a high-severity finding).
     Audit {
-        /// Rule files (.xml) and policy files (.yaml/.yml).
+        /// Rule files (.xml), policy files (.yaml/.yml) and administrators' forms.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print one JSON object instead of text.
@@ -54,7 +54,7 @@ pub enum PolicyCommand {
     },
     /// Print rules in canonical form.
     Fmt {
-        /// The rule file (.xml) or policy file (.yaml/.yml).
+        /// A rule file (.xml), a policy file (.yaml/.yml) or an administrator's form.
         file: PathBuf,
         /// Print the single-line form for Intune or Group Policy.
         #[arg(long)]

@@ -73,6 +73,10 @@ pub fn refuse_documents(path: &Path) -> Result<(), Exit> {
     if !DOCUMENT_EXTENSIONS.contains(&ext.as_str()) {
         return Ok(());
     }
+    // A file that is not there is unreadable first, whatever its name.
+    if let Err(error) = std::fs::metadata(path) {
+        return Err(cannot_read(path, error));
+    }
     let what = if ext.starts_with("adm") {
         "an ADMX/ADML file defines the policies (their keys, names and text), it sets no values"
     } else {
