@@ -473,3 +473,19 @@ const LOCK: &str = "MSPassport_UseDynamicLock";
 fn salt_lgpo_states(#[case] text: String, #[case] want: &str) {
     assert_eq!(outcome(&text), want, "\n{text}");
 }
+
+/// A JSON value that is no OMA-URI value at all is named by its JSON kind, never by an empty
+/// data type.
+#[rstest]
+#[case::array(r#"["{D6886603-9D2F-4EB2-B667-1971041FA96B}"]"#, "a json array")]
+#[case::object(r#"{"pin": true}"#, "a json object")]
+#[case::null("null", "null (no value)")]
+fn a_json_value_of_the_wrong_kind_is_named(#[case] value: &str, #[case] named: &str) {
+    let text = format!(
+        r#"[{{"omaUri": "./Device/Vendor/MSFT/PassportForWork/DeviceUnlock/GroupA", "value": {value}}}]"#
+    );
+    let (policy, diagnostics) = read_form(&SourceFile::new("f.json", text));
+    assert!(policy.is_none());
+    let message = diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("\n");
+    assert!(message.contains(&format!("not `{named}`")), "{message}");
+}

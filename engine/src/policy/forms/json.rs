@@ -87,7 +87,10 @@ fn setting(
         Json::String(text) => (odata_type(odata).unwrap_or("String"), text.clone()),
         Json::Bool(b) => (odata_type(odata).unwrap_or("Boolean"), b.to_string()),
         Json::Number(n) => (odata_type(odata).unwrap_or("Integer"), n.to_string()),
-        _ => ("", String::new()),
+        // An array, an object or null is no OMA-URI value: named by its JSON kind.
+        Json::Array(_) => ("a JSON array", String::new()),
+        Json::Object(_) => ("a JSON object", String::new()),
+        Json::Null => ("null (no value)", String::new()),
     };
     let span = serde_json::to_string(value)
         .ok()
