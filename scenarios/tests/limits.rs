@@ -8,6 +8,7 @@ use scenarios::model::{
 };
 use sim_devices::geometry::COORDINATE_M_MAX;
 use sim_devices::mobility::{SPEED_M_PER_S_MAX, WAYPOINTS_MAX};
+use sim_devices::wifi::ROAM_MARGIN_DB_MAX;
 use sim_devices::world::{WALL_LOSS_DB_MAX, WORLD_ENTITIES_MAX};
 
 /// One bound: `limit`, and a probe that builds a scenario of size `n` and returns the codes of
@@ -87,6 +88,15 @@ fn wall_loss_db(n: usize) -> Vec<String> {
     load(1, 60, &format!("{WORLD}  floor_plan:\n    walls:\n{wall}"), "")
 }
 
+/// A PC whose Wi-Fi client roams only to an access point `n` dB stronger.
+fn roam_margin_db(n: usize) -> Vec<String> {
+    let world = WORLD.replace(
+        "paired_phones: [p]",
+        &format!("paired_phones: [p], wifi: {{roam_margin_db: {n}}}"),
+    );
+    load(1, 60, &world, "")
+}
+
 #[rustfmt::skip]
 const BOUNDS: &[Bound] = &[
     Bound { name: "timeline entries", limit: TIMELINE_ENTRIES_MAX, past_code: "scenario::too-many", probe: timeline },
@@ -98,6 +108,7 @@ const BOUNDS: &[Bound] = &[
     Bound { name: "walking speed m/s", limit: SPEED_M_PER_S_MAX as usize, past_code: "scenario::walk", probe: speed_m_per_s },
     Bound { name: "walls", limit: WORLD_ENTITIES_MAX, past_code: "scenario::world", probe: walls },
     Bound { name: "wall loss dB", limit: WALL_LOSS_DB_MAX as usize, past_code: "scenario::world", probe: wall_loss_db },
+    Bound { name: "roaming margin dB", limit: ROAM_MARGIN_DB_MAX as usize, past_code: "scenario::world", probe: roam_margin_db },
     Bound { name: "waypoints per walk", limit: WAYPOINTS_MAX, past_code: "scenario::walk", probe: waypoints },
 ];
 

@@ -210,6 +210,9 @@ impl WorldConfig {
             }
         }
         for (id, pc) in &self.pcs {
+            if let Err(e) = pc.wifi.validate() {
+                problems.push(invalid(format!("pc `{id}`: {e}")));
+            }
             let mut names = vec!["wifi"];
             for adapter in &pc.adapters {
                 if names.contains(&adapter.name.as_str()) {

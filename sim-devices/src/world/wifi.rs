@@ -3,7 +3,7 @@
 use engine::{SimDuration, SimTime};
 
 use crate::propagation::averaged_fading_db;
-use crate::wifi::{choose_access_point, normalise_bssid, signal_quality};
+use crate::wifi::{Candidate, choose_access_point, normalise_bssid, signal_quality};
 
 use super::{
     AccessPointId, LinkState, PcId, WIFI_BEACONS_PER_SCAN, WifiChange, WifiConnection, World,
@@ -33,14 +33,15 @@ impl World {
     }
 
     /// One Wi-Fi scan of PC `pc` at `now`: measures every switched-on access point that matches
-    /// a profile, then connects, roams or disconnects per [`choose_access_point`].
+    /// a profile, then connects, roams or disconnects per [`choose_access_point`] (by signal in
+    /// dBm; the quality kept for the snapshot is derived from the chosen one's signal).
     pub fn wifi_scan(&mut self, now: SimTime, pc: PcId) -> WifiChange {
         let candidates = self.wifi_candidates(now, pc);
         let state = &self.pcs[pc.index()];
         let current = state.wifi.as_ref().map(|wifi| wifi.access_point.index());
         let chosen = choose_access_point(&state.config.wifi, current, &candidates);
         let quality_of = |index: usize| {
-            candidates.iter().find(|(i, _)| *i == index).map_or(0, |(_, quality)| *quality)
+            candidates.iter().find(|c| c.index == index).map_or(0, |c| signal_quality(c.signal_dbm))
         };
         match (current, chosen) {
             (None, None) => WifiChange::Unchanged,
@@ -61,9 +62,9 @@ impl World {
         }
     }
 
-    /// Measures every switched-on access point that matches one of PC `pc`'s profiles: pairs
-    /// of access point index and signal quality, in id order.
-    fn wifi_candidates(&mut self, now: SimTime, pc: PcId) -> Vec<(usize, u8)> {
+    /// Measures every switched-on access point that matches one of PC `pc`'s profiles: its
+    /// received signal and BSSID, in id order.
+    fn wifi_candidates(&mut self, now: SimTime, pc: PcId) -> Vec<Candidate> {
         let pc_position = self.pc_position(now, pc);
         let streams = self.streams;
         let state = &mut self.pcs[pc.index()];
@@ -93,7 +94,8 @@ impl World {
                 - self.floor_plan.obstruction(&pc_position, &ap_position).loss_db()
                 - shadowing_db
                 + fading_db;
-            candidates.push((index, signal_quality(received_dbm)));
+            let bssid = normalise_bssid(&ap.config.bssid);
+            candidates.push(Candidate { index, signal_dbm: received_dbm, bssid });
         }
         candidates
     }
