@@ -325,3 +325,29 @@ fn bad_references_are_reported() {
         serde_json::from_str::<WorldConfig>(r#"{"pcz": {}}"#).expect_err("unknown key");
     assert!(unknown_key.to_string().contains("unknown field `pcz`"), "{unknown_key}");
 }
+
+/// Issue 14 item 7: `a-far` (20 m, first by id) and `b-near` (1 m) both read quality 100; the
+/// PC joins by signal, so `b-near`, and reports the saturated quality.
+#[test]
+fn wifi_joins_by_signal_not_by_the_saturated_quality_or_the_id() {
+    let config: WorldConfig = serde_json::from_str(
+        r#"{
+  "environment": {"preset": "office_los"},
+  "networks": {"lan": {"ipv4_prefix": "10.1.0.0/24", "ipv4_gateway": "10.1.0.1"}},
+  "access_points": {
+    "a-far": {"position": [20, 0], "ssid": "c", "bssid": "02-00-00-00-00-01", "network": "lan"},
+    "b-near": {"position": [1, 0], "ssid": "c", "bssid": "02-00-00-00-00-02", "network": "lan"}
+  },
+  "pcs": {"desk": {"position": [0, 0], "wifi": {"profiles": [{"ssid": "c"}]}}},
+  "users": {}, "phones": {}
+}"#,
+    )
+    .expect("valid configuration");
+    for seed in 1..=5 {
+        let mut world = World::new(&config, RandomStreams::new(seed)).expect("world");
+        let desk = world.pc_id("desk").expect("pc");
+        world.wifi_scan(s(0), desk);
+        let b_near = world.access_point_id("b-near");
+        assert_eq!(world.wifi_connection(desk), b_near.map(|ap| (ap, 100)), "seed {seed}");
+    }
+}
