@@ -64,8 +64,12 @@ fn default_runs() -> Spanned<u32> {
     Spanned::new(1, serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN)
 }
 
-/// Windows timings that are calibration, not ambiguity (design 3.6).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The largest `coexistence_loss_db` a scenario may set, dB: three times the largest measured
+/// value, so a typo is caught and a pessimistic what-if is not.
+pub const COEXISTENCE_LOSS_DB_MAX: f64 = 30.0;
+
+/// Windows timings and radio values that are calibration, not ambiguity (design 3.6).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Calibration {
     /// Shortest interval between two Bluetooth polls of one phone.
@@ -78,6 +82,12 @@ pub struct Calibration {
     pub idle_min: SimDuration,
     /// Interval between two keystroke events while a user types.
     pub typing_interval: SimDuration,
+    /// Bluetooth/Wi-Fi coexistence, dB (default 0, documented range 0 to 10, at most
+    /// [`COEXISTENCE_LOSS_DB_MAX`]): a PC associated to a 2.4 GHz Wi-Fi network receives its
+    /// phones this much weaker, on many laptops, because Bluetooth and Wi-Fi share the radio or
+    /// antenna. A public report measured about 10 dB; the value for a given laptop is unknown.
+    /// Every access point of the model is 2.4 GHz, so any association counts.
+    pub coexistence_loss_db: f64,
 }
 
 impl Default for Calibration {
@@ -88,6 +98,7 @@ impl Default for Calibration {
             lock_delay: SimDuration::from_s(30),
             idle_min: SimDuration::from_s(30),
             typing_interval: SimDuration::from_s(5),
+            coexistence_loss_db: 0.0,
         }
     }
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use sim_devices::geometry::Position;
 use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
-use crate::format::{PlaceOrPosition, ScenarioDocument};
+use crate::format::{COEXISTENCE_LOSS_DB_MAX, PlaceOrPosition, ScenarioDocument};
 use crate::model::{
     EXPECTATIONS_MAX, PcSetup, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
     Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
@@ -282,6 +282,15 @@ impl Checker<'_> {
             let message = "calibration needs 0 < poll_interval_min <= poll_interval_max and a \
                  typing_interval above 0";
             self.error_at("scenario::calibration", message.into(), span);
+        }
+        let coexistence_loss_db = calibration.coexistence_loss_db;
+        if !(0.0..=COEXISTENCE_LOSS_DB_MAX).contains(&coexistence_loss_db) {
+            let span = self.key_span("calibration");
+            let message = format!(
+                "calibration: coexistence_loss_db must be between 0 and \
+                 {COEXISTENCE_LOSS_DB_MAX} dB, not {coexistence_loss_db}"
+            );
+            self.error_at("scenario::calibration", message, span);
         }
     }
 

@@ -829,6 +829,8 @@ impl ScenarioModel<'_> {
             return;
         }
         let detail = self.world.poll_bluetooth_detailed(now, pc, phone);
+        let loss_db = calibration.coexistence_loss_db;
+        let detail = self.world.with_coexistence_loss(pc, phone, detail, loss_db);
         let (rssi, reason) = match detail.poll {
             BluetoothPoll::Present { rssi } => (Some(rssi), None),
             BluetoothPoll::Absent { reason } => (None, Some(absence_reason_name(reason))),

@@ -351,3 +351,47 @@ fn wifi_joins_by_signal_not_by_the_saturated_quality_or_the_id() {
         assert_eq!(world.wifi_connection(desk), b_near.map(|ap| (ap, 100)), "seed {seed}");
     }
 }
+
+/// Issue 14 item 9: while the PC is associated to (2.4 GHz) Wi-Fi, its Bluetooth reception is
+/// `loss_db` weaker. Near the PC power control absorbs it (the reading stays 0); far away, with
+/// the phone at full power, the reading drops by the loss; without Wi-Fi nothing changes.
+#[test]
+fn coexistence_loss_lowers_bluetooth_only_while_associated_and_past_power_control() {
+    let config: WorldConfig = serde_json::from_str(
+        r#"{
+  "environment": {"preset": "free_space"},
+  "networks": {"lan": {"ipv4_prefix": "10.1.0.0/24", "ipv4_gateway": "10.1.0.1"}},
+  "access_points": {
+    "ap": {"position": [1, 0], "ssid": "c", "bssid": "02-00-00-00-00-01", "network": "lan"}
+  },
+  "pcs": {"desk": {"position": [0, 0], "paired_phones": ["near", "far"],
+                   "wifi": {"profiles": [{"ssid": "c"}]}}},
+  "users": {},
+  "phones": {"near": {"position": [1, 0], "carry": "desk"},
+             "far": {"position": [60, 0], "carry": "desk"}}
+}"#,
+    )
+    .expect("valid configuration");
+    let mut world = World::new(&config, RandomStreams::new(1)).expect("world");
+    let desk = world.pc_id("desk").expect("pc");
+    let read = |world: &mut World, phone: &str, loss_db: f64| {
+        let phone = world.phone_id(phone).expect("phone");
+        let detail = world.poll_bluetooth_detailed(s(0), desk, phone);
+        let rssi = |poll| match poll {
+            BluetoothPoll::Present { rssi } => rssi,
+            BluetoothPoll::Absent { reason } => panic!("{reason:?}"),
+        };
+        let before = rssi(detail.poll);
+        (before, rssi(world.with_coexistence_loss(desk, phone, detail, loss_db).poll))
+    };
+    // Not associated yet: no loss. (Each poll draws its own fading, so compare within a poll.)
+    let (before, after) = read(&mut world, "far", 10.0);
+    assert!(before < -5 && after == before, "{before} {after}");
+    world.wifi_scan(s(0), desk);
+    assert!(world.wifi_connection(desk).is_some());
+    assert_eq!(read(&mut world, "near", 10.0), (0, 0));
+    let (before, after) = read(&mut world, "far", 0.0);
+    assert_eq!(after, before);
+    let (before, after) = read(&mut world, "far", 10.0);
+    assert_eq!(after, before - 10);
+}
