@@ -54,7 +54,10 @@ pub fn load_scenario(
     if checker.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(checker.diagnostics);
     }
-    scenario.ok_or(checker.diagnostics)
+    match scenario {
+        Some(scenario) => Ok(Scenario { warnings: checker.diagnostics, ..scenario }),
+        None => Err(checker.diagnostics),
+    }
 }
 
 /// The ids a scenario defines, by kind.
@@ -253,6 +256,7 @@ impl Checker<'_> {
             pcs,
             timeline,
             expectations,
+            warnings: Vec::new(),
         })
     }
 

@@ -68,3 +68,24 @@ fn a_phone_two_floors_up_is_judged_absent() {
     let text = scenario(2, "{preset: office_nlos}", 20, expect);
     assert_eq!(verdicts(&text), ["pass", "pass"]);
 }
+
+/// Walls drawn under an NLoS preset are warned about at the `walls` key, and the scenario loads
+/// (design 3.4: walls belong on a line-of-sight baseline); under `office_los` they are not.
+#[rstest]
+#[case::nlos("office_nlos", 1)]
+#[case::los("office_los", 0)]
+fn walls_under_an_nlos_preset_are_warned_about(#[case] preset: &str, #[case] warnings: usize) {
+    let walls = format!(
+        "{{preset: {preset}}}\n  floor_plan:\n    walls:\n      - {{from: [5, -5], to: [5, 5]}}"
+    );
+    let text = scenario(0, &walls, 1, "");
+    let loaded = load_scenario("walls.yaml", &text, &mut |_: &str| Ok(POLICY.to_owned()))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(loaded.warnings.len(), warnings);
+    if let Some(warning) = loaded.warnings.first() {
+        let shown = format!("{warning}\n{}", engine::diagnostic::render_all(&loaded.warnings));
+        assert!(shown.contains("walls.yaml:8:5"), "{shown}");
+        assert!(shown.contains("walls belong on a line-of-sight baseline"), "{shown}");
+        assert!(!warning.is_error());
+    }
+}
