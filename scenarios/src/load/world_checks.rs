@@ -24,13 +24,12 @@ impl Checker<'_> {
             let span = self.key_span("world");
             self.error_at("scenario::world", format!("invalid world: {problem}"), span);
         }
-        self.walls_under_nlos(world);
     }
 
     /// Warns when walls are drawn under `office_nlos`: its fit (ITU-R P.1238-10 office NLoS)
     /// was measured through the office's clutter, walls included, so walls on the plan count
-    /// them a second time.
-    fn walls_under_nlos(&mut self, world: &WorldConfig) {
+    /// them a second time. Called on a scenario that loaded, so errors are shown alone.
+    pub(super) fn walls_under_nlos(&mut self, world: &WorldConfig) {
         let walls = &world.floor_plan.walls;
         if world.environment.preset != "office_nlos" || walls.is_empty() {
             return;
