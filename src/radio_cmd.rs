@@ -6,6 +6,7 @@ use clap::Args;
 use reports::summary::Exit;
 use serde_json::json;
 use sim_devices::bluetooth::BluetoothRadioConfig;
+use sim_devices::geometry::FloorPlan;
 use sim_devices::profile::{ProfilePoint, ProfileRequest, sample_profile};
 use sim_devices::propagation::{
     CARRY_POSITIONS, CarryLosses, CarryPosition, ENVIRONMENT_NAMES, Environment,
@@ -23,6 +24,11 @@ pub struct RadioArgs {
     /// Walls between PC and phone (5 dB each).
     #[arg(long, default_value_t = 0)]
     walls: u32,
+    /// Floors between PC and phone: distances are then on the plan, the radios 3.5 m apart
+    /// vertically per floor, behind 14 dB for the first floor and 4 dB for each further one
+    /// (ITU-R P.1238-10 Table 3; the floor plan's defaults).
+    #[arg(long, default_value_t = 0)]
+    floors: u32,
     /// Distances in metres as FROM..TO:STEP.
     #[arg(long, default_value = "0..30:1")]
     distances: String,
@@ -115,6 +121,8 @@ pub fn run(args: &RadioArgs) -> Exit {
         radio: BluetoothRadioConfig::default(),
         carry_loss_db: CarryLosses::default().loss_db(carry),
         obstruction_loss_db: WALL_LOSS_DB * f64::from(args.walls),
+        floors: args.floors,
+        floor_plan: FloorPlan::default(),
         distances_m,
         samples: args.samples,
         seed: args.seed,
@@ -166,6 +174,7 @@ fn print_json(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16
         "environment": args.environment,
         "carry": args.carry,
         "walls": args.walls,
+        "floors": args.floors,
         "samples": args.samples,
         "seed": args.seed,
         "points": items,
@@ -192,6 +201,15 @@ fn print_table(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i1
         args.samples,
         args.seed
     );
+    if args.floors > 0 {
+        let plan = FloorPlan::default();
+        outln!(
+            "{} floor(s) up: dist_m is on the plan, {:.1} m higher, {:.0} dB of floors",
+            args.floors,
+            f64::from(args.floors) * plan.floor_height_m,
+            plan.floors_loss_db(args.floors)
+        );
+    }
     outln!("relative RSSI: dB relative to the golden receive power range (0 = inside it)");
     let mut header = format!(
         "{:>8} {:>7} {:>5} {:>5} {:>5} {:>7}",

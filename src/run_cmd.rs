@@ -70,6 +70,11 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    for scenario in &plan.scenarios {
+        if !scenario.warnings.is_empty() {
+            eprintln!("{}", engine::diagnostic::render_all(&scenario.warnings));
+        }
+    }
     match &plan.mode {
         Mode::CheckDeterminism { threads } => {
             check_determinism(&plan.scenarios, plan.options, *threads)

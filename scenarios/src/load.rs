@@ -54,7 +54,11 @@ pub fn load_scenario(
     if checker.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(checker.diagnostics);
     }
-    scenario.ok_or(checker.diagnostics)
+    let Some(scenario) = scenario else {
+        return Err(checker.diagnostics);
+    };
+    checker.walls_under_nlos(&scenario.world);
+    Ok(Scenario { warnings: checker.diagnostics, ..scenario })
 }
 
 /// The ids a scenario defines, by kind.
@@ -253,6 +257,7 @@ impl Checker<'_> {
             pcs,
             timeline,
             expectations,
+            warnings: Vec::new(),
         })
     }
 

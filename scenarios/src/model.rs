@@ -43,6 +43,8 @@ pub struct Scenario {
     /// Sorted by time; equal times keep file order.
     pub timeline: Vec<TimedAction>,
     pub expectations: Vec<Expectation>,
+    /// The loader's warnings (e.g. walls under an NLoS preset): shown, never failing a run.
+    pub warnings: Vec<engine::diagnostic::Diagnostic>,
 }
 
 /// The Windows side of one PC.

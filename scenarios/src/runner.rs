@@ -772,7 +772,8 @@ impl ScenarioModel<'_> {
         let pc_position = self.world.pc_position(now, pc);
         let mut nearest: Option<f64> = None;
         for &phone in self.world.paired_phones(pc) {
-            let distance = self.world.phone_position(now, phone).distance_m(&pc_position);
+            let phone_position = self.world.phone_position(now, phone);
+            let distance = self.world.radio_distance_m(&phone_position, &pc_position);
             nearest = Some(nearest.map_or(distance, |n: f64| n.min(distance)));
         }
         nearest.map(|d| (d * 100.0).round() / 100.0)

@@ -6,7 +6,7 @@ use scenarios::model::{
     EXPECTATIONS_MAX, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
     TIMELINE_ENTRIES_MAX,
 };
-use sim_devices::geometry::COORDINATE_M_MAX;
+use sim_devices::geometry::{COORDINATE_M_MAX, FLOOR_HEIGHT_M_MAX};
 use sim_devices::mobility::{SPEED_M_PER_S_MAX, WAYPOINTS_MAX};
 use sim_devices::wifi::ROAM_MARGIN_DB_MAX;
 use sim_devices::world::{WALL_LOSS_DB_MAX, WORLD_ENTITIES_MAX};
@@ -97,6 +97,11 @@ fn roam_margin_db(n: usize) -> Vec<String> {
     load(1, 60, &world, "")
 }
 
+/// A storey `n` metres high.
+fn floor_height_m(n: usize) -> Vec<String> {
+    load(1, 60, &format!("{WORLD}  floor_plan: {{floor_height_m: {n}}}\n"), "")
+}
+
 #[rustfmt::skip]
 const BOUNDS: &[Bound] = &[
     Bound { name: "timeline entries", limit: TIMELINE_ENTRIES_MAX, past_code: "scenario::too-many", probe: timeline },
@@ -109,6 +114,7 @@ const BOUNDS: &[Bound] = &[
     Bound { name: "walls", limit: WORLD_ENTITIES_MAX, past_code: "scenario::world", probe: walls },
     Bound { name: "wall loss dB", limit: WALL_LOSS_DB_MAX as usize, past_code: "scenario::world", probe: wall_loss_db },
     Bound { name: "roaming margin dB", limit: ROAM_MARGIN_DB_MAX as usize, past_code: "scenario::world", probe: roam_margin_db },
+    Bound { name: "storey height m", limit: FLOOR_HEIGHT_M_MAX as usize, past_code: "scenario::world", probe: floor_height_m },
     Bound { name: "waypoints per walk", limit: WAYPOINTS_MAX, past_code: "scenario::walk", probe: waypoints },
 ];
 

@@ -2,8 +2,15 @@
 //!
 //! The propagation model needs two things from geometry: the straight-line distance between two
 //! radios and the obstacles the line of sight crosses (walls on the radios' floors, and the number
-//! of floors between them). Floors are stacked; distance is measured in the plane, which is the
-//! usual simplification of ITU-R P.1238's floor-penetration term.
+//! of floors between them). Floors are stacked `floor_height_m` apart, and the distance between
+//! radios on different floors is 3-D: the plan distance and the height between their floors
+//! (design 3.4). Both radios stand at the same height above their own floor, so radios on one
+//! floor are exactly their plan distance apart.
+//!
+//! Floor loss follows ITU-R P.1238-10, Table 3 ("floor penetration loss factors, Lf"): office at
+//! 2.4 GHz, 14 dB for one floor. The table gives no multi-floor figure at 2.4 GHz; its office row
+//! at 1.8-2 GHz, `15 + 4 (n - 1)` dB for n floors, grows by 4 dB per further floor, so a path
+//! through `n` floors costs `floor_loss_db + extra_floor_loss_db (n - 1)`.
 
 use serde::{Deserialize, Deserializer};
 
@@ -35,7 +42,8 @@ impl Position {
         Position { x_m, y_m, floor }
     }
 
-    /// Distance in the plane, in metres (floors do not add height).
+    /// Distance in the plane, in metres (floors do not add height; see
+    /// [`FloorPlan::distance_m`] for the distance between radios).
     pub fn distance_m(&self, other: &Position) -> f64 {
         (self.x_m - other.x_m).hypot(self.y_m - other.y_m)
     }
@@ -111,26 +119,55 @@ fn default_wall_loss_db() -> f64 {
     5.0
 }
 
-/// The building: walls, plus the loss of each floor a path goes through.
+/// The building: walls, the height of a storey, and the loss of the floors a path goes through.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FloorPlan {
     /// Every wall in the building.
     #[serde(default)]
     pub walls: Vec<Wall>,
-    /// Loss per floor between the radios, in dB. Default 14 dB: ITU-R P.1238's floor
-    /// penetration factor for offices near 2 GHz (one floor).
+    /// Loss of the first floor between the radios, dB. Default 14 dB: ITU-R P.1238-10 Table 3,
+    /// floor penetration loss factor Lf for offices at 2.4 GHz (one floor).
     #[serde(default = "default_floor_loss_db")]
     pub floor_loss_db: f64,
+    /// Loss of each further floor, dB. Default 4 dB, the increment of P.1238-10 Table 3's office
+    /// row at 1.8-2 GHz (`15 + 4 (n - 1)`); at 2.4 GHz unknown. The table's other office rows
+    /// add 5 to 10 dB for the second floor (900 MHz 9/19/24, 3.5 GHz 18/26, 5.8 GHz 22/28), so
+    /// its plausible range is 4 to 10 dB. Set it equal to `floor_loss_db` for a loss that grows
+    /// linearly with the floors crossed (this model before issue 14).
+    #[serde(default = "default_extra_floor_loss_db")]
+    pub extra_floor_loss_db: f64,
+    /// Height of one storey (floor to floor), metres: radios `k` floors apart are
+    /// `k * floor_height_m` apart vertically. Default 3.5 m: unknown, chosen from design 3.4's
+    /// "about 3 to 3.5 m"; homes are nearer 2.7-3 m, offices 3.5-4.5 m. At most
+    /// [`FLOOR_HEIGHT_M_MAX`]; 0 puts every floor in one plane.
+    #[serde(default = "default_floor_height_m")]
+    pub floor_height_m: f64,
 }
+
+/// Largest storey height, metres: a double-height hall or an atrium's floors, with margin.
+pub const FLOOR_HEIGHT_M_MAX: f64 = 20.0;
 
 fn default_floor_loss_db() -> f64 {
     14.0
 }
 
+fn default_extra_floor_loss_db() -> f64 {
+    4.0
+}
+
+fn default_floor_height_m() -> f64 {
+    3.5
+}
+
 impl Default for FloorPlan {
     fn default() -> FloorPlan {
-        FloorPlan { walls: Vec::new(), floor_loss_db: default_floor_loss_db() }
+        FloorPlan {
+            walls: Vec::new(),
+            floor_loss_db: default_floor_loss_db(),
+            extra_floor_loss_db: default_extra_floor_loss_db(),
+            floor_height_m: default_floor_height_m(),
+        }
     }
 }
 
@@ -143,7 +180,7 @@ pub struct Obstruction {
     pub wall_loss_db: f64,
     /// Floors between the radios.
     pub floors_crossed: u32,
-    /// `floors_crossed * floor_loss_db`, dB.
+    /// Loss of those floors, dB ([`FloorPlan::floors_loss_db`]).
     pub floor_loss_db: f64,
 }
 
@@ -168,8 +205,28 @@ impl FloorPlan {
             }
         }
         result.floors_crossed = a.floor.abs_diff(b.floor);
-        result.floor_loss_db = f64::from(result.floors_crossed) * self.floor_loss_db;
+        result.floor_loss_db = self.floors_loss_db(result.floors_crossed);
         result
+    }
+
+    /// Loss of a path through `floors` floors, dB: 0 for none, else
+    /// `floor_loss_db + extra_floor_loss_db (floors - 1)` (P.1238-10 Table 3, module doc).
+    pub fn floors_loss_db(&self, floors: u32) -> f64 {
+        match floors {
+            0 => 0.0,
+            n => self.floor_loss_db + self.extra_floor_loss_db * f64::from(n - 1),
+        }
+    }
+
+    /// Straight-line distance between two radios, metres: the plan distance, and
+    /// `floor_height_m` per floor between them. Radios on one floor are their plan distance
+    /// apart, exactly.
+    pub fn distance_m(&self, a: &Position, b: &Position) -> f64 {
+        let plan_m = a.distance_m(b);
+        match a.floor.abs_diff(b.floor) {
+            0 => plan_m,
+            floors => plan_m.hypot(f64::from(floors) * self.floor_height_m),
+        }
     }
 }
 
@@ -222,7 +279,7 @@ mod tests {
     ) {
         let plan = FloorPlan {
             walls: vec![wall(5.0, -1.0, 5.0, 1.0, 5.0), wall(15.0, -3.0, 15.0, 3.0, 10.0)],
-            floor_loss_db: 14.0,
+            ..FloorPlan::default()
         };
         let obstruction = plan.obstruction(&Position::new(a.0, a.1), &Position::new(b.0, b.1));
         assert_eq!(obstruction.walls_crossed, walls);
@@ -237,13 +294,53 @@ mod tests {
                 to: Position::on_floor(5.0, 1.0, 3),
                 loss_db: 5.0,
             }],
-            floor_loss_db: 14.0,
+            ..FloorPlan::default()
         };
         let obstruction =
             plan.obstruction(&Position::on_floor(0.0, 0.0, 0), &Position::on_floor(10.0, 0.0, 2));
         assert_eq!(obstruction.walls_crossed, 0);
         assert_eq!(obstruction.floors_crossed, 2);
-        assert_eq!(obstruction.loss_db(), 28.0);
+        // P.1238-10 Table 3: 14 dB for the first floor, 4 dB for the second.
+        assert_eq!(obstruction.loss_db(), 18.0);
+    }
+
+    // The issue's input: a phone 0.5 m from the PC on the plan, 0, 1 or 2 floors up (either
+    // way), with the default 3.5 m storey and P.1238-10's office floor loss.
+    #[rstest]
+    #[case::same_floor(0, 0.5, 0.0)]
+    #[case::one_floor_up(1, 3.535_534, 14.0)]
+    #[case::two_floors_up(2, 7.017_834, 18.0)]
+    #[case::two_floors_down(-2, 7.017_834, 18.0)]
+    #[case::three_floors_up(3, 10.511_898, 22.0)]
+    fn floors_add_height_and_their_loss(
+        #[case] floor: i32,
+        #[case] distance_m: f64,
+        #[case] loss_db: f64,
+    ) {
+        let plan = FloorPlan::default();
+        let (pc, phone) = (Position::new(0.0, 0.0), Position::on_floor(0.3, 0.4, floor));
+        let got_m = plan.distance_m(&pc, &phone);
+        assert!((got_m - distance_m).abs() < 1e-6, "{got_m}");
+        assert_eq!(plan.distance_m(&phone, &pc), got_m);
+        assert_eq!(plan.obstruction(&pc, &phone).loss_db(), loss_db);
+    }
+
+    #[test]
+    fn same_floor_distance_is_the_plan_distance_bit_for_bit() {
+        let plan = FloorPlan { floor_height_m: 4.0, ..FloorPlan::default() };
+        for floor in [-1, 0, 5] {
+            let a = Position::on_floor(1.25, -3.5, floor);
+            let b = Position::on_floor(-7.75, 2.125, floor);
+            assert_eq!(plan.distance_m(&a, &b).to_bits(), a.distance_m(&b).to_bits());
+        }
+    }
+
+    #[test]
+    fn a_linear_floor_loss_is_one_setting_away() {
+        let plan =
+            FloorPlan { floor_loss_db: 14.0, extra_floor_loss_db: 14.0, ..FloorPlan::default() };
+        assert_eq!(plan.floors_loss_db(2), 28.0);
+        assert_eq!(plan.floors_loss_db(0), 0.0);
     }
 
     #[rstest]

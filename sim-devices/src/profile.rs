@@ -7,6 +7,7 @@
 use engine::RandomStreams;
 
 use crate::bluetooth::{BluetoothRadioConfig, LinkBudget, observe_poll};
+use crate::geometry::{FloorPlan, Position};
 use crate::propagation::{Environment, shadowing_step_db};
 
 /// Most samples per distance.
@@ -25,7 +26,11 @@ pub struct ProfileRequest {
     pub carry_loss_db: f64,
     /// Walls between PC and phone, and their total loss, dB.
     pub obstruction_loss_db: f64,
-    /// Distances, metres.
+    /// Floors between PC and phone (0: the same floor).
+    pub floors: u32,
+    /// Storey height and floor losses used when `floors` is above 0 (its walls are not used).
+    pub floor_plan: FloorPlan,
+    /// Distances on the plan, metres: with `floors`, the radios are further apart in 3-D.
     pub distances_m: Vec<f64>,
     /// Polls per distance.
     pub samples: u32,
@@ -113,10 +118,20 @@ pub fn sample_profile(request: &ProfileRequest) -> Result<Vec<ProfilePoint>, Str
     request.radio.validate()?;
     let streams = RandomStreams::new(request.seed);
     let environment = &request.environment;
+    let plan = &request.floor_plan;
+    // A position's floor is at most 1000 away from floor 0 (`geometry`), so two radios are
+    // at most 2000 floors apart.
+    let floors = i32::try_from(request.floors)
+        .ok()
+        .filter(|floors| *floors <= 2000)
+        .ok_or_else(|| format!("floors must be 0..=2000, got {}", request.floors))?;
+    let obstruction_loss_db = request.obstruction_loss_db + plan.floors_loss_db(request.floors);
     let points = request
         .distances_m
         .iter()
         .map(|&distance_m| {
+            let phone = Position::on_floor(distance_m, 0.0, floors);
+            let radio_distance_m = plan.distance_m(&Position::new(0.0, 0.0), &phone);
             let key = format!("distance:{distance_m}");
             let mut shadowing_rng = streams.stream("radio-profile", &format!("shadowing:{key}"));
             let mut fading_rng = streams.stream("radio-profile", &format!("fading:{key}"));
@@ -124,8 +139,8 @@ pub fn sample_profile(request: &ProfileRequest) -> Result<Vec<ProfilePoint>, Str
             let mut absent = 0;
             for _ in 0..request.samples {
                 let budget = LinkBudget {
-                    path_loss_db: environment.path_loss_db(distance_m),
-                    obstruction_loss_db: request.obstruction_loss_db,
+                    path_loss_db: environment.path_loss_db(radio_distance_m),
+                    obstruction_loss_db,
                     carry_loss_db: request.carry_loss_db,
                     shadowing_db: shadowing_step_db(
                         None,
@@ -158,6 +173,8 @@ mod tests {
             radio: BluetoothRadioConfig::default(),
             carry_loss_db: CarryLosses::default().loss_db(carry),
             obstruction_loss_db: 5.0 * f64::from(walls),
+            floors: 0,
+            floor_plan: FloorPlan::default(),
             distances_m: (0..=40).map(f64::from).collect(),
             samples: 400,
             seed: 1,
@@ -225,6 +242,23 @@ mod tests {
             points.iter().map(ProfilePoint::median_with_absent).collect();
         // Averaging 1000 Rayleigh packets leaves a bias of about -0.02 dB and sd 0.14 dB.
         assert_eq!(medians, vec![Some(0), Some(-1), Some(-10), Some(-19)]);
+    }
+
+    #[test]
+    fn floors_add_height_and_loss_to_the_profile() {
+        // As `flat_region_ends_where_the_phone_reaches_full_power`, 0.5 m from the PC on the plan:
+        // one floor up is 3.54 m and 14 dB away (loss 74.3 dB: -70.3 dBm reads -14), two floors
+        // up 7.02 m and 18 dB (85.6 dB: -81.6 dBm reads -26), P.1238-10 Table 3.
+        let medians = |floors: u32| {
+            let mut request = request(CarryPosition::TrouserPocket, 0);
+            request.environment.shadowing_sigma_db = 0.0;
+            request.radio.packets_per_poll = 1000;
+            request.distances_m = vec![0.5];
+            request.samples = 20;
+            request.floors = floors;
+            sample_profile(&request).expect("valid")[0].median_with_absent()
+        };
+        assert_eq!([medians(0), medians(1), medians(2)], [Some(0), Some(-14), Some(-26)]);
     }
 
     #[test]

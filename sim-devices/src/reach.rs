@@ -19,6 +19,7 @@
 use engine::policy::audit::BluetoothReach;
 
 use crate::bluetooth::BluetoothRadioConfig;
+use crate::geometry::FloorPlan;
 use crate::profile::{ProfilePoint, ProfileRequest, sample_profile};
 use crate::propagation::{CarryLosses, CarryPosition, Environment};
 
@@ -58,6 +59,8 @@ impl ModelReach {
             radio: BluetoothRadioConfig::default(),
             carry_loss_db: CarryLosses::default().loss_db(self.carry),
             obstruction_loss_db: REACH_WALL_LOSS_DB * f64::from(walls),
+            floors: 0,
+            floor_plan: FloorPlan::default(),
             distances_m: (1..=steps).map(|i| f64::from(i) * REACH_STEP_M).collect(),
             samples: REACH_SAMPLES,
             seed: REACH_SEED,

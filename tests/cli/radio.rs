@@ -69,6 +69,22 @@ fn walls_and_a_bag_bring_the_crossing_closer() {
 }
 
 #[test]
+fn a_phone_two_floors_up_reads_below_the_absence_threshold() {
+    // 0.5 m on the plan, two floors up: 7.02 m and 18 dB of floors (P.1238-10 Table 3), a mean
+    // of -25.6 dB; on the PC's floor power control holds it at 0.
+    let point = |floors: &str| {
+        let args = ["radio", "--distances", "0.5..0.5:1", "--samples", "400", "--json"];
+        let value = json_output(&[&args[..], &["--floors", floors, "--rssi-min", "-10"]].concat());
+        assert_eq!(value["floors"], floors.parse::<u32>().expect("number"));
+        value["points"][0].clone()
+    };
+    assert_eq!(point("0")["rssi_p50"], 0);
+    let upstairs = point("2");
+    assert!((-27..=-24).contains(&upstairs["rssi_p50"].as_i64().expect("int")), "{upstairs}");
+    assert!(upstairs["absent_by_rule_share"].as_f64().expect("share") > 0.7, "{upstairs}");
+}
+
+#[test]
 fn lists_and_usage_errors() {
     let environments = unlocksim(&["radio", "--environment", "list"]);
     assert_eq!(environments.status.code(), Some(0));

@@ -278,3 +278,17 @@ fn check_determinism_compares_every_seed_on_one_and_four_threads() {
         unlocksim(&["run", "tests/fixtures/scenarios/unknown_key.yaml", "--check-determinism"]);
     assert_eq!(output.status.code(), Some(2), "invalid input is still exit 2");
 }
+
+#[test]
+fn walls_under_an_nlos_preset_warn_without_failing_the_run() {
+    let output = crate::util::unlocksim(&[
+        "run",
+        "scenarios/suite/walk_away_trouser_pocket.yaml",
+        "--runs",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("walk_away_trouser_pocket.yaml:12:5"), "{stderr}");
+    assert!(stderr.contains("walls belong on a line-of-sight baseline"), "{stderr}");
+}

@@ -72,7 +72,8 @@ impl World {
         let pc_position = pc_state.course.position_at(now);
         let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
         let radio = &phone_state.config.radio;
-        let distance_m = pc_position.distance_m(&phone_position);
+        // 3-D: plan distance and the height between floors (design 3.4).
+        let distance_m = self.floor_plan.distance_m(&pc_position, &phone_position);
         let obstruction = self.floor_plan.obstruction(&pc_position, &phone_position);
         // Created on a link's first poll; its streams are named after both ends.
         let link = pc_state.bluetooth_links.entry(phone).or_insert_with(|| {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::bluetooth::BluetoothRadioConfig;
-use crate::geometry::{FloorPlan, Position};
+use crate::geometry::{FLOOR_HEIGHT_M_MAX, FloorPlan, Position};
 use crate::network::NetworkConfig;
 use crate::propagation::{CarryLosses, CarryPosition, EnvironmentConfig};
 use crate::user::CredentialConfig;
@@ -252,10 +252,21 @@ impl WorldConfig {
                 )));
             }
         }
-        let floor_loss_db = self.floor_plan.floor_loss_db;
-        if !(0.0..=WALL_LOSS_DB_MAX).contains(&floor_loss_db) {
+        let plan = &self.floor_plan;
+        for (name, loss_db) in [
+            ("floor_loss_db", plan.floor_loss_db),
+            ("extra_floor_loss_db", plan.extra_floor_loss_db),
+        ] {
+            if !(0.0..=WALL_LOSS_DB_MAX).contains(&loss_db) {
+                problems.push(invalid(format!(
+                    "{name} must be between 0 and {WALL_LOSS_DB_MAX}, not {loss_db}"
+                )));
+            }
+        }
+        if !(0.0..=FLOOR_HEIGHT_M_MAX).contains(&plan.floor_height_m) {
             problems.push(invalid(format!(
-                "floor_loss_db must be between 0 and {WALL_LOSS_DB_MAX}, not {floor_loss_db}"
+                "floor_height_m must be between 0 and {FLOOR_HEIGHT_M_MAX} m, not {}",
+                plan.floor_height_m
             )));
         }
     }

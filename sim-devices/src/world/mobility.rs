@@ -24,6 +24,12 @@ impl World {
         self.placement_position(now, &self.phones[phone.index()].placement)
     }
 
+    /// Straight-line distance between radios at `a` and `b`, metres: 3-D across floors
+    /// ([`crate::geometry::FloorPlan::distance_m`]).
+    pub fn radio_distance_m(&self, a: &Position, b: &Position) -> f64 {
+        self.floor_plan.distance_m(a, b)
+    }
+
     /// Where a phone with `placement` is at `now`.
     pub(super) fn placement_position(&self, now: SimTime, placement: &Placement) -> Position {
         match placement {
