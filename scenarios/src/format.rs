@@ -68,6 +68,12 @@ fn default_runs() -> Spanned<u32> {
 /// value, so a typo is caught and a pessimistic what-if is not.
 pub const COEXISTENCE_LOSS_DB_MAX: f64 = 30.0;
 
+/// The longest `page_timeout` or `supervision_timeout` a scenario may set: 0xFFFF slots of
+/// 0.625 ms = 40.96 s, the largest value of the HCI `Page_Timeout` and
+/// `Link_Supervision_Timeout` parameters (Bluetooth Core v5.2, Vol 4, Part E, 7.3.16 and
+/// 7.3.42); a controller cannot wait longer.
+pub const BLUETOOTH_TIMEOUT_MAX: SimDuration = SimDuration::from_us(40_959_375);
+
 /// Windows timings and radio values that are calibration, not ambiguity (design 3.6).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -88,6 +94,19 @@ pub struct Calibration {
     /// antenna. A public report measured about 10 dB; the value for a given laptop is unknown.
     /// Every access point of the model is 2.4 GHz, so any association counts.
     pub coexistence_loss_db: f64,
+    /// How long a poll that pages an unreachable phone (out of range, off, Bluetooth off) takes
+    /// before the device hears it failed (default 5.12 s, at most [`BLUETOOTH_TIMEOUT_MAX`]):
+    /// the Bluetooth Core default `Page_Timeout`, 0x2000 slots x 0.625 ms (v5.2, Vol 4, Part E,
+    /// 7.3.16). Stacks commonly set 1.28 to 10.24 s; the value Windows uses is unknown per
+    /// device. 0 gives the older model, where absence is seen at once.
+    pub page_timeout: SimDuration,
+    /// How long the first failing poll after a present reading takes (default 20 s, at most
+    /// [`BLUETOOTH_TIMEOUT_MAX`]): the link the PC held drops silently and is judged lost only
+    /// when the Bluetooth Core default `Link_Supervision_Timeout`, 0x7D00 slots x 0.625 ms
+    /// (v5.2, Vol 4, Part E, 7.3.42), expires. Later failing polls page ([`Self::page_timeout`]).
+    /// Stacks and phones negotiate other values; the one in effect is unknown per device, and
+    /// setting it equal to `page_timeout` models a PC that holds no link between polls.
+    pub supervision_timeout: SimDuration,
 }
 
 impl Default for Calibration {
@@ -99,6 +118,8 @@ impl Default for Calibration {
             idle_min: SimDuration::from_s(30),
             typing_interval: SimDuration::from_s(5),
             coexistence_loss_db: 0.0,
+            page_timeout: SimDuration::from_us(5_120_000),
+            supervision_timeout: SimDuration::from_s(20),
         }
     }
 }

@@ -16,7 +16,9 @@ use sha2::{Digest, Sha256};
 use sim_devices::geometry::Position;
 use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
-use crate::format::{COEXISTENCE_LOSS_DB_MAX, PlaceOrPosition, ScenarioDocument};
+use crate::format::{
+    BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX, Calibration, PlaceOrPosition, ScenarioDocument,
+};
 use crate::model::{
     EXPECTATIONS_MAX, PcSetup, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
     Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
@@ -278,7 +280,11 @@ impl Checker<'_> {
             );
             self.error_at("scenario::duration", message, span);
         }
-        let calibration = &document.calibration;
+        self.calibration(&document.calibration);
+    }
+
+    /// `calibration`: intervals above 0, losses and timeouts within their bounds.
+    fn calibration(&mut self, calibration: &Calibration) {
         if calibration.poll_interval_min == SimDuration::ZERO
             || calibration.poll_interval_min > calibration.poll_interval_max
             || calibration.typing_interval == SimDuration::ZERO
@@ -296,6 +302,19 @@ impl Checker<'_> {
                  {COEXISTENCE_LOSS_DB_MAX} dB, not {coexistence_loss_db}"
             );
             self.error_at("scenario::calibration", message, span);
+        }
+        for (name, timeout) in [
+            ("page_timeout", calibration.page_timeout),
+            ("supervision_timeout", calibration.supervision_timeout),
+        ] {
+            if timeout > BLUETOOTH_TIMEOUT_MAX {
+                let span = self.key_span("calibration");
+                let message = format!(
+                    "calibration: {name} must be at most {BLUETOOTH_TIMEOUT_MAX} (0xFFFF Bluetooth \
+                     slots), not {timeout}"
+                );
+                self.error_at("scenario::calibration", message, span);
+            }
         }
     }
 

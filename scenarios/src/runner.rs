@@ -2,7 +2,9 @@
 //! wired into the kernel's event loop.
 //!
 //! Events: timeline actions, Bluetooth polls (one schedule per PC-phone pair, intervals drawn
-//! from the PC's stream), the devices' own timers, keystrokes while a user types, and Wi-Fi scans.
+//! from the PC's stream, each interval counted from the previous poll's result; a poll that
+//! cannot reach the phone reports only after a timeout, see [`ScenarioModel::on_poll`]), the
+//! devices' own timers, keystrokes while a user types, and Wi-Fi scans.
 //! The run stops at the scenario's duration. Everything observable goes to the trace.
 
 use std::collections::BTreeMap;
@@ -28,7 +30,8 @@ use sim_devices::network::NetworkChange;
 use sim_devices::propagation::CarryPosition;
 use sim_devices::user::{Credential, CredentialOutcome};
 use sim_devices::world::{
-    AccessPointId, BluetoothPoll, NetworkId, PcId, PhoneId, UserId, World, WorldError,
+    AbsenceReason, AccessPointId, BluetoothPoll, NetworkId, PcId, PhoneId, UserId, World,
+    WorldError,
 };
 
 use crate::model::{Action, Scenario};
@@ -66,6 +69,11 @@ enum Event {
         pc: PcId,
         phone: PhoneId,
     },
+    /// A failed poll's timeout has run out: its absence reaches the device now.
+    PollFailed {
+        pc: PcId,
+        phone: PhoneId,
+    },
     Device {
         pc: PcId,
         event: DeviceEvent,
@@ -85,11 +93,21 @@ struct Typing {
     generation: u64,
 }
 
+/// A poll that could not reach the phone, waiting for its timeout.
+struct FailedPoll {
+    reason: &'static str,
+    distance_m: f64,
+}
+
 /// The Windows side of one PC; the runner keeps one per world PC, indexed by [`PcId::index`].
 struct PcRuntime {
     entity: Entity,
     device: WindowsDevice,
     poll_rng: StreamRng,
+    /// The phones whose last poll read them present: the PC holds a link to each.
+    linked: BTreeMap<PhoneId, bool>,
+    /// Failed polls whose result is still on its way, by phone.
+    failed_polls: BTreeMap<PhoneId, FailedPoll>,
     /// Whether the device-unlock groups use the trusted signal and rules exist.
     trusted_signal_rules: bool,
     /// The PIN reset model's view of this PC, when the scenario gives a device profile.
@@ -225,6 +243,8 @@ fn pc_runtimes(
             device: WindowsDevice::new(entity.clone(), settings, &paired),
             entity,
             poll_rng: streams.stream(&format!("pc:{}", setup.id), "bluetooth-poll"),
+            linked: BTreeMap::new(),
+            failed_polls: BTreeMap::new(),
             trusted_signal_rules,
             recovery: setup.device_profile.as_ref().map(|_| DeviceState::signed_in()),
         });
@@ -818,27 +838,84 @@ impl ScenarioModel<'_> {
         }
     }
 
-    fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
-        let now = cx.now();
+    /// Schedules the next poll of `phone` by `pc`, an interval drawn from the PC's stream after
+    /// now (the previous poll's result).
+    fn schedule_next_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
         let calibration = &self.scenario.calibration;
-        let runtime = &mut self.pcs[pc.index()];
-        let interval_us = runtime.poll_rng.random_range(
+        let interval_us = self.pcs[pc.index()].poll_rng.random_range(
             calibration.poll_interval_min.as_us()..=calibration.poll_interval_max.as_us(),
         );
         cx.schedule_in(SimDuration::from_us(interval_us), Event::Poll { pc, phone });
-        if !runtime.device.bluetooth_radio_on() {
+    }
+
+    /// A poll starts now. A phone that answers is read at once (a connection and an RSSI read
+    /// take milliseconds). One that cannot be reached (out of range, off, Bluetooth off) is
+    /// judged absent only when the controller gives up: `supervision_timeout` later if the
+    /// previous poll read it present (the PC held a link, and a silently dropped link is noticed
+    /// only when its supervision timer expires), otherwise `page_timeout` later (the PC pages
+    /// and hears nothing). The world is read at the poll's start; the result, its record and
+    /// the next poll's interval count from when it arrives. The PC's own radio being off is
+    /// local and immediate.
+    fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
+        let now = cx.now();
+        let calibration = &self.scenario.calibration;
+        if !self.pcs[pc.index()].device.bluetooth_radio_on() {
+            self.pcs[pc.index()].linked.remove(&phone);
+            self.schedule_next_poll(cx, pc, phone);
             return;
         }
         let detail = self.world.poll_bluetooth_detailed(now, pc, phone);
         let loss_db = calibration.coexistence_loss_db;
         let detail = self.world.with_coexistence_loss(pc, phone, detail, loss_db);
-        let (rssi, reason) = match detail.poll {
-            BluetoothPoll::Present { rssi } => (Some(rssi), None),
-            BluetoothPoll::Absent { reason } => (None, Some(absence_reason_name(reason))),
+        let runtime = &mut self.pcs[pc.index()];
+        let reason = match detail.poll {
+            BluetoothPoll::Present { rssi } => {
+                runtime.linked.insert(phone, true);
+                self.deliver_poll(cx, pc, phone, Some(rssi), None, detail.distance_m);
+                return self.schedule_next_poll(cx, pc, phone);
+            }
+            BluetoothPoll::Absent { reason: AbsenceReason::PcRadioOff } => {
+                runtime.linked.remove(&phone);
+                let reason = Some(absence_reason_name(AbsenceReason::PcRadioOff));
+                self.deliver_poll(cx, pc, phone, None, reason, detail.distance_m);
+                return self.schedule_next_poll(cx, pc, phone);
+            }
+            BluetoothPoll::Absent { reason } => absence_reason_name(reason),
         };
+        let was_linked = runtime.linked.remove(&phone).unwrap_or(false);
+        let timeout =
+            if was_linked { calibration.supervision_timeout } else { calibration.page_timeout };
+        let failed = FailedPoll { reason, distance_m: detail.distance_m };
+        runtime.failed_polls.insert(phone, failed);
+        cx.schedule_in(timeout, Event::PollFailed { pc, phone });
+    }
+
+    /// A failed poll's timeout ran out: the device hears the absence (unless its radio went off
+    /// meanwhile) and the next poll is scheduled from now.
+    fn on_poll_failed(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
+        let runtime = &mut self.pcs[pc.index()];
+        if let Some(failed) = runtime.failed_polls.remove(&phone)
+            && runtime.device.bluetooth_radio_on()
+        {
+            self.deliver_poll(cx, pc, phone, None, Some(failed.reason), failed.distance_m);
+        }
+        self.schedule_next_poll(cx, pc, phone);
+    }
+
+    /// Hands a poll's result to PC `pc`'s device, which records it at now.
+    fn deliver_poll(
+        &mut self,
+        cx: &mut Context<'_, Event>,
+        pc: PcId,
+        phone: PhoneId,
+        rssi: Option<i16>,
+        reason: Option<&'static str>,
+        distance_m: f64,
+    ) {
         let wrap = move |event| Event::Device { pc, event };
         let phone_id = self.world.phone_name(phone);
-        runtime.device.on_bluetooth_poll(cx, wrap, phone_id, rssi, reason, Some(detail.distance_m));
+        let device = &mut self.pcs[pc.index()].device;
+        device.on_bluetooth_poll(cx, wrap, phone_id, rssi, reason, Some(distance_m));
     }
 
     fn on_keystroke(&mut self, cx: &mut Context<'_, Event>, user: UserId, generation: u64) {
@@ -865,8 +942,7 @@ impl ScenarioModel<'_> {
     }
 }
 
-fn absence_reason_name(reason: sim_devices::world::AbsenceReason) -> &'static str {
-    use sim_devices::world::AbsenceReason;
+fn absence_reason_name(reason: AbsenceReason) -> &'static str {
     match reason {
         AbsenceReason::PcRadioOff => "pc_radio_off",
         AbsenceReason::PhoneOff => "phone_off",
@@ -889,6 +965,7 @@ impl Model for ScenarioModel<'_> {
                 self.handle_action(cx, &scenario.timeline[index].action)
             }
             Event::Poll { pc, phone } => self.on_poll(cx, pc, phone),
+            Event::PollFailed { pc, phone } => self.on_poll_failed(cx, pc, phone),
             Event::Device { pc, event } => {
                 self.pcs[pc.index()].device.on_event(
                     cx,
