@@ -100,12 +100,16 @@ pub struct Calibration {
     /// 7.3.16). Stacks commonly set 1.28 to 10.24 s; the value Windows uses is unknown per
     /// device. 0 gives the older model, where absence is seen at once.
     pub page_timeout: SimDuration,
-    /// How long the first failing poll after a present reading takes (default 20 s, at most
-    /// [`BLUETOOTH_TIMEOUT_MAX`]): the link the PC held drops silently and is judged lost only
-    /// when the Bluetooth Core default `Link_Supervision_Timeout`, 0x7D00 slots x 0.625 ms
-    /// (v5.2, Vol 4, Part E, 7.3.42), expires. Later failing polls page ([`Self::page_timeout`]).
-    /// Stacks and phones negotiate other values; the one in effect is unknown per device, and
-    /// setting it equal to `page_timeout` models a PC that holds no link between polls.
+    /// Whether the PC keeps the link to a phone up between polls (default false). Reverse
+    /// engineering found Dynamic Lock connects, reads the RSSI and disconnects on every poll
+    /// (design 3.4), so by default every failing poll pages ([`Self::page_timeout`]). With
+    /// true, the first failing poll after a present reading is a dropped link, judged after
+    /// [`Self::supervision_timeout`]; later ones page. Which a given PC does is unknown.
+    pub link_held_between_polls: bool,
+    /// How long a held link that drops silently takes to be judged lost (default 20 s, at most
+    /// [`BLUETOOTH_TIMEOUT_MAX`]; used only with [`Self::link_held_between_polls`]): the
+    /// Bluetooth Core default `Link_Supervision_Timeout`, 0x7D00 slots x 0.625 ms (v5.2, Vol 4,
+    /// Part E, 7.3.42). Stacks and phones set other values; the one in effect is unknown.
     pub supervision_timeout: SimDuration,
 }
 
@@ -119,6 +123,7 @@ impl Default for Calibration {
             typing_interval: SimDuration::from_s(5),
             coexistence_loss_db: 0.0,
             page_timeout: SimDuration::from_us(5_120_000),
+            link_held_between_polls: false,
             supervision_timeout: SimDuration::from_s(20),
         }
     }

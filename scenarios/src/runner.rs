@@ -850,10 +850,10 @@ impl ScenarioModel<'_> {
 
     /// A poll starts now. A phone that answers is read at once (a connection and an RSSI read
     /// take milliseconds). One that cannot be reached (out of range, off, Bluetooth off) is
-    /// judged absent only when the controller gives up: `supervision_timeout` later if the
-    /// previous poll read it present (the PC held a link, and a silently dropped link is noticed
-    /// only when its supervision timer expires), otherwise `page_timeout` later (the PC pages
-    /// and hears nothing). The world is read at the poll's start; the result, its record and
+    /// judged absent only when the controller gives up: `page_timeout` later (the PC pages and
+    /// hears nothing), or, with `link_held_between_polls` and a previous poll that read it
+    /// present, `supervision_timeout` later (the held link dropped silently and is noticed only
+    /// when its supervision timer expires). The world is read at the poll's start; the result, its record and
     /// the next poll's interval count from when it arrives. The PC's own radio being off is
     /// local and immediate.
     fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
@@ -883,8 +883,11 @@ impl ScenarioModel<'_> {
             BluetoothPoll::Absent { reason } => absence_reason_name(reason),
         };
         let was_linked = runtime.linked.remove(&phone).unwrap_or(false);
-        let timeout =
-            if was_linked { calibration.supervision_timeout } else { calibration.page_timeout };
+        let timeout = if was_linked && calibration.link_held_between_polls {
+            calibration.supervision_timeout
+        } else {
+            calibration.page_timeout
+        };
         let failed = FailedPoll { reason, distance_m: detail.distance_m };
         runtime.failed_polls.insert(phone, failed);
         cx.schedule_in(timeout, Event::PollFailed { pc, phone });
