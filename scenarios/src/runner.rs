@@ -853,9 +853,9 @@ impl ScenarioModel<'_> {
     /// judged absent only when the controller gives up: `page_timeout` later (the PC pages and
     /// hears nothing), or, with `link_held_between_polls` and a previous poll that read it
     /// present, `supervision_timeout` later (the held link dropped silently and is noticed only
-    /// when its supervision timer expires). The world is read at the poll's start; the result, its record and
-    /// the next poll's interval count from when it arrives. The PC's own radio being off is
-    /// local and immediate.
+    /// when its supervision timer expires). The world is read at the poll's start; the result,
+    /// its record and the next poll's interval count from when it arrives. The PC's own radio
+    /// being off is local and immediate.
     fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
         let now = cx.now();
         let calibration = &self.scenario.calibration;
