@@ -513,6 +513,7 @@ mod tests {
     use super::*;
     use engine::RandomStreams;
     use rstest::rstest;
+    use std::f64::consts::LOG10_2;
 
     #[test]
     fn free_space_loss_at_one_metre_is_about_40_db() {
@@ -525,8 +526,8 @@ mod tests {
     // n 2.46, 4-30 m; corridor 36.84, n 1.63, 2-160 m.
     #[rstest]
     // Office LoS: at 0.5 m the fit (38.09) is above free space (34.17) and below L(2) = 46.88.
-    #[case("office_los", 0.5, 42.48 - 14.6 * 0.30103)]
-    #[case("office_los", 2.0, 42.48 + 14.6 * 0.30103)]
+    #[case("office_los", 0.5, 42.48 - 14.6 * LOG10_2)]
+    #[case("office_los", 2.0, 42.48 + 14.6 * LOG10_2)]
     #[case("office_los", 10.0, 42.48 + 14.6)]
     #[case("office_los", 27.0, 42.48 + 14.6 * 1.43136)]
     // Beyond 27 m: L(27) = 63.38 plus 20 log10(40 / 27) = 3.41 (n_beyond = max(1.46, 2)).
@@ -542,19 +543,19 @@ mod tests {
     // Corridor: the fit is below free space everywhere (waveguiding). Nearer than 2 m it is
     // free space, capped at L(2) = 41.74 so the loss never falls with distance.
     #[case("corridor", 0.5, 40.20 - 6.02)]
-    #[case("corridor", 1.5, 36.84 + 16.3 * 0.30103)]
-    #[case("corridor", 2.0, 36.84 + 16.3 * 0.30103)]
+    #[case("corridor", 1.5, 36.84 + 16.3 * LOG10_2)]
+    #[case("corridor", 2.0, 36.84 + 16.3 * LOG10_2)]
     #[case("corridor", 10.0, 36.84 + 16.3)]
     #[case("corridor", 27.0, 36.84 + 16.3 * 1.43136)]
     #[case("corridor", 40.0, 36.84 + 16.3 * 1.60206)]
     // P.1238 distance-power presets from the free-space 1 m loss, floored at free space.
     #[case("open_plan", 0.5, 40.20 - 6.02)]
-    #[case("open_plan", 2.0, 40.20 + 22.0 * 0.30103)]
+    #[case("open_plan", 2.0, 40.20 + 22.0 * LOG10_2)]
     #[case("open_plan", 10.0, 40.20 + 22.0)]
     #[case("open_plan", 27.0, 40.20 + 22.0 * 1.43136)]
     #[case("open_plan", 40.0, 40.20 + 22.0 * 1.60206)]
     #[case("home", 0.5, 40.20 - 6.02)]
-    #[case("home", 2.0, 40.20 + 28.0 * 0.30103)]
+    #[case("home", 2.0, 40.20 + 28.0 * LOG10_2)]
     #[case("home", 10.0, 40.20 + 28.0)]
     #[case("home", 27.0, 40.20 + 28.0 * 1.43136)]
     #[case("home", 40.0, 40.20 + 28.0 * 1.60206)]
