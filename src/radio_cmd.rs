@@ -6,7 +6,7 @@ use clap::Args;
 use reports::summary::Exit;
 use serde_json::json;
 use sim_devices::bluetooth::BluetoothRadioConfig;
-use sim_devices::geometry::FloorPlan;
+use sim_devices::geometry::{FloorPlan, Position};
 use sim_devices::profile::{ProfilePoint, ProfileRequest, sample_profile};
 use sim_devices::propagation::{
     CARRY_POSITIONS, CarryLosses, CarryPosition, ENVIRONMENT_NAMES, Environment,
@@ -131,16 +131,57 @@ pub fn run(args: &RadioArgs) -> Exit {
         Ok(points) => points,
         Err(message) => return usage(&message),
     };
+    let outside_m = outside_fitted_range_m(&request.environment, args.floors, &points);
     let thresholds = args.rssi_min.map(|min| {
         let delta = args.rssi_max_delta.unwrap_or(-10);
         (min, min.saturating_add(delta), delta)
     });
     if args.json {
-        print_json(args, &points, thresholds);
+        print_json(args, &points, thresholds, (&request.environment, &outside_m));
     } else {
         print_table(args, &points, thresholds);
+        if let Some(note) = fitted_range_note(&request.environment, &outside_m) {
+            outln!("{note}");
+        }
     }
     Exit::Success
+}
+
+/// The requested distances (on the plan) whose radio distance, with `floors` between the
+/// radios, lies outside `environment`'s fitted range.
+fn outside_fitted_range_m(
+    environment: &Environment,
+    floors: u32,
+    points: &[ProfilePoint],
+) -> Vec<f64> {
+    let plan = FloorPlan::default();
+    // `sample_profile` accepted `floors`, so it is at most 2000.
+    let floor = i32::try_from(floors).unwrap_or_default();
+    points
+        .iter()
+        .map(|point| point.distance_m)
+        .filter(|&distance_m| {
+            let phone = Position::on_floor(distance_m, 0.0, floor);
+            environment.outside_fitted_range(plan.distance_m(&Position::new(0.0, 0.0), &phone))
+        })
+        .collect()
+}
+
+/// The note under the table when some distances rely on the fit outside its range.
+fn fitted_range_note(environment: &Environment, outside_m: &[f64]) -> Option<String> {
+    let range = environment.fitted_range?;
+    if outside_m.is_empty() {
+        return None;
+    }
+    let nearer = outside_m.iter().filter(|&&d| d < range.min_m).count();
+    let beyond = outside_m.len() - nearer;
+    let (name, n_beyond) = (&environment.name, environment.exponent_beyond);
+    Some(format!(
+        "note: {name} is fitted on {}-{} m (ITU-R P.1238-10 Table 2): {nearer} distance(s) \
+         nearer use at least free-space loss, {beyond} beyond continue at n = {n_beyond:.2} \
+         (unknown, chosen; design 3.4)",
+        range.min_m, range.max_m
+    ))
 }
 
 /// The first distance whose median (absent counted below everything) is below `threshold`.
@@ -151,7 +192,12 @@ fn crossing_m(points: &[ProfilePoint], threshold: i16) -> Option<f64> {
         .map(|point| point.distance_m)
 }
 
-fn print_json(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16, i16, i16)>) {
+fn print_json(
+    args: &RadioArgs,
+    points: &[ProfilePoint],
+    thresholds: Option<(i16, i16, i16)>,
+    (environment, outside_m): (&Environment, &[f64]),
+) {
     let items: Vec<_> = points
         .iter()
         .map(|point| {
@@ -178,6 +224,9 @@ fn print_json(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16
         "samples": args.samples,
         "seed": args.seed,
         "points": items,
+        "fitted_range_m": environment.fitted_range.map(|range| [range.min_m, range.max_m]),
+        "exponent_beyond_fitted_range": environment.exponent_beyond,
+        "outside_fitted_range_m": outside_m,
     });
     if let Some((present_at, absent_below, delta)) = thresholds {
         output["rssi_min"] = json!(present_at);

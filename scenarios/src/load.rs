@@ -60,6 +60,7 @@ pub fn load_scenario(
         return Err(checker.diagnostics);
     };
     checker.walls_under_nlos(&scenario.world);
+    checker.beyond_fitted_range(&scenario);
     Ok(Scenario { warnings: checker.diagnostics, ..scenario })
 }
 

@@ -45,7 +45,8 @@ fn verdicts(text: &str) -> Vec<String> {
 // pocket 8 dB, +4 dBm at most. Two floors up: 3-D distance 7.02 m, loss 38.75 + 20.82 + 18 + 8 =
 // 85.6 dB, the phone at full power reads -81.6 dBm = -25.6 dB below the golden range (absent).
 // One floor up: 3.54 m, 38.75 + 13.50 + 14 + 8 = 74.3 dB: -70.3 dBm reads -14 (present, above
-// -20). Same floor: 0.5 m, 31.3 dB of path loss, power control holds the reading at 0.
+// -20). Same floor: 0.5 m, 34.2 dB of path loss (free space: nearer than the fit's 4 m, the fit
+// would say 31.3 dB), power control holds the reading at 0.
 #[rstest]
 #[case::same_floor(0, "  - never_locked: {pc: desk, from: 2m, to: 6m}\n")]
 #[case::one_floor_up(1, "  - never_locked: {pc: desk, from: 2m, to: 6m}\n")]
@@ -86,6 +87,32 @@ fn walls_under_an_nlos_preset_are_warned_about(#[case] preset: &str, #[case] war
         let shown = format!("{warning}\n{}", engine::diagnostic::render_all(&loaded.warnings));
         assert!(shown.contains("walls.yaml:8:5"), "{shown}");
         assert!(shown.contains("walls belong on a line-of-sight baseline"), "{shown}");
+        assert!(!warning.is_error());
+    }
+}
+
+/// A walk beyond the preset's fitted range (ITU-R P.1238-10: office NLoS 4-30 m, office LoS
+/// 2-27 m) is warned about once, naming the farthest point; `home` states no range.
+#[rstest]
+#[case::nlos_beyond("office_nlos", 31.0, 1)]
+#[case::nlos_inside("office_nlos", 30.0, 0)]
+#[case::los_beyond("office_los", 28.0, 1)]
+#[case::home_no_range("home", 100.0, 0)]
+fn a_walk_beyond_the_fitted_range_is_warned_about(
+    #[case] preset: &str,
+    #[case] x_m: f64,
+    #[case] warnings: usize,
+) {
+    let text = scenario(0, &format!("{{preset: {preset}}}"), 1, "")
+        .replace("upstairs: [0.5, 0, 0]", &format!("upstairs: [{x_m}, 0, 0]"));
+    let loaded = load_scenario("far.yaml", &text, &mut |_: &str| Ok(POLICY.to_owned()))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(loaded.warnings.len(), warnings);
+    if let Some(warning) = loaded.warnings.first() {
+        let shown = format!("{warning}\n{}", engine::diagnostic::render_all(&loaded.warnings));
+        assert!(shown.contains("scenario::beyond-fitted-range"), "{shown}");
+        let farthest = format!("walks to [{x_m}, 0], {x_m:.1} m from PC `desk`");
+        assert!(shown.contains(&farthest), "{shown}");
         assert!(!warning.is_error());
     }
 }

@@ -105,3 +105,25 @@ fn lists_and_usage_errors() {
         assert!(String::from_utf8_lossy(&output.stderr).contains("error"), "{bad:?}");
     }
 }
+
+#[test]
+fn distances_outside_the_presets_fitted_range_are_named() {
+    let value = json_output(&["radio", "--distances", "0..40:20", "--samples", "20", "--json"]);
+    assert_eq!(value["fitted_range_m"], serde_json::json!([4.0, 30.0]));
+    assert_eq!(value["outside_fitted_range_m"], serde_json::json!([0.0, 40.0]));
+    assert_eq!(value["exponent_beyond_fitted_range"], 2.46);
+    let text = |args: &[&str]| String::from_utf8_lossy(&unlocksim(args).stdout).into_owned();
+    let stdout = text(&["radio", "--distances", "0..40:20", "--samples", "20"]);
+    assert!(
+        stdout.contains(
+            "note: office_nlos is fitted on 4-30 m (ITU-R P.1238-10 Table 2): 1 distance(s) \
+             nearer use at least free-space loss, 1 beyond continue at n = 2.46"
+        ),
+        "{stdout}"
+    );
+    // Inside the range, and a preset without a stated range: no note.
+    let inside = text(&["radio", "--distances", "4..30:26", "--samples", "20"]);
+    let home =
+        text(&["radio", "--environment", "home", "--distances", "0..99:99", "--samples", "20"]);
+    assert!(!inside.contains("note:") && !home.contains("note:"), "{inside}{home}");
+}

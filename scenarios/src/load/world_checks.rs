@@ -2,10 +2,16 @@
 //! point's or adapter's network, a PC's paired phone, a phone's user) is reported at its own
 //! line and column with a did-you-mean, and the world's range checks at the `world:` key.
 //! The runner then builds the world knowing it is sound. Walls drawn under an NLoS preset get a
-//! warning (design 3.4): the run goes on, with the walls' loss counted twice.
+//! warning (design 3.4): the run goes on, with the walls' loss counted twice. So does a walk that
+//! takes a paired phone beyond the preset's fitted range, where the path loss is a continuation.
+
+use std::collections::BTreeMap;
 
 use engine::diagnostic::Diagnostic;
+use sim_devices::geometry::Position;
 use sim_devices::world::WorldConfig;
+
+use crate::model::{Action, Scenario};
 
 use super::Checker;
 
@@ -49,6 +55,45 @@ impl Checker<'_> {
         self.diagnostics.push(warning);
     }
 
+    /// Warns, once per paired PC and phone, when a walk takes the phone's carrier farther from
+    /// the PC than the preset's fit was measured (ITU-R P.1238-10 Table 2; design 3.4): the loss
+    /// there continues at a chosen exponent. Checked at the walk's waypoints and the walker's
+    /// start, which are exact for a straight walk on one floor (its farthest point from a PC
+    /// is an end).
+    pub(super) fn beyond_fitted_range(&mut self, scenario: &Scenario) {
+        let Ok(environment) = scenario.world.environment.resolve() else {
+            return;
+        };
+        let Some(range) = environment.fitted_range else {
+            return;
+        };
+        let farthest = farthest_walks(scenario);
+        for ((pc, phone), (distance_m, user, to)) in farthest {
+            if distance_m <= range.max_m {
+                continue;
+            }
+            let message = format!(
+                "user `{user}` walks to [{}, {}], {distance_m:.1} m from PC `{pc}`, which is \
+                 paired with `{phone}`: the `{}` fit was measured on {}-{} m, and beyond {} m its \
+                 loss continues at n = {:.2} (unknown, chosen)",
+                to.x_m,
+                to.y_m,
+                environment.name,
+                range.min_m,
+                range.max_m,
+                range.max_m,
+                environment.exponent_beyond
+            );
+            let hint = "outcomes that hinge on this stretch of the walk rest on the continuation, \
+                        not on a measurement; checked at the walk's waypoints (design 3.4)";
+            let span = self.key_span("timeline");
+            let warning = Diagnostic::warning("scenario::beyond-fitted-range", message)
+                .at(self.source, span)
+                .with_hint(hint);
+            self.diagnostics.push(warning);
+        }
+    }
+
     /// The span of the `walls` key under `floor_plan:` (the `world:` key when not found).
     fn walls_span(&self) -> std::ops::Range<usize> {
         let text = &self.source.text;
@@ -58,4 +103,41 @@ impl Checker<'_> {
         });
         walls.unwrap_or_else(|| self.key_span("world"))
     }
+}
+
+/// For each (PC, phone) pair, the farthest point any walk takes the phone's carrier from the
+/// PC: `(distance in m, user, point)`, the first such point on ties.
+fn farthest_walks(scenario: &Scenario) -> BTreeMap<(String, String), (f64, String, Position)> {
+    let world = &scenario.world;
+    let users: Vec<(&String, _)> = world.users.iter().collect();
+    let mut farthest: BTreeMap<(String, String), (f64, String, Position)> = BTreeMap::new();
+    for timed in &scenario.timeline {
+        let Action::Walk { user, waypoints } = &timed.action else {
+            continue;
+        };
+        let (user_name, user_config) = users[user.index()];
+        let points = std::iter::once(user_config.position).chain(waypoints.iter().map(|w| w.to));
+        for (phone, phone_config) in &world.phones {
+            if phone_config.carried_by.as_ref().is_none_or(|by| by.value != *user_name) {
+                continue;
+            }
+            for (pc, pc_config) in &world.pcs {
+                if !pc_config.paired_phones.iter().any(|paired| paired.value == *phone) {
+                    continue;
+                }
+                for point in points.clone() {
+                    let distance_m = world.floor_plan.distance_m(&pc_config.position, &point);
+                    let entry = farthest.entry((pc.clone(), phone.clone())).or_insert((
+                        0.0,
+                        user_name.clone(),
+                        point,
+                    ));
+                    if distance_m > entry.0 {
+                        *entry = (distance_m, user_name.clone(), point);
+                    }
+                }
+            }
+        }
+    }
+    farthest
 }
