@@ -4,6 +4,8 @@
 //! - every limit is named `THING_UNIT_MAX` (no `MAX_` prefix), and every public `*_MAX` constant
 //!   is a row of ARCHITECTURE.md's Limits table, which names no constant that does not exist;
 //! - no line of the non-test sources is wider than 100 columns;
+//! - no doc or source sends a reader to the team's `shared` folder beside the repository, which a
+//!   user's clone does not have (`docs/model.md` carries what they need);
 //! - no function of the scenario language (`scenarios/src`) is longer than 60 lines: each
 //!   action and expectation kind has its own small leaf under a short dispatcher;
 //! - every diagnostic code the engine raises (`"rules::comma"`, `"policy::empty-group"`...) is
@@ -394,4 +396,35 @@ fn the_scans_report_file_and_line_and_skip_tests() {
     assert_eq!(diagnostic_codes(code), vec![(1, "plant::empty".to_string())]);
     assert!(!names_code("plant::empty-and, xplant::empty", "plant::empty"));
     assert!(names_code("[plant::empty]", "plant::empty"));
+}
+
+/// The folder beside the repository that only the team has, as docs would name it. Built from
+/// parts so that this file does not name it itself.
+fn team_folder_mentions() -> [String; 2] {
+    let folder = ["sha", "red"].concat();
+    [format!("../{folder}/"), format!("{folder}/seeds")]
+}
+
+#[test]
+fn no_doc_or_source_sends_a_reader_outside_the_repository() {
+    let mut paths: Vec<PathBuf> = ["README.md", "ARCHITECTURE.md"].map(|f| root().join(f)).to_vec();
+    paths.extend(files(&root().join("docs"), &[".md"]));
+    for dir in ALL_DIRS.iter().chain(&["fuzz"]) {
+        paths.extend(files(&root().join(dir), &[".md", ".rs", ".yaml"]));
+    }
+    let needles = team_folder_mentions();
+    let mut found = Vec::new();
+    for path in &paths {
+        for (index, line) in read(path).lines().enumerate() {
+            if needles.iter().any(|needle| line.contains(needle.as_str())) {
+                found.push(format!("{}:{}: {}", shown(path), index + 1, line.trim()));
+            }
+        }
+    }
+    assert!(paths.len() > 100, "the scan found only {} files", paths.len());
+    assert!(
+        found.is_empty(),
+        "write what the reader needs into the repository:\n{}",
+        found.join("\n")
+    );
 }

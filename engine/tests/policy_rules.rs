@@ -1,5 +1,5 @@
 //! Rule XML and policy files at the boundary: text in, model / verdict / diagnostics out.
-//! Sources: `shared/seeds/003_*` (its examples, typos fixed) and issue 3's constraint list.
+//! Sources: seed 003 (`docs/model.md`) (its examples, typos fixed) and issue 3's constraint list.
 
 use engine::SourceFile;
 use engine::diagnostic::render_all;

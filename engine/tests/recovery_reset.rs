@@ -1,4 +1,4 @@
-//! PIN reset, one table row per statement of `shared/seeds/000_*` with the requirement present
+//! PIN reset, one table row per statement of seed 000 (`docs/model.md`) with the requirement present
 //! and missing: profile and conditions in, reset kind or blocking reasons out.
 
 use engine::SourceFile;

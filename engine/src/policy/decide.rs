@@ -1,5 +1,5 @@
 //! The unlock decision: presented credentials and the trusted-signal verdict against the
-//! factor groups. Source: `shared/seeds/003_*` ("one credential satisfies one factor") and
+//! factor groups. Source: seed 003 (`docs/model.md`) ("one credential satisfies one factor") and
 //! design 3.5.
 
 use std::collections::BTreeSet;

@@ -1,7 +1,7 @@
 //! The policy file (YAML): both unlock policies, loaded and validated with diagnostics.
 //!
-//! Sources: `shared/seeds/003_*` ("Configure unlock factors", "Configure multi-factor unlock")
-//! and design section 3.1. [`PolicyDocument`] is the raw serde form (a scenario file embeds it
+//! Sources: seed 003 (`docs/model.md`): "Configure unlock factors", "Configure multi-factor
+//! unlock"; design section 3.1. [`PolicyDocument`] is the raw serde form (a scenario file embeds it
 //! under `policy:`); [`validate_policy`] turns it into a checked [`Policy`]; [`load_policy`]
 //! does both from text. The engine does no I/O: the caller reads `signal_rules_file` through a
 //! closure.

@@ -1,6 +1,6 @@
 //! Unlock-factor groups and the rule "one credential satisfies at most one factor".
 //!
-//! Source: `shared/seeds/003_*`, "Configure unlock factors": users unlock with at least one
+//! Source: seed 003 (`docs/model.md`), "Configure unlock factors": users unlock with at least one
 //! credential provider from each group; a provider may appear in both lists, but a credential it
 //! supports can only satisfy one of the factors. Defaults: first = PIN, Fingerprint, Facial
 //! Recognition; second = Trusted Signal, PIN.

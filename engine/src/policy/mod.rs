@@ -2,7 +2,7 @@
 //!
 //! Everything here is a pure function of its inputs: a rule text, a policy, a
 //! [`SignalSnapshot`](crate::SignalSnapshot). It can be used without a simulation, which is how
-//! `unlocksim policy check|eval|fmt` works. Sources: `shared/seeds/003_*` and design sections
+//! `unlocksim policy check|eval|fmt` works. Sources: seed 003 (`docs/model.md`) and design sections
 //! 3.1 to 3.3 and 3.6.
 //!
 //! Every rule list is one setting's value: `DeviceUnlock/Plugins` (signals with scenario

@@ -1,6 +1,6 @@
 //! The rule-XML parser: text in, a typed [`RuleSet`] and every diagnostic out.
 //!
-//! Source: `shared/seeds/003_*` (elements, attributes and constraints) and design section 3.2.
+//! Source: seed 003 (`docs/model.md`): elements, attributes and constraints; design section 3.2.
 //! It reads with quick-xml's event reader (not serde), so every element, attribute and text has
 //! a byte span for diagnostics. Parsing has two passes: the reader turns the text into a bounded
 //! list of tokens (stopping at the first syntax error, after which nothing is reliable), then a

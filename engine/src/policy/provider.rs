@@ -1,6 +1,6 @@
 //! Credential providers: the things an unlock-factor group lists.
 //!
-//! Source: the multi-factor unlock documentation (`shared/seeds/003_*`), table "Supported
+//! Source: the multi-factor unlock documentation (seed 003 (`docs/model.md`)), table "Supported
 //! credential providers", plus the FIDO2 security key provider Microsoft documented later.
 //! GUIDs compare case-insensitively and the braces are optional.
 

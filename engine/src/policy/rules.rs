@@ -1,6 +1,6 @@
 //! The typed model of trusted-signal rules: what a parsed `<rule>` list means.
 //!
-//! Source: `shared/seeds/003_*`, "Configure Signal Rules for the Trusted Signal Credential
+//! Source: seed 003 (`docs/model.md`), "Configure Signal Rules for the Trusted Signal Credential
 //! Provider", and design section 3.2. The model holds no source positions, so a rule set parsed
 //! from its formatted text compares equal to the original (`parse(fmt(x)) == x`).
 

@@ -1,9 +1,9 @@
 //! Lock-out analysis: for every failure (and pair of failures), can the user still unlock, can
 //! they recover by resetting the PIN, or are they locked out, and why.
 //!
-//! Source: `shared/seeds/000_*` (PIN reset, and the forum thread where biometric unlock was
-//! silently turned off and the user no longer remembered the fallback) and `shared/seeds/003_*`
-//! (factor groups: one credential satisfies one factor).
+//! Source: seed 000 (`docs/model.md`): PIN reset, and the forum thread where biometric unlock
+//! was silently turned off and the user no longer remembered the fallback; seed 003: factor
+//! groups, one credential satisfies one factor.
 //!
 //! The order of reasoning per case: (1) unlock with what is left, via
 //! [`FactorGroups::match_factors`]; (2) if that fails because the PIN is forgotten, reset it from

@@ -1,9 +1,9 @@
 //! Lock-out and recovery: can a policy lock its own user out, and how do they get back in?
 //!
-//! Sources: `shared/seeds/000_*` (Windows Hello for Business PIN reset: destructive and
+//! Sources: seed 000 (`docs/model.md`) (Windows Hello for Business PIN reset: destructive and
 //! nondestructive, web sign-in allowed URLs, hybrid-join connectivity, and a forum thread where
 //! biometric unlock was silently turned off and the user had forgotten the fallback) and
-//! `shared/seeds/003_*` (unlock-factor groups).
+//! seed 003 (`docs/model.md`) (unlock-factor groups).
 //!
 //! - [`profile`]: the device profile YAML (join type, trust model, identity provider, cloud, PIN
 //!   reset settings, biometrics, phones, security keys, reachability, MFA methods).

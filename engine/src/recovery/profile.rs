@@ -1,6 +1,6 @@
 //! The device profile: what a PC, its user and its network look like for lock-out analysis.
 //!
-//! Source: `shared/seeds/000_*` (PIN reset) names every input here: the join type, the trust
+//! Source: seed 000 (`docs/model.md`) (PIN reset) names every input here: the join type, the trust
 //! model, the identity provider and its sign-in domains, the cloud, the PIN reset settings
 //! (nondestructive reset, `ConfigureWebSignInAllowedUrls`), the self-service password reset
 //! lock-screen limitations, and whether domain controllers and federation services are reachable.

@@ -1,6 +1,6 @@
 //! Windows Hello for Business PIN reset: who can reset, from where, and at what cost.
 //!
-//! Source: `shared/seeds/000_*`, statement by statement:
+//! Source: seed 000 (`docs/model.md`), statement by statement:
 //! - `dsregcmd /status` shows `CanReset`: `DestructiveOnly`, or `DestructiveAndNonDestructive`
 //!   when nondestructive reset is enabled ([`can_reset`]).
 //! - Reset starts from Settings (only once signed in) or from the lock screen with the PIN
