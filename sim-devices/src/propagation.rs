@@ -267,11 +267,12 @@ impl Environment {
     pub fn path_loss_db(&self, distance_m: f64) -> f64 {
         let distance_m = distance_m.max(DISTANCE_M_MIN);
         let fit_db = |d_m: f64| path_loss_db(self.path_loss_1m_db, self.exponent, d_m);
-        let floor_db = free_space_path_loss_db(distance_m);
+        // The free-space floor is computed only where it applies: inside a fit's range (most
+        // polls) it is not needed.
         match self.fitted_range {
-            None => fit_db(distance_m).max(floor_db),
+            None => fit_db(distance_m).max(free_space_path_loss_db(distance_m)),
             Some(range) if distance_m < range.min_m => {
-                fit_db(distance_m).max(floor_db).min(fit_db(range.min_m))
+                fit_db(distance_m).max(free_space_path_loss_db(distance_m)).min(fit_db(range.min_m))
             }
             Some(range) if distance_m > range.max_m => {
                 let beyond_db = 10.0 * self.exponent_beyond * (distance_m / range.max_m).log10();
