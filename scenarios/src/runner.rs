@@ -7,7 +7,7 @@
 //! devices' own timers, keystrokes while a user types, and Wi-Fi scans.
 //! The run stops at the scenario's duration. Everything observable goes to the trace.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use engine::device::{
     DeviceEvent, DeviceSettings, LockingSignal, PresentedCredential, TrustedSignalVerdict,
@@ -104,8 +104,9 @@ struct PcRuntime {
     entity: Entity,
     device: WindowsDevice,
     poll_rng: StreamRng,
-    /// The phones whose last poll read them present: the PC holds a link to each.
-    linked: BTreeMap<PhoneId, bool>,
+    /// The phones whose last poll read them present: the PC holds a link to each. Kept only
+    /// under `calibration.link_held_between_polls` (off by default), the one thing that reads it.
+    linked: BTreeSet<PhoneId>,
     /// Failed polls whose result is still on its way, by phone.
     failed_polls: BTreeMap<PhoneId, FailedPoll>,
     /// Whether the device-unlock groups use the trusted signal and rules exist.
@@ -188,7 +189,8 @@ pub fn run_into(
     sink: &mut dyn TraceSink,
 ) -> Result<(u64, TraceHash), RunFailure> {
     let streams = RandomStreams::new(seed);
-    let world = World::new(&scenario.world, streams)?;
+    let mut world = World::new(&scenario.world, streams)?;
+    world.set_coexistence_loss_db(scenario.calibration.coexistence_loss_db);
     let pcs = pc_runtimes(scenario, &world, streams, interpretations);
     let model = ScenarioModel {
         scenario,
@@ -243,7 +245,7 @@ fn pc_runtimes(
             device: WindowsDevice::new(entity.clone(), settings, &paired),
             entity,
             poll_rng: streams.stream(&format!("pc:{}", setup.id), "bluetooth-poll"),
-            linked: BTreeMap::new(),
+            linked: BTreeSet::new(),
             failed_polls: BTreeMap::new(),
             trusted_signal_rules,
             recovery: setup.device_profile.as_ref().map(|_| DeviceState::signed_in()),
@@ -858,32 +860,36 @@ impl ScenarioModel<'_> {
     /// being off is local and immediate.
     fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
         let now = cx.now();
-        let calibration = &self.scenario.calibration;
+        let held = self.scenario.calibration.link_held_between_polls;
         if !self.pcs[pc.index()].device.bluetooth_radio_on() {
-            self.pcs[pc.index()].linked.remove(&phone);
+            if held {
+                self.pcs[pc.index()].linked.remove(&phone);
+            }
             self.schedule_next_poll(cx, pc, phone);
             return;
         }
         let detail = self.world.poll_bluetooth_detailed(now, pc, phone);
-        let loss_db = calibration.coexistence_loss_db;
-        let detail = self.world.with_coexistence_loss(pc, phone, detail, loss_db);
         let runtime = &mut self.pcs[pc.index()];
         let reason = match detail.poll {
             BluetoothPoll::Present { rssi } => {
-                runtime.linked.insert(phone, true);
+                if held {
+                    runtime.linked.insert(phone);
+                }
                 self.deliver_poll(cx, pc, phone, Some(rssi), None, detail.distance_m);
                 return self.schedule_next_poll(cx, pc, phone);
             }
             BluetoothPoll::Absent { reason: AbsenceReason::PcRadioOff } => {
-                runtime.linked.remove(&phone);
+                if held {
+                    runtime.linked.remove(&phone);
+                }
                 let reason = Some(absence_reason_name(AbsenceReason::PcRadioOff));
                 self.deliver_poll(cx, pc, phone, None, reason, detail.distance_m);
                 return self.schedule_next_poll(cx, pc, phone);
             }
             BluetoothPoll::Absent { reason } => absence_reason_name(reason),
         };
-        let was_linked = runtime.linked.remove(&phone).unwrap_or(false);
-        let timeout = if was_linked && calibration.link_held_between_polls {
+        let calibration = &self.scenario.calibration;
+        let timeout = if held && runtime.linked.remove(&phone) {
             calibration.supervision_timeout
         } else {
             calibration.page_timeout

@@ -129,12 +129,20 @@ pub struct LinkBudget {
     pub carry_loss_db: f64,
     /// Shadowing, dB, positive = extra loss (stage 3).
     pub shadowing_db: f64,
+    /// Bluetooth/Wi-Fi coexistence at the PC, dB: the PC's 2.4 GHz radio is shared with a Wi-Fi
+    /// association (issue 14 item 9; 0 when the PC is not associated or the calibration is 0).
+    /// It is part of the link, so power control sees it like any other loss.
+    pub coexistence_loss_db: f64,
 }
 
 impl LinkBudget {
     /// The link's slow gain, dB (negative of the total loss).
     pub fn gain_db(&self) -> f64 {
-        -(self.path_loss_db + self.obstruction_loss_db + self.carry_loss_db + self.shadowing_db)
+        -(self.path_loss_db
+            + self.obstruction_loss_db
+            + self.carry_loss_db
+            + self.shadowing_db
+            + self.coexistence_loss_db)
     }
 }
 

@@ -149,6 +149,7 @@ pub fn sample_profile(request: &ProfileRequest) -> Result<Vec<ProfilePoint>, Str
                         environment.decorrelation_distance_m,
                         &mut shadowing_rng,
                     ),
+                    coexistence_loss_db: 0.0,
                 };
                 match observe_poll(environment, &request.radio, &budget, &mut fading_rng).rssi {
                     Some(rssi) => readings.push(rssi),

@@ -372,26 +372,31 @@ fn coexistence_loss_lowers_bluetooth_only_while_associated_and_past_power_contro
 }"#,
     )
     .expect("valid configuration");
-    let mut world = World::new(&config, RandomStreams::new(1)).expect("world");
-    let desk = world.pc_id("desk").expect("pc");
-    let read = |world: &mut World, phone: &str, loss_db: f64| {
-        let phone = world.phone_id(phone).expect("phone");
-        let detail = world.poll_bluetooth_detailed(s(0), desk, phone);
-        let rssi = |poll| match poll {
-            BluetoothPoll::Present { rssi } => rssi,
-            BluetoothPoll::Absent { reason } => panic!("{reason:?}"),
+    // Two worlds from one seed draw the same fading: the reading of one poll without the loss
+    // and with it, the PC associated to Wi-Fi (`associate`) or not.
+    let read = |phone: &str, loss_db: f64, associate: bool| {
+        let reading = |loss_db: f64| {
+            let mut world = World::new(&config, RandomStreams::new(1)).expect("world");
+            world.set_coexistence_loss_db(loss_db);
+            let desk = world.pc_id("desk").expect("pc");
+            if associate {
+                world.wifi_scan(s(0), desk);
+                assert!(world.wifi_connection(desk).is_some());
+            }
+            let phone = world.phone_id(phone).expect("phone");
+            match world.poll_bluetooth_detailed(s(0), desk, phone).poll {
+                BluetoothPoll::Present { rssi } => rssi,
+                BluetoothPoll::Absent { reason } => panic!("{reason:?}"),
+            }
         };
-        let before = rssi(detail.poll);
-        (before, rssi(world.with_coexistence_loss(desk, phone, detail, loss_db).poll))
+        (reading(0.0), reading(loss_db))
     };
-    // Not associated yet: no loss. (Each poll draws its own fading, so compare within a poll.)
-    let (before, after) = read(&mut world, "far", 10.0);
+    // Not associated: no loss.
+    let (before, after) = read("far", 10.0, false);
     assert!(before < -5 && after == before, "{before} {after}");
-    world.wifi_scan(s(0), desk);
-    assert!(world.wifi_connection(desk).is_some());
-    assert_eq!(read(&mut world, "near", 10.0), (0, 0));
-    let (before, after) = read(&mut world, "far", 0.0);
+    assert_eq!(read("near", 10.0, true), (0, 0));
+    let (before, after) = read("far", 0.0, true);
     assert_eq!(after, before);
-    let (before, after) = read(&mut world, "far", 10.0);
+    let (before, after) = read("far", 10.0, true);
     assert_eq!(after, before - 10);
 }

@@ -86,6 +86,11 @@ impl World {
             obstruction_loss_db: obstruction.loss_db(),
             carry_loss_db,
             shadowing_db,
+            coexistence_loss_db: if pc_state.wifi.is_some() {
+                self.coexistence_loss_db
+            } else {
+                0.0
+            },
         };
         let measurement = observe_poll(&self.environment, radio, &budget, &mut link.fading_rng);
         let poll = match measurement.rssi {

@@ -308,12 +308,13 @@ pub struct World {
     pcs: Vec<PcState>,
     phones: Vec<PhoneState>,
     users: Vec<UserState>,
+    /// What a PC associated to Wi-Fi loses on Bluetooth, dB (see
+    /// [`World::set_coexistence_loss_db`]; 0 by default).
+    coexistence_loss_db: f64,
 }
 
-/// The position of `id` among the sorted keys of `map`: its handle's index.
-fn index_of<V>(map: &BTreeMap<String, V>, id: &str) -> usize {
-    map.keys().position(|key| key == id).expect("dangling references are rejected before")
-}
+/// Why a reference lookup in [`World::new`] cannot fail: dangling references are rejected first.
+const RESOLVED: &str = "dangling references are rejected before";
 
 impl World {
     /// Builds the world at time 0.
@@ -344,6 +345,7 @@ impl World {
             pcs: Self::pcs(config, &streams),
             phones: Self::phones(config),
             users: Self::users(config, &streams),
+            coexistence_loss_db: 0.0,
         };
         for pc in world.pc_ids() {
             for adapter in 0..world.pcs[pc.index()].adapters.len() {
@@ -359,7 +361,7 @@ impl World {
         let access_points = config.access_points.iter().map(|(id, ap)| AccessPointState {
             id: id.clone(),
             config: ap.clone(),
-            network: NetworkId::new(index_of(&config.networks, &ap.network.value)),
+            network: config.network_id(&ap.network.value).expect(RESOLVED),
             on: ap.on,
         });
         access_points.collect()
@@ -381,7 +383,7 @@ impl World {
         let phones = config.phones.iter().map(|(id, phone)| {
             let placement = match (&phone.carried_by, phone.position) {
                 (Some(user), _) => Placement::Carried {
-                    user: UserId::new(index_of(&config.users, &user.value)),
+                    user: config.user_id(&user.value).expect(RESOLVED),
                     carry: phone.carry,
                 },
                 (None, position) => Placement::Left {
@@ -405,7 +407,7 @@ impl World {
             let entity = format!("pc:{id}");
             let adapters = pc.adapters.iter().map(|adapter| AdapterState {
                 config: adapter.clone(),
-                network: NetworkId::new(index_of(&config.networks, &adapter.network.value)),
+                network: config.network_id(&adapter.network.value).expect(RESOLVED),
                 dhcp_rng: streams.stream(&entity, &format!("dhcp:{}", adapter.name)),
                 lease: None,
             });
@@ -415,7 +417,7 @@ impl World {
                 config: pc.clone(),
                 course: Course::stationary(pc.position),
                 bluetooth_on: pc.bluetooth_on,
-                paired: paired.map(|p| PhoneId::new(index_of(&config.phones, &p.value))).collect(),
+                paired: paired.map(|p| config.phone_id(&p.value).expect(RESOLVED)).collect(),
                 wifi: None,
                 wifi_dhcp_rng: streams.stream(&entity, "dhcp:wifi"),
                 adapters: adapters.collect(),

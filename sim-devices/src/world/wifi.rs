@@ -2,13 +2,11 @@
 
 use engine::{SimDuration, SimTime};
 
-use crate::bluetooth::{report_relative_rssi, tpc_tx_power_dbm};
 use crate::propagation::averaged_fading_db;
 use crate::wifi::{Candidate, choose_access_point, normalise_bssid, signal_quality};
 
 use super::{
-    AbsenceReason, AccessPointId, BluetoothPoll, BluetoothPollDetail, LinkState, PcId, PhoneId,
-    WIFI_BEACONS_PER_SCAN, WifiChange, WifiConnection, World,
+    AccessPointId, LinkState, PcId, WIFI_BEACONS_PER_SCAN, WifiChange, WifiConnection, World,
 };
 
 impl World {
@@ -34,42 +32,14 @@ impl World {
         !self.pcs[pc.index()].config.wifi.profiles.is_empty()
     }
 
-    /// Bluetooth/Wi-Fi coexistence (issue 14 item 9): poll `detail` of phone `phone` at PC `pc`
-    /// as read with `loss_db` less received power while `pc` is associated to Wi-Fi (every access
-    /// point is 2.4 GHz); unchanged otherwise, or when nothing was measured. The loss sits in the
-    /// PC's receive path, so the phone's power control, which follows what the PC reads, sees it
-    /// too: near the PC the reading stays in the golden range, further away it drops by
-    /// `loss_db` sooner, and a connection can fail below the receiver's sensitivity.
-    pub fn with_coexistence_loss(
-        &self,
-        pc: PcId,
-        phone: PhoneId,
-        detail: BluetoothPollDetail,
-        loss_db: f64,
-    ) -> BluetoothPollDetail {
-        let measured = (detail.link_gain_db, detail.tx_power_dbm, detail.received_dbm);
-        let (Some(gain_db), Some(tx_power_dbm), Some(received_dbm)) = measured else {
-            return detail;
-        };
-        if loss_db == 0.0 || self.pcs[pc.index()].wifi.is_none() {
-            return detail;
-        }
-        let radio = &self.phones[phone.index()].config.radio;
-        let fading_db = received_dbm - tx_power_dbm - gain_db;
-        let gain_db = gain_db - loss_db;
-        let tx_power_dbm = tpc_tx_power_dbm(radio, gain_db);
-        let received_dbm = tx_power_dbm + gain_db + fading_db;
-        let poll = match report_relative_rssi(radio, received_dbm) {
-            Some(rssi) => BluetoothPoll::Present { rssi },
-            None => BluetoothPoll::Absent { reason: AbsenceReason::OutOfRange },
-        };
-        BluetoothPollDetail {
-            poll,
-            link_gain_db: Some(gain_db),
-            tx_power_dbm: Some(tx_power_dbm),
-            received_dbm: Some(received_dbm),
-            ..detail
-        }
+    /// Bluetooth/Wi-Fi coexistence (issue 14 item 9): while a PC is associated to Wi-Fi (every
+    /// access point is 2.4 GHz), its Bluetooth link has `loss_db` more loss, a term of the link
+    /// budget. The loss sits in the PC's receive path, so the phone's power control, which
+    /// follows what the PC reads, sees it too: near the PC the reading stays in the golden range,
+    /// further away it drops by `loss_db` sooner, and a connection can fail below the receiver's
+    /// sensitivity. Set once per run, from the scenario's calibration.
+    pub fn set_coexistence_loss_db(&mut self, loss_db: f64) {
+        self.coexistence_loss_db = loss_db;
     }
 
     /// One Wi-Fi scan of PC `pc` at `now`: measures every switched-on access point that matches
