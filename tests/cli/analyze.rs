@@ -3,7 +3,7 @@
 use rstest::rstest;
 use serde_json::Value;
 
-use crate::util::unlocksim;
+use crate::util::run_text;
 
 const DIR: &str = "tests/fixtures/lockout";
 
@@ -12,12 +12,7 @@ fn run(policy: &str, device: &str, extra: &[&str]) -> (Option<i32>, String, Stri
     let device = format!("{DIR}/{device}");
     let mut args = vec!["analyze", "lockout", policy.as_str(), "--device", device.as_str()];
     args.extend_from_slice(extra);
-    let output = unlocksim(&args);
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    run_text(&args)
 }
 
 /// The outcome and reset kind of the case with exactly these failures, from `--json --pairs`

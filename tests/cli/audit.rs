@@ -4,16 +4,7 @@
 
 use rstest::rstest;
 
-use crate::util::unlocksim;
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = unlocksim(args);
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::util::run_text as run;
 
 /// (file, exit code, the findings' `position: severity code` prefixes, in order)
 #[rstest]

@@ -1,18 +1,13 @@
 //! `unlocksim policy check|eval|fmt`: the exit-code and output contract of issue 3.
 
-use crate::util::unlocksim;
+use crate::util::run_text;
 
 const DIR: &str = "tests/fixtures/policy";
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let owned: Vec<String> = args.iter().map(|a| a.replace("$F", DIR)).collect();
     let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
-    let output = unlocksim(&refs);
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    run_text(&refs)
 }
 
 #[test]

@@ -5,16 +5,7 @@ use std::path::Path;
 
 use rstest::rstest;
 
-use crate::util::{repo_root, unlocksim};
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = unlocksim(args);
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::util::{repo_root, run_text as run};
 
 /// export to a file, import it back: the policy YAML loads to what `policy check` accepts and
 /// exporting the import again gives the same bytes.

@@ -8,6 +8,16 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `unlocksim` with `args` from the workspace root: (exit code, stdout, stderr).
+pub fn run_text(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = unlocksim(args);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 /// Runs `unlocksim` with `args` from the workspace root.
 pub fn unlocksim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_unlocksim"))
