@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use engine::SourceFile;
-use engine::diagnostic::{Diagnostic, has_errors};
+use engine::diagnostic::has_errors;
 use engine::policy::interpretation::{DnsSuffixScope, RepeatedElements};
 use engine::policy::{
     Evaluation, Interpretations, PresenceEvaluation, RuleFile, SignalScenario, check_single_line,
@@ -27,7 +27,7 @@ use engine::policy::{
 use engine::snapshot::load_snapshot;
 use reports::summary::Exit;
 
-use crate::policy_file::{Kind, PolicyFile, is_yaml};
+use crate::policy_file::{Kind, PolicyFile, cannot_read, is_yaml, report};
 
 /// Policy subcommands.
 #[derive(Debug, Subcommand)]
@@ -152,19 +152,8 @@ pub fn run(command: PolicyCommand) -> Exit {
 }
 
 fn read(path: &Path) -> Result<SourceFile, Exit> {
-    match crate::input::read_input(path) {
-        Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
-        Err(error) => {
-            eprintln!("error: cannot read {}: {error}", path.display());
-            Err(Exit::BadInput)
-        }
-    }
-}
-
-fn report(diagnostics: &[Diagnostic]) {
-    for diagnostic in diagnostics {
-        eprintln!("{}", diagnostic.render());
-    }
+    let text = crate::input::read_input(path).map_err(|error| cannot_read(path, error))?;
+    Ok(SourceFile::new(path.display().to_string(), text))
 }
 
 fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {

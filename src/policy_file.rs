@@ -58,9 +58,43 @@ pub fn is_yaml(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
-fn cannot_read(path: &Path, error: impl std::fmt::Display) -> Exit {
+/// Says that `path` cannot be read, and why; the exit code of bad input.
+pub fn cannot_read(path: &Path, error: impl std::fmt::Display) -> Exit {
     eprintln!("error: cannot read {}: {error}", path.display());
     Exit::BadInput
+}
+
+/// Prints every diagnostic, rendered, to standard error.
+pub fn report(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{}", diagnostic.render());
+    }
+}
+
+/// Loads the policy YAML `source` read from `path`, reading its `signal_rules_file`s relative
+/// to it.
+pub fn load_policy_beside(path: &Path, source: &SourceFile) -> (Option<Policy>, Vec<Diagnostic>) {
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
+    load_policy(source, &mut read_file)
+}
+
+/// Reads a form file through the shared bounded reader and decodes it (UTF-8, or UTF-16 with
+/// or without a byte-order mark).
+///
+/// # Errors
+/// [`Exit::BadInput`] after printing why.
+pub fn read_form_source(path: &Path) -> Result<SourceFile, Exit> {
+    let bytes = reports::output::read_at_most(path, crate::input::INPUT_FILE_BYTES_MAX)
+        .map_err(|e| cannot_read(path, e))?;
+    decode_form(path, &bytes)
+}
+
+fn decode_form(path: &Path, bytes: &[u8]) -> Result<SourceFile, Exit> {
+    decode_text(&path.display().to_string(), bytes).map_err(|diagnostic| {
+        report(&[*diagnostic]);
+        Exit::BadInput
+    })
 }
 
 /// Refuses documentation and definition files (Markdown, ADMX/ADML) with one diagnostic at
@@ -88,7 +122,7 @@ pub fn refuse_documents(path: &Path) -> Result<(), Exit> {
             "give the policy itself: a policy YAML, a rule file, a .reg export, a reg add or \
             PowerShell script, Intune JSON or OMA-URI rows",
         );
-    eprintln!("{}", diagnostic.render());
+    report(&[diagnostic]);
     Err(Exit::BadInput)
 }
 
@@ -119,11 +153,7 @@ impl PolicyFile {
         let bytes = reports::output::read_at_most(path, crate::input::INPUT_FILE_BYTES_MAX)
             .map_err(|e| cannot_read(path, e))?;
         if is_form_path(path) || (extension(path) == "xml" && xml_is_form(&bytes)) {
-            let source = decode_text(&name, &bytes).map_err(|diagnostic| {
-                eprintln!("{}", diagnostic.render());
-                Exit::BadInput
-            })?;
-            return done(source, Kind::Form);
+            return done(decode_form(path, &bytes)?, Kind::Form);
         }
         match String::from_utf8(bytes) {
             Ok(text) => done(SourceFile::new(name, text), Kind::Rules),
@@ -141,11 +171,7 @@ impl PolicyFile {
         match self.kind {
             Kind::Rules => None,
             Kind::Form => Some(read_form(&self.source)),
-            Kind::Yaml => {
-                let base = self.path.parent().map(Path::to_path_buf).unwrap_or_default();
-                let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
-                Some(load_policy(&self.source, &mut read_file))
-            }
+            Kind::Yaml => Some(load_policy_beside(&self.path, &self.source)),
         }
     }
 }

@@ -14,11 +14,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::policy_file::{cannot_read, load_policy_beside, read_form_source, report};
 use clap::{Args, ValueEnum};
 use engine::SourceFile;
-use engine::diagnostic::Diagnostic;
-use engine::policy::forms::{Form, decode_text, export, not_exported, policy_yaml, read_form_onto};
-use engine::policy::{Policy, load_policy};
+use engine::policy::Policy;
+use engine::policy::forms::{Form, export, not_exported, policy_yaml, read_form_onto};
 use reports::summary::Exit;
 
 /// Arguments of `policy export`.
@@ -61,36 +61,11 @@ enum FormatArg {
     Json,
 }
 
-fn report(diagnostics: &[Diagnostic]) {
-    for diagnostic in diagnostics {
-        eprintln!("{}", diagnostic.render());
-    }
-}
-
-/// Reads a form file through the shared bounded reader and decodes it (UTF-8 or UTF-16).
-fn read_form_file(path: &Path) -> Result<SourceFile, Exit> {
-    let bytes = reports::output::read_at_most(path, crate::input::INPUT_FILE_BYTES_MAX).map_err(
-        |error| {
-            eprintln!("error: cannot read {}: {error}", path.display());
-            Exit::BadInput
-        },
-    )?;
-    decode_text(&path.display().to_string(), &bytes).map_err(|diagnostic| {
-        report(&[*diagnostic]);
-        Exit::BadInput
-    })
-}
-
-/// Loads a policy YAML (its `signal_rules_file` relative to it); `None` after reporting.
+/// Loads a policy YAML (its `signal_rules_file` relative to it); `Err` after reporting.
 fn load_policy_file(path: &Path) -> Result<Policy, Exit> {
-    let text = crate::input::read_input(path).map_err(|error| {
-        eprintln!("error: cannot read {}: {error}", path.display());
-        Exit::BadInput
-    })?;
+    let text = crate::input::read_input(path).map_err(|error| cannot_read(path, error))?;
     let source = SourceFile::new(path.display().to_string(), text);
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut read_file = |name: &str| crate::input::read_input(&base.join(name));
-    let (policy, diagnostics) = load_policy(&source, &mut read_file);
+    let (policy, diagnostics) = load_policy_beside(path, &source);
     report(&diagnostics);
     policy.ok_or(Exit::BadInput)
 }
@@ -142,7 +117,7 @@ pub fn run_import(args: &ImportArgs) -> Exit {
     if let Err(code) = crate::policy_file::refuse_documents(&args.file) {
         return code;
     }
-    let source = match read_form_file(&args.file) {
+    let source = match read_form_source(&args.file) {
         Ok(source) => source,
         Err(code) => return code,
     };
