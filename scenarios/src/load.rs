@@ -17,7 +17,8 @@ use sim_devices::geometry::Position;
 use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
 use crate::format::{
-    BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX, Calibration, PlaceOrPosition, ScenarioDocument,
+    BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX, Calibration, KeySet, PlaceOrPosition,
+    ScenarioDocument,
 };
 use crate::model::{
     EXPECTATIONS_MAX, PcSetup, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
@@ -104,21 +105,25 @@ impl Checker<'_> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    /// Reports an entry that sets several (or none) of the keys of which exactly one is allowed
-    /// (`keys_set` says which are); true when exactly one is.
-    fn exactly_one(
+    /// Reports an entry that sets several (or none) of the keys of `table` (a format table such
+    /// as [`crate::format::ACTIONS`]) of which exactly one is allowed; true when exactly one is.
+    /// The hint lists the table's keys after `listed` (`"actions"`), in the table's order.
+    fn exactly_one<T>(
         &mut self,
-        keys_set: &[bool],
-        span: Range<usize>,
+        table: &[(&str, KeySet<T>)],
+        entry: &Spanned<T>,
         code: &str,
         what: &str,
-        hint: &str,
+        listed: &str,
     ) -> bool {
-        let set = keys_set.iter().filter(|&&s| s).count();
+        let set = table.iter().filter(|(_, is_set)| is_set(&entry.value)).count();
         if set == 1 {
             return true;
         }
-        self.error_at(code, format!("{what}, found {set}"), span).hint = Some(hint.into());
+        let names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+        let span = spanned_range(self.source, entry);
+        self.error_at(code, format!("{what}, found {set}"), span).hint =
+            Some(format!("{listed}: {}", names.join(", ")));
         false
     }
 

@@ -24,14 +24,12 @@ impl Checker<'_> {
     /// The expectation of one entry, or `None` after reporting why it has none.
     pub(super) fn expectation(&mut self, entry: &Spanned<ExpectationEntry>) -> Option<Expectation> {
         let e = &entry.value;
-        let set = EXPECTATION_KINDS.map(|(_, is_set)| is_set(e));
-        let names = EXPECTATION_KINDS.map(|(name, _)| name).join(", ");
         if !self.exactly_one(
-            &set,
-            spanned_range(self.source, entry),
+            &EXPECTATION_KINDS,
+            entry,
             "scenario::expectation",
             "an expectation needs exactly one kind",
-            &format!("kinds: {names}"),
+            "kinds",
         ) {
             return None;
         }

@@ -26,14 +26,12 @@ impl Checker<'_> {
     /// The action of one timeline entry, or `None` after reporting why it has none.
     pub(super) fn action(&mut self, entry: &Spanned<TimelineEntry>) -> Option<Action> {
         let e = &entry.value;
-        let set = ACTIONS.map(|(_, is_set)| is_set(e));
-        let names = ACTIONS.map(|(name, _)| name).join(", ");
         if !self.exactly_one(
-            &set,
-            spanned_range(self.source, entry),
+            &ACTIONS,
+            entry,
             "scenario::timeline-entry",
             "a timeline entry needs exactly one action besides `at`",
-            &format!("actions: {names}"),
+            "actions",
         ) {
             return None;
         }
