@@ -122,11 +122,13 @@ fn farthest_walks(scenario: &Scenario) -> BTreeMap<(String, String), (f64, Strin
                 continue;
             }
             for (pc, pc_config) in &world.pcs {
+                // A PC carried from the start moves with its carrier: no fixed point to measure.
+                let Some(pc_position) = pc_config.position else { continue };
                 if !pc_config.paired_phones.iter().any(|paired| paired.value == *phone) {
                     continue;
                 }
                 for point in points.clone() {
-                    let distance_m = world.floor_plan.distance_m(&pc_config.position, &point);
+                    let distance_m = world.floor_plan.distance_m(&pc_position, &point);
                     let entry = farthest.entry((pc.clone(), phone.clone())).or_insert((
                         0.0,
                         user_name.clone(),
