@@ -148,18 +148,46 @@ expect:
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
+/// The suite's meeting-room scenario, loaded with its policy beside it; `edit` changes the text.
+fn meeting_room(edit: impl Fn(String) -> String) -> scenarios::Scenario {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/suite/laptop_carried_to_meeting_room.yaml");
+    let text = edit(std::fs::read_to_string(path).expect("the suite scenario"));
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/suite/");
+    load_scenario("laptop_carried_to_meeting_room.yaml", &text, &mut |name| {
+        std::fs::read_to_string(format!("{dir}{name}")).map_err(|e| e.to_string())
+    })
+    .unwrap_or_else(|d| panic!("{}", engine::diagnostic::render_all(&d)))
+}
+
+/// The loader warns when a walk takes a paired phone beyond the preset's fitted range from a
+/// PC; a laptop carried along has no fixed point to be far from, so it gets no warning, while
+/// the same walk away from a laptop left on the desk does.
+#[rstest]
+#[case::carried_along(true, false)]
+#[case::left_on_the_desk(false, true)]
+fn beyond_the_fitted_range_is_measured_from_pcs_that_stay(
+    #[case] carried: bool,
+    #[case] warned: bool,
+) {
+    let moves = [
+        "pick_up: {user: ana, pc: laptop}",
+        "put_down: {pc: laptop, at: [0, 0]}",
+        "put_down: {pc: laptop}",
+    ];
+    let scenario = meeting_room(|text| {
+        let stays = |text: String, action: &str| text.replace(action, "idle: {user: ana}");
+        if carried { text } else { moves.iter().fold(text, |text, action| stays(text, action)) }
+    });
+    let codes: Vec<&str> = scenario.warnings.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes.contains(&"scenario::beyond-fitted-range"), warned, "{codes:?}");
+}
+
 /// The suite's meeting-room scenario: every run roams from desk-ap to meeting-ap and back, by
 /// signal (no access point is switched), and each `wifi` record carries both signals: the one
 /// left below the -70 dBm trigger, the one joined more than the 8 dB margin stronger.
 #[test]
 fn the_meeting_room_laptop_roams_by_signal_with_the_signals_in_the_trace() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/suite/laptop_carried_to_meeting_room.yaml");
-    let text = std::fs::read_to_string(path).expect("the suite scenario");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/suite/");
-    let scenario = load_scenario("laptop_carried_to_meeting_room.yaml", &text, &mut |name| {
-        std::fs::read_to_string(format!("{dir}{name}")).map_err(|e| e.to_string())
-    })
-    .unwrap_or_else(|d| panic!("{}", engine::diagnostic::render_all(&d)));
+    let scenario = meeting_room(|text| text);
     let outcome = run_scenario(&scenario, RunOptions::default(), &Interpretations::default(), None)
         .expect("the run completes");
     assert!(outcome.passed());
