@@ -256,7 +256,13 @@ fn wifi_connects_to_the_profile_network_then_roams_when_the_pc_moves() {
     world.set_pc_course(s(0), h.desk, &[carried]).expect("course");
     let mut roamed = None;
     for i in 1..=10 {
-        if let WifiChange::Roamed { to, network_changed, .. } = world.wifi_scan(s(i * 10), h.desk) {
+        if let WifiChange::Roamed { to, network_changed, from_signal_dbm, signal_dbm, .. } =
+            world.wifi_scan(s(i * 10), h.desk)
+        {
+            // By signal: the access point left below the -70 dBm trigger, the new one more than
+            // the 8 dB margin stronger, both in the record.
+            let from_dbm = from_signal_dbm.expect("ap-east is still heard");
+            assert!(from_dbm < -70.0 && signal_dbm > from_dbm + 8.0, "{from_dbm} {signal_dbm}");
             roamed = Some((to, network_changed));
         }
     }
