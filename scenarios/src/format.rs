@@ -155,7 +155,7 @@ pub type KeySet<T> = fn(&T) -> bool;
 /// list of actions. It feeds the loader's exactly-one check and its hint, in this order; a test
 /// keeps it equal to [`TimelineEntry`]'s keys. A new action is a field below, a row here, a
 /// `model::Action` variant, a loader leaf (`load/timeline.rs`) and a runner leaf.
-pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 21] = [
+pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 24] = [
     ("walk", |e| e.walk.is_some()),
     ("sit", |e| e.sit.is_some()),
     ("stand", |e| e.stand.is_some()),
@@ -177,6 +177,9 @@ pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 21] = [
     ("biometric", |e| e.biometric.is_some()),
     ("pin_reset", |e| e.pin_reset.is_some()),
     ("corporate_network", |e| e.corporate_network.is_some()),
+    ("pick_up", |e| e.pick_up.is_some()),
+    ("put_down", |e| e.put_down.is_some()),
+    ("move_pc", |e| e.move_pc.is_some()),
 ];
 
 /// One timeline entry: a time and exactly one action.
@@ -250,6 +253,45 @@ pub struct TimelineEntry {
     /// it (domain controllers and federation services reachable).
     #[serde(default)]
     pub corporate_network: Option<PcToggle>,
+    /// A user picks up a PC (a laptop): it goes where they go until put down.
+    #[serde(default)]
+    pub pick_up: Option<PickUpAction>,
+    /// A PC is put down: it stays where it is, or at `at`.
+    #[serde(default)]
+    pub put_down: Option<PutDownAction>,
+    /// A PC moves along its own path (a laptop on a trolley): a `walk` for a PC nobody carries.
+    #[serde(default)]
+    pub move_pc: Option<MovePcAction>,
+}
+
+/// A user picks up a PC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickUpAction {
+    pub user: Spanned<String>,
+    pub pc: Spanned<String>,
+}
+
+/// A PC put down.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutDownAction {
+    pub pc: Spanned<String>,
+    /// Where (default: where it is now, i.e. where its carrier stands).
+    #[serde(default)]
+    pub at: Option<Spanned<PlaceOrPosition>>,
+}
+
+/// A PC moving along waypoints on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovePcAction {
+    pub pc: Spanned<String>,
+    /// Where to go, in order: place names or `[x, y]`.
+    pub to: Spanned<Vec<PlaceOrPosition>>,
+    /// Speed (default 1.2 m/s, as a walk).
+    #[serde(default)]
+    pub speed_m_per_s: Option<f64>,
 }
 
 /// A biometric made unavailable or available again.

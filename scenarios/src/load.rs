@@ -245,11 +245,13 @@ impl Checker<'_> {
         let mut timeline = Vec::new();
         for entry in &document.timeline {
             if let Some(action) = self.action(entry) {
-                timeline
-                    .push(TimedAction { at: SimTime::ZERO.saturating_add(entry.value.at), action });
+                let at = SimTime::ZERO.saturating_add(entry.value.at);
+                timeline.push((TimedAction { at, action }, entry));
             }
         }
-        timeline.sort_by_key(|a| a.at);
+        timeline.sort_by_key(|(a, _)| a.at);
+        self.pc_carriers(&timeline);
+        let timeline = timeline.into_iter().map(|(action, _)| action).collect();
         let expectations = document.expect.iter().filter_map(|e| self.expectation(e)).collect();
         Some(Scenario {
             name: document.name,

@@ -456,6 +456,9 @@ impl ScenarioModel<'_> {
             }
             Action::PinReset { user, pc, entry } => self.on_pin_reset(cx, user, pc, entry),
             Action::CorporateNetwork { pc, on } => self.on_corporate_network(cx, pc, on),
+            Action::PickUp { user, pc } => self.on_pick_up(cx, user, pc),
+            Action::PutDown { pc, at } => self.on_put_down(cx, pc, at),
+            Action::MovePc { pc, ref waypoints } => self.on_move_pc(cx, pc, waypoints),
         }
     }
 }
@@ -608,6 +611,42 @@ impl ScenarioModel<'_> {
             &self.phone_entity(phone),
             "action",
             json!({ "action": "leave_phone", "carry": carry.name() }),
+        );
+    }
+
+    /// A carried PC moves with its carrier: Bluetooth polls, Wi-Fi scans (on their own period)
+    /// and shadowing read where it is at each poll and scan, so nothing new is scheduled.
+    fn on_pick_up(&mut self, cx: &mut Context<'_, Event>, user: UserId, pc: PcId) {
+        self.world.carry_pc(pc, user);
+        let user = self.world.user_name(user);
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "pick_up", "user": user }),
+        );
+    }
+
+    fn on_put_down(&mut self, cx: &mut Context<'_, Event>, pc: PcId, at: Option<Position>) {
+        self.world.put_down_pc(cx.now(), pc, at);
+        let here = self.world.pc_position(cx.now(), pc);
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "put_down", "at": [here.x_m, here.y_m] }),
+        );
+    }
+
+    fn on_move_pc(&mut self, cx: &mut Context<'_, Event>, pc: PcId, waypoints: &[Waypoint]) {
+        if let Err(error) = self.world.set_pc_course(cx.now(), pc, waypoints) {
+            self.fail(cx, error.into());
+            return;
+        }
+        let end = self.world.pc_course_end(pc);
+        let targets: Vec<_> = waypoints.iter().map(|w| [w.to.x_m, w.to.y_m]).collect();
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "move_pc", "to": targets, "arrive_t_s": end.as_s_f64() }),
         );
     }
 

@@ -254,7 +254,7 @@ impl RecordPayload for PinResetFailedRecord {
 
 /// `wifi`: what a Wi-Fi scan changed. Access points appear by id. A scan that changed nothing
 /// ([`WifiChange::Unchanged`]) is not recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "change")]
 pub enum WifiChange {
     /// Nothing changed (the quality may have).
@@ -276,6 +276,11 @@ pub enum WifiChange {
         bssid: String,
         /// Whether the network (and so the IP configuration) changed too.
         network_changed: bool,
+        /// The previous access point's signal in the scan that roamed, dBm (0.1 dB steps);
+        /// `None` when it was not heard (switched off, or below the client's minimum).
+        from_signal_dbm: Option<f64>,
+        /// The new access point's signal in that scan, dBm (0.1 dB steps).
+        signal_dbm: f64,
     },
     /// Lost the connection.
     Disconnected {
@@ -523,10 +528,13 @@ mod tests {
                 to: "ap-east".into(),
                 bssid: "12-AB-34-FF-E5-46".into(),
                 network_changed: false,
+                from_signal_dbm: Some(-78.4),
+                signal_dbm: -61.0,
             },
             json!({
                 "change": "roamed", "from": "ap-west", "to": "ap-east",
                 "bssid": "12-AB-34-FF-E5-46", "network_changed": false,
+                "from_signal_dbm": -78.4, "signal_dbm": -61.0,
             }),
         );
     }
