@@ -145,12 +145,13 @@ pub fn range_effect(
         request.radio = values.radio.clone();
         request.obstruction_loss_db += values.coexistence_loss_db;
         request.samples = request.samples.min(RANGE_EFFECT_SAMPLES_MAX);
-        request.distances_m.extend(PROBE_DISTANCES_M);
-        let points = sample_profile(&request)?;
-        let (requested, probes) = points.split_at(base.distances_m.len());
+        let requested = sample_profile(&request)?;
+        // Each distance has its own streams: sampling the probes apart changes no reading.
+        request.distances_m = PROBE_DISTANCES_M.to_vec();
+        let probes = sample_profile(&request)?;
         Ok(RangeEnd {
             value,
-            crossing_m: crossing_m(requested, absent_below),
+            crossing_m: crossing_m(&requested, absent_below),
             rssi_p50: probes.iter().map(|p| (p.distance_m, p.median_with_absent())).collect(),
         })
     };

@@ -9,5 +9,6 @@ mod limits;
 mod policy;
 mod policy_forms;
 mod radio;
+mod radio_range;
 mod run;
 mod util;

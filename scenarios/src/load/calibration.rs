@@ -114,7 +114,7 @@ impl Checker<'_> {
     fn radio_relations(&mut self, calibration: &Calibration, world: &WorldConfig) {
         let phones = || world.phones.values().map(|phone| &phone.radio);
         let sensitivity_high = match bounds(calibration, "sensitivity_dbm") {
-            Some([_, high]) if calibration.sensitivity_dbm.is_some() => high,
+            Some([_, high]) if calibration.written.contains_key("sensitivity_dbm") => high,
             _ => phones().map(|radio| radio.sensitivity_dbm).fold(-90.0, f64::max),
         };
         if let Some(written) = calibration.written.get("grpr_lower_dbm") {
