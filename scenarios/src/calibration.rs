@@ -19,7 +19,7 @@ use serde::de::value::{BoolDeserializer, F64Deserializer, I64Deserializer, StrDe
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::format::Calibration;
+use crate::format::{BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX, Calibration};
 
 /// Most values a `choice` may list: a bound on the input; a designer's list of candidate
 /// values is a handful, never thousands.
@@ -79,8 +79,8 @@ pub struct CalibrationKey {
 /// may be (a longer one cannot matter within a run).
 const DURATION_S_LIMIT: f64 = 366.0 * 86_400.0;
 
-/// 0xFFFF slots of 0.625 ms in seconds: [`crate::format::BLUETOOTH_TIMEOUT_MAX`].
-const BLUETOOTH_TIMEOUT_S_LIMIT: f64 = 40.959_375;
+/// 0xFFFF slots of 0.625 ms in seconds: [`BLUETOOTH_TIMEOUT_MAX`].
+const BLUETOOTH_TIMEOUT_S_LIMIT: f64 = BLUETOOTH_TIMEOUT_MAX.as_us() as f64 / 1e6;
 
 /// Every numeric calibration key (`link_held_between_polls`, a yes/no, is the one other key).
 /// `docs/model.md`'s unknowns table lists the same defaults and ranges (a test compares them).
@@ -158,7 +158,7 @@ pub const CALIBRATION_KEYS: [CalibrationKey; 12] = [
         unit: Unit::Db,
         default: 0.0,
         range: [0.0, 10.0],
-        limit: [0.0, 30.0],
+        limit: [0.0, COEXISTENCE_LOSS_DB_MAX],
         radio: true,
         source: "a public report measured about 10 dB on one laptop; per laptop unknown",
     },

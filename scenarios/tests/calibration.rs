@@ -284,3 +284,23 @@ fn set_fixed_replaces_a_distribution() {
     let error = calibration.set_fixed("lock_dealy", 1.0).expect_err("unknown");
     assert!(error.contains("did you mean `lock_delay`"), "{error}");
 }
+
+/// `docs/model.md`'s unknowns table gives every calibration key with the default and range of
+/// [`scenarios::calibration::CALIBRATION_KEYS`]: the one table in the code and the one in the
+/// docs cannot drift apart.
+#[test]
+fn the_model_docs_table_matches_the_key_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/model.md");
+    let docs = std::fs::read_to_string(path).expect("docs/model.md");
+    for key in scenarios::calibration::CALIBRATION_KEYS {
+        let unit = key.unit.symbol();
+        let row = docs
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{}` |", key.name)))
+            .unwrap_or_else(|| panic!("docs/model.md has no row for `{}`", key.name));
+        let [low, high] = key.range;
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[2], format!("{} {unit}", key.default), "{row}");
+        assert!(cells[3].starts_with(&format!("{low} to {high} {unit}")), "{row}");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod audit;
+mod calibration;
 mod catalogue;
 mod catalogue_harness;
 mod limits;
