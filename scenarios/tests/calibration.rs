@@ -304,3 +304,47 @@ fn the_model_docs_table_matches_the_key_table() {
         assert!(cells[3].starts_with(&format!("{low} to {high} {unit}")), "{row}");
     }
 }
+
+/// Calibration wins over a phone's own `radio:` value, with a warning at the calibration value.
+#[test]
+fn a_calibration_radio_value_replaces_a_phones_own_with_a_warning() {
+    let text = scenario("{tx_power_dbm_max: 10}", 1).replace(
+        "p: {carried_by: ana, carry: trouser_pocket}",
+        "p: {carried_by: ana, carry: trouser_pocket, radio: {tx_power_dbm_max: 0}}",
+    );
+    let scenario = load_scenario("c.yaml", &text, &mut |_: &str| Ok(POLICY.to_owned()))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let warning = scenario
+        .warnings
+        .iter()
+        .find(|w| w.code == "scenario::calibration-overrides-radio")
+        .expect("a warning");
+    assert_eq!(
+        warning.message,
+        "calibration.tx_power_dbm_max replaces the radio.tx_power_dbm_max of phone(s) `p` (0): a \
+         calibration radio value applies to every phone"
+    );
+    assert_eq!(warning.location.as_ref().map(|l| (l.line, l.column)), Some((3, 33)));
+    // The run uses +10 dBm, not the phone's own 0 dBm: every poll of the phone at full power
+    // reads 10 dB higher than in the same run without the calibration value (the streams are
+    // the same; power control does not reach full power near the PC).
+    let own = text.replace("calibration: {tx_power_dbm_max: 10}", "calibration: {}");
+    let own = load_scenario("c.yaml", &own, &mut |_: &str| Ok(POLICY.to_owned())).expect("own");
+    let readings = |scenario: &Scenario| -> Vec<Option<i16>> {
+        let outcome =
+            run_scenario(scenario, RunOptions::default(), &Interpretations::default(), None)
+                .expect("runs");
+        let records = &outcome.runs[0].trace.records;
+        records.iter().filter_map(engine::PollRecord::read).map(|p| p.rssi_db).collect()
+    };
+    let (calibrated, own) = (readings(&scenario), readings(&own));
+    assert_eq!(calibrated.len(), own.len());
+    let full_power: Vec<(i16, i16)> = own
+        .iter()
+        .zip(&calibrated)
+        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+        .filter(|(_, b)| *b < 0)
+        .collect();
+    assert!(full_power.len() >= 5, "{own:?} {calibrated:?}");
+    assert!(full_power.iter().all(|(a, b)| b - a == 10), "{full_power:?}");
+}

@@ -3,8 +3,10 @@
 //! interval and the typing interval above 0, and the radio keys consistent with each other and
 //! with every phone's own radio (the GRPR's lower limit at least sensitivity + 6 dB).
 
+use engine::diagnostic::Diagnostic;
 use engine::diagnostic::yaml::spanned_range;
 use serde_saphyr::Spanned;
+use sim_devices::bluetooth::BluetoothRadioConfig;
 use sim_devices::world::WorldConfig;
 
 use super::Checker;
@@ -77,6 +79,41 @@ impl Checker<'_> {
         }
         self.intervals(calibration);
         self.radio_relations(calibration, world);
+        self.radio_overrides(calibration, world);
+    }
+
+    /// Warns where a calibration radio key replaces a value a phone's `radio:` sets (one that
+    /// differs from the default): calibration applies to every phone and wins.
+    fn radio_overrides(&mut self, calibration: &Calibration, world: &WorldConfig) {
+        let default = BluetoothRadioConfig::default();
+        let field = |radio: &BluetoothRadioConfig, name: &str| match name {
+            "grpr_lower_dbm" => radio.grpr_lower_dbm,
+            "grpr_width_db" => radio.grpr_width_db,
+            "tx_power_dbm_max" => radio.tx_power_dbm_max,
+            _ => radio.sensitivity_dbm,
+        };
+        for name in ["grpr_lower_dbm", "grpr_width_db", "tx_power_dbm_max", "sensitivity_dbm"] {
+            let Some(written) = calibration.written.get(name) else { continue };
+            let own: Vec<String> = world
+                .phones
+                .iter()
+                .filter(|(_, phone)| field(&phone.radio, name) != field(&default, name))
+                .map(|(id, phone)| format!("`{id}` ({})", field(&phone.radio, name)))
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let message = format!(
+                "calibration.{name} replaces the radio.{name} of phone(s) {}: a calibration \
+                 radio value applies to every phone",
+                own.join(", ")
+            );
+            let span = spanned_range(self.source, written);
+            let warning = Diagnostic::warning("scenario::calibration-overrides-radio", message)
+                .at(self.source, span)
+                .with_hint("leave the key out of `calibration` to keep each phone's own value");
+            self.diagnostics.push(warning);
+        }
     }
 
     /// Reports a calibration problem at `at`'s value, or at the `calibration:` key.
