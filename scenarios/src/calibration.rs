@@ -25,9 +25,9 @@ use crate::format::{BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX, Calibration}
 /// values is a handful, never thousands.
 pub const CALIBRATION_CHOICES_MAX: usize = 1_000;
 
-/// Tries a truncated normal draw makes before it falls back to the mean: the truncation is at
-/// least +-0 sd around the mean and within the limits, so with a positive width almost every
-/// try lands; the bound only keeps the loop finite.
+/// Tries a truncated normal draw makes before it falls back to the mean clamped to the bounds:
+/// the truncation keeps at least the mean's side of mean +- 3 sd, so nearly every try lands;
+/// the bound only keeps the loop finite (chosen).
 const NORMAL_TRIES: u32 = 1_000;
 
 /// The unit of a calibration value: how it is written and what a draw produces.
@@ -300,12 +300,12 @@ impl Distribution {
             Distribution::Choice(values) => values[rng.random_range(0..values.len())],
             Distribution::Normal { mean, sd } => {
                 let [low, high] = self.bounds(limit);
-                let normal = rand_distr::Normal::new(*mean, *sd).ok();
-                let tries = normal.iter().cycle().take(NORMAL_TRIES as usize);
-                tries
-                    .map(|normal| rng.sample(normal))
+                let fallback = mean.clamp(low, high);
+                let Ok(normal) = rand_distr::Normal::new(*mean, *sd) else { return fallback };
+                (0..NORMAL_TRIES)
+                    .map(|_| rng.sample(normal))
                     .find(|value| (low..=high).contains(value))
-                    .unwrap_or_else(|| mean.clamp(low, high))
+                    .unwrap_or(fallback)
             }
         }
     }
