@@ -3,11 +3,13 @@
 
 mod analyze;
 mod audit;
+mod calibration;
 mod catalogue;
 mod catalogue_harness;
 mod limits;
 mod policy;
 mod policy_forms;
 mod radio;
+mod radio_range;
 mod run;
 mod util;

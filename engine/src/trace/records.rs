@@ -293,6 +293,20 @@ impl RecordPayload for WifiChange {
     const KIND: &'static str = "wifi";
 }
 
+/// `calibration` (entity `world`, at t = 0): the calibration values a run drew from the
+/// scenario's distributions (design 3.6), by key; timings carry an `_s` suffix and are in
+/// seconds, radio values in dB or dBm as their keys say. Written only when something was drawn,
+/// so a scenario that draws nothing has the trace it had before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationRecord {
+    /// Drawn value per key (`grpr_lower_dbm`, `lock_delay_s`), in key order.
+    pub drawn: std::collections::BTreeMap<String, f64>,
+}
+
+impl RecordPayload for CalibrationRecord {
+    const KIND: &'static str = "calibration";
+}
+
 /// A record read as its typed payload, for readers that match on every kind they know.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observed {
@@ -307,6 +321,7 @@ pub enum Observed {
     PinResetSucceeded(PinResetSucceededRecord),
     PinResetFailed(PinResetFailedRecord),
     Wifi(WifiChange),
+    Calibration(CalibrationRecord),
     /// Any other kind (`poll`, `action`, `notification`, ...), or a payload that does not have
     /// its kind's shape (only hand-written traces can have one).
     Other,
@@ -340,6 +355,7 @@ impl TraceRecord {
             PinResetSucceededRecord::KIND => self.read().map(Observed::PinResetSucceeded),
             PinResetFailedRecord::KIND => self.read().map(Observed::PinResetFailed),
             WifiChange::KIND => self.read().map(Observed::Wifi),
+            CalibrationRecord::KIND => self.read().map(Observed::Calibration),
             _ => None,
         };
         observed.unwrap_or(Observed::Other)
@@ -536,6 +552,15 @@ mod tests {
                 "bssid": "12-AB-34-FF-E5-46", "network_changed": false,
                 "from_signal_dbm": -78.4, "signal_dbm": -61.0,
             }),
+        );
+    }
+
+    #[test]
+    fn calibration_bytes() {
+        let drawn = [("grpr_lower_dbm".to_owned(), -63.5), ("lock_delay_s".to_owned(), 31.25)];
+        check(
+            CalibrationRecord { drawn: drawn.into_iter().collect() },
+            json!({ "drawn": { "lock_delay_s": 31.25, "grpr_lower_dbm": -63.5 } }),
         );
     }
 
