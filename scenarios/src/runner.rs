@@ -594,11 +594,9 @@ impl ScenarioModel<'_> {
         carry: Carry,
     ) {
         self.world.carry_phone(phone, user, carry);
-        cx.record(
-            &self.phone_entity(phone),
-            "action",
-            json!({ "action": "carry", "user": self.world.user_name(user), "carry": carry.label() }),
-        );
+        let (user, carry) = (self.world.user_name(user), carry.label());
+        let payload = json!({ "action": "carry", "user": user, "carry": carry });
+        cx.record(&self.phone_entity(phone), "action", payload);
     }
 
     fn on_leave_phone(
