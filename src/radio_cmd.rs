@@ -8,7 +8,8 @@ use serde_json::json;
 use sim_devices::geometry::{FloorPlan, Position};
 use sim_devices::profile::{ProfilePoint, ProfileRequest, sample_profile};
 use sim_devices::propagation::{
-    CARRY_POSITIONS, CarryLosses, CarryPosition, ENVIRONMENT_NAMES, Environment,
+    BodySide, CARRY_LOSS_DB_MAX, CARRY_POSITIONS, Carry, CarryLosses, CarryPosition, CustomCarry,
+    ENVIRONMENT_NAMES, Environment,
 };
 
 use crate::radio_range;
@@ -19,9 +20,23 @@ pub struct RadioArgs {
     /// Propagation environment preset, or `list`.
     #[arg(long, default_value = "office_nlos")]
     environment: String,
-    /// Where the phone is carried, or `list`.
+    /// Where the phone is carried (hand, desk, trouser_pocket, chest_pocket, back_pocket, bag,
+    /// drawer), or `list` for each one's container loss and body side.
     #[arg(long, default_value = "trouser_pocket")]
     carry: String,
+    /// A custom carry loss in dB (0..=60) instead of a named position; its body side is
+    /// `--carry-side`.
+    #[arg(long, conflicts_with = "carry")]
+    carry_loss_db: Option<f64>,
+    /// The body side of a `--carry-loss-db` carry: front, back or none.
+    #[arg(long, default_value = "none", requires = "carry_loss_db")]
+    carry_side: String,
+    /// How the user stands relative to the PC: `toward` (facing it, as seated), `away`
+    /// (walking away: the PC straight behind) or `side` (side-on: no torso shadowing). The
+    /// torso shadows a front-of-body phone (hand, front or chest pocket) facing away and a
+    /// back-pocket phone facing toward, by 12 dB.
+    #[arg(long, default_value = "side")]
+    facing: String,
     /// Walls between PC and phone (5 dB each).
     #[arg(long, default_value_t = 0)]
     walls: u32,
@@ -102,10 +117,7 @@ pub fn run(args: &RadioArgs) -> Exit {
         return Exit::Success;
     }
     if args.carry == "list" {
-        let losses = CarryLosses::default();
-        for carry in CARRY_POSITIONS {
-            outln!("{:<16} {:>5.1} dB", carry.name(), losses.loss_db(carry));
-        }
+        print_carry_list();
         return Exit::Success;
     }
     let Some(environment) = Environment::preset(&args.environment) else {
@@ -114,8 +126,12 @@ pub fn run(args: &RadioArgs) -> Exit {
             args.environment
         ));
     };
-    let Some(carry) = CarryPosition::from_name(&args.carry) else {
-        return usage(&format!("unknown carry position `{}` (see --carry list)", args.carry));
+    let carry = match parse_carry(args) {
+        Ok(carry) => carry,
+        Err(message) => return usage(&message),
+    };
+    let Some(cos_to_pc) = facing_cos(&args.facing) else {
+        return usage(&format!("--facing: expected toward, away or side, got `{}`", args.facing));
     };
     let distances_m = match parse_distances(&args.distances) {
         Ok(distances) => distances,
@@ -128,7 +144,7 @@ pub fn run(args: &RadioArgs) -> Exit {
     let mut request = ProfileRequest {
         environment,
         radio: calibration.radio.clone(),
-        carry_loss_db: CarryLosses::default().loss_db(carry),
+        carry_loss_db: CarryLosses::default().carry_loss_db(carry, Some(cos_to_pc)),
         obstruction_loss_db: WALL_LOSS_DB * f64::from(args.walls),
         floors: args.floors,
         floor_plan: FloorPlan::default(),
@@ -155,9 +171,11 @@ pub fn run(args: &RadioArgs) -> Exit {
     };
     if args.json {
         let range_effect = (absent_below, radio_range::effects_json(&effects));
-        print_json(args, &points, thresholds, (&request.environment, &outside_m), range_effect);
+        let carry = (carry, request.carry_loss_db);
+        let context = (&request.environment, outside_m.as_slice());
+        print_json(args, &points, thresholds, context, carry, range_effect);
     } else {
-        print_table(args, &points, thresholds);
+        print_table(args, &points, thresholds, (carry, request.carry_loss_db));
         if let Some(note) = fitted_range_note(&request.environment, &outside_m) {
             outln!("{note}");
         }
@@ -166,6 +184,54 @@ pub fn run(args: &RadioArgs) -> Exit {
         }
     }
     Exit::Success
+}
+
+/// Prints every carry position with its container loss and body side, and the torso depth.
+fn print_carry_list() {
+    let losses = CarryLosses::default();
+    for carry in CARRY_POSITIONS {
+        outln!(
+            "{:<16} {:>5.1} dB  side {}",
+            carry.name(),
+            losses.loss_db(carry),
+            carry.body_side().name()
+        );
+    }
+    outln!(
+        "torso shadowing: +{:.1} dB x cos^2 of the angle to the PC when the torso is between \
+         (front: PC behind; back: PC ahead); --facing toward|away|side",
+        losses.torso_shadowing_db
+    );
+}
+
+/// The carry of `--carry` or `--carry-loss-db` with `--carry-side`.
+fn parse_carry(args: &RadioArgs) -> Result<Carry, String> {
+    let Some(loss_db) = args.carry_loss_db else {
+        return CarryPosition::from_name(&args.carry)
+            .map(Carry::Position)
+            .ok_or_else(|| format!("unknown carry position `{}` (see --carry list)", args.carry));
+    };
+    let side = match args.carry_side.as_str() {
+        "front" => BodySide::Front,
+        "back" => BodySide::Back,
+        "none" => BodySide::None,
+        other => return Err(format!("--carry-side: expected front, back or none, got `{other}`")),
+    };
+    let carry = Carry::Custom(CustomCarry { loss_db, side });
+    carry.validate().map_err(|_| {
+        format!("--carry-loss-db: expected 0..={CARRY_LOSS_DB_MAX} dB, got {loss_db}")
+    })?;
+    Ok(carry)
+}
+
+/// cos of the angle between the user's heading and the direction to the PC for `--facing`.
+fn facing_cos(facing: &str) -> Option<f64> {
+    match facing {
+        "toward" => Some(1.0),
+        "away" => Some(-1.0),
+        "side" => Some(0.0),
+        _ => None,
+    }
 }
 
 /// The requested distances (on the plan) whose radio distance, with `floors` between the
@@ -218,6 +284,7 @@ fn print_json(
     points: &[ProfilePoint],
     thresholds: Option<(i16, i16, i16)>,
     (environment, outside_m): (&Environment, &[f64]),
+    (carry, carry_loss_db): (Carry, f64),
     (absent_below, range_effect): (i16, serde_json::Value),
 ) {
     let items: Vec<_> = points
@@ -240,7 +307,10 @@ fn print_json(
         .collect();
     let mut output = json!({
         "environment": args.environment,
-        "carry": args.carry,
+        "carry": carry.label(),
+        "carry_side": carry.body_side().name(),
+        "facing": args.facing,
+        "carry_loss_db": carry_loss_db,
         "walls": args.walls,
         "floors": args.floors,
         "samples": args.samples,
@@ -266,11 +336,18 @@ fn show<T: std::fmt::Display>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-fn print_table(args: &RadioArgs, points: &[ProfilePoint], thresholds: Option<(i16, i16, i16)>) {
+fn print_table(
+    args: &RadioArgs,
+    points: &[ProfilePoint],
+    thresholds: Option<(i16, i16, i16)>,
+    (carry, carry_loss_db): (Carry, f64),
+) {
     outln!(
-        "environment {}, carry {}, {} wall(s), {} polls per distance, seed {}",
+        "environment {}, carry {} facing {} ({carry_loss_db:.1} dB), {} wall(s), {} polls per \
+         distance, seed {}",
         args.environment,
-        args.carry,
+        carry.label(),
+        args.facing,
         args.walls,
         args.samples,
         args.seed

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use sim_devices::geometry::Position;
 use sim_devices::network::NetworkChange;
-use sim_devices::propagation::CarryPosition;
+use sim_devices::propagation::Carry;
 use sim_devices::world::WorldConfig;
 
 /// A whole scenario file.
@@ -435,7 +435,8 @@ pub struct NetworkChangeAction {
 pub struct CarryAction {
     pub phone: Spanned<String>,
     pub user: Spanned<String>,
-    pub carry: CarryPosition,
+    /// A position's name or a custom `{loss_db, side}`.
+    pub carry: Carry,
 }
 
 /// A phone put down.
@@ -446,9 +447,9 @@ pub struct LeavePhoneAction {
     /// Where (default: where it is now).
     #[serde(default)]
     pub at: Option<PlaceOrPosition>,
-    /// How it lies (default `desk`).
+    /// How it lies (default `desk`): a position's name or a custom `{loss_db}`.
     #[serde(default)]
-    pub carry: Option<CarryPosition>,
+    pub carry: Option<Carry>,
 }
 
 /// A user forgets or remembers the PIN.

@@ -7,7 +7,7 @@ use engine::time::{SimDuration, SimTime};
 use sim_devices::geometry::Position;
 use sim_devices::mobility::Waypoint;
 use sim_devices::network::NetworkChange;
-use sim_devices::propagation::CarryPosition;
+use sim_devices::propagation::Carry;
 use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
 use crate::format::Calibration;
@@ -136,12 +136,12 @@ pub enum Action {
     Carry {
         phone: PhoneId,
         user: UserId,
-        carry: CarryPosition,
+        carry: Carry,
     },
     LeavePhone {
         phone: PhoneId,
         at: Option<Position>,
-        carry: CarryPosition,
+        carry: Carry,
     },
     ForgetPin {
         user: UserId,

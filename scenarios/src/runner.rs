@@ -28,7 +28,7 @@ use serde_json::json;
 use sim_devices::geometry::Position;
 use sim_devices::mobility::Waypoint;
 use sim_devices::network::NetworkChange;
-use sim_devices::propagation::CarryPosition;
+use sim_devices::propagation::Carry;
 use sim_devices::user::{Credential, CredentialOutcome};
 use sim_devices::world::{
     AbsenceReason, AccessPointId, BluetoothPoll, NetworkId, PcId, PhoneId, UserId, World,
@@ -522,8 +522,13 @@ impl ScenarioModel<'_> {
         );
     }
 
+    /// The user sits down at their PC and faces it (the heading torso shadowing uses).
     fn on_sit(&mut self, cx: &mut Context<'_, Event>, user: UserId) {
         cx.record(&self.user_entity(user), "action", json!({ "action": "sit" }));
+        if let Some(pc) = self.home_pc(user) {
+            let pc_position = self.world.pc_position(cx.now(), pc);
+            self.world.face_toward(cx.now(), user, pc_position);
+        }
         self.set_at_desk(cx, user, true);
     }
 
@@ -630,14 +635,12 @@ impl ScenarioModel<'_> {
         cx: &mut Context<'_, Event>,
         phone: PhoneId,
         user: UserId,
-        carry: CarryPosition,
+        carry: Carry,
     ) {
         self.world.carry_phone(phone, user, carry);
-        cx.record(
-            &self.phone_entity(phone),
-            "action",
-            json!({ "action": "carry", "user": self.world.user_name(user), "carry": carry.name() }),
-        );
+        let (user, carry) = (self.world.user_name(user), carry.label());
+        let payload = json!({ "action": "carry", "user": user, "carry": carry });
+        cx.record(&self.phone_entity(phone), "action", payload);
     }
 
     fn on_leave_phone(
@@ -645,13 +648,13 @@ impl ScenarioModel<'_> {
         cx: &mut Context<'_, Event>,
         phone: PhoneId,
         at: Option<Position>,
-        carry: CarryPosition,
+        carry: Carry,
     ) {
         self.world.leave_phone(cx.now(), phone, at, carry);
         cx.record(
             &self.phone_entity(phone),
             "action",
-            json!({ "action": "leave_phone", "carry": carry.name() }),
+            json!({ "action": "leave_phone", "carry": carry.label() }),
         );
     }
 

@@ -12,13 +12,14 @@ const POLICY: &str = "dynamic_lock:\n  enabled: true\n  signal_rules: '<rule sch
     rssiMaxDelta=\"-10\"/></rule>'\n";
 
 /// Ana types for 2 minutes at her desk, then goes to `[0.5, 0, floor]` with her phone in a
-/// trouser pocket; `environment` is the scenario's environment line.
+/// pocket given as a flat 8 dB (a custom carry: no torso term, whichever way she faces);
+/// `environment` is the scenario's environment line.
 fn scenario(floor: i32, environment: &str, runs: u32, expect: &str) -> String {
     format!(
         "name: floors\nseed: 1\nruns: {runs}\nduration: 6m\n\
          world:\n  environment: {environment}\n\
          \x20 pcs:\n    desk: {{position: [0, 0], paired_phones: [ana-phone]}}\n\
-         \x20 phones:\n    ana-phone: {{carried_by: ana, carry: trouser_pocket}}\n\
+         \x20 phones:\n    ana-phone: {{carried_by: ana, carry: {{loss_db: 8}}}}\n\
          \x20 users:\n    ana: {{position: [0.6, 0]}}\n\
          places:\n  upstairs: [0.5, 0, {floor}]\n\
          windows:\n  desk:\n    user: ana\n    policy_file: policy.yaml\n\

@@ -147,6 +147,15 @@ impl Course {
         self.legs.last().map_or(self.start, |leg| leg.end)
     }
 
+    /// The direction of motion on the plan at `now`, a unit vector `(east, north)`: that of the
+    /// current leg while moving, else of the last leg that moved before `now` (the way the
+    /// entity walked in), or `None` when it has not moved on this course (a pause, a change of
+    /// floor only). Looks at most [`WAYPOINTS_MAX`] × 2 legs.
+    pub fn heading_at(&self, now: SimTime) -> Option<(f64, f64)> {
+        let started = self.legs.partition_point(|leg| leg.start <= now);
+        self.legs[..started].iter().rev().find_map(|leg| unit_vector(&leg.from, &leg.to))
+    }
+
     /// Whether the entity is moving (not paused, not at rest) at `now`.
     pub fn is_moving_at(&self, now: SimTime) -> bool {
         let index = self.legs.partition_point(|leg| leg.start <= now);
@@ -155,6 +164,14 @@ impl Course {
             now < leg.end && leg.from != leg.to
         }
     }
+}
+
+/// The unit vector on the plan from `from` towards `to`, or `None` when they are less than
+/// 1 mm apart on the plan (a direction that small is noise).
+pub fn unit_vector(from: &Position, to: &Position) -> Option<(f64, f64)> {
+    let (dx, dy) = (to.x_m - from.x_m, to.y_m - from.y_m);
+    let length = dx.hypot(dy);
+    (length >= 1e-3 && length.is_finite()).then(|| (dx / length, dy / length))
 }
 
 #[cfg(test)]
@@ -204,6 +221,17 @@ mod tests {
     #[case(117, None)]
     fn events_only_where_the_course_changes(#[case] now_s: u64, #[case] expect_s: Option<u64>) {
         assert_eq!(course().next_change_after(s(now_s)), expect_s.map(s));
+    }
+
+    #[rstest]
+    #[case::before_start(50, None)]
+    #[case::first_leg_east(103, Some((1.0, 0.0)))]
+    #[case::paused_keeps_the_last_leg(113, Some((1.0, 0.0)))]
+    #[case::second_leg_north(116, Some((0.0, 1.0)))]
+    #[case::at_rest_after_walking_north(1000, Some((0.0, 1.0)))]
+    fn heading_is_the_current_or_last_leg(#[case] at_s: u64, #[case] expect: Option<(f64, f64)>) {
+        assert_eq!(course().heading_at(s(at_s)), expect);
+        assert_eq!(Course::stationary(Position::default()).heading_at(s(at_s)), None);
     }
 
     #[test]

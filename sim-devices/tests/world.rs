@@ -473,3 +473,75 @@ fn coexistence_loss_lowers_bluetooth_only_while_associated_and_past_power_contro
     let (before, after) = read("far", 10.0, true);
     assert_eq!(after, before - 10);
 }
+
+/// The same walk with the phone in a front or a back pocket: link gain of the poll (dB) while
+/// seated facing the PC, and 10 s into walking away from it (free space: no shadowing draw).
+fn seated_and_walking_gain_db(carry: &str) -> (f64, f64) {
+    let config: WorldConfig = serde_json::from_str(&format!(
+        r#"{{
+  "environment": {{"preset": "free_space"}},
+  "pcs": {{"desk": {{"position": [0, 0], "paired_phones": ["p"]}}}},
+  "users": {{"ana": {{"position": [0.6, 0]}}}},
+  "phones": {{"p": {{"carried_by": "ana", "carry": {carry}}}}}
+}}"#
+    ))
+    .expect("valid configuration");
+    let mut world = World::new(&config, RandomStreams::new(1)).expect("world");
+    let (desk, p, ana) = (world.pc_id("desk"), world.phone_id("p"), world.user_id("ana"));
+    let (desk, p, ana) = (desk.expect("pc"), p.expect("phone"), ana.expect("user"));
+    let gain = |world: &mut World, at: SimTime| {
+        world.poll_bluetooth_detailed(at, desk, p).link_gain_db.expect("measured")
+    };
+    // Sitting down faces the PC (the runner's `sit` does this).
+    world.face_toward(s(0), ana, Position::new(0.0, 0.0));
+    let seated_db = gain(&mut world, s(1));
+    let waypoint = Waypoint {
+        to: Position::new(40.0, 0.0),
+        speed_m_per_s: 1.0,
+        pause: SimDuration::default(),
+    };
+    world.set_user_course(s(10), ana, &[waypoint]).expect("course");
+    (seated_db, gain(&mut world, s(20)))
+}
+
+#[test]
+fn walking_away_shadows_a_front_pocket_and_sitting_facing_the_pc_a_back_pocket() {
+    let (front_seated_db, front_walking_db) = seated_and_walking_gain_db(r#""trouser_pocket""#);
+    let (back_seated_db, back_walking_db) = seated_and_walking_gain_db(r#""back_pocket""#);
+    // Seated facing the PC the torso is between it and the back pocket: 21 vs 5 dB.
+    assert!((front_seated_db - back_seated_db - 16.0).abs() < 1e-9);
+    // Walking away it is between the PC and the front pocket: 17 vs 9 dB.
+    assert!((back_walking_db - front_walking_db - 8.0).abs() < 1e-9);
+    // A custom carry with a side follows the same rule; without one it is flat.
+    let (custom_seated_db, custom_walking_db) =
+        seated_and_walking_gain_db(r#"{"loss_db": 5, "side": "front"}"#);
+    assert_eq!((custom_seated_db, custom_walking_db), (front_seated_db, front_walking_db));
+    let (flat_seated_db, flat_walking_db) = seated_and_walking_gain_db(r#"{"loss_db": 5}"#);
+    assert_eq!(flat_seated_db, front_seated_db);
+    assert!((flat_walking_db - front_walking_db - 12.0).abs() < 1e-9);
+}
+
+#[test]
+fn heading_follows_the_course_until_the_user_turns_to_face_something() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    let h = handles(&world);
+    // No `facing` and no walk yet: unknown.
+    assert_eq!(world.user_heading(s(0), h.ana), None);
+    let north = Waypoint {
+        to: Position::new(1.0, 11.0),
+        speed_m_per_s: 1.0,
+        pause: SimDuration::default(),
+    };
+    world.set_user_course(s(0), h.ana, &[north]).expect("course");
+    assert_eq!(world.user_heading(s(5), h.ana), Some((0.0, 1.0)));
+    // Arrived: still the way the user walked in; the desk [1, 0] is straight behind.
+    assert_eq!(world.user_heading(s(60), h.ana), Some((0.0, 1.0)));
+    assert_eq!(world.user_cos_toward(s(60), h.ana, &Position::new(1.0, 0.0)), Some(-1.0));
+    world.face_toward(s(60), h.ana, Position::new(1.0, 0.0));
+    assert_eq!(world.user_heading(s(61), h.ana), Some((0.0, -1.0)));
+    // A configured `facing` is the heading at the start.
+    let mut config = config();
+    config.users.get_mut("ana").expect("ana").facing = Some(Position::new(2.0, 1.0));
+    let world = World::new(&config, RandomStreams::new(1)).expect("world");
+    assert_eq!(world.user_heading(s(0), h.ana), Some((1.0, 0.0)));
+}

@@ -73,7 +73,9 @@ fn a_phone_two_floors_up_reads_below_the_absence_threshold() {
     // 0.5 m on the plan, two floors up: 7.02 m and 18 dB of floors (P.1238-10 Table 3), a mean
     // of -25.6 dB; on the PC's floor power control holds it at 0.
     let point = |floors: &str| {
+        // An 8 dB carry (the pocket of the figures above) given as a custom loss.
         let args = ["radio", "--distances", "0.5..0.5:1", "--samples", "400", "--json"];
+        let args = [&args[..], &["--carry-loss-db", "8"]].concat();
         let value = json_output(&[&args[..], &["--floors", floors, "--rssi-min", "-10"]].concat());
         assert_eq!(value["floors"], floors.parse::<u32>().expect("number"));
         value["points"][0].clone()
@@ -93,12 +95,18 @@ fn lists_and_usage_errors() {
         assert!(text.contains(name), "{name} missing from {text}");
     }
     let carries = unlocksim(&["radio", "--carry", "list"]);
-    assert!(String::from_utf8_lossy(&carries.stdout).contains("back_pocket"));
+    let carries = String::from_utf8_lossy(&carries.stdout).into_owned();
+    assert!(carries.contains("back_pocket") && carries.contains("chest_pocket"), "{carries}");
     for bad in [
         &["radio", "--environment", "moon"][..],
         &["radio", "--carry", "sock"],
         &["radio", "--distances", "9..1:1"],
         &["radio", "--samples", "0"],
+        &["radio", "--facing", "north"],
+        &["radio", "--carry-loss-db", "61"],
+        &["radio", "--carry-loss-db", "-1"],
+        &["radio", "--carry-loss-db", "6", "--carry-side", "left"],
+        &["radio", "--carry", "bag", "--carry-loss-db", "6"],
     ] {
         let output = unlocksim(bad);
         assert_eq!(output.status.code(), Some(2), "{bad:?}");
@@ -126,4 +134,40 @@ fn distances_outside_the_presets_fitted_range_are_named() {
     let home =
         text(&["radio", "--environment", "home", "--distances", "0..99:99", "--samples", "20"]);
     assert!(!inside.contains("note:") && !home.contains("note:"), "{inside}{home}");
+}
+
+#[rstest::rstest]
+// Container + 12 dB × cos² on the shadowed side (`CarryLosses`): a front pocket is shadowed
+// with the PC behind (away), a back pocket with the PC ahead (toward); side-on, neither.
+#[case(&["--carry", "trouser_pocket", "--facing", "toward"], "trouser_pocket", 5.0)]
+#[case(&["--carry", "trouser_pocket", "--facing", "away"], "trouser_pocket", 17.0)]
+#[case(&["--carry", "back_pocket", "--facing", "toward"], "back_pocket", 21.0)]
+#[case(&["--carry", "back_pocket", "--facing", "away"], "back_pocket", 9.0)]
+#[case(&["--carry", "chest_pocket", "--facing", "away"], "chest_pocket", 16.0)]
+#[case(&["--carry", "bag", "--facing", "away"], "bag", 15.0)]
+#[case(&["--carry-loss-db", "6"], "custom 6 dB none", 6.0)]
+#[case(&["--carry-loss-db", "6", "--carry-side", "back", "--facing", "toward"], "custom 6 dB back", 18.0)]
+fn facing_and_carry_set_the_body_loss(
+    #[case] extra: &[&str],
+    #[case] carry: &str,
+    #[case] loss_db: f64,
+) {
+    let args = ["radio", "--distances", "10..10:1", "--samples", "20", "--json"];
+    let value = json_output(&[&args[..], extra].concat());
+    assert_eq!(value["carry"], carry);
+    assert_eq!(value["carry_loss_db"], loss_db);
+    let facing = extra.iter().position(|a| *a == "--facing").map_or("side", |i| extra[i + 1]);
+    assert_eq!(value["facing"], facing);
+}
+
+#[test]
+fn walking_away_brings_a_front_pocket_crossing_closer_than_a_back_pocket() {
+    let crossing = |carry: &str, facing: &str| {
+        let args = ["radio", "--distances", "0..40:1", "--samples", "200", "--rssi-min", "-10"];
+        let value =
+            json_output(&[&args[..], &["--carry", carry, "--facing", facing, "--json"]].concat());
+        value["median_below_rssi_min_at_m"].as_f64().unwrap_or(f64::INFINITY)
+    };
+    assert!(crossing("trouser_pocket", "away") < crossing("back_pocket", "away"));
+    assert!(crossing("back_pocket", "toward") < crossing("trouser_pocket", "toward"));
 }

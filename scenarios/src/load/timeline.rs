@@ -7,7 +7,7 @@ use engine::time::{SimDuration, SimTime};
 use serde_saphyr::Spanned;
 use sim_devices::geometry::Position;
 use sim_devices::mobility::{Course, Waypoint};
-use sim_devices::propagation::CarryPosition;
+use sim_devices::propagation::{Carry, CarryPosition};
 
 use super::Checker;
 use sim_devices::world::{PcId, PhoneId, UserId};
@@ -275,7 +275,7 @@ impl Checker<'_> {
         Some(Action::LeavePhone {
             phone: phone?,
             at,
-            carry: l.carry.unwrap_or(CarryPosition::Desk),
+            carry: l.carry.unwrap_or(Carry::Position(CarryPosition::Desk)),
         })
     }
 

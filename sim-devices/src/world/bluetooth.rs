@@ -4,9 +4,29 @@ use engine::SimTime;
 
 use crate::bluetooth::{LinkBudget, observe_poll};
 
-use super::{AbsenceReason, BluetoothPoll, BluetoothPollDetail, LinkState, PcId, PhoneId, World};
+use crate::geometry::Position;
+
+use super::{
+    AbsenceReason, BluetoothPoll, BluetoothPollDetail, LinkState, PcId, PhoneId, Placement, World,
+};
 
 impl World {
+    /// The body and carrying loss of a phone with `placement` seen from a PC at
+    /// `pc_position`, dB (design 3.4 stage 3): a carried phone's container loss plus torso
+    /// shadowing from its user's heading; a phone left somewhere gets no heading term.
+    pub(super) fn placement_carry_loss_db(
+        &self,
+        now: SimTime,
+        placement: &Placement,
+        pc_position: &Position,
+    ) -> f64 {
+        let cos_to_pc = match placement {
+            Placement::Carried { user, .. } => self.user_cos_toward(now, *user, pc_position),
+            Placement::Left { .. } => None,
+        };
+        self.carry_losses.carry_loss_db(placement.carry(), cos_to_pc)
+    }
+
     /// Powers phone `phone` on or off.
     pub fn set_phone_power(&mut self, phone: PhoneId, on: bool) {
         self.phones[phone.index()].powered_on = on;
@@ -52,6 +72,7 @@ impl World {
         let phone_state = &self.phones[phone.index()];
         let phone_position = self.placement_position(now, &phone_state.placement);
         let pc_position = self.pc_position(now, pc);
+        let carry_loss_db = self.placement_carry_loss_db(now, &phone_state.placement, &pc_position);
         let pc_state = &mut self.pcs[pc.index()];
         let absent = |reason| BluetoothPollDetail {
             poll: BluetoothPoll::Absent { reason },
@@ -70,7 +91,6 @@ impl World {
         if !phone_state.bluetooth_on {
             return absent(AbsenceReason::PhoneBluetoothOff);
         }
-        let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
         let radio = &phone_state.config.radio;
         // 3-D: plan distance and the height between floors (design 3.4).
         let distance_m = self.floor_plan.distance_m(&pc_position, &phone_position);

@@ -13,7 +13,7 @@ use serde_saphyr::Spanned;
 use crate::bluetooth::BluetoothRadioConfig;
 use crate::geometry::{FLOOR_HEIGHT_M_MAX, FloorPlan, Position};
 use crate::network::NetworkConfig;
-use crate::propagation::{CarryLosses, CarryPosition, EnvironmentConfig};
+use crate::propagation::{Carry, CarryLosses, CarryPosition, EnvironmentConfig};
 use crate::user::CredentialConfig;
 use crate::wifi::{AccessPointConfig, WifiClientConfig};
 
@@ -32,7 +32,7 @@ pub struct WorldConfig {
     /// Propagation environment: preset and overrides.
     #[serde(default)]
     pub environment: EnvironmentConfig,
-    /// Body and carrying losses per carry position.
+    /// Container losses per carry position and the depth of torso shadowing.
     #[serde(default)]
     pub carry_losses: CarryLosses,
     /// Networks by id.
@@ -121,9 +121,10 @@ pub struct PhoneConfig {
     /// The user (id) who carries it; without one it lies at `position`.
     #[serde(default)]
     pub carried_by: Option<Spanned<String>>,
-    /// Where it is carried or how it lies (default `trouser_pocket`).
+    /// Where it is carried or how it lies (default `trouser_pocket`): a position's name or a
+    /// custom `{loss_db, side}`.
     #[serde(default = "default_carry")]
-    pub carry: CarryPosition,
+    pub carry: Carry,
     /// Where it lies when nobody carries it.
     #[serde(default)]
     pub position: Option<Position>,
@@ -141,6 +142,11 @@ pub struct PhoneConfig {
 pub struct UserConfig {
     /// Where the user starts, `[x, y]` or `[x, y, floor]`.
     pub position: Position,
+    /// A point the user faces at the start, `[x, y]`: the heading (for torso shadowing) until
+    /// they walk or sit down at their PC. Without it the heading is unknown and carries no torso
+    /// term (as if side-on to every PC) until then.
+    #[serde(default)]
+    pub facing: Option<Position>,
     /// Credentials and their error rates.
     #[serde(default)]
     pub credentials: CredentialConfig,
@@ -156,8 +162,8 @@ fn default_true() -> bool {
 fn default_class_of_device() -> u32 {
     PHONE_CLASS_OF_DEVICE
 }
-fn default_carry() -> CarryPosition {
-    CarryPosition::TrouserPocket
+fn default_carry() -> Carry {
+    Carry::Position(CarryPosition::TrouserPocket)
 }
 
 impl WorldConfig {
@@ -209,6 +215,9 @@ impl WorldConfig {
         }
         for (id, phone) in &self.phones {
             if let Err(e) = phone.radio.validate() {
+                problems.push(invalid(format!("phone `{id}`: {e}")));
+            }
+            if let Err(e) = phone.carry.validate() {
                 problems.push(invalid(format!("phone `{id}`: {e}")));
             }
             if phone.carried_by.is_some() == phone.position.is_some() {
@@ -265,6 +274,7 @@ impl WorldConfig {
                 )));
             }
         }
+        problems.extend(self.carry_losses.range_problems().into_iter().map(invalid));
         let plan = &self.floor_plan;
         for (name, loss_db) in [
             ("floor_loss_db", plan.floor_loss_db),

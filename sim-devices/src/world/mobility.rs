@@ -10,8 +10,9 @@
 use engine::SimTime;
 
 use crate::geometry::Position;
+use crate::mobility::unit_vector;
 use crate::mobility::{Course, CourseError, Waypoint};
-use crate::propagation::CarryPosition;
+use crate::propagation::Carry;
 
 use super::{PcId, PhoneId, Placement, UserId, World};
 
@@ -85,7 +86,36 @@ impl World {
     ) -> Result<(), CourseError> {
         let state = &mut self.users[user.index()];
         state.course = Course::new(now, state.course.position_at(now), waypoints)?;
+        state.facing_overrides_course = false;
         Ok(())
+    }
+
+    /// User `user` turns to face `target` (sitting down at a PC faces it); the heading stays
+    /// until the user next walks. A target less than 1 mm away on the plan leaves it as it was.
+    pub fn face_toward(&mut self, now: SimTime, user: UserId, target: Position) {
+        let state = &mut self.users[user.index()];
+        if let Some(direction) = unit_vector(&state.course.position_at(now), &target) {
+            state.facing = Some(direction);
+            state.facing_overrides_course = true;
+        }
+    }
+
+    /// User `user`'s heading at `now`, a unit vector on the plan: the way they face after
+    /// [`World::face_toward`] (or their configured `facing`), else the direction of the current
+    /// or last leg of their course, else `None` (unknown: no torso term).
+    pub fn user_heading(&self, now: SimTime, user: UserId) -> Option<(f64, f64)> {
+        let state = &self.users[user.index()];
+        let course = (!state.facing_overrides_course).then(|| state.course.heading_at(now));
+        course.flatten().or(state.facing)
+    }
+
+    /// The cosine of the angle between user `user`'s heading at `now` and the direction from
+    /// them to `target` on the plan: 1 facing it, -1 with it straight behind; `None` without a
+    /// heading or with the target less than 1 mm away on the plan.
+    pub fn user_cos_toward(&self, now: SimTime, user: UserId, target: &Position) -> Option<f64> {
+        let (hx, hy) = self.user_heading(now, user)?;
+        let (tx, ty) = unit_vector(&self.user_position(now, user), target)?;
+        Some((hx * tx + hy * ty).clamp(-1.0, 1.0))
     }
 
     /// Gives PC `pc` its own course (a laptop on a trolley) starting now from where it is. A
@@ -127,7 +157,8 @@ impl World {
     }
 
     /// User `user` picks up (or now carries) phone `phone` in `carry`.
-    pub fn carry_phone(&mut self, phone: PhoneId, user: UserId, carry: CarryPosition) {
+    pub fn carry_phone(&mut self, phone: PhoneId, user: UserId, carry: impl Into<Carry>) {
+        let carry = carry.into();
         self.phones[phone.index()].placement = Placement::Carried { user, carry };
     }
 
@@ -137,15 +168,17 @@ impl World {
         now: SimTime,
         phone: PhoneId,
         position: Option<Position>,
-        carry: CarryPosition,
+        carry: impl Into<Carry>,
     ) {
+        let carry = carry.into();
         let here = self.phone_position(now, phone);
         let position = position.unwrap_or(here);
         self.phones[phone.index()].placement = Placement::Left { position, carry };
     }
 
     /// Changes how phone `phone` is carried (or lies) without moving it.
-    pub fn set_carry(&mut self, phone: PhoneId, carry: CarryPosition) {
+    pub fn set_carry(&mut self, phone: PhoneId, carry: impl Into<Carry>) {
+        let carry = carry.into();
         match &mut self.phones[phone.index()].placement {
             Placement::Carried { carry: current, .. } | Placement::Left { carry: current, .. } => {
                 *current = carry;

@@ -26,7 +26,7 @@ use engine::{RandomStreams, StreamRng};
 use crate::geometry::{FloorPlan, Position};
 use crate::mobility::{Course, CourseError};
 use crate::network::NetworkConfig;
-use crate::propagation::{CarryLosses, CarryPosition, Environment, shadowing_step_db};
+use crate::propagation::{Carry, CarryLosses, Environment, shadowing_step_db};
 use crate::wifi::AccessPointConfig;
 
 mod bluetooth;
@@ -174,19 +174,20 @@ pub enum Placement {
         /// The user.
         user: UserId,
         /// How it is carried.
-        carry: CarryPosition,
+        carry: Carry,
     },
     /// Left somewhere.
     Left {
         /// Where.
         position: Position,
-        /// How it lies (desk, drawer, bag).
-        carry: CarryPosition,
+        /// How it lies (desk, drawer, bag): no heading term applies, whatever its side.
+        carry: Carry,
     },
 }
 
 impl Placement {
-    fn carry(&self) -> CarryPosition {
+    /// How the phone is carried or lies.
+    pub fn carry(&self) -> Carry {
         match self {
             Placement::Carried { carry, .. } | Placement::Left { carry, .. } => *carry,
         }
@@ -279,6 +280,10 @@ struct UserState {
     id: String,
     config: UserConfig,
     course: Course,
+    /// The heading set by `facing` or [`World::face_toward`], a unit vector on the plan.
+    facing: Option<(f64, f64)>,
+    /// Whether `facing` was set after the current course began, so it wins over the course.
+    facing_overrides_course: bool,
     pin_forgotten: bool,
     /// Biometrics the user cannot present (sensor failed, disabled by an application or policy).
     biometrics_unavailable: BTreeSet<Biometric>,
@@ -375,6 +380,10 @@ impl World {
             id: id.clone(),
             config: user.clone(),
             course: Course::stationary(user.position),
+            facing: user
+                .facing
+                .and_then(|target| crate::mobility::unit_vector(&user.position, &target)),
+            facing_overrides_course: true,
             pin_forgotten: user.credentials.pin_forgotten,
             biometrics_unavailable: BTreeSet::new(),
             rng: streams.stream(&format!("user:{id}"), "credentials"),
