@@ -72,7 +72,7 @@ impl Scale {
 
     /// The tick values of the legend, from `plotters`, in the metric's unit.
     pub fn ticks(&self) -> Vec<f64> {
-        nice_ticks(0.0, self.max, 6)
+        nice_ticks(0.0, self.max, 7)
     }
 
     /// The legend's title: the unit, and how values past the cap are drawn.
@@ -181,6 +181,8 @@ pub struct CdfSeries<'a> {
     pub label: String,
     /// Ascending times to lock, never last.
     pub times_us: &'a [Option<u64>],
+    /// Drawn dashed (so that a line under it stays visible where they coincide).
+    pub dashed: bool,
 }
 
 /// The empirical CDF of each series' time to lock, `0..=cap_s` on x and the share of walk-aways
@@ -219,17 +221,24 @@ fn draw_cdf<DB: DrawingBackend>(
         let n = s.times_us.len().max(1) as f64;
         let mut steps = vec![(0.0, 0.0)];
         for (k, t) in s.times_us.iter().enumerate() {
-            let Some(us) = t else { break };
-            let x = (*us as f64 / 1e6).min(cap_s);
+            // Never, or past the axis: the curve stays flat to the right edge.
+            let Some(x) = t.map(|us| us as f64 / 1e6).filter(|x| *x <= cap_s) else { break };
             steps.push((x, k as f64 / n));
             steps.push((x, (k + 1) as f64 / n));
         }
         let last = steps.last().map_or(0.0, |p| p.1);
         steps.push((cap_s, last));
-        chart
-            .draw_series(LineSeries::new(steps, rgb.stroke_width(2)))?
+        let style = rgb.stroke_width(2);
+        let drawn = if s.dashed {
+            // Each dashed line its own rhythm, so that coinciding lines interleave.
+            let (dash, gap) = (4 + 3 * (i % 3) as i32, 3 + 2 * (i % 2) as i32);
+            chart.draw_series(DashedLineSeries::new(steps, dash, gap, style))?
+        } else {
+            chart.draw_series(LineSeries::new(steps, style))?
+        };
+        drawn
             .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], rgb.stroke_width(2)));
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
     }
     chart
         .configure_series_labels()
@@ -356,4 +365,30 @@ pub fn time_ticks(end_s: f64, width_px: f64, font_px: f64) -> (&'static str, Vec
         }
     }
     (unit, vec![(0.0, "0".into())])
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case::at_the_bound(TICKS_COUNT_MAX)]
+    #[case::past_the_bound(TICKS_COUNT_MAX + 1)]
+    #[case::far_past(10_000)]
+    fn tick_counts_are_bounded(#[case] count: usize) {
+        let ticks = nice_ticks(0.0, 1000.0, count);
+        assert!(ticks.len() <= TICKS_COUNT_MAX + 1, "{ticks:?}");
+        assert!(ticks.windows(2).all(|w| w[0] < w[1]), "{ticks:?}");
+    }
+
+    #[rstest]
+    #[case::share(Metric::UnlockAvailability, vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0])]
+    #[case::time(Metric::TimeToLockP95, vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0, 120.0])]
+    fn legends_tick_round_values(#[case] metric: Metric, #[case] expected: Vec<f64>) {
+        let ticks = Scale::of(metric).ticks();
+        assert_eq!(ticks.len(), expected.len(), "{ticks:?}");
+        assert!(ticks.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-9), "{ticks:?}");
+    }
 }
