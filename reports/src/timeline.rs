@@ -610,7 +610,8 @@ fn marks(records: &[&TraceRecord], x: &dyn Fn(f64) -> f64, top: f64, bottom: f64
         let _ = writeln!(
             svg,
             "<line class=\"mark\" x1=\"{t:.1}\" x2=\"{t:.1}\" y1=\"{top}\" y2=\"{bottom}\" \
-             stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"{}\"><title>{} {}</title></line>",
+             stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"{}\"><title>{} {}</title>\
+             </line>",
             style.1,
             style.2,
             fmt_time_us(r.time.as_us()),

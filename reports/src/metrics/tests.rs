@@ -243,7 +243,8 @@ proptest::proptest! {
             }
         }
         if let Some(e) = a.time_to_lock_s_mean {
-            proptest::prop_assert!(0.0 <= e.ci95_low && e.ci95_low <= e.mean && e.mean <= e.ci95_high);
+            let ordered = 0.0 <= e.ci95_low && e.ci95_low <= e.mean && e.mean <= e.ci95_high;
+            proptest::prop_assert!(ordered, "{e:?}");
         }
     }
 
