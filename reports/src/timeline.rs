@@ -466,11 +466,11 @@ fn network_lane(svg: &mut String, net: &NetworkSeries, top: f64, end_s: f64) {
         "<text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"end\">AP</text><text x=\"{}\" \
          y=\"{}\" font-size=\"9\" text-anchor=\"end\">IP</text><text x=\"{}\" y=\"{}\" \
          font-size=\"9\" text-anchor=\"end\">quality</text>",
-        LEFT - 4.0,
+        LEFT - 8.0,
         top + 18.0,
-        LEFT - 4.0,
+        LEFT - 8.0,
         top + 38.0,
-        LEFT - 4.0,
+        LEFT - 8.0,
         top + 56.0
     );
 }
