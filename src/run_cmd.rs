@@ -112,6 +112,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
     let mut stdout = std::io::stdout().lock();
     let mut json_scenarios = Vec::new();
     let mut junit_cases = Vec::new();
+    let mut report_index = Vec::new();
     for scenario in scenarios {
         let started = Instant::now();
         let (outcomes, differences) = match judge(scenario, options, plan) {
@@ -129,11 +130,14 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             differences: &differences,
             all_interpretations,
         };
-        if let Some(Err(message)) =
-            plan.report_dir.as_deref().map(|dir| write_reports(dir, &report, version))
-        {
-            eprintln!("error: {message}");
-            return Exit::BadInput;
+        if let Some(dir) = plan.report_dir.as_deref() {
+            match write_reports(dir, &report, version) {
+                Ok(entry) => report_index.push(entry),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Exit::BadInput;
+                }
+            }
         }
         let failures = report.failures(version);
         junit_cases.push(reports::junit::JunitCase {
@@ -149,7 +153,37 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             let _ = write!(stdout, "{}", report.text(&failures, elapsed_s));
         }
     }
+    if let Some(dir) = plan.report_dir.as_deref()
+        && let Err(message) = write_report_index(dir, &report_index, version, plan.json)
+    {
+        eprintln!("error: {message}");
+        return Exit::BadInput;
+    }
     finish(plan, version, json_scenarios, &junit_cases, &mut stdout)
+}
+
+/// `--report`: writes `index.html` linking every run page and says where it is: on stdout, or
+/// on stderr under `--json` (stdout is then one JSON document).
+///
+/// # Errors
+/// `cannot write PATH: REASON`.
+fn write_report_index(
+    dir: &Path,
+    scenarios: &[reports::timeline::IndexScenario],
+    version: &str,
+    json: bool,
+) -> Result<(), String> {
+    let path = dir.join("index.html");
+    let html = reports::timeline::run_index_html(version, scenarios);
+    reports::output::write_atomic(&path, html.as_bytes())
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    let line = format!("report: {}", path.display());
+    if json {
+        eprintln!("{line}");
+    } else {
+        outln!("{line}");
+    }
+    Ok(())
 }
 
 /// Writes the JUnit file and prints the JSON document or the totals line.
@@ -221,15 +255,22 @@ fn judge(
     Ok(judged)
 }
 
-/// `--report`: the HTML page and the text timeline of every run of `report`'s scenario.
+/// `--report`: the HTML page and the text timeline of every run of `report`'s scenario, and the
+/// scenario's entry in the report's index.
 ///
 /// # Errors
 /// `cannot write PATH: REASON` for the first file that could not be written.
-fn write_reports(dir: &Path, report: &ScenarioReport<'_>, version: &str) -> Result<(), String> {
+fn write_reports(
+    dir: &Path,
+    report: &ScenarioReport<'_>,
+    version: &str,
+) -> Result<reports::timeline::IndexScenario, String> {
     let options = reports::metrics::MetricOptions::default();
     let scenario = report.scenario;
-    let folder = dir.join(scenario_stem(scenario));
+    let stem = scenario_stem(scenario);
+    let folder = dir.join(&stem);
     let several = report.outcomes.len() > 1;
+    let mut pages = Vec::new();
     for outcome in report.outcomes {
         for run in &outcome.runs {
             let meta = reports::output::RunMeta {
@@ -248,7 +289,24 @@ fn write_reports(dir: &Path, report: &ScenarioReport<'_>, version: &str) -> Resu
                 reports::output::write_atomic(&path, contents.as_bytes())
                     .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
             }
+            let failed_here = outcome
+                .expectations
+                .iter()
+                .filter(|e| !e.passed && e.failed_seed == Some(run.seed))
+                .map(|e| e.description.clone())
+                .collect();
+            pages.push(reports::timeline::IndexPage {
+                seed: run.seed,
+                interpretation: meta.interpretation,
+                href: format!("{stem}/{name}.html"),
+                failed_here,
+            });
         }
     }
-    Ok(())
+    Ok(reports::timeline::IndexScenario {
+        name: scenario.name.clone(),
+        file: scenario.file.clone(),
+        passed: report.passed(),
+        pages,
+    })
 }

@@ -3,8 +3,9 @@
 //!
 //! - [`metrics`]: decision metrics computed from traces (time to lock, false locks per seated
 //!   hour, unlock availability, unlock from afar), aggregated over seeds.
-//! - [`timeline`]: text and HTML/SVG timelines of one run; [`sweep`]: sweep reports with heat
-//!   maps, Pareto front and a recommendation; [`junit`]: JUnit XML.
+//! - [`timeline`]: text and HTML/SVG timelines of one run and the index of a run report;
+//!   [`sweep`]: sweep reports with heat maps, distributions, Pareto front and a recommendation;
+//!   [`charts`]: colour scales, ticks and charts from libraries; [`junit`]: JUnit XML.
 //! - [`summary`]: what `unlocksim run` prints (PASS/FAIL with timeline excerpts and repro
 //!   lines, `--json`, `--check-determinism` verdicts) and the [`summary::Exit`] code of both
 //!   binaries.
@@ -15,6 +16,7 @@
 //! behind. Metrics are computed here from traces; everything else only formats results that
 //! other crates computed.
 
+pub mod charts;
 pub mod metrics;
 
 pub mod junit;

@@ -19,7 +19,10 @@
 //!   the factors.
 //!
 //! Aggregation ([`AggregateMetrics::from_runs`]) runs sequentially in the order given (seed
-//! order), so the result does not depend on how the runs were scheduled.
+//! order), so the result does not depend on how the runs were scheduled. Shares and the
+//! false-lock rate pool the counts of every run; every metric carries a 95% interval that
+//! respects its range ([`intervals`]: Wilson for shares, Garwood for rates, order statistics
+//! for percentiles).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +30,8 @@ use engine::SimTime;
 use engine::policy::CredentialProvider;
 use engine::trace::{AtDeskRecord, EntityKind, LockRecord, Observed, Trace};
 use serde::{Deserialize, Serialize};
+
+pub mod intervals;
 
 /// Options of the metric computation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -221,11 +226,12 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// A mean over runs with its 95% confidence interval (Student t; the interval collapses to the
-/// mean with one run).
+/// A point estimate with its 95% confidence interval, which always contains the estimate and
+/// stays inside the metric's range (see [`intervals`] for the method of each metric).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
-    /// Mean over runs.
+    /// The point estimate: the pooled share or rate over all runs, or for
+    /// `time_to_lock_s_mean` the mean over runs.
     pub mean: f64,
     /// Lower end of the 95% confidence interval.
     pub ci95_low: f64,
@@ -235,7 +241,8 @@ pub struct Estimate {
     pub runs_count: u64,
 }
 
-/// Two-sided 97.5% quantiles of Student's t for 1..=30 degrees of freedom.
+/// Two-sided 97.5% quantiles of Student's t for 1..=30 degrees of freedom (any t table, e.g.
+/// Abramowitz & Stegun table 26.10).
 const T_975: [f64; 30] = [
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
     2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
@@ -243,7 +250,9 @@ const T_975: [f64; 30] = [
 ];
 
 impl Estimate {
-    /// The mean and interval of `values`, summed left to right; `None` when empty.
+    /// The mean of `values` (summed left to right) and its Student t interval, the lower end
+    /// clamped at 0 (for non-negative values such as times); `None` when empty. The interval
+    /// collapses to the mean with one value.
     pub fn of(values: &[f64]) -> Option<Estimate> {
         let n = values.len();
         if n == 0 {
@@ -257,7 +266,27 @@ impl Estimate {
             let t = T_975.get(n - 2).copied().unwrap_or(1.960);
             t * (var / n as f64).sqrt()
         };
-        Some(Estimate { mean, ci95_low: mean - half, ci95_high: mean + half, runs_count: n as u64 })
+        let low = if mean >= 0.0 { (mean - half).max(0.0) } else { mean - half };
+        Some(Estimate { mean, ci95_low: low, ci95_high: mean + half, runs_count: n as u64 })
+    }
+
+    /// A pooled share `successes / trials` with its Wilson interval; `None` without trials.
+    pub fn share(successes: u64, trials: u64, runs_count: u64) -> Option<Estimate> {
+        let (low, high) = intervals::wilson_share(successes, trials)?;
+        let mean = successes.min(trials) as f64 / trials as f64;
+        Some(Estimate { mean, ci95_low: low, ci95_high: high, runs_count })
+    }
+
+    /// A pooled rate `events / exposure` with Garwood's exact Poisson interval; `None` without
+    /// exposure.
+    pub fn rate(events: u64, exposure: f64, runs_count: u64) -> Option<Estimate> {
+        let (low, high) = intervals::garwood_rate(events, exposure)?;
+        Some(Estimate {
+            mean: events as f64 / exposure,
+            ci95_low: low,
+            ci95_high: high,
+            runs_count,
+        })
     }
 }
 
@@ -279,12 +308,40 @@ pub struct AggregateMetrics {
     pub never_lock_share: Option<f64>,
     /// Mean time to lock per run (over walk-aways that locked).
     pub time_to_lock_s_mean: Option<Estimate>,
-    /// False locks per user-hour seated, per run.
+    /// False locks per user-hour seated, pooled over runs (all false locks over all seated
+    /// hours), with Garwood's interval.
     pub false_locks_per_h: Option<Estimate>,
-    /// Share of desk unlock attempts that unlock, per run.
+    /// Share of desk unlock attempts that unlock, pooled over runs, with Wilson's interval.
     pub unlock_availability_share: Option<Estimate>,
-    /// Share of far unlock attempts that unlock with the trusted signal, per run.
+    /// Share of far unlock attempts that unlock with the trusted signal, pooled over runs, with
+    /// Wilson's interval.
     pub unlock_from_afar_share: Option<Estimate>,
+    /// Every walk-away's time to lock (us) over all runs, ascending, `None` (never) last: the
+    /// percentiles' order-statistic intervals and the distribution charts read it.
+    #[serde(default)]
+    pub time_to_lock_us: Vec<Option<u64>>,
+    /// The pooled counts behind the shares and the rate.
+    #[serde(default)]
+    pub counts: PooledCounts,
+}
+
+/// The counts of all runs of a point added up: what the shares and the rate are computed from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PooledCounts {
+    /// Walk-aways after which the PC never locked.
+    pub never_lock_count: u64,
+    /// Presence-driven locks while a user of the PC was at the desk.
+    pub false_locks_count: u64,
+    /// Time users spent at their desks (us).
+    pub seated_us: u64,
+    /// Unlock attempts at the desk.
+    pub desk_unlock_attempts_count: u64,
+    /// Of those, the ones that unlocked.
+    pub desk_unlocks_count: u64,
+    /// Unlock attempts with the phone beyond the far distance.
+    pub far_unlock_attempts_count: u64,
+    /// Of those, the ones that unlocked with the trusted signal.
+    pub far_trusted_unlocks_count: u64,
 }
 
 /// Nearest-rank percentile of sorted values (`None` = infinity sorts last).
@@ -297,31 +354,62 @@ fn percentile(sorted: &[Option<u64>], p: f64) -> Option<f64> {
 }
 
 impl AggregateMetrics {
-    /// Aggregates runs in the order given (seed order), sequentially.
+    /// Aggregates runs in the order given (seed order), sequentially: percentiles over all
+    /// walk-aways, shares and the false-lock rate over the pooled counts of every run.
     pub fn from_runs(runs: &[RunMetrics]) -> AggregateMetrics {
         let mut all: Vec<Option<u64>> =
             runs.iter().flat_map(|r| r.time_to_lock_us.iter().copied()).collect();
         // `None` (never) sorts after every time.
         all.sort_by_key(|t| t.map_or((1, 0), |us| (0, us)));
-        let never = all.iter().filter(|t| t.is_none()).count();
-        let per_run = |f: &dyn Fn(&RunMetrics) -> Option<f64>| {
-            Estimate::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
-        };
+        let never = all.iter().filter(|t| t.is_none()).count() as u64;
+        let mut total = RunMetrics::default();
+        for run in runs {
+            total.seated_us += run.seated_us;
+            total.false_locks_count += run.false_locks_count;
+            total.desk_unlock_attempts_count += run.desk_unlock_attempts_count;
+            total.desk_unlocks_count += run.desk_unlocks_count;
+            total.far_unlock_attempts_count += run.far_unlock_attempts_count;
+            total.far_trusted_unlocks_count += run.far_trusted_unlocks_count;
+        }
+        let runs_with = |f: &dyn Fn(&RunMetrics) -> bool| runs.iter().filter(|r| f(r)).count();
+        let times = runs.iter().filter_map(|r| {
+            let locked: Vec<u64> = r.time_to_lock_us.iter().flatten().copied().collect();
+            (!locked.is_empty())
+                .then(|| locked.iter().sum::<u64>() as f64 / locked.len() as f64 / 1e6)
+        });
         AggregateMetrics {
             runs_count: runs.len() as u64,
             walk_aways_count: all.len() as u64,
             time_to_lock_s_p50: percentile(&all, 50.0),
             time_to_lock_s_p95: percentile(&all, 95.0),
             time_to_lock_s_max: percentile(&all, 100.0),
-            never_lock_share: ratio(never as u64, all.len() as u64),
-            time_to_lock_s_mean: per_run(&|r| {
-                let locked: Vec<u64> = r.time_to_lock_us.iter().flatten().copied().collect();
-                (!locked.is_empty())
-                    .then(|| locked.iter().sum::<u64>() as f64 / locked.len() as f64 / 1e6)
-            }),
-            false_locks_per_h: per_run(&RunMetrics::false_locks_per_h),
-            unlock_availability_share: per_run(&RunMetrics::unlock_availability_share),
-            unlock_from_afar_share: per_run(&RunMetrics::unlock_from_afar_share),
+            never_lock_share: ratio(never, all.len() as u64),
+            time_to_lock_s_mean: Estimate::of(&times.collect::<Vec<_>>()),
+            false_locks_per_h: Estimate::rate(
+                total.false_locks_count,
+                total.seated_us as f64 / 3.6e9,
+                runs_with(&|r| r.seated_us > 0) as u64,
+            ),
+            unlock_availability_share: Estimate::share(
+                total.desk_unlocks_count,
+                total.desk_unlock_attempts_count,
+                runs_with(&|r| r.desk_unlock_attempts_count > 0) as u64,
+            ),
+            unlock_from_afar_share: Estimate::share(
+                total.far_trusted_unlocks_count,
+                total.far_unlock_attempts_count,
+                runs_with(&|r| r.far_unlock_attempts_count > 0) as u64,
+            ),
+            counts: PooledCounts {
+                never_lock_count: never,
+                false_locks_count: total.false_locks_count,
+                seated_us: total.seated_us,
+                desk_unlock_attempts_count: total.desk_unlock_attempts_count,
+                desk_unlocks_count: total.desk_unlocks_count,
+                far_unlock_attempts_count: total.far_unlock_attempts_count,
+                far_trusted_unlocks_count: total.far_trusted_unlocks_count,
+            },
+            time_to_lock_us: all,
         }
     }
 
@@ -338,13 +426,27 @@ impl AggregateMetrics {
         }
     }
 
-    /// The 95% confidence interval of a metric that is a mean over runs.
+    /// The 95% confidence interval of a metric (see [`intervals`] for each method), `None` for
+    /// the longest time to lock (a sample maximum has no useful interval) and when there was
+    /// nothing to measure. `f64::INFINITY` stands for "never locks" (time to lock) or an
+    /// unbounded upper end.
     pub fn interval(&self, metric: Metric) -> Option<(f64, f64)> {
         let estimate = match metric {
+            Metric::TimeToLockP50 | Metric::TimeToLockP95 => {
+                let p = if metric == Metric::TimeToLockP50 { 50.0 } else { 95.0 };
+                let (_, low, high) = intervals::percentile_with_interval(&self.time_to_lock_us, p)?;
+                return Some((low, high));
+            }
+            Metric::TimeToLockMax => None,
+            Metric::NeverLock => {
+                return intervals::wilson_share(
+                    self.counts.never_lock_count,
+                    self.walk_aways_count,
+                );
+            }
             Metric::FalseLocks => self.false_locks_per_h,
             Metric::UnlockAvailability => self.unlock_availability_share,
             Metric::UnlockFromAfar => self.unlock_from_afar_share,
-            _ => None,
         };
         estimate.map(|e| (e.ci95_low, e.ci95_high))
     }
@@ -422,6 +524,25 @@ impl Metric {
             Metric::UnlockAvailability => "Unlock availability at the desk",
             Metric::UnlockFromAfar => "Unlock-from-afar risk",
         }
+    }
+
+    /// The metric's unit for axis titles and table headings: `s`, `share`, `per h`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::TimeToLockP50 | Metric::TimeToLockP95 | Metric::TimeToLockMax => "s",
+            Metric::NeverLock | Metric::UnlockAvailability | Metric::UnlockFromAfar => "share",
+            Metric::FalseLocks => "per h",
+        }
+    }
+
+    /// Whether the metric is a share (its range is 0..=1).
+    pub fn is_share(self) -> bool {
+        self.unit() == "share"
+    }
+
+    /// Whether the metric is a time to lock (a missing value with walk-aways means "never").
+    pub fn is_time_to_lock(self) -> bool {
+        self.unit() == "s"
     }
 
     /// Which direction is better.

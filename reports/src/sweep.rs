@@ -1,6 +1,6 @@
 //! Sweep reports: every point of a parameter sweep with its aggregated metrics, as a
-//! self-contained XHTML page (heat maps, a table with confidence intervals, the Pareto front and
-//! a recommended setting), CSV and JSON.
+//! self-contained XHTML page (heat maps, distributions of time to lock, a table with confidence
+//! intervals, the Pareto front and a recommended setting), CSV and JSON.
 //!
 //! The HTML, CSV and JSON are pure functions of the points in the order given, so a sweep run on
 //! one machine and one merged from shards give byte-identical files.
@@ -11,7 +11,7 @@ use std::path::Path;
 use scenarios::params::ParamValue;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{AggregateMetrics, Better, Metric};
+use crate::metrics::{AggregateMetrics, Metric};
 use crate::output::{fmt_num, html_head, write_atomic, xml_escape};
 
 /// A parameter value as the report shows it: `-10`, `3.5` (at most three decimals), `peak_rssi`.
@@ -180,13 +180,46 @@ pub fn metric_cell(metrics: &AggregateMetrics, metric: Metric) -> String {
     }
 }
 
-/// The table of all points shared by the CSV and the HTML: header and rows of cell texts.
-pub fn points_table(points: &[SweepPoint], metrics: &[Metric]) -> (Vec<String>, Vec<Vec<String>>) {
+/// The count columns of the table, after the parameters: (column name, value of a point).
+type CountColumn = (&'static str, fn(&SweepPoint) -> f64);
+
+const COUNT_COLUMNS: [CountColumn; 10] = [
+    ("runs_count", |p| p.metrics.runs_count as f64),
+    ("failed_runs_count", |p| p.failed_runs.len() as f64),
+    ("walk_aways_count", |p| p.metrics.walk_aways_count as f64),
+    ("time_to_lock_never_count", |p| p.metrics.counts.never_lock_count as f64),
+    ("false_locks_count", |p| p.metrics.counts.false_locks_count as f64),
+    ("seated_h", |p| p.metrics.counts.seated_us as f64 / 3.6e9),
+    ("desk_unlock_attempts_count", |p| p.metrics.counts.desk_unlock_attempts_count as f64),
+    ("desk_unlocks_count", |p| p.metrics.counts.desk_unlocks_count as f64),
+    ("far_unlock_attempts_count", |p| p.metrics.counts.far_unlock_attempts_count as f64),
+    ("far_trusted_unlocks_count", |p| p.metrics.counts.far_trusted_unlocks_count as f64),
+];
+
+/// How a table cell shows what is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellStyle {
+    /// For the CSV: numbers only; never, unbounded and nothing-measured are empty cells (the
+    /// count columns say which).
+    Csv,
+    /// For people: `never`, `unbounded` or `-`.
+    Html,
+}
+
+/// The table of all points: header and rows of cell texts. Columns: the parameters, the counts
+/// (`runs_count`, `time_to_lock_never_count`, `seated_h`...), then each metric with its 95%
+/// interval (`<metric>_ci95_low`, `<metric>_ci95_high`) where it has one. Units are in the
+/// column names.
+pub fn points_table(
+    points: &[SweepPoint],
+    metrics: &[Metric],
+    style: CellStyle,
+) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header: Vec<String> = points
         .first()
         .map(|p| p.params.iter().map(|(n, _)| n.clone()).collect())
         .unwrap_or_default();
-    header.extend(["runs_count".into(), "failed_runs_count".into(), "walk_aways_count".into()]);
+    header.extend(COUNT_COLUMNS.iter().map(|(name, _)| (*name).to_string()));
     for &metric in metrics {
         header.push(metric.name().into());
         if has_interval(metric) {
@@ -194,37 +227,46 @@ pub fn points_table(points: &[SweepPoint], metrics: &[Metric]) -> (Vec<String>, 
             header.push(format!("{}_ci95_high", metric.name()));
         }
     }
-    let rows = points
-        .iter()
-        .map(|p| {
-            let mut row: Vec<String> = p.params.iter().map(|(_, v)| param_text(v)).collect();
-            row.push(p.metrics.runs_count.to_string());
-            row.push(p.failed_runs.len().to_string());
-            row.push(p.metrics.walk_aways_count.to_string());
-            for &metric in metrics {
-                row.push(metric_cell(&p.metrics, metric));
-                if has_interval(metric) {
-                    let (low, high) = p
-                        .metrics
-                        .interval(metric)
-                        .map_or(("-".into(), "-".into()), |(l, h)| (fmt_num(l), fmt_num(h)));
-                    row.push(low);
-                    row.push(high);
-                }
-            }
-            row
-        })
-        .collect();
+    let rows = points.iter().map(|p| point_row(p, metrics, style)).collect();
     (header, rows)
 }
 
-fn has_interval(metric: Metric) -> bool {
-    matches!(metric, Metric::FalseLocks | Metric::UnlockAvailability | Metric::UnlockFromAfar)
+fn point_row(p: &SweepPoint, metrics: &[Metric], style: CellStyle) -> Vec<String> {
+    let mut row: Vec<String> = p.params.iter().map(|(_, v)| param_text(v)).collect();
+    row.extend(COUNT_COLUMNS.iter().map(|(_, value)| fmt_num(value(p))));
+    let missing = |text: &str| match style {
+        CellStyle::Csv => String::new(),
+        CellStyle::Html => text.to_string(),
+    };
+    for &metric in metrics {
+        row.push(match (p.metrics.value(metric), style) {
+            (Some(v), _) => fmt_num(v),
+            (None, CellStyle::Csv) => String::new(),
+            (None, CellStyle::Html) => metric_cell(&p.metrics, metric),
+        });
+        if has_interval(metric) {
+            let unbounded = if metric.is_time_to_lock() { "never" } else { "unbounded" };
+            let end = |v: f64| if v.is_finite() { fmt_num(v) } else { missing(unbounded) };
+            let (low, high) = p
+                .metrics
+                .interval(metric)
+                .map_or_else(|| (missing("-"), missing("-")), |(l, h)| (end(l), end(h)));
+            row.push(low);
+            row.push(high);
+        }
+    }
+    row
 }
 
-/// CSV of every point (the same cells as the HTML table).
+/// Whether a metric has a confidence interval in the table: all but the longest time to lock.
+fn has_interval(metric: Metric) -> bool {
+    metric != Metric::TimeToLockMax
+}
+
+/// CSV of every point: numbers only in the count and metric columns (empty where the value is
+/// never, unbounded or not measured), text only in text parameters.
 pub fn sweep_csv(points: &[SweepPoint], metrics: &[Metric]) -> String {
-    let (header, rows) = points_table(points, metrics);
+    let (header, rows) = points_table(points, metrics, CellStyle::Csv);
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail.
     writer.write_record(&header).expect("csv to memory");
@@ -251,112 +293,6 @@ pub fn sweep_json(
     let mut text = serde_json::to_string_pretty(&value).expect("sweep JSON serialises");
     text.push('\n');
     text
-}
-
-/// The two parameters heat maps span: the first two with more than one value, in parameter
-/// order. With one such parameter the heat map has one row.
-fn heat_map_axes(points: &[SweepPoint]) -> Vec<usize> {
-    let count = points.first().map_or(0, |p| p.params.len());
-    (0..count)
-        .filter(|&k| {
-            let mut seen: Vec<&ParamValue> = Vec::new();
-            for p in points {
-                if !seen.contains(&&p.params[k].1) {
-                    seen.push(&p.params[k].1);
-                }
-            }
-            seen.len() > 1
-        })
-        .take(2)
-        .collect()
-}
-
-/// Distinct values of parameter `k` in first-appearance order.
-fn distinct(points: &[SweepPoint], k: usize) -> Vec<ParamValue> {
-    let mut seen: Vec<ParamValue> = Vec::new();
-    for p in points {
-        if !seen.contains(&p.params[k].1) {
-            seen.push(p.params[k].1.clone());
-        }
-    }
-    seen
-}
-
-/// Green for the best value of a metric over the sweep, red for the worst.
-fn colour(metric: Metric, value: Option<f64>, range: (f64, f64)) -> String {
-    let Some(v) = value else { return "#cccccc".into() };
-    let (lo, hi) = range;
-    let mut x = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-    if metric.better() == Better::Lower {
-        x = 1.0 - x;
-    }
-    format!("hsl({:.0},70%,60%)", x * 120.0)
-}
-
-fn heat_map(points: &[SweepPoint], metric: Metric, axes: &[usize], slice: &[usize]) -> String {
-    let xs = distinct(points, axes[0]);
-    let ys = if axes.len() > 1 { distinct(points, axes[1]) } else { Vec::new() };
-    let rows = ys.len().max(1);
-    let values: Vec<f64> = points.iter().filter_map(|p| p.metrics.value(metric)).collect();
-    let range = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    let (cell_w, cell_h, left, top) = (64, 28, 90, 30);
-    let width = left + cell_w * xs.len() + 10;
-    let height = top + cell_h * rows + 10;
-    let x_name = &points[0].params[axes[0]].0;
-    let y_name = axes.get(1).map(|&k| points[0].params[k].0.as_str()).unwrap_or("");
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" data-metric=\"{}\" \
-        width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<text \
-        x=\"{left}\" y=\"12\" font-size=\"11\">{} →</text>\n<text x=\"4\" y=\"{}\" \
-        font-size=\"11\">{} ↓</text>\n",
-        metric.name(),
-        xml_escape(x_name),
-        top - 4,
-        xml_escape(y_name)
-    );
-    for (i, x) in xs.iter().enumerate() {
-        svg += &format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
-            left + cell_w * i + cell_w / 2,
-            top - 4,
-            xml_escape(&param_text(x))
-        );
-    }
-    for j in 0..rows {
-        if let Some(y) = ys.get(j) {
-            svg += &format!(
-                "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
-                left - 6,
-                top + cell_h * j + cell_h / 2 + 4,
-                xml_escape(&param_text(y))
-            );
-        }
-        for (i, x) in xs.iter().enumerate() {
-            let found = slice.iter().copied().find(|&p| {
-                points[p].params[axes[0]].1 == *x
-                    && ys.get(j).is_none_or(|y| points[p].params[axes[1]].1 == *y)
-            });
-            let (fill, text) = match found {
-                Some(p) => (
-                    colour(metric, points[p].metrics.value(metric), range),
-                    metric_cell(&points[p].metrics, metric),
-                ),
-                None => ("#ffffff".into(), String::new()),
-            };
-            let (cx, cy) = (left + cell_w * i, top + cell_h * j);
-            svg += &format!(
-                "<rect x=\"{cx}\" y=\"{cy}\" width=\"{cell_w}\" height=\"{cell_h}\" \
-                fill=\"{fill}\" stroke=\"#ffffff\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" \
-                text-anchor=\"middle\">{}</text>\n",
-                cx + cell_w / 2,
-                cy + cell_h / 2 + 4,
-                xml_escape(&text)
-            );
-        }
-    }
-    svg + "</svg>\n"
 }
 
 /// The self-contained XHTML report of a sweep.
@@ -388,45 +324,19 @@ pub fn sweep_html(
         Some(r) => html += &format!("<p id=\"recommendation\">{}</p>\n", xml_escape(&r.reason)),
         None => html += "<p id=\"recommendation\">No points.</p>\n",
     }
-    html += "<h2>Heat maps</h2>\n";
-    let axes = heat_map_axes(points);
-    if axes.is_empty() {
-        html += "<p>Fewer than two distinct values in every parameter: no heat map.</p>\n";
-    } else {
-        // Parameters not on an axis split the points into slices, one heat map each.
-        let others: Vec<usize> =
-            (0..points[0].params.len()).filter(|k| !axes.contains(k)).collect();
-        let mut slices: Vec<(String, Vec<usize>)> = Vec::new();
-        for (index, p) in points.iter().enumerate() {
-            let key = others
-                .iter()
-                .map(|&k| format!("{}={}", p.params[k].0, param_text(&p.params[k].1)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            match slices.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, members)) => members.push(index),
-                None => slices.push((key, vec![index])),
-            }
-        }
-        for &metric in metrics {
-            html += &format!("<h3>{}</h3>\n", xml_escape(metric.label()));
-            for (key, members) in &slices {
-                if !key.is_empty() {
-                    html += &format!("<p>{}</p>\n", xml_escape(key));
-                }
-                html += &heat_map(points, metric, &axes, members);
-            }
-        }
-    }
+    let recommended = recommend(points, criteria).map(|r| r.point_index);
+    html += &pictures::heat_maps_section(points, metrics, recommended);
+    html += &pictures::distributions_section(points, recommended);
     html += "<h2>Pareto front: security versus nuisance</h2>\n<p>Points no other point beats on \
     time to lock (p95), unlock-from-afar risk, false locks and availability at once.</p>\n<ul \
     id=\"pareto\">\n";
     for i in pareto_front(points) {
         html += &format!("<li>{}</li>\n", xml_escape(&describe(&points[i])));
     }
-    html += "</ul>\n<h2>All points</h2>\n<p>Intervals are 95% confidence intervals of the mean \
-    over seeds.</p>\n<table id=\"points\">\n<tr>";
-    let (header, rows) = points_table(points, metrics);
+    html += "</ul>\n<h2>All points</h2>\n";
+    html += &format!("<p id=\"intervals\">{}</p>\n", xml_escape(INTERVALS_TEXT));
+    html += "<table id=\"points\">\n<tr>";
+    let (header, rows) = points_table(points, metrics, CellStyle::Html);
     for h in &header {
         html += &format!("<th>{}</th>", xml_escape(h));
     }
@@ -442,6 +352,15 @@ pub fn sweep_html(
     html
 }
 
+/// What the report says about its intervals (the methods of [`crate::metrics::intervals`]).
+pub const INTERVALS_TEXT: &str = "Intervals are 95% confidence intervals that stay inside each \
+metric's range: Wilson score intervals of the pooled counts for shares (never-lock share, unlock \
+availability, unlock from afar; Wilson 1927), Garwood's exact Poisson interval for false locks \
+per seated hour (Garwood 1936), and distribution-free order-statistic intervals for the time to \
+lock percentiles (Hahn & Meeker 1991, 5.2), whose upper end is 'never' when it reaches a \
+walk-away that never locked. Shares and rates pool every run of a point: all events over all \
+attempts or seated hours.";
+
 /// Writes `report.html`, `points.csv` and `points.json` into `dir`, each atomically.
 pub fn write_sweep_report(
     dir: &Path,
@@ -455,5 +374,6 @@ pub fn write_sweep_report(
     write_atomic(&dir.join("report.html"), sweep_html(meta, points, metrics, criteria).as_bytes())
 }
 
+mod pictures;
 #[cfg(test)]
 mod tests;

@@ -244,6 +244,14 @@ fn report_writes_an_html_and_a_text_timeline_per_run() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let index = dir.join("index.html");
+    assert!(
+        stdout(&output).contains(&format!("report: {}", index.display())),
+        "the command says where the report is: {}",
+        stdout(&output)
+    );
+    let index = std::fs::read_to_string(index).expect("index written");
+    assert!(index.contains("href=\"walk_away_trouser_pocket/seed-1.html\""), "{index}");
     let html = std::fs::read_to_string(dir.join("walk_away_trouser_pocket").join("seed-1.html"))
         .expect("html written");
     assert!(html.contains("<svg") && html.contains("dynamic_lock"), "timeline with the lock");

@@ -119,8 +119,9 @@ fn unlock_from_afar(
 
 #[rstest]
 #[case::one(&[4.0], 4.0, 4.0, 4.0)]
-#[case::two(&[1.0, 3.0], 2.0, 2.0 - 12.706, 2.0 + 12.706)]
-#[case::three(&[1.0, 2.0, 3.0], 2.0, 2.0 - 4.303 / 3f64.sqrt(), 2.0 + 4.303 / 3f64.sqrt())]
+#[case::two_clamped_at_zero(&[1.0, 3.0], 2.0, 0.0, 2.0 + 12.706)]
+#[case::three_clamped_at_zero(&[1.0, 2.0, 3.0], 2.0, 0.0, 2.0 + 4.303 / 3f64.sqrt())]
+#[case::four(&[10.0, 11.0, 12.0, 13.0], 11.5, 11.5 - 3.182 * (5f64 / 12.0).sqrt(), 11.5 + 3.182 * (5f64 / 12.0).sqrt())]
 fn estimates(#[case] values: &[f64], #[case] mean: f64, #[case] low: f64, #[case] high: f64) {
     let e = Estimate::of(values).unwrap();
     assert!((e.mean - mean).abs() < 1e-12, "{e:?}");
@@ -159,5 +160,105 @@ fn metric_names_round_trip_through_serde() {
         let text = serde_json::to_string(&metric).unwrap();
         assert_eq!(text, format!("\"{}\"", metric.name()));
         assert_eq!(Metric::from_name(metric.name()), Some(metric));
+    }
+}
+
+#[rstest]
+// Wilson (1927) by hand: z = 1.96, n = 10.
+#[case::none_of_ten(0, 10, (0.0, 0.2775))]
+#[case::all_of_ten(10, 10, (0.7225, 1.0))]
+#[case::half(5, 10, (0.2366, 0.7634))]
+fn wilson_intervals(#[case] successes: u64, #[case] trials: u64, #[case] expected: (f64, f64)) {
+    let (low, high) = intervals::wilson_share(successes, trials).unwrap();
+    assert!((low - expected.0).abs() < 1e-4 && (high - expected.1).abs() < 1e-4, "{low} {high}");
+}
+
+#[rstest]
+// Garwood (1936) limits for k events in one unit of exposure (any table of exact Poisson
+// limits, e.g. Ulm 1990): 0 -> 0..3.689, 1 -> 0.0253..5.572, 10 -> 4.795..18.39.
+#[case::none(0, 1.0, (0.0, 3.6889))]
+#[case::one(1, 1.0, (0.0253, 5.5716))]
+#[case::ten(10, 1.0, (4.7954, 18.3904))]
+#[case::ten_over_eight_hours(10, 8.0, (4.7954 / 8.0, 18.3904 / 8.0))]
+fn garwood_intervals(#[case] events: u64, #[case] exposure: f64, #[case] expected: (f64, f64)) {
+    let (low, high) = intervals::garwood_rate(events, exposure).unwrap();
+    assert!((low - expected.0).abs() < 1e-3 && (high - expected.1).abs() < 1e-3, "{low} {high}");
+}
+
+#[rstest]
+// The median of 20 lies between the 6th and 15th values with 95.9% confidence (Conover 1999,
+// table A3); of 100 between the 40th and 61st.
+#[case::median_of_20(20, 50.0, (Some(6), Some(15)))]
+#[case::median_of_100(100, 50.0, (Some(40), Some(61)))]
+// Too few values to bound the 95th percentile from above; 5 values do not bound the median.
+#[case::p95_of_20(20, 95.0, (Some(17), None))]
+#[case::median_of_5(5, 50.0, (None, None))]
+fn order_statistic_ranks(
+    #[case] n: u64,
+    #[case] p: f64,
+    #[case] expected: (Option<u64>, Option<u64>),
+) {
+    assert_eq!(intervals::percentile_ranks(n, p), Some(expected));
+}
+
+/// A run's metrics from small arbitrary counts.
+fn arbitrary_run() -> impl proptest::strategy::Strategy<Value = RunMetrics> {
+    use proptest::prelude::*;
+    (
+        proptest::collection::vec(proptest::option::weighted(0.8, 0u64..200_000_000), 0..12),
+        0u64..40_000_000_000,
+        0u64..30,
+        (0u64..50, 0u64..50),
+        (0u64..50, 0u64..50),
+    )
+        .prop_map(|(times, seated_us, false_locks, (desk_a, desk_u), (far_a, far_u))| {
+            RunMetrics {
+                time_to_lock_us: times,
+                seated_us,
+                false_locks_count: false_locks,
+                desk_unlock_attempts_count: desk_a,
+                desk_unlocks_count: desk_u.min(desk_a),
+                far_unlock_attempts_count: far_a,
+                far_trusted_unlocks_count: far_u.min(far_a),
+            }
+        })
+}
+
+proptest::proptest! {
+    /// For arbitrary runs, every metric's interval contains its point estimate ("never" as
+    /// infinity) and stays in the metric's range: shares in 0..=1, times and rates >= 0.
+    #[test]
+    fn every_interval_contains_its_estimate_and_respects_its_range(
+        runs in proptest::collection::vec(arbitrary_run(), 0..8)
+    ) {
+        let a = AggregateMetrics::from_runs(&runs);
+        for metric in Metric::ALL {
+            let Some((low, high)) = a.interval(metric) else { continue };
+            let estimate = a.value(metric).unwrap_or(f64::INFINITY);
+            proptest::prop_assert!(low <= estimate && estimate <= high,
+                "{metric:?}: {low} <= {estimate} <= {high}");
+            proptest::prop_assert!(low >= 0.0, "{metric:?}: {low}");
+            if metric.is_share() {
+                proptest::prop_assert!(high <= 1.0, "{metric:?}: {high}");
+            }
+        }
+        if let Some(e) = a.time_to_lock_s_mean {
+            let ordered = 0.0 <= e.ci95_low && e.ci95_low <= e.mean && e.mean <= e.ci95_high;
+            proptest::prop_assert!(ordered, "{e:?}");
+        }
+    }
+
+    /// The interval functions alone, over wide counts.
+    #[test]
+    fn share_and_rate_intervals_stay_in_range(
+        trials in 0u64..1_000_000, successes in 0u64..1_000_000, exposure in 1e-6f64..1e6
+    ) {
+        if let Some((low, high)) = intervals::wilson_share(successes, trials) {
+            let share = successes.min(trials) as f64 / trials as f64;
+            proptest::prop_assert!(0.0 <= low && low <= share && share <= high && high <= 1.0);
+        }
+        let (low, high) = intervals::garwood_rate(successes, exposure).unwrap();
+        let rate = successes as f64 / exposure;
+        proptest::prop_assert!(0.0 <= low && low <= rate && rate <= high, "{low} {rate} {high}");
     }
 }

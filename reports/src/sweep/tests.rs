@@ -1,5 +1,6 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use rstest::rstest;
 
 use super::*;
 use crate::metrics::{Estimate, RunMetrics};
@@ -129,9 +130,21 @@ fn html_parses_with_one_heat_map_per_metric_and_the_csv_numbers() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let mut csv_rows = vec![reader.headers().unwrap().iter().map(String::from).collect::<Vec<_>>()];
     csv_rows.extend(reader.records().map(|r| r.unwrap().iter().map(String::from).collect()));
-    assert_eq!(parsed.table, csv_rows);
     assert_eq!(csv_rows.len(), 7);
+    // The HTML table has the CSV's numbers; where the CSV cell is empty it says why.
+    assert_eq!(parsed.table.len(), csv_rows.len());
+    for (html_row, csv_row) in parsed.table.iter().zip(&csv_rows) {
+        assert_eq!(html_row.len(), csv_row.len());
+        for (h, c) in html_row.iter().zip(csv_row) {
+            if c.is_empty() {
+                assert!(["never", "unbounded", "-"].contains(&h.as_str()), "{h:?}");
+            } else {
+                assert_eq!(h, c);
+            }
+        }
+    }
     assert!(html.contains("sha256 ab12"), "the report records the scenario hash");
+    assert!(html.contains("Intervals are 95% confidence intervals"), "the methods are stated");
     assert!(!html.contains("<script"), "no scripts");
     assert_eq!(html.matches("http").count(), html.matches("xmlns=\"http").count(), "no links");
 }
@@ -198,4 +211,180 @@ fn writes_all_three_files() {
     assert_eq!(json["recommendation"]["point_index"], 5);
     assert!(dir.join("report.html").exists() && dir.join("points.csv").exists());
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The grid plus a point that never locks and one where nobody walked away or unlocked.
+fn grid_with_gaps() -> Vec<SweepPoint> {
+    let mut points = grid();
+    points[0].metrics = AggregateMetrics::from_runs(&[RunMetrics {
+        time_to_lock_us: vec![None, None, Some(5_000_000)],
+        seated_us: 3_600_000_000,
+        ..RunMetrics::default()
+    }]);
+    points[1].metrics = AggregateMetrics::from_runs(&[RunMetrics::default()]);
+    points
+}
+
+#[test]
+fn csv_numeric_columns_hold_only_numbers_or_nothing() {
+    let mut points = grid_with_gaps();
+    for p in &mut points {
+        p.params.push(("reference".into(), ParamValue::Text("peak_rssi".into())));
+    }
+    let csv = sweep_csv(&points, &Metric::ALL);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert!(header.contains(&"time_to_lock_never_count".to_string()), "{header:?}");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut empty_cells = 0;
+    for (column, name) in header.iter().enumerate().skip(3) {
+        for row in &rows {
+            let cell = &row[column];
+            empty_cells += usize::from(cell.is_empty());
+            assert!(cell.is_empty() || cell.parse::<f64>().is_ok(), "{name}: {cell:?}");
+        }
+    }
+    assert!(empty_cells > 0, "the never and unmeasured points leave cells empty");
+    assert_eq!(&rows[0][header.iter().position(|h| h == "time_to_lock_never_count").unwrap()], "2");
+    assert_eq!(&rows[0][header.iter().position(|h| h == "time_to_lock_s_p95").unwrap()], "");
+}
+
+/// What a heat map shows, read from its SVG: legends, recommended outlines, never cells and
+/// each cell's fill by point index.
+#[derive(Debug, Default)]
+struct MapParts {
+    legends: usize,
+    outlined: usize,
+    hatched_cells: usize,
+    hatch_patterns: usize,
+    fills: Vec<(usize, String)>,
+}
+
+/// The parts of every heat map of `metric` in `html`, one entry per map.
+fn heat_map_parts(html: &str, metric: Metric) -> Vec<MapParts> {
+    let mut reader = Reader::from_str(html);
+    let mut maps: Vec<MapParts> = Vec::new();
+    let (mut inside, mut cell): (bool, Option<usize>) = (false, None);
+    loop {
+        let (element, empty) = match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) => (e.into_owned(), false),
+            Event::Empty(e) => (e.into_owned(), true),
+            Event::End(e) if e.name().as_ref() == "svg" => {
+                inside = false;
+                continue;
+            }
+            _ => continue,
+        };
+        let attr = |key: &str| {
+            element
+                .attributes()
+                .flatten()
+                .find(|a| a.key.as_ref() == key)
+                .map(|a| a.value.to_string())
+        };
+        let name = element.name().as_ref().to_string();
+        let class = attr("class").unwrap_or_default();
+        if name == "svg" && class == "heatmap" {
+            inside = attr("data-metric").as_deref() == Some(metric.name());
+            if inside {
+                maps.push(MapParts::default());
+            }
+            continue;
+        }
+        let Some(map) = maps.last_mut().filter(|_| inside) else { continue };
+        match (name.as_str(), class.as_str()) {
+            ("g", "legend") => map.legends += 1,
+            ("pattern", "hatch") => map.hatch_patterns += 1,
+            ("rect", "recommended") => map.outlined += 1,
+            ("g", c) if c.starts_with("cell") => {
+                cell = attr("data-point").map(|p| p.parse().unwrap());
+                map.hatched_cells += usize::from(c == "cell never");
+            }
+            ("rect", _) if cell.is_some() => {
+                map.fills.push((cell.take().unwrap(), attr("fill").unwrap()));
+            }
+            _ => {}
+        }
+        let _ = empty;
+    }
+    maps
+}
+
+#[rstest]
+#[case::time(Metric::TimeToLockP95)]
+#[case::never_share(Metric::NeverLock)]
+#[case::rate(Metric::FalseLocks)]
+#[case::availability(Metric::UnlockAvailability)]
+#[case::afar(Metric::UnlockFromAfar)]
+fn every_heat_map_has_a_legend_and_outlines_the_recommended_cell(#[case] metric: Metric) {
+    let points = grid_with_gaps();
+    let html = sweep_html(&meta(), &points, &[metric], &RecommendationCriteria::default());
+    let maps = heat_map_parts(&html, metric);
+    assert_eq!(maps.len(), 1);
+    assert_eq!(maps[0].legends, 1, "{metric:?}");
+    assert_eq!(maps[0].outlined, 1, "{metric:?}: the recommended cell is outlined");
+    assert_eq!(maps[0].fills.len(), points.len());
+}
+
+#[test]
+fn never_is_hatched_in_the_worst_colour() {
+    let points = grid_with_gaps();
+    let html = sweep_html(&meta(), &points, &[Metric::TimeToLockP95], &Default::default());
+    let map = &heat_map_parts(&html, Metric::TimeToLockP95)[0];
+    assert_eq!(map.hatched_cells, 1, "point 0 never locked at p95");
+    assert!(map.hatch_patterns >= 1);
+    let fill = &map.fills.iter().find(|(p, _)| *p == 0).unwrap().1;
+    assert!(fill.starts_with("url(#") && fill.contains("hatch"), "{fill}");
+    assert!(html.contains(&format!("fill=\"{}\"", crate::charts::ramp(0.0))), "worst colour");
+}
+
+#[rstest]
+// A share's 0 and 1 are the scale's two ends, whichever way the metric is better.
+#[case::availability_one(Metric::UnlockAvailability, 1.0, 1.0)]
+#[case::availability_zero(Metric::UnlockAvailability, 0.0, 0.0)]
+#[case::afar_zero(Metric::UnlockFromAfar, 0.0, 1.0)]
+#[case::afar_one(Metric::UnlockFromAfar, 1.0, 0.0)]
+#[case::never_share_zero(Metric::NeverLock, 0.0, 1.0)]
+// Past the cap is the worst colour; 0 s is the best.
+#[case::time_zero(Metric::TimeToLockP95, 0.0, 1.0)]
+#[case::time_past_cap(Metric::TimeToLockP95, 500.0, 0.0)]
+#[case::rate_zero(Metric::FalseLocks, 0.0, 1.0)]
+fn share_ends_are_the_scale_ends(#[case] metric: Metric, #[case] value: f64, #[case] end: f64) {
+    let mut points = grid();
+    let estimate = Some(Estimate { mean: value, ci95_low: value, ci95_high: value, runs_count: 1 });
+    match metric {
+        Metric::UnlockAvailability => points[2].metrics.unlock_availability_share = estimate,
+        Metric::UnlockFromAfar => points[2].metrics.unlock_from_afar_share = estimate,
+        Metric::NeverLock => points[2].metrics.never_lock_share = Some(value),
+        Metric::FalseLocks => points[2].metrics.false_locks_per_h = estimate,
+        _ => points[2].metrics.time_to_lock_s_p95 = Some(value),
+    }
+    let html = sweep_html(&meta(), &points, &[metric], &RecommendationCriteria::default());
+    let map = &heat_map_parts(&html, metric)[0];
+    let fill = &map.fills.iter().find(|(p, _)| *p == 2).unwrap().1;
+    assert_eq!(*fill, crate::charts::ramp(end));
+    let expected_end = format!("#{:x}", colorous::VIRIDIS.eval_continuous(end));
+    assert_eq!(*fill, expected_end, "the library's own end colour");
+}
+
+#[test]
+fn distributions_chart_the_recommended_point_microsoft_defaults_and_neighbours() {
+    let mut points = grid();
+    // rssi_min -10, rssi_max_delta -10 is point 3.
+    for (i, p) in points.iter_mut().enumerate() {
+        p.metrics.time_to_lock_us = vec![Some(10_000_000 * (i as u64 + 1)), None];
+    }
+    let html = sweep_html(&meta(), &points, &[Metric::TimeToLockP95], &Default::default());
+    let r = recommend(&points, &RecommendationCriteria::default()).unwrap().point_index;
+    assert_eq!(r, 5);
+    for label in [
+        "recommended: rssi_min=-15, rssi_max_delta=-10",
+        "Microsoft defaults: rssi_min=-10, rssi_max_delta=-10",
+        "neighbour: rssi_min=-15, rssi_max_delta=-5",
+    ] {
+        assert!(html.contains(label), "{label}");
+    }
+    assert_eq!(html.matches("<svg class=\"cdf\"").count(), 1);
+    assert_eq!(html.matches("<svg class=\"pareto\"").count(), 1);
 }

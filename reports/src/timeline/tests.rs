@@ -55,15 +55,218 @@ fn run_page_is_well_formed_with_a_timeline_per_pc_and_marks() {
     // RSSI (two segments around the failed poll), absence threshold, distance.
     assert_eq!(polylines, 4);
     for needle in [
-        "lock: dynamic_lock",
-        "denied 6520",
+        "LOCK dynamic_lock (idle_s=45 phone=ana-phone)</title>",
+        "UNLOCK DENIED event 6520",
         "UNLOCK with pin + trusted_signal",
         "event 8520 information",
         "rssiMin -10",
         "sha256 0123456789abcdef",
         "unlocksim run suite/walk-away.yaml --seed 7",
-        "time_to_lock_s_p50: 45",
+        "<td style=\"text-align:left\">Time to lock after walking away, median (s)</td><td>45</td>",
+        "time since the start of the run (s)",
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
+}
+
+/// The explanation an unlock record carries renders exactly as `policy eval` prints it.
+#[test]
+fn explanation_text_is_policy_evals_text() {
+    use engine::policy::{
+        CandidateOutcome, ElementOutcome, Evaluation, RuleOutcome, SignalOutcome,
+    };
+    let element = |name: &str, pass: bool| ElementOutcome {
+        element: name.into(),
+        required: ">= 80".into(),
+        observed: if pass { "100".into() } else { "42".into() },
+        pass,
+    };
+    let evaluation = Evaluation {
+        result: false,
+        rules: vec![RuleOutcome {
+            rule: 1,
+            combinator: "and",
+            result: false,
+            signals: vec![
+                SignalOutcome {
+                    signal_type: "wifi",
+                    result: false,
+                    candidates: vec![CandidateOutcome {
+                        subject: "network contoso".into(),
+                        result: false,
+                        elements: vec![element("ssid", true), element("sig_quality", false)],
+                    }],
+                    note: None,
+                },
+                SignalOutcome {
+                    signal_type: "bluetooth",
+                    result: false,
+                    candidates: Vec::new(),
+                    note: Some("no paired device in range".into()),
+                },
+            ],
+        }],
+    };
+    let value = serde_json::to_value(&evaluation).unwrap();
+    assert_eq!(explanation_text(&value).as_deref(), Some(evaluation.render_text().as_str()));
+    assert_eq!(explanation_text(&serde_json::json!("phone present")), None);
+}
+
+/// An 8-hour seated day with a Wi-Fi roam, a dock and an unlock evaluated on Wi-Fi.
+fn eight_hour_day() -> Trace {
+    use crate::testing::{poll, trace};
+    use serde_json::json;
+    let explanation = json!({ "result": true, "explanation": { "result": true, "rules": [{
+        "rule": 1, "combinator": "signal", "result": true, "signals": [{ "type": "wifi",
+        "result": true, "candidates": [{ "subject": "network contoso", "result": true,
+        "elements": [{ "element": "sig_quality", "required": ">= 80", "observed": "91",
+        "pass": true }] }] }] }] } });
+    let mut records = vec![
+        (
+            0.0,
+            "pc:desk",
+            "wifi",
+            json!({ "change": "connected", "access_point": "ap-desk", "bssid": "12-ab-34-ff-e5-46" }),
+        ),
+        (0.0, "user:ana", "at_desk", json!({ "pc": "desk", "value": true })),
+        (
+            7200.0,
+            "pc:desk",
+            "wifi",
+            json!({ "change": "roamed", "from": "ap-desk", "to": "ap-hall", "bssid": "12-ab-34-ff-e5-47", "network_changed": true }),
+        ),
+        (9000.0, "pc:desk", "action", json!({ "action": "dock", "on": true, "adapters": 1 })),
+        (
+            9100.0,
+            "pc:desk",
+            "unlock",
+            json!({ "factors": ["pin", "trusted_signal"], "was_locked": true, "trusted_signal": explanation, "phone_distance_m": 0.6 }),
+        ),
+    ];
+    for k in 0..=960 {
+        records.push((
+            f64::from(k) * 30.0,
+            "pc:desk",
+            "poll",
+            poll("ana-phone", Some(-2), 0.6, -20),
+        ));
+    }
+    records.sort_by(|a, b| a.0.total_cmp(&b.0));
+    trace(&records)
+}
+
+/// (left, right) extent in px of every `time-tick` label of `svg`, estimated from its text.
+fn tick_extents(svg: &str) -> Vec<(f64, f64, String)> {
+    let mut reader = Reader::from_str(svg);
+    let mut extents = Vec::new();
+    let mut open: Option<f64> = None;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == "text" => {
+                let attr = |k: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k)
+                        .map(|a| a.value.to_string())
+                };
+                if attr("class").as_deref() == Some("time-tick") {
+                    open = attr("x").map(|x| x.parse().unwrap());
+                }
+            }
+            Event::Text(t) if open.is_some() => {
+                let label: &str = t.as_ref();
+                let half = label.chars().count() as f64 * 10.0 * crate::charts::CHAR_WIDTH_EM / 2.0;
+                let x = open.take().unwrap();
+                extents.push((x - half, x + half, label.to_string()));
+            }
+            _ => {}
+        }
+    }
+    extents
+}
+
+#[test]
+fn an_eight_hour_run_has_nice_time_ticks_that_neither_overlap_nor_clip() {
+    let html = run_html(&eight_hour_day(), &meta(), &MetricOptions::default());
+    let extents = tick_extents(&html);
+    let labels: Vec<&str> = extents.iter().map(|e| e.2.as_str()).collect();
+    assert!(labels.len() >= 4, "{labels:?}");
+    // Hours, in nice steps (plotters' key points): 0, 1, 2, ... 8.
+    assert_eq!(labels, ["0", "1", "2", "3", "4", "5", "6", "7", "8"]);
+    assert!(html.contains("time since the start of the run (h)"));
+    for pair in extents.windows(2) {
+        assert!(pair[0].1 + 4.0 <= pair[1].0, "labels overlap: {pair:?}");
+    }
+    let width = LEFT + PLOT_W + RIGHT;
+    assert!(extents.iter().all(|(l, r, _)| *l >= 0.0 && *r <= width), "{extents:?}");
+}
+
+#[rstest]
+#[case::seconds(300.0, "s")]
+#[case::minutes(3600.0, "min")]
+#[case::two_hours(7200.0, "min")]
+#[case::eight_hours(28_800.0, "h")]
+#[case::a_week(604_800.0, "h")]
+fn time_ticks_fit_every_length(#[case] end_s: f64, #[case] unit: &str) {
+    let (got_unit, ticks) = crate::charts::time_ticks(end_s, PLOT_W, 10.0);
+    assert_eq!(got_unit, unit);
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    assert!(ticks.iter().all(|(t, _)| *t >= 0.0 && *t <= end_s), "{ticks:?}");
+}
+
+#[test]
+fn wifi_and_ip_changes_are_charted_beside_bluetooth_with_explanations() {
+    let html = run_html(&eight_hour_day(), &meta(), &MetricOptions::default());
+    for needle in [
+        "Wi-Fi ap-desk from 0:00:00.000 to 2:00:00.000",
+        "IP configuration: roamed to ap-hall: other network",
+        "IP configuration: dock adapters=1 on=true",
+        "Wi-Fi signal quality 91 (required &gt;= 80)",
+        "<details class=\"explanation\"><summary>trusted signal true: why</summary>",
+        "pass sig_quality: required &gt;= 80, observed 91",
+        "<table id=\"metrics\">",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
+fn the_index_links_every_page_with_its_outcome() {
+    let page = |seed: u64, failed: &[&str]| IndexPage {
+        seed,
+        interpretation: "hysteresis".into(),
+        href: format!("walk/seed-{seed}.html"),
+        failed_here: failed.iter().map(|f| (*f).to_string()).collect(),
+    };
+    let scenarios = [
+        IndexScenario {
+            name: "walk".into(),
+            file: "suite/walk.yaml".into(),
+            passed: false,
+            pages: vec![page(1, &[]), page(2, &["locks within 60s"])],
+        },
+        IndexScenario {
+            name: "sit".into(),
+            file: "suite/sit.yaml".into(),
+            passed: true,
+            pages: vec![page(7, &[])],
+        },
+    ];
+    let html = run_index_html("0.1.0", &scenarios);
+    let mut reader = Reader::from_str(&html);
+    let mut links = Vec::new();
+    loop {
+        match reader.read_event().unwrap_or_else(|e| panic!("not well-formed: {e}")) {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == "a" => {
+                let href = e.attributes().flatten().find(|a| a.key.as_ref() == "href").unwrap();
+                links.push(href.value.to_string());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(links, ["walk/seed-1.html", "walk/seed-2.html", "walk/seed-7.html"]);
+    assert!(html.contains("2 scenario(s): 1 passed, 1 failed"));
+    assert!(html.contains("FAILED locks within 60s"));
 }
