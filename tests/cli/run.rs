@@ -291,12 +291,22 @@ fn check_determinism_compares_every_seed_on_one_and_four_threads() {
 fn walls_under_an_nlos_preset_warn_without_failing_the_run() {
     let output = crate::util::unlocksim(&[
         "run",
-        "scenarios/suite/walk_away_trouser_pocket.yaml",
+        "tests/fixtures/scenarios/walls_under_nlos.yaml",
         "--runs",
         "1",
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("walk_away_trouser_pocket.yaml:12:5"), "{stderr}");
+    assert!(stderr.contains("walls_under_nlos.yaml:12:5"), "{stderr}");
     assert!(stderr.contains("walls belong on a line-of-sight baseline"), "{stderr}");
+}
+
+/// The bundled suite is the example a designer copies: it relies on no fit outside its range
+/// and draws no walls under an NLoS preset, so it loads without a single warning.
+#[test]
+fn the_bundled_suite_loads_without_warnings() {
+    let output = crate::util::unlocksim(&["run"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains('⚠'), "{stderr}");
 }
