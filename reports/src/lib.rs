@@ -24,5 +24,6 @@ pub mod summary;
 mod testing;
 
 pub use output::{RunMeta, write_atomic};
+pub mod recommend;
 pub mod sweep;
 pub mod timeline;

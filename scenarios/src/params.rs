@@ -11,7 +11,11 @@ use engine::policy::rules::{Rule, RuleSet, Signal};
 use engine::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Scenario;
+use sim_devices::mobility::Waypoint;
+use sim_devices::propagation::{CARRY_POSITIONS, CarryPosition, ENVIRONMENT_NAMES};
+
+use crate::format::{BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX};
+use crate::model::{Action, Scenario};
 
 /// The value of one swept parameter, as a sweep file writes it and a sweep report shows it.
 /// Untagged on the wire: `-10`, `3.5` or `peak_rssi`.
@@ -47,25 +51,114 @@ impl ParamValue {
     }
 }
 
-/// Every parameter name [`Scenario::set_parameter`] knows.
-pub const PARAMETERS: [&str; 11] = [
-    "rssi_min",
-    "rssi_max_delta",
-    "idle_min_s",
-    "lock_delay_s",
-    "poll_interval_min_s",
-    "poll_interval_max_s",
-    "rssi_delta_reference",
-    "authentication_lock",
-    "repeated_elements",
-    "dns_suffix_scope",
-    "dont_display_last_user_name",
+/// What a swept parameter is to a policy designer.
+///
+/// Only a [`ParamKind::Setting`] is something an administrator configures; every other kind is a
+/// *robustness dimension*: a sweep judges each setting by its worst case across the values swept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamKind {
+    /// A value of the policy an administrator sets (a rule's `rssiMin` or `rssiMaxDelta`).
+    Setting,
+    /// A named interpretation of Microsoft's documentation (design 3.6): nobody can set it.
+    Interpretation,
+    /// A Windows or radio value nobody can set and nobody has measured for a given PC.
+    Calibration,
+    /// A condition of the office: where the phone is carried, the building, the walk.
+    Condition,
+}
+
+impl ParamKind {
+    /// Whether an administrator can set it (only settings are ever recommended).
+    pub const fn is_setting(self) -> bool {
+        matches!(self, ParamKind::Setting)
+    }
+
+    /// The kind's name in reports and `docs/sweep.md`: `setting`, `interpretation`, ...
+    pub const fn name(self) -> &'static str {
+        match self {
+            ParamKind::Setting => "setting",
+            ParamKind::Interpretation => "interpretation",
+            ParamKind::Calibration => "calibration",
+            ParamKind::Condition => "condition",
+        }
+    }
+}
+
+/// One sweepable parameter, as `docs/sweep.md` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parameter {
+    /// The name in sweep files, `--set` and reports (units last).
+    pub name: &'static str,
+    /// Setting or robustness dimension.
+    pub kind: ParamKind,
+}
+
+const fn param(name: &'static str, kind: ParamKind) -> Parameter {
+    Parameter { name, kind }
+}
+
+/// Every parameter [`Scenario::set_parameter`] knows, in the order `docs/sweep.md` lists them
+/// (a test keeps the two equal). Meanings, units and ranges are documented there and at each
+/// arm of [`Scenario::set_parameter`].
+pub const PARAMETERS: [Parameter; 20] = [
+    // Settings: the rule thresholds an administrator writes.
+    param("dynamic_lock_rssi_min", ParamKind::Setting),
+    param("dynamic_lock_rssi_max_delta", ParamKind::Setting),
+    param("unlock_rssi_min", ParamKind::Setting),
+    param("unlock_rssi_max_delta", ParamKind::Setting),
+    param("rssi_min", ParamKind::Setting),
+    param("rssi_max_delta", ParamKind::Setting),
+    // Interpretations (design 3.6).
+    param("rssi_delta_reference", ParamKind::Interpretation),
+    param("authentication_lock", ParamKind::Interpretation),
+    param("repeated_elements", ParamKind::Interpretation),
+    param("dns_suffix_scope", ParamKind::Interpretation),
+    param("dont_display_last_user_name", ParamKind::Interpretation),
+    // Calibration: Windows timings and Bluetooth values nobody can set.
+    param("idle_min_s", ParamKind::Calibration),
+    param("lock_delay_s", ParamKind::Calibration),
+    param("poll_interval_min_s", ParamKind::Calibration),
+    param("poll_interval_max_s", ParamKind::Calibration),
+    param("page_timeout_s", ParamKind::Calibration),
+    param("coexistence_loss_db", ParamKind::Calibration),
+    // Radio calibration unknowns (issue 10, e.g. `grpr_lower_dbm`) go here, kind Calibration,
+    // with their arm in `Scenario::set_calibration`.
+    // Conditions of the office.
+    param("carry", ParamKind::Condition),
+    param("environment", ParamKind::Condition),
+    param("walk_distance_m", ParamKind::Condition),
 ];
+
+/// The parameter called `name`, if there is one.
+pub fn parameter(name: &str) -> Option<Parameter> {
+    PARAMETERS.iter().copied().find(|p| p.name == name)
+}
+
+/// The kind of parameter `name`; an unknown name counts as a setting (it never reaches a
+/// report: [`Scenario::set_parameter`] rejects it first).
+pub fn kind_of(name: &str) -> ParamKind {
+    parameter(name).map_or(ParamKind::Setting, |p| p.kind)
+}
+
+/// Microsoft's default of every RSSI threshold, dB: `rssiMin` -10 and `rssiMaxDelta` -10
+/// (Microsoft Learn, "Configure Dynamic Lock", the `rssiMin`/`rssiMaxDelta` attributes).
+pub const MICROSOFT_DEFAULT_RSSI_DB: i64 = -10;
 
 /// Largest magnitude accepted for an RSSI threshold (dB).
 const RSSI_DB_ABS_MAX: f64 = 128.0;
 /// Longest timing a parameter may set, in seconds (one day).
 const TIMING_S_MAX: f64 = 86_400.0;
+/// Farthest `walk_distance_m`: a building's length, generously (unknown; chosen, range 1..1000).
+const WALK_DISTANCE_M_MAX: f64 = 1_000.0;
+
+/// Which rules an RSSI knob writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    DynamicLock,
+    Unlock,
+    Both,
+}
 
 fn for_each_bluetooth_signal(
     rules: &mut RuleSet,
@@ -85,17 +178,57 @@ fn for_each_bluetooth_signal(
 }
 
 impl Scenario {
-    /// Sets parameter `name` to `value` on this scenario: RSSI thresholds on every bluetooth
-    /// signal of every PC's policy, Windows timings, or an interpretation.
+    /// A copy of this scenario with every `(name, value)` set in order: what a sweep runs at a
+    /// point and what `unlocksim run --set` runs.
+    ///
+    /// # Errors
+    /// The first value [`Scenario::set_parameter`] refuses.
+    pub fn with_parameters(&self, params: &[(String, ParamValue)]) -> Result<Scenario, String> {
+        let mut scenario = self.clone();
+        for (name, value) in params {
+            scenario.set_parameter(name, value)?;
+        }
+        Ok(scenario)
+    }
+
+    /// Sets parameter `name` to `value` on this scenario (see [`PARAMETERS`] and
+    /// `docs/sweep.md`).
+    ///
+    /// # Errors
+    /// A message for people: an unknown name (with a did-you-mean hint), a value of the wrong
+    /// type or out of range, or `walk_distance_m` on a scenario without a walk.
     pub fn set_parameter(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
+        let rssi = |rules, min| (rules, min);
+        let target = match name {
+            "dynamic_lock_rssi_min" => Some(rssi(Rules::DynamicLock, true)),
+            "dynamic_lock_rssi_max_delta" => Some(rssi(Rules::DynamicLock, false)),
+            "unlock_rssi_min" => Some(rssi(Rules::Unlock, true)),
+            "unlock_rssi_max_delta" => Some(rssi(Rules::Unlock, false)),
+            "rssi_min" => Some(rssi(Rules::Both, true)),
+            "rssi_max_delta" => Some(rssi(Rules::Both, false)),
+            _ => None,
+        };
+        if let Some((rules, min)) = target {
+            return self.set_rssi_threshold(name, number(name, value)?, rules, min);
+        }
+        match kind_of(name) {
+            _ if parameter(name).is_none() => {
+                let names: Vec<&str> = PARAMETERS.iter().map(|p| p.name).collect();
+                Err(format!(
+                    "unknown sweep parameter `{name}`: {}",
+                    engine::diagnostic::suggest::did_you_mean(name, &names)
+                ))
+            }
+            ParamKind::Interpretation => self.set_interpretation(name, value),
+            ParamKind::Calibration => self.set_calibration(name, value),
+            _ => self.set_condition(name, value),
+        }
+    }
+
+    /// An interpretation (design 3.6) by its value's name.
+    fn set_interpretation(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
         let interpretations = &mut self.interpretations;
         match name {
-            "rssi_min" | "rssi_max_delta" => self.set_rssi_threshold(name, number(name, value)?)?,
-            "idle_min_s" => self.calibration.idle_min = seconds(name, number(name, value)?)?,
-            "lock_delay_s" => self.calibration.lock_delay = seconds(name, number(name, value)?)?,
-            "poll_interval_min_s" | "poll_interval_max_s" => {
-                self.set_poll_interval(name, seconds(name, number(name, value)?)?)?
-            }
             "rssi_delta_reference" => {
                 interpretations.rssi_delta_reference =
                     named(name, value, &RssiDeltaReference::ALL, |v| v.name())?
@@ -112,23 +245,140 @@ impl Scenario {
                 interpretations.dns_suffix_scope =
                     named(name, value, &DnsSuffixScope::ALL, |v| v.name())?
             }
-            "dont_display_last_user_name" => {
+            _ => {
                 interpretations.dont_display_last_user_name =
                     named(name, value, &DontDisplayLastUserName::ALL, |v| v.name())?
-            }
-            other => {
-                return Err(format!(
-                    "unknown sweep parameter `{other}`: {}",
-                    engine::diagnostic::suggest::did_you_mean(other, &PARAMETERS)
-                ));
             }
         }
         Ok(())
     }
 
-    /// Sets `rssi_min` or `rssi_max_delta` (`name`) on every bluetooth signal of every PC's
-    /// Dynamic Lock and unlock rules; `n` must be a whole number of dB.
-    fn set_rssi_threshold(&mut self, name: &str, n: f64) -> Result<(), String> {
+    /// A calibration value: Windows timings in seconds, the page timeout (0 to 40.96 s, the
+    /// scenario format's `BLUETOOTH_TIMEOUT_MAX`) and the coexistence loss (0 to 30 dB, the
+    /// format's `COEXISTENCE_LOSS_DB_MAX`).
+    fn set_calibration(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
+        let n = number(name, value)?;
+        let calibration = &mut self.calibration;
+        match name {
+            "idle_min_s" => calibration.idle_min = seconds(name, n)?,
+            "lock_delay_s" => calibration.lock_delay = seconds(name, n)?,
+            "poll_interval_min_s" | "poll_interval_max_s" => {
+                self.set_poll_interval(name, seconds(name, n)?)?
+            }
+            "page_timeout_s" => {
+                let timeout = seconds(name, n)?;
+                if timeout > BLUETOOTH_TIMEOUT_MAX {
+                    return Err(format!(
+                        "parameter `{name}` must be 0 to {} seconds, not {n}",
+                        BLUETOOTH_TIMEOUT_MAX.as_us() as f64 / 1e6
+                    ));
+                }
+                calibration.page_timeout = timeout;
+            }
+            _ => {
+                if !(0.0..=COEXISTENCE_LOSS_DB_MAX).contains(&n) {
+                    return Err(format!(
+                        "parameter `{name}` must be 0 to {COEXISTENCE_LOSS_DB_MAX} dB, not {n}"
+                    ));
+                }
+                calibration.coexistence_loss_db = n;
+            }
+        }
+        Ok(())
+    }
+
+    /// A condition: `carry`, `environment` or `walk_distance_m`.
+    fn set_condition(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
+        match name {
+            "carry" => {
+                let carry = named(name, value, &CARRY_POSITIONS, |c| c.name())?;
+                self.set_carry(carry);
+            }
+            "environment" => {
+                let names: Vec<&str> = ENVIRONMENT_NAMES.iter().map(|(n, _)| *n).collect();
+                let preset = named(name, value, &names, |n| n)?;
+                self.world.environment.preset = preset.to_owned();
+            }
+            _ => {
+                let distance_m = number(name, value)?;
+                if !(distance_m > 0.0 && distance_m <= WALK_DISTANCE_M_MAX) {
+                    return Err(format!(
+                        "parameter `{name}` must be above 0 and at most {WALK_DISTANCE_M_MAX} \
+                        m, not {distance_m}"
+                    ));
+                }
+                self.set_walk_distance(distance_m)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every phone paired with a PC is carried at `carry`: its starting carry position and
+    /// every `carry` action that picks it up. A `leave_phone` keeps its own position.
+    fn set_carry(&mut self, carry: CarryPosition) {
+        let paired: Vec<String> = self
+            .world
+            .pcs
+            .values()
+            .flat_map(|pc| pc.paired_phones.iter().map(|p| p.value.clone()))
+            .collect();
+        let handles: Vec<_> = paired.iter().filter_map(|id| self.world.phone_id(id)).collect();
+        for id in &paired {
+            if let Some(phone) = self.world.phones.get_mut(id) {
+                phone.carry = carry;
+            }
+        }
+        for action in &mut self.timeline {
+            if let Action::Carry { phone, carry: c, .. } = &mut action.action
+                && handles.contains(phone)
+            {
+                *c = carry;
+            }
+        }
+    }
+
+    /// Moves the far end of every walk-away to `distance_m` from the PC (see `docs/sweep.md`):
+    /// for each PC with a user, the waypoints of that user's walks farthest (in plan) from the
+    /// PC are moved along the line from the PC through them to `distance_m`, on their floor.
+    fn set_walk_distance(&mut self, distance_m: f64) -> Result<(), String> {
+        let mut moved = false;
+        for setup in &self.pcs {
+            let Some(user) = setup.user else { continue };
+            let Some(pc) = self.world.pcs.get(&setup.id).map(|pc| pc.position) else { continue };
+            let walks = self.timeline.iter_mut().filter_map(|a| match &mut a.action {
+                Action::Walk { user: u, waypoints } if *u == user => Some(waypoints),
+                _ => None,
+            });
+            let mut waypoints: Vec<&mut Waypoint> = walks.flatten().collect();
+            let far_m = waypoints.iter().map(|w| pc.distance_m(&w.to)).fold(0.0, f64::max);
+            if far_m < FAR_END_M_MIN {
+                continue;
+            }
+            for waypoint in waypoints.iter_mut().filter(|w| pc.distance_m(&w.to) >= far_m) {
+                let scale = distance_m / far_m;
+                waypoint.to.x_m = pc.x_m + (waypoint.to.x_m - pc.x_m) * scale;
+                waypoint.to.y_m = pc.y_m + (waypoint.to.y_m - pc.y_m) * scale;
+                moved = true;
+            }
+        }
+        if moved {
+            Ok(())
+        } else {
+            Err("parameter `walk_distance_m` needs a scenario in which a PC's user walks away \
+                from the PC; this one has no such walk"
+                .to_owned())
+        }
+    }
+
+    /// Sets an RSSI threshold (`min`: `rssiMin`, else `rssiMaxDelta`) on every bluetooth signal
+    /// of the `rules` of every PC's policy; `n` must be a whole number of dB.
+    fn set_rssi_threshold(
+        &mut self,
+        name: &str,
+        n: f64,
+        rules: Rules,
+        min: bool,
+    ) -> Result<(), String> {
         if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
             return Err(format!(
                 "parameter `{name}` must be a whole number of dB within \
@@ -139,16 +389,16 @@ impl Scenario {
         for pc in &mut self.pcs {
             let Some(policy) = &mut pc.policy else { continue };
             let mut rule_sets: Vec<&mut RuleSet> = Vec::new();
-            if let Some(dynamic_lock) = &mut policy.dynamic_lock {
+            if let (Some(dynamic_lock), true) = (&mut policy.dynamic_lock, rules != Rules::Unlock) {
                 rule_sets.push(&mut dynamic_lock.rules);
             }
-            if let Some(rules) = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut())
-            {
-                rule_sets.push(rules);
+            let unlock = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut());
+            if let (Some(unlock), true) = (unlock, rules != Rules::DynamicLock) {
+                rule_sets.push(unlock);
             }
-            for rules in rule_sets {
-                for_each_bluetooth_signal(rules, |signal| {
-                    if name == "rssi_min" {
+            for rule_set in rule_sets {
+                for_each_bluetooth_signal(rule_set, |signal| {
+                    if min {
                         signal.rssi_min = Some(db);
                     } else {
                         signal.rssi_max_delta = Some(db);
@@ -177,6 +427,10 @@ impl Scenario {
     }
 }
 
+/// A far end nearer the PC than this (m) has no direction to move along: the user did not walk
+/// away (unknown; chosen, range 0.01..0.5).
+const FAR_END_M_MIN: f64 = 0.1;
+
 /// The finite number parameter `name` needs.
 fn number(name: &str, value: &ParamValue) -> Result<f64, String> {
     match value.number() {
@@ -195,19 +449,22 @@ fn seconds(name: &str, n: f64) -> Result<SimDuration, String> {
 }
 
 /// The value of `all` whose name is the text `value`.
-fn named<T: Copy>(
+fn named<'a, T: Copy>(
     name: &str,
     value: &ParamValue,
-    all: &[T],
-    name_of: impl Fn(T) -> &'static str,
+    all: &'a [T],
+    name_of: impl Fn(T) -> &'a str,
 ) -> Result<T, String> {
     let ParamValue::Text(text) = value else {
         return Err(format!("parameter `{name}` needs a name, not {}", value.described()));
     };
-    all.iter()
-        .copied()
-        .find(|v| name_of(*v) == text)
-        .ok_or_else(|| format!("`{text}` is not a value of `{name}`"))
+    all.iter().copied().find(|v| name_of(*v) == text).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|v| name_of(*v)).collect();
+        format!(
+            "`{text}` is not a value of `{name}`: {}",
+            engine::diagnostic::suggest::did_you_mean(text, &names)
+        )
+    })
 }
 
 #[cfg(test)]

@@ -10,4 +10,5 @@ mod policy;
 mod policy_forms;
 mod radio;
 mod run;
+mod sweep_set;
 mod util;

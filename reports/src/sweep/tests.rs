@@ -4,13 +4,13 @@ use quick_xml::events::Event;
 use super::*;
 use crate::metrics::{Estimate, RunMetrics};
 
-fn estimate(mean: f64) -> Option<Estimate> {
+pub(crate) fn estimate(mean: f64) -> Option<Estimate> {
     Some(Estimate { mean, ci95_low: mean - 0.01, ci95_high: mean + 0.01, runs_count: 10 })
 }
 
 /// A 3 x 2 grid over rssi_min x rssi_max_delta with made-up but monotone metrics: a higher
 /// rssi_min locks faster but locks more often while seated.
-fn grid() -> Vec<SweepPoint> {
+pub(crate) fn grid() -> Vec<SweepPoint> {
     let mut points = Vec::new();
     for rssi_min in [-5i64, -10, -15] {
         for delta in [-5i64, -10] {
@@ -32,6 +32,7 @@ fn grid() -> Vec<SweepPoint> {
                 ],
                 failed_runs: Vec::new(),
                 metrics,
+                command: format!("unlocksim run walk.yaml --set rssi_min={rssi_min}"),
             });
         }
     }
@@ -46,6 +47,8 @@ fn meta() -> SweepMeta {
         seeds: "1..=4".into(),
         program_version: "0.1.0".into(),
         interpretation: "scenario defaults".into(),
+        criteria: RecommendationCriteria::default(),
+        objective: Objective::FastestLock,
     }
 }
 
@@ -121,7 +124,8 @@ fn parse(html: &str) -> Parsed {
 #[test]
 fn html_parses_with_one_heat_map_per_metric_and_the_csv_numbers() {
     let points = grid();
-    let html = sweep_html(&meta(), &points, &Metric::ALL, &RecommendationCriteria::default());
+    let r = recommend(&points, &RecommendationCriteria::default(), Objective::FastestLock);
+    let html = sweep_html(&meta(), &points, &Metric::ALL, r.as_ref());
     let parsed = parse(&html);
     let names: Vec<String> = Metric::ALL.iter().map(|m| m.name().to_string()).collect();
     assert_eq!(parsed.heat_maps, names);
@@ -129,7 +133,16 @@ fn html_parses_with_one_heat_map_per_metric_and_the_csv_numbers() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let mut csv_rows = vec![reader.headers().unwrap().iter().map(String::from).collect::<Vec<_>>()];
     csv_rows.extend(reader.records().map(|r| r.unwrap().iter().map(String::from).collect()));
-    assert_eq!(parsed.table, csv_rows);
+    // The HTML table has the CSV's cells and each point's reproduce command.
+    let commands: Vec<String> =
+        parsed.table.iter().map(|row| row.last().unwrap().clone()).collect();
+    assert_eq!(commands[0], "command");
+    assert_eq!(commands[1], points[0].command);
+    let cells: Vec<Vec<String>> =
+        parsed.table.iter().map(|row| row[..row.len() - 1].to_vec()).collect();
+    assert_eq!(cells, csv_rows);
+    assert!(html.contains("<section id=\"recommendation\">"), "the recommendation block");
+    assert!(html.contains("time_to_lock_p95_s_max 90"), "the criteria are stated");
     assert_eq!(csv_rows.len(), 7);
     assert!(html.contains("sha256 ab12"), "the report records the scenario hash");
     assert!(!html.contains("<script"), "no scripts");
@@ -147,39 +160,9 @@ fn a_third_parameter_slices_the_heat_maps() {
         p.params.push(("reference".into(), ParamValue::Text("peak_rssi".into())));
     }
     points.extend(more);
-    let html =
-        sweep_html(&meta(), &points, &[Metric::FalseLocks], &RecommendationCriteria::default());
+    let html = sweep_html(&meta(), &points, &[Metric::FalseLocks], None);
     assert_eq!(parse(&html).heat_maps, ["false_locks_per_h", "false_locks_per_h"]);
     assert!(html.contains("reference=peak_rssi"));
-}
-
-#[test]
-fn pareto_front_and_recommendation() {
-    let mut points = grid();
-    // A copy of point 3 with more false locks: dominated. Equal points (1 and 2 have the same
-    // strictness) do not dominate each other; every other grid point trades security for
-    // nuisance.
-    let mut worse = points[3].clone();
-    worse.metrics.false_locks_per_h = estimate(1.0);
-    points.push(worse);
-    assert_eq!(pareto_front(&points), [0, 1, 2, 3, 4, 5]);
-    let r = recommend(&points, &RecommendationCriteria::default()).unwrap();
-    // Availability >= 0.95 needs strictness >= 10 (all); false locks <= 0.1 needs
-    // strictness >= 25: only rssi_min=-15, delta=-10.
-    assert_eq!(r.point_index, 5);
-    assert!(
-        r.reason.starts_with("rssi_min=-15, rssi_max_delta=-10: on the Pareto front"),
-        "{}",
-        r.reason
-    );
-    let lax =
-        RecommendationCriteria { unlock_availability_share_min: 0.0, false_locks_per_h_max: 1.0 };
-    assert_eq!(recommend(&points, &lax).unwrap().point_index, 0, "fastest lock wins");
-    let strict =
-        RecommendationCriteria { unlock_availability_share_min: 1.0, false_locks_per_h_max: 0.0 };
-    let r = recommend(&points, &strict).unwrap();
-    assert_eq!(r.point_index, 5);
-    assert!(r.reason.contains("no point meets the nuisance bounds"), "{}", r.reason);
 }
 
 #[test]
@@ -190,12 +173,23 @@ fn csv_snapshot() {
 #[test]
 fn writes_all_three_files() {
     let dir = std::env::temp_dir().join(format!("reports-sweep-{}", std::process::id()));
-    write_sweep_report(&dir, &meta(), &grid(), &Metric::ALL, &RecommendationCriteria::default())
-        .unwrap();
+    let points = grid();
+    // Unlock from afar is 10% to 25% in this grid: a study that accepts up to 30%.
+    let criteria = RecommendationCriteria {
+        unlock_from_afar_share_max: 0.3,
+        ..RecommendationCriteria::default()
+    };
+    let meta = SweepMeta { criteria, ..meta() };
+    let r = recommend(&points, &criteria, Objective::FastestLock);
+    write_sweep_report(&dir, &meta, &points, &Metric::ALL, r.as_ref()).unwrap();
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("points.json")).unwrap()).unwrap();
     assert_eq!(json["points"].as_array().unwrap().len(), 6);
+    // False locks <= 0.1/h needs the strictest point: rssi_min=-15, rssi_max_delta=-10.
     assert_eq!(json["recommendation"]["point_index"], 5);
+    assert_eq!(json["meta"]["criteria"]["false_locks_per_h_max"], 0.1);
+    assert_eq!(json["objective"], "fastest_lock");
+    assert!(json["points"][0]["command"].as_str().unwrap().starts_with("unlocksim run"));
     assert!(dir.join("report.html").exists() && dir.join("points.csv").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
