@@ -475,16 +475,26 @@ mod tests {
     fn scenario() -> Scenario {
         let text = r#"
 name: t
-duration: 1m
+duration: 10m
 world:
   pcs:
-    desk: {position: [0, 0]}
+    desk: {position: [0, 0], paired_phones: [ana-phone]}
+  phones:
+    ana-phone: {carried_by: ana, carry: trouser_pocket}
   users:
     ana: {position: [0.6, 0]}
 windows:
   desk: {user: ana, policy_file: p.yaml}
+timeline:
+  - {at: 1m, walk: {user: ana, to: [[3, 0], [6, 8]]}}
+  - {at: 4m, walk: {user: ana, to: [[0.6, 0]]}}
+  - {at: 5m, walk: {user: ana, to: [[6, 8]]}}
 "#;
         let policy = r#"
+device_unlock:
+  first_factors: [pin, fingerprint]
+  second_factors: [trusted_signal, pin]
+  signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Authentication" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>'
 dynamic_lock:
   enabled: true
   signal_rules: '<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock" classOfDevice="512" rssiMin="-10" rssiMaxDelta="-10"/></rule>'
@@ -493,25 +503,38 @@ dynamic_lock:
         crate::load_scenario("t.yaml", text, &mut read).expect("valid")
     }
 
-    fn thresholds(scenario: &Scenario) -> (i32, i32) {
-        let rules = &scenario.pcs[0].policy.as_ref().unwrap().dynamic_lock.as_ref().unwrap().rules;
-        let signal = rules.bluetooth_signals().next().unwrap();
-        (signal.rssi_min(), signal.rssi_max_delta())
+    /// (Dynamic Lock rssiMin, rssiMaxDelta, Authentication rssiMin, rssiMaxDelta).
+    fn thresholds(scenario: &Scenario) -> (i32, i32, i32, i32) {
+        let policy = scenario.pcs[0].policy.as_ref().unwrap();
+        let lock = policy.dynamic_lock.as_ref().unwrap().rules.bluetooth_signals().next().unwrap();
+        let unlock = policy.device_unlock.as_ref().unwrap().signal_rules.as_ref().unwrap();
+        let unlock = unlock.bluetooth_signals().next().unwrap();
+        (lock.rssi_min(), lock.rssi_max_delta(), unlock.rssi_min(), unlock.rssi_max_delta())
     }
 
-    #[test]
-    fn thresholds_reach_every_bluetooth_signal() {
+    #[rstest]
+    #[case("dynamic_lock_rssi_min", (-5, -10, -10, -10))]
+    #[case("dynamic_lock_rssi_max_delta", (-10, -5, -10, -10))]
+    #[case("unlock_rssi_min", (-10, -10, -5, -10))]
+    #[case("unlock_rssi_max_delta", (-10, -10, -10, -5))]
+    #[case("rssi_min", (-5, -10, -5, -10))]
+    #[case("rssi_max_delta", (-10, -5, -10, -5))]
+    fn each_knob_writes_its_own_rule(#[case] name: &str, #[case] expected: (i32, i32, i32, i32)) {
         let mut s = scenario();
-        s.set_parameter("rssi_min", &ParamValue::Int(-5)).unwrap();
-        s.set_parameter("rssi_max_delta", &ParamValue::Int(-15)).unwrap();
-        assert_eq!(thresholds(&s), (-5, -15));
+        s.set_parameter(name, &ParamValue::Int(-5)).unwrap();
+        assert_eq!(thresholds(&s), expected);
     }
 
     #[rstest]
     #[case("rssi_min", ParamValue::Float(-5.5), "must be a whole number of dB")]
-    #[case("rssi_min", ParamValue::Text("low".into()), "needs a number")]
+    #[case("unlock_rssi_min", ParamValue::Text("low".into()), "needs a number")]
     #[case("idle_min_s", ParamValue::Int(-1), "must be 0 to 86400 seconds")]
+    #[case("page_timeout_s", ParamValue::Int(41), "must be 0 to 40.959375 seconds")]
+    #[case("coexistence_loss_db", ParamValue::Float(-1.0), "must be 0 to 30 dB")]
     #[case("rssi_delta_reference", ParamValue::Text("peak".into()), "`peak` is not a value")]
+    #[case("carry", ParamValue::Text("pocket".into()), "`pocket` is not a value of `carry`")]
+    #[case("environment", ParamValue::Text("office_nlo".into()), "did you mean `office_nlos`?")]
+    #[case("walk_distance_m", ParamValue::Int(0), "must be above 0 and at most 1000 m")]
     #[case("rssi_minimum", ParamValue::Float(1.0), "did you mean `rssi_min`")]
     fn bad_parameters_are_explained(
         #[case] name: &str,
@@ -523,11 +546,62 @@ dynamic_lock:
     }
 
     #[test]
-    fn interpretations_and_timings() {
+    fn interpretations_timings_and_calibration() {
         let mut s = scenario();
         s.set_parameter("rssi_delta_reference", &ParamValue::Text("peak_rssi".into())).unwrap();
         s.set_parameter("idle_min_s", &ParamValue::Int(60)).unwrap();
+        s.set_parameter("page_timeout_s", &ParamValue::Float(1.28)).unwrap();
+        s.set_parameter("coexistence_loss_db", &ParamValue::Int(10)).unwrap();
         assert_eq!(s.interpretations.rssi_delta_reference, RssiDeltaReference::PeakRssi);
         assert_eq!(s.calibration.idle_min, SimDuration::from_s(60));
+        assert_eq!(s.calibration.page_timeout, SimDuration::from_us(1_280_000));
+        assert_eq!(s.calibration.coexistence_loss_db, 10.0);
+    }
+
+    #[test]
+    fn carry_and_environment() {
+        let mut s = scenario();
+        s.set_parameter("carry", &ParamValue::Text("bag".into())).unwrap();
+        s.set_parameter("environment", &ParamValue::Text("home".into())).unwrap();
+        assert_eq!(s.world.phones["ana-phone"].carry, CarryPosition::Bag);
+        assert_eq!(s.world.environment.preset, "home");
+    }
+
+    /// The far end of every walk-away ([6, 8], 10 m from the desk) moves along its direction
+    /// to the new distance; the corridor waypoint and the walk back stay.
+    #[test]
+    fn walk_distance_moves_the_far_end_of_each_walk_away() {
+        let mut s = scenario();
+        s.set_parameter("walk_distance_m", &ParamValue::Int(5)).unwrap();
+        let ends: Vec<Vec<(f64, f64)>> = s
+            .timeline
+            .iter()
+            .filter_map(|a| match &a.action {
+                Action::Walk { waypoints, .. } => {
+                    Some(waypoints.iter().map(|w| (w.to.x_m, w.to.y_m)).collect())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ends, [vec![(3.0, 0.0), (3.0, 4.0)], vec![(0.6, 0.0)], vec![(3.0, 4.0)]]);
+    }
+
+    #[test]
+    fn every_parameter_is_settable_or_explains_why_not() {
+        for p in PARAMETERS {
+            let value = match p.kind {
+                ParamKind::Setting => ParamValue::Int(-12),
+                ParamKind::Calibration => ParamValue::Int(2),
+                ParamKind::Interpretation | ParamKind::Condition => match p.name {
+                    "carry" => ParamValue::Text("hand".into()),
+                    "environment" => ParamValue::Text("corridor".into()),
+                    "walk_distance_m" => ParamValue::Int(7),
+                    _ => ParamValue::Text("none of these".into()),
+                },
+            };
+            let result = scenario().set_parameter(p.name, &value);
+            let expected_ok = p.kind != ParamKind::Interpretation;
+            assert_eq!(result.is_ok(), expected_ok, "{}: {result:?}", p.name);
+        }
     }
 }

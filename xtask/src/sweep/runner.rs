@@ -87,3 +87,33 @@ fn check_parameters(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+    use crate::sweep::spec::load_plan;
+
+    /// Every bundled study loads, every value fits its scenarios, and its first point's setting
+    /// gives both rules ready to paste.
+    #[rstest]
+    #[case("default.yaml")]
+    #[case("robust.yaml")]
+    fn bundled_studies_load_and_paste(#[case] file: &str) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies").join(file);
+        let (spec, plan) = load_plan(&path).unwrap();
+        assert!(scenario_runner(&plan, &spec).is_ok(), "{file}");
+        let setting: Vec<(String, ParamValue)> = plan.points[0]
+            .values
+            .iter()
+            .filter(|(n, _)| scenarios::params::kind_of(n).is_setting())
+            .cloned()
+            .collect();
+        let paste = paste_for(&plan, &setting).unwrap();
+        let labels: Vec<&str> = paste.rules.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["Dynamic Lock", "Authentication"]);
+        assert_eq!(paste.source, "xtask/studies/walk-away.yaml (PC desk)");
+        assert!(paste.rules[0].1.contains("rssiMin=\"-20\"") || file != "default.yaml");
+    }
+}
