@@ -374,9 +374,12 @@ pub fn judge_setting(
     SettingVerdict { setting, point_indices: indices.to_vec(), margins, failures }
 }
 
+/// (name, value) of some parameters, in the sweep's parameter order.
+type Params = Vec<(String, ParamValue)>;
+
 /// The points grouped by setting, in first-appearance order.
 fn settings(points: &[SweepPoint]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<(Vec<(String, ParamValue)>, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(Params, Vec<usize>)> = Vec::new();
     for (i, point) in points.iter().enumerate() {
         let key = split(point).0;
         match groups.iter_mut().find(|(k, _)| *k == key) {
