@@ -448,7 +448,10 @@ pub fn recommend(
         .filter(|m| !m.met)
         .map(|m| match m.value {
             Some(v) => format!("{} to {}", m.criterion, fmt_num(v)),
-            None => format!("{}: never locks under some robustness value", m.criterion),
+            None => format!(
+                "{} (no bound is enough: it never locks under some robustness value)",
+                m.criterion
+            ),
         })
         .collect();
     let meets_criteria = acceptable_count > 0;
@@ -608,7 +611,9 @@ pub fn recommendation_text(r: &Recommendation, criteria: &RecommendationCriteria
         }
     }
     if let Some(command) = &r.command {
-        text += &format!("reproduce: {command}\n");
+        text += &format!(
+            "reproduce its first point (robustness values are not settings):\n  {command}\n"
+        );
     }
     text
 }
@@ -689,7 +694,11 @@ pub fn recommendation_html(
         );
     }
     if let Some(command) = &r.command {
-        html += &format!("<p>Reproduce: <code>{}</code></p>\n", xml_escape(command));
+        html += &format!(
+            "<p>Reproduce its first point (robustness values are not settings): \
+             <code>{}</code></p>\n",
+            xml_escape(command)
+        );
     }
     html + "</section>\n"
 }

@@ -142,6 +142,13 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
     let runner = sweep::runner::scenario_runner(&plan, &spec)?;
     if args.dry_run {
         let pending = exec::pending(&plan, &out, shard)?;
+        let extra_count = plan.points.iter().filter(|p| p.extra).count();
+        if extra_count > 0 {
+            println!(
+                "{extra_count} of the points are extra: Microsoft's default setting (-10 dB), \
+                which the grid lacks, for the comparison"
+            );
+        }
         println!(
             "sweep {}: {} points x {} scenarios x {} seeds = {} runs",
             plan.name,
