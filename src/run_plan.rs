@@ -311,6 +311,21 @@ mod tests {
         "usage error: ArgumentConflict"
     )]
     #[case::runs_bound(&[FAILING, "--runs", "100001"], "usage error: ValueValidation")]
+    #[case::overrides(
+        &[FAILING, "--set", "dynamic_lock_rssi_min=-5", "--set", "carry=hand"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; judge default"
+    )]
+    #[case::unknown_override(
+        &[FAILING, "--set", "rssi_minn=-5"],
+        "plan error: error: tests/fixtures/scenarios/failing_expectation.yaml: --set \
+         rssi_minn=-5: unknown sweep parameter `rssi_minn`: did you mean `rssi_min`?; nothing \
+         was run"
+    )]
+    #[case::malformed_override(
+        &[FAILING, "--set", "=5"],
+        "plan error: error: --set `=5`: expected NAME=VALUE; nothing was run"
+    )]
     #[case::missing_path(
         &["tests/fixtures/scenarios/absent.yaml"],
         "plan error: error: tests/fixtures/scenarios/absent.yaml: No such file or directory \
