@@ -678,6 +678,27 @@ mod tests {
         assert!(error.contains(message), "{error}");
     }
 
+    /// The study's criteria and objective reach the plan (and its fingerprint); a key left out
+    /// keeps its default.
+    #[test]
+    fn criteria_and_objective_come_from_the_study() {
+        let base = "name: c\nscenarios: [a.yaml]\nparameters: []\nseeds: 1\n";
+        let plan = plan_of(base).unwrap();
+        assert_eq!(plan.criteria, RecommendationCriteria::default());
+        assert_eq!(plan.objective, Objective::FastestLock);
+        let study = format!(
+            "{base}criteria: {{false_locks_per_h_max: 0.5}}\nobjective: highest_availability\n"
+        );
+        let other = plan_of(&study).unwrap();
+        let expected = RecommendationCriteria {
+            false_locks_per_h_max: 0.5,
+            ..RecommendationCriteria::default()
+        };
+        assert_eq!(other.criteria, expected);
+        assert_eq!(other.objective, Objective::HighestAvailability);
+        assert_ne!(plan.fingerprint, other.fingerprint);
+    }
+
     #[test]
     fn runs_are_ordered_point_scenario_seed_and_fingerprinted() {
         let yaml = "name: g\nscenarios: [a.yaml, b.yaml]\nparameters:\n  - {name: a, values: [1, 2]}\nseeds: {first: 7, count: 2}\n";
