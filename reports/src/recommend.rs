@@ -215,6 +215,9 @@ pub struct SettingVerdict {
     pub margins: Vec<Margin>,
     /// Every criterion missed under some robustness values.
     pub failures: Vec<Failure>,
+    /// The largest share of walk-aways that never lock, over the points whose p95 time to lock
+    /// is "never" (0 when there is none).
+    pub never_lock_share: f64,
 }
 
 impl SettingVerdict {
@@ -223,18 +226,23 @@ impl SettingVerdict {
         self.margins.iter().all(|m| m.met)
     }
 
-    /// The largest relative violation (0 when every criterion holds): how far past its bound
-    /// the worst criterion is, divided by the bound's size (at least 0.01, so a bound of 0 does
-    /// not divide by zero). "Never locked" is infinitely far.
+    /// The largest relative violation of a finite value (0 when every criterion holds): how far
+    /// past its bound the worst criterion is, divided by the bound's size (at least 0.01, so a
+    /// bound of 0 does not divide by zero). "Never locked" is measured by
+    /// [`SettingVerdict::never_lock_share`] instead.
     pub fn worst_relative_violation(&self) -> f64 {
         self.margins
             .iter()
             .filter(|m| !m.met)
-            .map(|m| match m.margin {
-                Some(margin) => -margin / m.limit.abs().max(0.01),
-                None => f64::INFINITY,
-            })
+            .filter_map(|m| m.margin.map(|margin| -margin / m.limit.abs().max(0.01)))
             .fold(0.0, f64::max)
+    }
+
+    /// How close to acceptable, smaller is closer: first the largest share of walk-aways that
+    /// never lock, under the robustness values where the p95 time to lock is "never" (0 when it
+    /// never is), then [`SettingVerdict::worst_relative_violation`].
+    pub fn distance(&self) -> (f64, f64) {
+        (self.never_lock_share, self.worst_relative_violation())
     }
 
     fn keys(&self) -> [f64; 4] {
@@ -371,7 +379,13 @@ pub fn judge_setting(
             met: margin.is_none_or(|m| m >= 0.0),
         });
     }
-    SettingVerdict { setting, point_indices: indices.to_vec(), margins, failures }
+    let never_lock_share = indices
+        .iter()
+        .map(|&i| &points[i].metrics)
+        .filter(|m| Criterion::TimeToLock.value(m).is_some_and(f64::is_infinite))
+        .filter_map(|m| m.never_lock_share)
+        .fold(0.0, f64::max);
+    SettingVerdict { setting, point_indices: indices.to_vec(), margins, failures, never_lock_share }
 }
 
 /// (name, value) of some parameters, in the sweep's parameter order.
@@ -421,9 +435,9 @@ fn by_objective(a: &SettingVerdict, b: &SettingVerdict, objective: Objective) ->
 }
 
 /// Chooses the setting to recommend: among settings that meet every criterion under every
-/// robustness value, the best by `objective`; if none does, the closest one (the smallest worst
-/// relative violation, see [`SettingVerdict::worst_relative_violation`]; ties by `objective`)
-/// with the bounds to relax. `None` without points.
+/// robustness value, the best by `objective`; if none does, the closest one (see
+/// [`SettingVerdict::distance`]; ties by `objective`) with the bounds to relax. `None` without
+/// points.
 pub fn recommend(
     points: &[SweepPoint],
     criteria: &RecommendationCriteria,
@@ -436,9 +450,8 @@ pub fn recommend(
         verdicts.iter().filter(|v| v.meets_criteria()).min_by(|a, b| by_objective(a, b, objective))
     } else {
         verdicts.iter().min_by(|a, b| {
-            a.worst_relative_violation()
-                .total_cmp(&b.worst_relative_violation())
-                .then_with(|| by_objective(a, b, objective))
+            let ((na, va), (nb, vb)) = (a.distance(), b.distance());
+            na.total_cmp(&nb).then(va.total_cmp(&vb)).then_with(|| by_objective(a, b, objective))
         })
     }?
     .clone();
@@ -493,7 +506,8 @@ fn reason(r: &Recommendation) -> String {
     } else {
         format!(
             "{setting}: no setting of {} meets every criterion{across}; this one is the closest \
-            (smallest worst relative violation); relax {}",
+            (fewest walk-aways that never lock, then the smallest worst relative violation); \
+            relax {}",
             r.settings_count,
             r.relax.join(", ")
         )
@@ -589,7 +603,7 @@ pub fn recommendation_text(r: &Recommendation, criteria: &RecommendationCriteria
         text += &format!("  {}\n", margin_text(m));
     }
     for f in &r.verdict.failures {
-        text += &format!("  fails under {}\n", failure_text(f));
+        text += &format!("  {}\n", failure_text(f));
     }
     if let Some(defaults) = &r.microsoft_defaults {
         let extra =
@@ -619,12 +633,13 @@ pub fn recommendation_text(r: &Recommendation, criteria: &RecommendationCriteria
 }
 
 fn failure_text(f: &Failure) -> String {
-    let under = if f.under.is_empty() { "the base values".into() } else { f.under.join(", ") };
+    let under =
+        if f.under.is_empty() { String::new() } else { format!(" under {}", f.under.join(", ")) };
     match (f.value, f.by) {
         (Some(v), Some(by)) => {
-            format!("{under}: {} is {} (misses by {})", f.criterion, fmt_num(v), fmt_num(by))
+            format!("missed{under}: {} is {} (by {})", f.criterion, fmt_num(v), fmt_num(by))
         }
-        _ => format!("{under}: {} (never locks)", f.criterion),
+        _ => format!("missed{under}: {} (never locks)", f.criterion),
     }
 }
 
@@ -670,7 +685,7 @@ pub fn recommendation_html(
             d.verdict.point_indices.len()
         );
     }
-    html += &list_html("Fails under", r.verdict.failures.iter().map(failure_text));
+    html += &list_html("Where it fails", r.verdict.failures.iter().map(failure_text));
     html += &list_html(
         "Judged across",
         r.robustness.iter().map(|(n, values)| {

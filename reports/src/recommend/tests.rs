@@ -14,6 +14,7 @@ fn point(params: &[(&str, ParamValue)], metrics: (Option<f64>, f64, f64, f64)) -
     let mut m = AggregateMetrics::from_runs(&[]);
     m.walk_aways_count = 4;
     m.time_to_lock_s_p95 = ttl;
+    m.never_lock_share = Some(if ttl.is_none() { 0.5 } else { 0.0 });
     m.false_locks_per_h = estimate(false_locks);
     m.unlock_availability_share = estimate(availability);
     m.unlock_from_afar_share = estimate(afar);
@@ -140,10 +141,10 @@ fn without_an_acceptable_setting_the_closest_names_what_to_relax_and_where_it_fa
     assert_eq!(
         failures,
         [
-            "rssi_delta_reference=hysteresis: unlock_availability_share_min is 0.97 (misses by \
-             0.02)",
-            "rssi_delta_reference=peak_rssi: unlock_availability_share_min is 0.96 (misses by \
-             0.03)",
+            "missed under rssi_delta_reference=hysteresis: unlock_availability_share_min is 0.97 \
+             (by 0.02)",
+            "missed under rssi_delta_reference=peak_rssi: unlock_availability_share_min is 0.96 \
+             (by 0.03)",
         ]
     );
     assert!(r.reason.contains("closest"), "{}", r.reason);
@@ -160,7 +161,14 @@ fn never_locking_misses_the_time_to_lock_bound_infinitely() {
     assert_eq!(r.relax, ["time_to_lock_p95_s_max to 200"]);
     let never = judge_setting(&points, &[0], &RecommendationCriteria::default());
     assert!(never.margins[0].never && !never.margins[0].met);
-    assert_eq!(never.worst_relative_violation(), f64::INFINITY);
+    assert_eq!(never.distance(), (0.5, 0.0), "half the walk-aways never lock");
+    // When every setting sometimes never locks, the one that fails to lock least often is
+    // closest.
+    let mut both_never = points.clone();
+    both_never[1].metrics.time_to_lock_s_p95 = None;
+    both_never[1].metrics.never_lock_share = Some(0.25);
+    let r = recommend(&both_never, &RecommendationCriteria::default(), Objective::FastestLock);
+    assert_eq!(describe(&r.unwrap().verdict.setting), "rssi_min=-5");
 }
 
 #[test]
