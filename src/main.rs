@@ -28,6 +28,7 @@ mod policy_cmd;
 mod policy_file;
 mod policy_forms_cmd;
 mod radio_cmd;
+mod radio_range;
 mod run_cmd;
 mod run_plan;
 mod trace_file;

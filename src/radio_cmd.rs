@@ -5,12 +5,13 @@
 use clap::Args;
 use reports::summary::Exit;
 use serde_json::json;
-use sim_devices::bluetooth::BluetoothRadioConfig;
 use sim_devices::geometry::{FloorPlan, Position};
 use sim_devices::profile::{ProfilePoint, ProfileRequest, sample_profile};
 use sim_devices::propagation::{
     CARRY_POSITIONS, CarryLosses, CarryPosition, ENVIRONMENT_NAMES, Environment,
 };
+
+use crate::radio_range;
 
 /// Arguments of `unlocksim radio`.
 #[derive(Debug, Args)]
@@ -47,6 +48,10 @@ pub struct RadioArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Set a radio unknown, KEY=VALUE (repeatable): grpr_lower_dbm, grpr_width_db,
+    /// tx_power_dbm_max, sensitivity_dbm, coexistence_loss_db (docs/model.md, "Unknowns").
+    #[arg(long = "calibration", value_name = "KEY=VALUE")]
+    calibration: Vec<String>,
 }
 
 /// Loss per wall for `--walls`, dB (a plasterboard partition).
@@ -116,9 +121,13 @@ pub fn run(args: &RadioArgs) -> Exit {
         Ok(distances) => distances,
         Err(message) => return usage(&message),
     };
-    let request = ProfileRequest {
+    let calibration = match radio_range::parse_calibration(&args.calibration) {
+        Ok(calibration) => calibration,
+        Err(message) => return usage(&message),
+    };
+    let mut request = ProfileRequest {
         environment,
-        radio: BluetoothRadioConfig::default(),
+        radio: calibration.radio.clone(),
         carry_loss_db: CarryLosses::default().loss_db(carry),
         obstruction_loss_db: WALL_LOSS_DB * f64::from(args.walls),
         floors: args.floors,
@@ -127,6 +136,8 @@ pub fn run(args: &RadioArgs) -> Exit {
         samples: args.samples,
         seed: args.seed,
     };
+    let base = request.clone();
+    request.obstruction_loss_db += calibration.coexistence_loss_db;
     let points = match sample_profile(&request) {
         Ok(points) => points,
         Err(message) => return usage(&message),
@@ -136,12 +147,22 @@ pub fn run(args: &RadioArgs) -> Exit {
         let delta = args.rssi_max_delta.unwrap_or(-10);
         (min, min.saturating_add(delta), delta)
     });
+    // The absence threshold the range effect reports against: the rule's, else -10 + -10.
+    let absent_below = thresholds.map_or(-20, |(_, absent_below, _)| absent_below);
+    let effects = match radio_range::range_effect(&base, &calibration, absent_below) {
+        Ok(effects) => effects,
+        Err(message) => return usage(&message),
+    };
     if args.json {
-        print_json(args, &points, thresholds, (&request.environment, &outside_m));
+        let range_effect = (absent_below, radio_range::effects_json(&effects));
+        print_json(args, &points, thresholds, (&request.environment, &outside_m), range_effect);
     } else {
         print_table(args, &points, thresholds);
         if let Some(note) = fitted_range_note(&request.environment, &outside_m) {
             outln!("{note}");
+        }
+        for line in radio_range::effects_text(&effects, absent_below, args.samples) {
+            outln!("{line}");
         }
     }
     Exit::Success
@@ -197,6 +218,7 @@ fn print_json(
     points: &[ProfilePoint],
     thresholds: Option<(i16, i16, i16)>,
     (environment, outside_m): (&Environment, &[f64]),
+    (absent_below, range_effect): (i16, serde_json::Value),
 ) {
     let items: Vec<_> = points
         .iter()
@@ -227,6 +249,9 @@ fn print_json(
         "fitted_range_m": environment.fitted_range.map(|range| [range.min_m, range.max_m]),
         "exponent_beyond_fitted_range": environment.exponent_beyond,
         "outside_fitted_range_m": outside_m,
+        "range_effect_absence_threshold": absent_below,
+        "range_effect_samples": args.samples.min(radio_range::RANGE_EFFECT_SAMPLES_MAX),
+        "range_effect": range_effect,
     });
     if let Some((present_at, absent_below, delta)) = thresholds {
         output["rssi_min"] = json!(present_at);

@@ -5,8 +5,8 @@
 use std::process::ExitCode;
 
 use engine::trace::{
-    EntityKind, EventLogRecord, LockRecord, PollRecord, PresenceRecord, RecordPayload,
-    UnlockDeniedRecord, UnlockRecord,
+    CalibrationRecord, EntityKind, EventLogRecord, LockRecord, PollRecord, PresenceRecord,
+    RecordPayload, UnlockDeniedRecord, UnlockRecord,
 };
 use scenarios::determinism::Determinism;
 use scenarios::{InterpretationDifference, Scenario, ScenarioOutcome};
@@ -238,7 +238,15 @@ fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
                 })
                 .map(event_json)
                 .collect();
-            json!({ "seed": run.seed, "trace_hash": run.trace_hash.to_string(), "events": events })
+            let mut item = json!({
+                "seed": run.seed, "trace_hash": run.trace_hash.to_string(), "events": events,
+            });
+            // What the run drew from the scenario's calibration distributions, when anything.
+            let drawn = run.trace.records.iter().find_map(|r| r.read::<CalibrationRecord>());
+            if let Some(record) = drawn {
+                item["calibration"] = json!(record.drawn);
+            }
+            item
         })
         .collect();
     json!({

@@ -87,6 +87,7 @@ pub fn describe(record: &TraceRecord) -> Option<String> {
         Observed::PinResetSucceeded(_)
         | Observed::PinResetFailed(_)
         | Observed::Wifi(_)
+        | Observed::Calibration(_)
         | Observed::Other => describe_untyped(record),
     })
 }

@@ -74,9 +74,13 @@ pub const COEXISTENCE_LOSS_DB_MAX: f64 = 30.0;
 /// 7.3.42); a controller cannot wait longer.
 pub const BLUETOOTH_TIMEOUT_MAX: SimDuration = SimDuration::from_us(40_959_375);
 
-/// Windows timings and radio values that are calibration, not ambiguity (design 3.6).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Windows timings and radio values that are calibration, not ambiguity (design 3.6): each an
+/// unknown with a default and a documented range, in one table,
+/// [`crate::calibration::CALIBRATION_KEYS`] (and `docs/model.md`, "Unknowns"). A scenario writes
+/// each as a fixed value or a distribution drawn once per run ([`Self::written`],
+/// [`Self::drawn`]); the typed fields below hold the fixed values (the defaults when not set).
+/// Deserialised by hand in `calibration.rs` (unknown keys are errors with a hint).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
     /// Shortest interval between two Bluetooth polls of one phone.
     pub poll_interval_min: SimDuration,
@@ -111,6 +115,25 @@ pub struct Calibration {
     /// Bluetooth Core default `Link_Supervision_Timeout`, 0x7D00 slots x 0.625 ms (v5.2, Vol 4,
     /// Part E, 7.3.42). Stacks and phones set other values; the one in effect is unknown.
     pub supervision_timeout: SimDuration,
+    /// The GRPR's lower limit of every PC's controller, dBm (default -56, documented range
+    /// sensitivity + 6 to -56: Core v5.2 Vol 4 Part E 7.5.4). `None`: each phone's own `radio:`
+    /// value. When set it replaces every phone's `radio.grpr_lower_dbm` (calibration wins).
+    pub grpr_lower_dbm: Option<f64>,
+    /// The GRPR's width, dB (default 20, range 14 to 26: "20 +- 6 dB", 7.5.4). `None`: each
+    /// phone's own value; when set it replaces every phone's.
+    pub grpr_width_db: Option<f64>,
+    /// Every phone's maximum transmit power, dBm (default +4, power class 2; range 0 to +20:
+    /// class 3 0 dBm, class 2 +4, class 1.5 +10 (LE), class 1 +20; Core v5.2 Vol 2 Part A 3).
+    /// `None`: each phone's own value; when set it replaces every phone's.
+    pub tx_power_dbm_max: Option<f64>,
+    /// The receiver sensitivity, dBm (default -90, range -97 to -70: a BR receiver must reach
+    /// -70 dBm, Core v5.2 Vol 2 Part A 4; -90 typical; the low end chosen). `None`: each
+    /// phone's own value; when set it replaces every phone's.
+    pub sensitivity_dbm: Option<f64>,
+    /// Every numeric key the scenario wrote, as written (fixed or a distribution, in the key's
+    /// unit: seconds for timings), with its position for diagnostics. A distribution here wins
+    /// over the typed field at run time: change a value with [`Self::set_fixed`].
+    pub written: crate::calibration::Written,
 }
 
 impl Default for Calibration {
@@ -125,6 +148,11 @@ impl Default for Calibration {
             page_timeout: SimDuration::from_us(5_120_000),
             link_held_between_polls: false,
             supervision_timeout: SimDuration::from_s(20),
+            grpr_lower_dbm: None,
+            grpr_width_db: None,
+            tx_power_dbm_max: None,
+            sensitivity_dbm: None,
+            written: BTreeMap::new(),
         }
     }
 }
@@ -155,7 +183,7 @@ pub type KeySet<T> = fn(&T) -> bool;
 /// list of actions. It feeds the loader's exactly-one check and its hint, in this order; a test
 /// keeps it equal to [`TimelineEntry`]'s keys. A new action is a field below, a row here, a
 /// `model::Action` variant, a loader leaf (`load/timeline.rs`) and a runner leaf.
-pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 21] = [
+pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 24] = [
     ("walk", |e| e.walk.is_some()),
     ("sit", |e| e.sit.is_some()),
     ("stand", |e| e.stand.is_some()),
@@ -177,6 +205,9 @@ pub const ACTIONS: [(&str, KeySet<TimelineEntry>); 21] = [
     ("biometric", |e| e.biometric.is_some()),
     ("pin_reset", |e| e.pin_reset.is_some()),
     ("corporate_network", |e| e.corporate_network.is_some()),
+    ("pick_up", |e| e.pick_up.is_some()),
+    ("put_down", |e| e.put_down.is_some()),
+    ("move_pc", |e| e.move_pc.is_some()),
 ];
 
 /// One timeline entry: a time and exactly one action.
@@ -250,6 +281,45 @@ pub struct TimelineEntry {
     /// it (domain controllers and federation services reachable).
     #[serde(default)]
     pub corporate_network: Option<PcToggle>,
+    /// A user picks up a PC (a laptop): it goes where they go until put down.
+    #[serde(default)]
+    pub pick_up: Option<PickUpAction>,
+    /// A PC is put down: it stays where it is, or at `at`.
+    #[serde(default)]
+    pub put_down: Option<PutDownAction>,
+    /// A PC moves along its own path (a laptop on a trolley): a `walk` for a PC nobody carries.
+    #[serde(default)]
+    pub move_pc: Option<MovePcAction>,
+}
+
+/// A user picks up a PC.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickUpAction {
+    pub user: Spanned<String>,
+    pub pc: Spanned<String>,
+}
+
+/// A PC put down.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutDownAction {
+    pub pc: Spanned<String>,
+    /// Where (default: where it is now, i.e. where its carrier stands).
+    #[serde(default)]
+    pub at: Option<Spanned<PlaceOrPosition>>,
+}
+
+/// A PC moving along waypoints on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovePcAction {
+    pub pc: Spanned<String>,
+    /// Where to go, in order: place names or `[x, y]`.
+    pub to: Spanned<Vec<PlaceOrPosition>>,
+    /// Speed (default 1.2 m/s, as a walk).
+    #[serde(default)]
+    pub speed_m_per_s: Option<f64>,
 }
 
 /// A biometric made unavailable or available again.

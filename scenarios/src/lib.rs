@@ -8,6 +8,7 @@
 //! What it must never do: panic on any input, or hand a half-validated scenario to the engine.
 //! Every problem comes back as a diagnostic with file, line and column.
 
+pub mod calibration;
 pub mod determinism;
 pub mod expect;
 pub mod format;

@@ -16,15 +16,13 @@ use sha2::{Digest, Sha256};
 use sim_devices::geometry::Position;
 use sim_devices::world::{AccessPointId, NetworkId, PcId, PhoneId, UserId, WorldConfig};
 
-use crate::format::{
-    BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX, Calibration, KeySet, PlaceOrPosition,
-    ScenarioDocument,
-};
+use crate::format::{KeySet, PlaceOrPosition, ScenarioDocument};
 use crate::model::{
     EXPECTATIONS_MAX, PcSetup, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
     Scenario, TIMELINE_ENTRIES_MAX, TimedAction,
 };
 
+mod calibration;
 mod expectations;
 mod timeline;
 mod world_checks;
@@ -245,11 +243,13 @@ impl Checker<'_> {
         let mut timeline = Vec::new();
         for entry in &document.timeline {
             if let Some(action) = self.action(entry) {
-                timeline
-                    .push(TimedAction { at: SimTime::ZERO.saturating_add(entry.value.at), action });
+                let at = SimTime::ZERO.saturating_add(entry.value.at);
+                timeline.push((TimedAction { at, action }, entry));
             }
         }
-        timeline.sort_by_key(|a| a.at);
+        timeline.sort_by_key(|(a, _)| a.at);
+        self.pc_carriers(&timeline);
+        let timeline = timeline.into_iter().map(|(action, _)| action).collect();
         let expectations = document.expect.iter().filter_map(|e| self.expectation(e)).collect();
         Some(Scenario {
             name: document.name,
@@ -286,42 +286,7 @@ impl Checker<'_> {
             );
             self.error_at("scenario::duration", message, span);
         }
-        self.calibration(&document.calibration);
-    }
-
-    /// `calibration`: intervals above 0, losses and timeouts within their bounds.
-    fn calibration(&mut self, calibration: &Calibration) {
-        if calibration.poll_interval_min == SimDuration::ZERO
-            || calibration.poll_interval_min > calibration.poll_interval_max
-            || calibration.typing_interval == SimDuration::ZERO
-        {
-            let span = self.key_span("calibration");
-            let message = "calibration needs 0 < poll_interval_min <= poll_interval_max and a \
-                 typing_interval above 0";
-            self.error_at("scenario::calibration", message.into(), span);
-        }
-        let coexistence_loss_db = calibration.coexistence_loss_db;
-        if !(0.0..=COEXISTENCE_LOSS_DB_MAX).contains(&coexistence_loss_db) {
-            let span = self.key_span("calibration");
-            let message = format!(
-                "calibration: coexistence_loss_db must be between 0 and \
-                 {COEXISTENCE_LOSS_DB_MAX} dB, not {coexistence_loss_db}"
-            );
-            self.error_at("scenario::calibration", message, span);
-        }
-        for (name, timeout) in [
-            ("page_timeout", calibration.page_timeout),
-            ("supervision_timeout", calibration.supervision_timeout),
-        ] {
-            if timeout > BLUETOOTH_TIMEOUT_MAX {
-                let span = self.key_span("calibration");
-                let message = format!(
-                    "calibration: {name} must be at most {BLUETOOTH_TIMEOUT_MAX} (0xFFFF Bluetooth \
-                     slots), not {timeout}"
-                );
-                self.error_at("scenario::calibration", message, span);
-            }
-        }
+        self.calibration(&document.calibration, &document.world);
     }
 
     /// At most `SCENARIO_ENTITIES_MAX` entities of each kind.

@@ -161,6 +161,21 @@ pub enum Action {
         pc: PcId,
         on: bool,
     },
+    /// User `user` carries PC `pc` from now on (the loader checks nobody else carries it).
+    PickUp {
+        user: UserId,
+        pc: PcId,
+    },
+    /// PC `pc` is put down at `at`, or where it is.
+    PutDown {
+        pc: PcId,
+        at: Option<Position>,
+    },
+    /// PC `pc`, carried by nobody (the loader checks), moves along `waypoints`.
+    MovePc {
+        pc: PcId,
+        waypoints: Vec<Waypoint>,
+    },
 }
 
 impl Action {
@@ -188,6 +203,9 @@ impl Action {
             Action::Biometric { .. } => "biometric",
             Action::PinReset { .. } => "pin_reset",
             Action::CorporateNetwork { .. } => "corporate_network",
+            Action::PickUp { .. } => "pick_up",
+            Action::PutDown { .. } => "put_down",
+            Action::MovePc { .. } => "move_pc",
         }
     }
 }

@@ -20,7 +20,8 @@ use engine::rng::{RandomStreams, StreamRng};
 use engine::sim::{Context, Model, RunError, RunLimits, Simulation, StopCondition};
 use engine::time::{SimDuration, SimTime};
 use engine::trace::{
-    AtDeskRecord, Entity, LockReason, PollRecord, Trace, TraceHash, TraceSink, WifiChange,
+    AtDeskRecord, CalibrationRecord, Entity, LockReason, PollRecord, Trace, TraceHash, TraceSink,
+    WifiChange,
 };
 use rand::Rng;
 use serde_json::json;
@@ -34,6 +35,7 @@ use sim_devices::world::{
     WorldError,
 };
 
+use crate::format::Calibration;
 use crate::model::{Action, Scenario};
 
 /// The outcome of one run.
@@ -117,6 +119,8 @@ struct PcRuntime {
 
 struct ScenarioModel<'a> {
     scenario: &'a Scenario,
+    /// The scenario's calibration with this run's draws in place (design 3.6).
+    calibration: Calibration,
     interpretations: Interpretations,
     world: World,
     pcs: Vec<PcRuntime>,
@@ -189,11 +193,16 @@ pub fn run_into(
     sink: &mut dyn TraceSink,
 ) -> Result<(u64, TraceHash), RunFailure> {
     let streams = RandomStreams::new(seed);
-    let mut world = World::new(&scenario.world, streams)?;
-    world.set_coexistence_loss_db(scenario.calibration.coexistence_loss_db);
-    let pcs = pc_runtimes(scenario, &world, streams, interpretations);
+    let (calibration, drawn) = scenario.calibration.drawn(streams);
+    let mut world = match calibrated_world(&scenario.world, &calibration) {
+        Some(config) => World::new(&config, streams)?,
+        None => World::new(&scenario.world, streams)?,
+    };
+    world.set_coexistence_loss_db(calibration.coexistence_loss_db);
+    let pcs = pc_runtimes(scenario, &calibration, &world, streams, interpretations);
     let model = ScenarioModel {
         scenario,
+        calibration,
         interpretations: *interpretations,
         world,
         pcs,
@@ -211,6 +220,10 @@ pub fn run_into(
     }
     let mut hasher = engine::trace::TraceHasher::new();
     let mut tee = engine::trace::HashingSink { sink, hasher: &mut hasher };
+    if !drawn.is_empty() {
+        let record = CalibrationRecord { drawn };
+        tee.record(engine::trace::TraceRecord::typed(SimTime::ZERO, Entity::world(), &record));
+    }
     let stop = StopCondition {
         until: Some(SimTime::ZERO.saturating_add(scenario.duration)),
         event_budget: None,
@@ -222,10 +235,39 @@ pub fn run_into(
     Ok((summary.events_handled, hasher.finish()))
 }
 
+/// The world's configuration with the calibration's radio values in every phone's radio, or
+/// `None` when the calibration sets none (the scenario's own world is used as is). Calibration
+/// wins over a phone's own `radio:` value (design 3.6, `docs/model.md` "Unknowns").
+fn calibrated_world(
+    world: &sim_devices::world::WorldConfig,
+    calibration: &Calibration,
+) -> Option<sim_devices::world::WorldConfig> {
+    let values = [
+        calibration.grpr_lower_dbm,
+        calibration.grpr_width_db,
+        calibration.tx_power_dbm_max,
+        calibration.sensitivity_dbm,
+    ];
+    if values.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut world = world.clone();
+    for phone in world.phones.values_mut() {
+        let radio = &mut phone.radio;
+        let [grpr_lower, width, tx_max, sensitivity] = values;
+        radio.grpr_lower_dbm = grpr_lower.unwrap_or(radio.grpr_lower_dbm);
+        radio.grpr_width_db = width.unwrap_or(radio.grpr_width_db);
+        radio.tx_power_dbm_max = tx_max.unwrap_or(radio.tx_power_dbm_max);
+        radio.sensitivity_dbm = sensitivity.unwrap_or(radio.sensitivity_dbm);
+    }
+    Some(world)
+}
+
 /// The Windows side of every PC, in the world's PC order (the scenario's `pcs` are in that
 /// order: one entry per world PC, by id).
 fn pc_runtimes(
     scenario: &Scenario,
+    calibration: &Calibration,
     world: &World,
     streams: RandomStreams,
     interpretations: &Interpretations,
@@ -239,7 +281,7 @@ fn pc_runtimes(
             .iter()
             .map(|&phone| (world.phone_name(phone).to_owned(), world.phone_class_of_device(phone)))
             .collect();
-        let (settings, trusted_signal_rules) = device_settings(scenario, setup, interpretations);
+        let (settings, trusted_signal_rules) = device_settings(calibration, setup, interpretations);
         let entity = Entity::pc(&setup.id);
         pcs.push(PcRuntime {
             device: WindowsDevice::new(entity.clone(), settings, &paired),
@@ -274,11 +316,10 @@ fn locking_signal(
 /// The device settings of one PC under `interpretations`, and whether unlocking evaluates
 /// trusted-signal rules.
 fn device_settings(
-    scenario: &Scenario,
+    calibration: &Calibration,
     setup: &crate::model::PcSetup,
     interpretations: &Interpretations,
 ) -> (DeviceSettings, bool) {
-    let calibration = &scenario.calibration;
     let mut settings = DeviceSettings {
         idle_min: calibration.idle_min,
         lock_delay: calibration.lock_delay,
@@ -337,7 +378,7 @@ impl ScenarioModel<'_> {
     /// phone (at a time drawn from the PC's poll stream), and its first Wi-Fi scan if it has
     /// profiles.
     fn first_events(&mut self) -> Vec<(SimTime, Event)> {
-        let poll_interval_max_us = self.scenario.calibration.poll_interval_max.as_us();
+        let poll_interval_max_us = self.calibration.poll_interval_max.as_us();
         let mut events = Vec::new();
         for pc in self.world.pc_ids() {
             events.push((SimTime::ZERO, Event::Start { pc }));
@@ -456,6 +497,9 @@ impl ScenarioModel<'_> {
             }
             Action::PinReset { user, pc, entry } => self.on_pin_reset(cx, user, pc, entry),
             Action::CorporateNetwork { pc, on } => self.on_corporate_network(cx, pc, on),
+            Action::PickUp { user, pc } => self.on_pick_up(cx, user, pc),
+            Action::PutDown { pc, at } => self.on_put_down(cx, pc, at),
+            Action::MovePc { pc, ref waypoints } => self.on_move_pc(cx, pc, waypoints),
         }
     }
 }
@@ -608,6 +652,42 @@ impl ScenarioModel<'_> {
             &self.phone_entity(phone),
             "action",
             json!({ "action": "leave_phone", "carry": carry.name() }),
+        );
+    }
+
+    /// A carried PC moves with its carrier: Bluetooth polls, Wi-Fi scans (on their own period)
+    /// and shadowing read where it is at each poll and scan, so nothing new is scheduled.
+    fn on_pick_up(&mut self, cx: &mut Context<'_, Event>, user: UserId, pc: PcId) {
+        self.world.carry_pc(pc, user);
+        let user = self.world.user_name(user);
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "pick_up", "user": user }),
+        );
+    }
+
+    fn on_put_down(&mut self, cx: &mut Context<'_, Event>, pc: PcId, at: Option<Position>) {
+        self.world.put_down_pc(cx.now(), pc, at);
+        let here = self.world.pc_position(cx.now(), pc);
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "put_down", "at": [here.x_m, here.y_m] }),
+        );
+    }
+
+    fn on_move_pc(&mut self, cx: &mut Context<'_, Event>, pc: PcId, waypoints: &[Waypoint]) {
+        if let Err(error) = self.world.set_pc_course(cx.now(), pc, waypoints) {
+            self.fail(cx, error.into());
+            return;
+        }
+        let end = self.world.pc_course_end(pc);
+        let targets: Vec<_> = waypoints.iter().map(|w| [w.to.x_m, w.to.y_m]).collect();
+        cx.record(
+            &Entity::pc(self.world.pc_name(pc)),
+            "action",
+            json!({ "action": "move_pc", "to": targets, "arrive_t_s": end.as_s_f64() }),
         );
     }
 
@@ -843,7 +923,7 @@ impl ScenarioModel<'_> {
     /// Schedules the next poll of `phone` by `pc`, an interval drawn from the PC's stream after
     /// now (the previous poll's result).
     fn schedule_next_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
-        let calibration = &self.scenario.calibration;
+        let calibration = &self.calibration;
         let interval_us = self.pcs[pc.index()].poll_rng.random_range(
             calibration.poll_interval_min.as_us()..=calibration.poll_interval_max.as_us(),
         );
@@ -860,7 +940,7 @@ impl ScenarioModel<'_> {
     /// being off is local and immediate.
     fn on_poll(&mut self, cx: &mut Context<'_, Event>, pc: PcId, phone: PhoneId) {
         let now = cx.now();
-        let held = self.scenario.calibration.link_held_between_polls;
+        let held = self.calibration.link_held_between_polls;
         if !self.pcs[pc.index()].device.bluetooth_radio_on() {
             if held {
                 self.pcs[pc.index()].linked.remove(&phone);
@@ -888,7 +968,7 @@ impl ScenarioModel<'_> {
             }
             BluetoothPoll::Absent { reason } => absence_reason_name(reason),
         };
-        let calibration = &self.scenario.calibration;
+        let calibration = &self.calibration;
         let timeout = if held && runtime.linked.remove(&phone) {
             calibration.supervision_timeout
         } else {
@@ -938,7 +1018,7 @@ impl ScenarioModel<'_> {
             return;
         }
         self.pcs[pc.index()].device.on_user_input(cx, move |event| Event::Device { pc, event });
-        let interval = self.scenario.calibration.typing_interval;
+        let interval = self.calibration.typing_interval;
         cx.schedule_in(interval, Event::Keystroke { user, generation });
     }
 

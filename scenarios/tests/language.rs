@@ -132,6 +132,9 @@ fn action_example(name: &str) -> &'static str {
         "biometric" => "biometric: {user: ana, credential: fingerprint, available: false}",
         "pin_reset" => "pin_reset: {user: ana, pc: desk, from: lock_screen}",
         "corporate_network" => "corporate_network: {pc: desk, on: false}",
+        "pick_up" => "pick_up: {user: ana, pc: desk}",
+        "put_down" => "put_down: {pc: desk, at: door}",
+        "move_pc" => "move_pc: {pc: desk, to: [door], speed_m_per_s: 0.8}",
         other => panic!("no example for action `{other}`: add one"),
     }
 }
@@ -271,7 +274,110 @@ fn two_actions_in_one_entry_list_every_action() {
                 ╰────
               help: actions: walk, sit, stand, type, idle, present, lock, phone_bluetooth, phone_power,
                     pc_bluetooth, access_point, dock, vpn, network_change, renew_leases, carry, leave_phone,
-                    forget_pin, biometric, pin_reset, corporate_network
+                    forget_pin, biometric, pin_reset, corporate_network, pick_up, put_down, move_pc
+            "#
+    );
+}
+
+/// A PC has one carrier: picking up a PC another user carries, or sending a carried PC on its
+/// own path, is an error at the entry's `pc`; a put-down PC can be picked up by anyone.
+#[test]
+fn a_carried_pc_cannot_be_picked_up_by_another_or_move_on_its_own() {
+    let bob = WORLD.replace("users:\n", "users:\n    bob: {position: [5, 0]}\n");
+    let check_with_bob = |rest: &str| {
+        let text = format!("{bob}{rest}");
+        let profile = include_str!("../profiles/forum_story.yaml");
+        match load_scenario("scenarios/language.yaml", &text, &mut |_: &str| Ok(profile.into())) {
+            Ok(_) => "loaded".to_string(),
+            Err(diagnostics) => engine::diagnostic::render_all(&diagnostics),
+        }
+    };
+    insta::assert_snapshot!(
+        check_with_bob(
+            "timeline:\n  - {at: 1m, pick_up: {user: ana, pc: desk}}\n  \
+             - {at: 2m, pick_up: {user: bob, pc: desk}}\n"
+        ),
+        @r#"
+            scenario::pc-carried
+
+              × user `bob` picks up PC `desk` at 2m, but `ana` carries it then
+                ╭─[scenarios/language.yaml:25:39]
+             24 │   - {at: 1m, pick_up: {user: ana, pc: desk}}
+             25 │   - {at: 2m, pick_up: {user: bob, pc: desk}}
+                ·                                       ────
+                ╰────
+              help: a PC has one carrier: `put_down: {pc: desk}` first
+            "#
+    );
+    insta::assert_snapshot!(
+        check_with_bob(
+            "timeline:\n  - {at: 2m, move_pc: {pc: desk, to: [door]}}\n  \
+             - {at: 1m, pick_up: {user: ana, pc: desk}}\n"
+        ),
+        @r#"
+            scenario::pc-carried
+
+              × PC `desk` cannot move on its own at 2m: `ana` carries it
+                ╭─[scenarios/language.yaml:24:28]
+             23 │ timeline:
+             24 │   - {at: 2m, move_pc: {pc: desk, to: [door]}}
+                ·                            ────
+             25 │   - {at: 1m, pick_up: {user: ana, pc: desk}}
+                ╰────
+              help: a PC has one carrier: `put_down: {pc: desk}` first
+            "#
+    );
+    assert_eq!(
+        check_with_bob(
+            "timeline:\n  - {at: 1m, pick_up: {user: ana, pc: desk}}\n  \
+             - {at: 1m, pick_up: {user: ana, pc: desk}}\n  \
+             - {at: 2m, put_down: {pc: desk}}\n  \
+             - {at: 3m, pick_up: {user: bob, pc: desk}}\n  \
+             - {at: 4m, put_down: {pc: desk}}\n  \
+             - {at: 5m, move_pc: {pc: desk, to: [door]}}\n"
+        ),
+        "loaded"
+    );
+}
+
+#[test]
+fn the_new_actions_name_pcs_and_users_that_exist() {
+    insta::assert_snapshot!(
+        check("timeline:\n  - {at: 1m, pick_up: {user: anna, pc: laptop}}\n"),
+        @r#"
+            scenario::unknown-reference
+
+              × no user is named `anna`
+                ╭─[scenarios/language.yaml:23:30]
+             22 │ timeline:
+             23 │   - {at: 1m, pick_up: {user: anna, pc: laptop}}
+                ·                              ────
+                ╰────
+              help: did you mean `ana`?
+
+            scenario::unknown-reference
+
+              × no pc is named `laptop`
+                ╭─[scenarios/language.yaml:23:40]
+             22 │ timeline:
+             23 │   - {at: 1m, pick_up: {user: anna, pc: laptop}}
+                ·                                        ──────
+                ╰────
+              help: expected one of: desk
+            "#
+    );
+    insta::assert_snapshot!(
+        check("timeline:\n  - {at: 1m, put_down: {pc: desk, at: kitchen}}\n"),
+        @r#"
+            scenario::unknown-reference
+
+              × no place is named `kitchen`
+                ╭─[scenarios/language.yaml:23:39]
+             22 │ timeline:
+             23 │   - {at: 1m, put_down: {pc: desk, at: kitchen}}
+                ·                                       ───────
+                ╰────
+              help: expected one of: door
             "#
     );
 }

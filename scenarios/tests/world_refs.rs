@@ -42,6 +42,10 @@ fn check(extra: &str) -> String {
     "    bob-phone: {carried_by: anna}\n",
     "11:29 scenario::unknown-reference: no user is named `anna` (did you mean `ana`?)"
 )]
+#[case::pc_carried_by(
+    "  pcs:\n    laptop: {carried_by: anna}\n",
+    "12:26 scenario::unknown-reference: no user is named `anna` (did you mean `ana`?)"
+)]
 #[case::adapter_network(
     "  pcs:\n    desk:\n      position: [0, 0]\n      adapters:\n        - {name: dock, kind: \
      ethernet, network: corpp}\n",

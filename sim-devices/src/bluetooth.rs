@@ -17,6 +17,9 @@ use engine::StreamRng;
 use crate::propagation::{Environment, averaged_fading_db};
 
 /// A phone's Bluetooth radio and the PC controller's reporting, every number overridable.
+/// Defaults, documented ranges and sources: `docs/model.md`, "Unknowns"; a scenario's
+/// `calibration` may set `grpr_lower_dbm`, `grpr_width_db`, `tx_power_dbm_max` and
+/// `sensitivity_dbm` for every phone at once, or draw them per run.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BluetoothRadioConfig {

@@ -169,6 +169,73 @@ fn a_phone_left_on_the_desk_stays_while_its_owner_leaves() {
     assert_eq!(world.phone_position(s(60), h.ana_phone), Position::new(40.0, 1.0));
 }
 
+/// Issue 14 item 8: a carried PC is where its carrier is at every instant, and so is its
+/// Bluetooth distance to a phone left behind; put down, it stays; on its own course, it moves
+/// without its old carrier.
+#[test]
+fn a_carried_pc_follows_its_carrier_and_a_put_down_one_stays() {
+    let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
+    let h = handles(&world);
+    assert_eq!(world.pc_carrier(h.desk), None);
+    world.leave_phone(s(0), h.ana_phone, None, CarryPosition::Desk);
+    world.carry_pc(h.desk, h.ana);
+    assert_eq!(world.pc_carrier(h.desk), Some(h.ana));
+    walk_away(&mut world);
+    // Ana walks from [1, 1] at 1 m/s from 10 s towards [40, 1].
+    for t in [0, 10, 20, 45, 60] {
+        assert_eq!(world.pc_position(s(t), h.desk), world.user_position(s(t), h.ana), "t={t}");
+    }
+    assert_eq!(world.pc_position(s(20), h.desk), Position::new(11.0, 1.0));
+    let far = world.poll_bluetooth_detailed(s(30), h.desk, h.ana_phone);
+    assert!((far.distance_m - 20.0).abs() < 1e-9, "{far:?}");
+    world.put_down_pc(s(20), h.desk, None);
+    assert_eq!(world.pc_carrier(h.desk), None);
+    assert_eq!(world.pc_position(s(60), h.desk), Position::new(11.0, 1.0));
+    world.carry_pc(h.desk, h.bob);
+    world.put_down_pc(s(60), h.desk, Some(Position::new(3.0, 4.0)));
+    assert_eq!(world.pc_position(s(70), h.desk), Position::new(3.0, 4.0));
+    // Carried again, then sent on its own course: it leaves its carrier where it is.
+    world.carry_pc(h.desk, h.ana);
+    let trolley = Waypoint {
+        to: Position::new(40.0, 11.0),
+        speed_m_per_s: 1.0,
+        pause: SimDuration::default(),
+    };
+    world.set_pc_course(s(70), h.desk, &[trolley]).expect("course");
+    assert_eq!(world.pc_carrier(h.desk), None);
+    assert_eq!(world.pc_position(s(80), h.desk), Position::new(40.0, 11.0));
+    assert_eq!(world.pc_course_end(h.desk), s(80));
+}
+
+/// A PC stands at `position` or is carried from the start (`carried_by`): exactly one, and the
+/// carrier must exist.
+#[test]
+fn a_pc_is_carried_or_stands_somewhere() {
+    let carried = |position: Option<Position>, carried_by: Option<&str>| {
+        let mut config = config();
+        let pc = config.pcs.get_mut("desk").expect("pc");
+        pc.position = position;
+        pc.carried_by = carried_by.map(plain);
+        config
+    };
+    let config = carried(None, Some("bob"));
+    let world = World::new(&config, RandomStreams::new(1)).expect("world");
+    let h = handles(&world);
+    assert_eq!(world.pc_carrier(h.desk), Some(h.bob));
+    assert_eq!(world.pc_position(s(0), h.desk), Position::new(5.0, 5.0));
+    for (position, carried_by) in [(None, None), (Some(Position::new(0.0, 0.0)), Some("ana"))] {
+        let error = World::new(&carried(position, carried_by), RandomStreams::new(1));
+        assert_eq!(
+            error.expect_err("invalid").to_string(),
+            "pc `desk` needs exactly one of `carried_by` and `position`"
+        );
+    }
+    let dangling = carried(None, Some("anna"));
+    let names: Vec<String> =
+        dangling.dangling_references().iter().map(|d| d.to_error().to_string()).collect();
+    assert_eq!(names, ["pc `desk` names unknown user `anna`"]);
+}
+
 #[test]
 fn wifi_connects_to_the_profile_network_then_roams_when_the_pc_moves() {
     let mut world = World::new(&config(), RandomStreams::new(1)).expect("world");
@@ -189,7 +256,13 @@ fn wifi_connects_to_the_profile_network_then_roams_when_the_pc_moves() {
     world.set_pc_course(s(0), h.desk, &[carried]).expect("course");
     let mut roamed = None;
     for i in 1..=10 {
-        if let WifiChange::Roamed { to, network_changed, .. } = world.wifi_scan(s(i * 10), h.desk) {
+        if let WifiChange::Roamed { to, network_changed, from_signal_dbm, signal_dbm, .. } =
+            world.wifi_scan(s(i * 10), h.desk)
+        {
+            // By signal: the access point left below the -70 dBm trigger, the new one more than
+            // the 8 dB margin stronger, both in the record.
+            let from_dbm = from_signal_dbm.expect("ap-east is still heard");
+            assert!(from_dbm < -70.0 && signal_dbm > from_dbm + 8.0, "{from_dbm} {signal_dbm}");
             roamed = Some((to, network_changed));
         }
     }

@@ -302,6 +302,8 @@ const CATALOGUE: &[Entry] = &[
     entry("scenario_tab_indentation", &["run", "$C/scenario/tab_indentation.yaml"], 2, RUN, true),
     entry("scenario_calibration_zero_poll", &["run", "$C/scenario/calibration_zero_poll.yaml"], 2, RUN, true),
     entry("scenario_unknown_carry", &["run", "$C/scenario/unknown_carry.yaml"], 2, RUN, true),
+    entry("scenario_pick_up_dangling", &["run", "$C/scenario/pick_up_dangling.yaml"], 2, RUN, true),
+    entry("scenario_pick_up_carried_pc", &["run", "$C/scenario/pick_up_carried_pc.yaml"], 2, RUN, true),
     entry("scenario_billion_laughs", &["run", "$C/scenario/billion_laughs.yaml", "--junit", "$T/junit.xml"], 2, RUN, true),
     generated("scenario_100_mb", &["run", "$T/huge.yaml", "--junit", "$T/junit.xml", "--trace-dir", "$T/traces", "--report", "$T/report"], 2, RUN, false, huge_scenario),
     generated("scenario_non_utf8", &["run", "$T/latin1.yaml", "--junit", "$T/junit.xml"], 2, RUN, true, non_utf8_scenario),

@@ -3,12 +3,14 @@
 
 mod analyze;
 mod audit;
+mod calibration;
 mod catalogue;
 mod catalogue_harness;
 mod limits;
 mod policy;
 mod policy_forms;
 mod radio;
+mod radio_range;
 mod run;
 mod sweep_set;
 mod util;

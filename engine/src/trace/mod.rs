@@ -16,7 +16,7 @@ mod records;
 
 pub use entity::{Entity, EntityKind};
 pub use records::{
-    AtDeskRecord, EventLevel, EventLogRecord, LockReason, LockRecord, Observed,
+    AtDeskRecord, CalibrationRecord, EventLevel, EventLogRecord, LockReason, LockRecord, Observed,
     PinResetFailedRecord, PinResetSucceededRecord, PresenceRecord, PresenceState, RecordPayload,
     SignInDeniedRecord, SignInRecord, UnlockDeniedRecord, UnlockRecord, WifiChange,
 };

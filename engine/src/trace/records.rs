@@ -254,7 +254,7 @@ impl RecordPayload for PinResetFailedRecord {
 
 /// `wifi`: what a Wi-Fi scan changed. Access points appear by id. A scan that changed nothing
 /// ([`WifiChange::Unchanged`]) is not recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "change")]
 pub enum WifiChange {
     /// Nothing changed (the quality may have).
@@ -276,6 +276,11 @@ pub enum WifiChange {
         bssid: String,
         /// Whether the network (and so the IP configuration) changed too.
         network_changed: bool,
+        /// The previous access point's signal in the scan that roamed, dBm (0.1 dB steps);
+        /// `None` when it was not heard (switched off, or below the client's minimum).
+        from_signal_dbm: Option<f64>,
+        /// The new access point's signal in that scan, dBm (0.1 dB steps).
+        signal_dbm: f64,
     },
     /// Lost the connection.
     Disconnected {
@@ -286,6 +291,20 @@ pub enum WifiChange {
 
 impl RecordPayload for WifiChange {
     const KIND: &'static str = "wifi";
+}
+
+/// `calibration` (entity `world`, at t = 0): the calibration values a run drew from the
+/// scenario's distributions (design 3.6), by key; timings carry an `_s` suffix and are in
+/// seconds, radio values in dB or dBm as their keys say. Written only when something was drawn,
+/// so a scenario that draws nothing has the trace it had before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationRecord {
+    /// Drawn value per key (`grpr_lower_dbm`, `lock_delay_s`), in key order.
+    pub drawn: std::collections::BTreeMap<String, f64>,
+}
+
+impl RecordPayload for CalibrationRecord {
+    const KIND: &'static str = "calibration";
 }
 
 /// A record read as its typed payload, for readers that match on every kind they know.
@@ -302,6 +321,7 @@ pub enum Observed {
     PinResetSucceeded(PinResetSucceededRecord),
     PinResetFailed(PinResetFailedRecord),
     Wifi(WifiChange),
+    Calibration(CalibrationRecord),
     /// Any other kind (`poll`, `action`, `notification`, ...), or a payload that does not have
     /// its kind's shape (only hand-written traces can have one).
     Other,
@@ -335,6 +355,7 @@ impl TraceRecord {
             PinResetSucceededRecord::KIND => self.read().map(Observed::PinResetSucceeded),
             PinResetFailedRecord::KIND => self.read().map(Observed::PinResetFailed),
             WifiChange::KIND => self.read().map(Observed::Wifi),
+            CalibrationRecord::KIND => self.read().map(Observed::Calibration),
             _ => None,
         };
         observed.unwrap_or(Observed::Other)
@@ -523,11 +544,23 @@ mod tests {
                 to: "ap-east".into(),
                 bssid: "12-AB-34-FF-E5-46".into(),
                 network_changed: false,
+                from_signal_dbm: Some(-78.4),
+                signal_dbm: -61.0,
             },
             json!({
                 "change": "roamed", "from": "ap-west", "to": "ap-east",
                 "bssid": "12-AB-34-FF-E5-46", "network_changed": false,
+                "from_signal_dbm": -78.4, "signal_dbm": -61.0,
             }),
+        );
+    }
+
+    #[test]
+    fn calibration_bytes() {
+        let drawn = [("grpr_lower_dbm".to_owned(), -63.5), ("lock_delay_s".to_owned(), 31.25)];
+        check(
+            CalibrationRecord { drawn: drawn.into_iter().collect() },
+            json!({ "drawn": { "lock_delay_s": 31.25, "grpr_lower_dbm": -63.5 } }),
         );
     }
 

@@ -10,19 +10,74 @@ use sim_devices::mobility::{Course, Waypoint};
 use sim_devices::propagation::CarryPosition;
 
 use super::Checker;
-use sim_devices::world::{PcId, PhoneId};
+use sim_devices::world::{PcId, PhoneId, UserId};
 
 use crate::format::{
     ACTIONS, AccessPointToggle, BiometricAction, CarryAction, ForgetPinAction, LeavePhoneAction,
-    NetworkChangeAction, PcToggle, PhoneToggle, PinResetAction, PresentAction, TimelineEntry,
-    TypeAction, WalkAction,
+    MovePcAction, NetworkChangeAction, PcToggle, PhoneToggle, PickUpAction, PinResetAction,
+    PlaceOrPosition, PresentAction, PutDownAction, TimelineEntry, TypeAction, WalkAction,
 };
-use crate::model::Action;
+use crate::model::{Action, TimedAction};
 
 /// Walking speed when a walk does not give one, m/s (a typical indoor walking pace).
 const WALKING_SPEED_M_PER_S_DEFAULT: f64 = 1.2;
 
 impl Checker<'_> {
+    /// Follows who carries each PC through the timeline (sorted by time, file order within a
+    /// time) and reports, at the entry's `pc`, a `pick_up` of a PC another user carries then and
+    /// a `move_pc` of a carried PC: a PC has one carrier, and goes its own way only when put
+    /// down.
+    pub(super) fn pc_carriers(&mut self, timeline: &[(TimedAction, &Spanned<TimelineEntry>)]) {
+        let world = &self.world;
+        let start = world.pcs.values().map(|pc| pc.carried_by.as_ref());
+        let mut carriers: Vec<Option<UserId>> =
+            start.map(|user| user.and_then(|user| world.user_id(&user.value))).collect();
+        for (timed, entry) in timeline {
+            let (pc, problem) = match timed.action {
+                Action::PickUp { user, pc } => {
+                    let other = carriers[pc.index()].filter(|other| *other != user);
+                    carriers[pc.index()] = Some(user);
+                    (pc, other.map(|other| (Some(user), other)))
+                }
+                Action::PutDown { pc, .. } => {
+                    carriers[pc.index()] = None;
+                    continue;
+                }
+                Action::MovePc { pc, .. } => (pc, carriers[pc.index()].map(|other| (None, other))),
+                _ => continue,
+            };
+            if let Some((picker, carrier)) = problem {
+                self.carried_pc_error(entry, pc, picker, carrier);
+            }
+        }
+    }
+
+    /// Reports a `pick_up` by `picker` (or, without one, a `move_pc`) of PC `pc` while
+    /// `carrier` carries it.
+    fn carried_pc_error(
+        &mut self,
+        entry: &Spanned<TimelineEntry>,
+        pc: PcId,
+        picker: Option<UserId>,
+        carrier: UserId,
+    ) {
+        let e = &entry.value;
+        let reference = e.pick_up.as_ref().map(|p| &p.pc).or(e.move_pc.as_ref().map(|m| &m.pc));
+        let span = reference
+            .map_or_else(|| spanned_range(self.source, entry), |pc| spanned_range(self.source, pc));
+        let (pc, carrier) = (&self.ids.pcs[pc.index()], &self.ids.users[carrier.index()]);
+        let message = match picker {
+            Some(user) => format!(
+                "user `{}` picks up PC `{pc}` at {}, but `{carrier}` carries it then",
+                self.ids.users[user.index()],
+                e.at
+            ),
+            None => format!("PC `{pc}` cannot move on its own at {}: `{carrier}` carries it", e.at),
+        };
+        let hint = format!("a PC has one carrier: `put_down: {{pc: {pc}}}` first");
+        self.error_at("scenario::pc-carried", message, span).hint = Some(hint);
+    }
+
     /// The action of one timeline entry, or `None` after reporting why it has none.
     pub(super) fn action(&mut self, entry: &Spanned<TimelineEntry>) -> Option<Action> {
         let e = &entry.value;
@@ -77,6 +132,12 @@ impl Checker<'_> {
         if let Some(a) = &e.biometric {
             return Some(self.biometric(a));
         }
+        if let Some(a) = &e.pick_up {
+            return Some(self.pick_up(a));
+        }
+        if let Some(a) = &e.put_down {
+            return Some(self.put_down(a));
+        }
         e.pin_reset.as_ref().map(|a| self.pin_reset(a))
     }
 
@@ -109,16 +170,38 @@ impl Checker<'_> {
         if let Some(a) = &e.corporate_network {
             return self.pc_toggle(a, |pc, on| Action::CorporateNetwork { pc, on });
         }
+        if let Some(a) = &e.move_pc {
+            return self.move_pc(a);
+        }
         // The exactly-one check passed, so some row of ACTIONS is set: its branch is missing.
         unreachable!("an action in format::ACTIONS has no branch in Checker::action");
     }
 
     fn walk(&mut self, walk: &WalkAction) -> Option<Action> {
         let user = self.user_ref(&walk.user);
-        let speed = walk.speed_m_per_s.unwrap_or(WALKING_SPEED_M_PER_S_DEFAULT);
+        let waypoints = self.waypoints(&walk.to, walk.speed_m_per_s, "walk")?;
+        Some(Action::Walk { user: user?, waypoints })
+    }
+
+    /// A PC's own path: checked like a walk.
+    fn move_pc(&mut self, m: &MovePcAction) -> Option<Action> {
+        let pc = self.pc_ref(&m.pc);
+        let waypoints = self.waypoints(&m.to, m.speed_m_per_s, "move_pc")?;
+        Some(Action::MovePc { pc: pc?, waypoints })
+    }
+
+    /// The waypoints of a `walk` or `move_pc` (`what`): places resolved, at least one, a
+    /// course the speed can make.
+    fn waypoints(
+        &mut self,
+        to: &Spanned<Vec<PlaceOrPosition>>,
+        speed_m_per_s: Option<f64>,
+        what: &str,
+    ) -> Option<Vec<Waypoint>> {
+        let speed = speed_m_per_s.unwrap_or(WALKING_SPEED_M_PER_S_DEFAULT);
         let mut waypoints = Vec::new();
-        for place in &walk.to.value {
-            let position = self.position(place, &walk.to)?;
+        for place in &to.value {
+            let position = self.position(place, to)?;
             waypoints.push(Waypoint {
                 to: position,
                 speed_m_per_s: speed,
@@ -126,16 +209,17 @@ impl Checker<'_> {
             });
         }
         if waypoints.is_empty() {
-            let span = spanned_range(self.source, &walk.to);
-            self.error_at("scenario::walk", "a walk needs at least one place in `to`".into(), span);
+            let span = spanned_range(self.source, to);
+            let message = format!("a {what} needs at least one place in `to`");
+            self.error_at("scenario::walk", message, span);
             return None;
         }
         if let Err(error) = Course::new(SimTime::ZERO, Position::default(), &waypoints) {
-            let span = spanned_range(self.source, &walk.to);
-            self.error_at("scenario::walk", format!("invalid walk: {error}"), span);
+            let span = spanned_range(self.source, to);
+            self.error_at("scenario::walk", format!("invalid {what}: {error}"), span);
             return None;
         }
-        Some(Action::Walk { user: user?, waypoints })
+        Some(waypoints)
     }
 
     /// `at` is the entry's time, from which `for` counts.
@@ -193,6 +277,20 @@ impl Checker<'_> {
             at,
             carry: l.carry.unwrap_or(CarryPosition::Desk),
         })
+    }
+
+    fn pick_up(&mut self, p: &PickUpAction) -> Option<Action> {
+        let (user, pc) = (self.user_ref(&p.user), self.pc_ref(&p.pc));
+        Some(Action::PickUp { user: user?, pc: pc? })
+    }
+
+    fn put_down(&mut self, p: &PutDownAction) -> Option<Action> {
+        let pc = self.pc_ref(&p.pc);
+        let at = match &p.at {
+            Some(place) => Some(self.position(&place.value, place)?),
+            None => None,
+        };
+        Some(Action::PutDown { pc: pc?, at })
     }
 
     fn forget_pin(&mut self, f: &ForgetPinAction) -> Option<Action> {

@@ -3,9 +3,10 @@
 //! line and column with a did-you-mean, and the world's range checks at the `world:` key.
 //! The runner then builds the world knowing it is sound. Walls drawn under an NLoS preset get a
 //! warning (design 3.4): the run goes on, with the walls' loss counted twice. So does a walk that
-//! takes a paired phone beyond the preset's fitted range, where the path loss is a continuation.
+//! takes a paired phone beyond the preset's fitted range from a PC that stays where it is, where
+//! the path loss is a continuation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use engine::diagnostic::Diagnostic;
 use sim_devices::geometry::Position;
@@ -110,6 +111,7 @@ impl Checker<'_> {
 fn farthest_walks(scenario: &Scenario) -> BTreeMap<(String, String), (f64, String, Position)> {
     let world = &scenario.world;
     let users: Vec<(&String, _)> = world.users.iter().collect();
+    let moving = moving_pcs(scenario);
     let mut farthest: BTreeMap<(String, String), (f64, String, Position)> = BTreeMap::new();
     for timed in &scenario.timeline {
         let Action::Walk { user, waypoints } = &timed.action else {
@@ -121,12 +123,17 @@ fn farthest_walks(scenario: &Scenario) -> BTreeMap<(String, String), (f64, Strin
             if phone_config.carried_by.as_ref().is_none_or(|by| by.value != *user_name) {
                 continue;
             }
-            for (pc, pc_config) in &world.pcs {
+            for (index, (pc, pc_config)) in world.pcs.iter().enumerate() {
+                // A PC that moves has no fixed point to measure from.
+                let Some(pc_position) = pc_config.position.filter(|_| !moving.contains(&index))
+                else {
+                    continue;
+                };
                 if !pc_config.paired_phones.iter().any(|paired| paired.value == *phone) {
                     continue;
                 }
                 for point in points.clone() {
-                    let distance_m = world.floor_plan.distance_m(&pc_config.position, &point);
+                    let distance_m = world.floor_plan.distance_m(&pc_position, &point);
                     let entry = farthest.entry((pc.clone(), phone.clone())).or_insert((
                         0.0,
                         user_name.clone(),
@@ -140,4 +147,16 @@ fn farthest_walks(scenario: &Scenario) -> BTreeMap<(String, String), (f64, Strin
         }
     }
     farthest
+}
+
+/// The PCs (by index in id order) that move during the scenario: picked up, put down somewhere
+/// or sent on their own path. (One carried from the start has no `position` at all.)
+fn moving_pcs(scenario: &Scenario) -> BTreeSet<usize> {
+    let moves = scenario.timeline.iter().filter_map(|timed| match timed.action {
+        Action::PickUp { pc, .. } | Action::PutDown { pc, .. } | Action::MovePc { pc, .. } => {
+            Some(pc.index())
+        }
+        _ => None,
+    });
+    moves.collect()
 }

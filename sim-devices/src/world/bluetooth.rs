@@ -51,6 +51,7 @@ impl World {
     ) -> BluetoothPollDetail {
         let phone_state = &self.phones[phone.index()];
         let phone_position = self.placement_position(now, &phone_state.placement);
+        let pc_position = self.pc_position(now, pc);
         let pc_state = &mut self.pcs[pc.index()];
         let absent = |reason| BluetoothPollDetail {
             poll: BluetoothPoll::Absent { reason },
@@ -69,7 +70,6 @@ impl World {
         if !phone_state.bluetooth_on {
             return absent(AbsenceReason::PhoneBluetoothOff);
         }
-        let pc_position = pc_state.course.position_at(now);
         let carry_loss_db = self.carry_losses.loss_db(phone_state.placement.carry());
         let radio = &phone_state.config.radio;
         // 3-D: plan distance and the height between floors (design 3.4).

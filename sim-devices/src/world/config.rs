@@ -53,11 +53,19 @@ pub struct WorldConfig {
 }
 
 /// A PC: where it is, its Bluetooth radio, Wi-Fi client and wired/VPN adapters.
+///
+/// A PC stands at `position`, or a user carries it from the start (`carried_by`, a laptop):
+/// exactly one of the two. A carried PC is where its carrier is; the timeline's `pick_up`,
+/// `put_down` and `move_pc` change that (design 3.5c: laptops can be carried).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PcConfig {
-    /// Where it stands, `[x, y]` or `[x, y, floor]`.
-    pub position: Position,
+    /// Where it stands, `[x, y]` or `[x, y, floor]`, when nobody carries it.
+    #[serde(default)]
+    pub position: Option<Position>,
+    /// The user (id) who carries it at the start; without one it stands at `position`.
+    #[serde(default)]
+    pub carried_by: Option<Spanned<String>>,
     /// Whether its Bluetooth radio is on at the start (default true).
     #[serde(default = "default_true")]
     pub bluetooth_on: bool,
@@ -210,6 +218,11 @@ impl WorldConfig {
             }
         }
         for (id, pc) in &self.pcs {
+            if pc.carried_by.is_some() == pc.position.is_some() {
+                problems.push(invalid(format!(
+                    "pc `{id}` needs exactly one of `carried_by` and `position`"
+                )));
+            }
             if let Err(e) = pc.wifi.validate() {
                 problems.push(invalid(format!("pc `{id}`: {e}")));
             }
@@ -272,8 +285,9 @@ impl WorldConfig {
     }
 
     /// Every reference to an entity the configuration does not define: an access point's or
-    /// an adapter's network, a PC's paired phone, a phone's user. Each comes with the entity
-    /// that names it (`pc \`desk\``), the kind named, and the reference with its position.
+    /// an adapter's network, a PC's paired phone, a phone's or a PC's user (`carried_by`). Each
+    /// comes with the entity that names it (`pc \`desk\``), the kind named, and the reference
+    /// with its position.
     pub fn dangling_references(&self) -> Vec<DanglingReference<'_>> {
         let mut dangling = Vec::new();
         let mut check = |from: String, kind: &'static str, reference, defined: bool| {
@@ -292,6 +306,10 @@ impl WorldConfig {
             }
         }
         for (id, pc) in &self.pcs {
+            if let Some(user) = &pc.carried_by {
+                let defined = self.users.contains_key(&user.value);
+                check(format!("pc `{id}`"), "user", user, defined);
+            }
             for phone in &pc.paired_phones {
                 let defined = self.phones.contains_key(&phone.value);
                 check(format!("pc `{id}`"), "phone", phone, defined);

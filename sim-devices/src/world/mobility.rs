@@ -1,4 +1,11 @@
 //! Mobility: where PCs, users and phones are, and the courses that move them.
+//!
+//! A user follows a course. A phone is carried by a user or left somewhere. A PC stands (or
+//! follows its own course, a laptop on a trolley) or is carried by a user, like a phone: a
+//! carried PC is at its carrier's position (the same point as a phone that user carries), so
+//! its Bluetooth distance to every phone, its walls and floors, and its Wi-Fi signal follow the
+//! carrier. Everything that reads a PC's position asks [`World::pc_position`] at the instant it
+//! measures, so shadowing decorrelates by the distance either end really moved.
 
 use engine::SimTime;
 
@@ -9,9 +16,32 @@ use crate::propagation::CarryPosition;
 use super::{PcId, PhoneId, Placement, UserId, World};
 
 impl World {
-    /// Where the PC `pc` is at `now`.
+    /// Where the PC `pc` is at `now`: with its carrier, or on its own course.
     pub fn pc_position(&self, now: SimTime, pc: PcId) -> Position {
-        self.pcs[pc.index()].course.position_at(now)
+        let state = &self.pcs[pc.index()];
+        match state.carrier {
+            Some(user) => self.user_position(now, user),
+            None => state.course.position_at(now),
+        }
+    }
+
+    /// The user carrying PC `pc`, if any.
+    pub fn pc_carrier(&self, pc: PcId) -> Option<UserId> {
+        self.pcs[pc.index()].carrier
+    }
+
+    /// User `user` picks up PC `pc` (a laptop): from now on it is where they are, until put
+    /// down. A PC another user carried changes hands.
+    pub fn carry_pc(&mut self, pc: PcId, user: UserId) {
+        self.pcs[pc.index()].carrier = Some(user);
+    }
+
+    /// PC `pc` is put down at `position` (or where it is at `now`) and stays there.
+    pub fn put_down_pc(&mut self, now: SimTime, pc: PcId, position: Option<Position>) {
+        let here = self.pc_position(now, pc);
+        let state = &mut self.pcs[pc.index()];
+        state.carrier = None;
+        state.course = Course::stationary(position.unwrap_or(here));
     }
 
     /// Where user `user` is at `now`.
@@ -58,26 +88,36 @@ impl World {
         Ok(())
     }
 
-    /// Gives PC `pc` (a laptop being carried) a new course starting now from where it is.
+    /// Gives PC `pc` its own course (a laptop on a trolley) starting now from where it is. A
+    /// carried PC is put down first: it no longer follows its carrier.
     ///
     /// # Errors
-    /// A course the waypoints cannot make (see [`Course::new`]); the old course stays.
+    /// A course the waypoints cannot make (see [`Course::new`]); the old course and the
+    /// carrier stay.
     pub fn set_pc_course(
         &mut self,
         now: SimTime,
         pc: PcId,
         waypoints: &[Waypoint],
     ) -> Result<(), CourseError> {
+        let here = self.pc_position(now, pc);
         let state = &mut self.pcs[pc.index()];
-        state.course = Course::new(now, state.course.position_at(now), waypoints)?;
+        state.course = Course::new(now, here, waypoints)?;
+        state.carrier = None;
         Ok(())
     }
 
+    /// When PC `pc`'s own course ends (for a carried PC, when it last ended).
+    pub fn pc_course_end(&self, pc: PcId) -> SimTime {
+        self.pcs[pc.index()].course.end()
+    }
+
     /// The first instant after `now` at which any user's or PC's course changes: the only times a
-    /// runner needs to wake up for mobility.
+    /// runner needs to wake up for mobility. A carried PC changes with its carrier's course.
     pub fn next_course_change(&self, now: SimTime) -> Option<SimTime> {
         let users = self.users.iter().filter_map(|user| user.course.next_change_after(now));
-        let pcs = self.pcs.iter().filter_map(|pc| pc.course.next_change_after(now));
+        let own = self.pcs.iter().filter(|pc| pc.carrier.is_none());
+        let pcs = own.filter_map(|pc| pc.course.next_change_after(now));
         users.chain(pcs).min()
     }
 

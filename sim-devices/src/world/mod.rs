@@ -235,7 +235,10 @@ impl LinkState {
 struct PcState {
     id: String,
     config: PcConfig,
+    /// Where it goes while nobody carries it (stationary unless given a course).
     course: Course,
+    /// The user who carries it, if any: then it is where they are and `course` is unused.
+    carrier: Option<UserId>,
     bluetooth_on: bool,
     /// The paired phones, in the configuration's order.
     paired: Vec<PhoneId>,
@@ -412,10 +415,21 @@ impl World {
                 lease: None,
             });
             let paired = pc.paired_phones.iter();
+            let carrier = pc.carried_by.as_ref().map(|user| config.user_id(&user.value));
+            let carrier = carrier.map(|user| user.expect(RESOLVED));
+            // A carried PC's own course starts where its carrier does; it is used once the PC
+            // is put down (and then restarts where it is put).
+            let start = match (&pc.carried_by, pc.position) {
+                (Some(user), _) => config.users[&user.value].position,
+                (None, position) => {
+                    position.expect("the range checks require carried_by or position")
+                }
+            };
             PcState {
                 id: id.clone(),
                 config: pc.clone(),
-                course: Course::stationary(pc.position),
+                course: Course::stationary(start),
+                carrier,
                 bluetooth_on: pc.bluetooth_on,
                 paired: paired.map(|p| config.phone_id(&p.value).expect(RESOLVED)).collect(),
                 wifi: None,

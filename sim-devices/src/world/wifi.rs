@@ -50,9 +50,12 @@ impl World {
         let state = &self.pcs[pc.index()];
         let current = state.wifi.as_ref().map(|wifi| wifi.access_point.index());
         let chosen = choose_access_point(&state.config.wifi, current, &candidates);
-        let quality_of = |index: usize| {
-            candidates.iter().find(|c| c.index == index).map_or(0, |c| signal_quality(c.signal_dbm))
+        let signal_dbm_min = state.config.wifi.signal_dbm_min;
+        let signal_of = |index: usize| {
+            let heard = candidates.iter().find(|c| c.index == index);
+            heard.map(|c| c.signal_dbm).filter(|dbm| *dbm >= signal_dbm_min)
         };
+        let quality_of = |index: usize| signal_of(index).map_or(0, signal_quality);
         match (current, chosen) {
             (None, None) => WifiChange::Unchanged,
             (Some(a), Some(b)) if a == b => {
@@ -66,8 +69,12 @@ impl World {
                 WifiChange::Disconnected { from: self.access_points[a].id.clone() }
             }
             (previous, Some(b)) => {
-                let to = AccessPointId::new(b);
-                self.join(pc, previous.map(AccessPointId::new), to, quality_of(b))
+                let signals = Signals {
+                    from_dbm: previous.and_then(signal_of).map(tenth_db),
+                    to_dbm: tenth_db(signal_of(b).expect("the chosen access point was heard")),
+                };
+                let (to, quality) = (AccessPointId::new(b), quality_of(b));
+                self.join(pc, previous.map(AccessPointId::new), to, quality, signals)
             }
         }
     }
@@ -98,7 +105,8 @@ impl World {
                 WIFI_BEACONS_PER_SCAN,
                 &mut link.fading_rng,
             );
-            let distance_m = pc_position.distance_m(&ap_position);
+            // 3-D across floors, like Bluetooth (design 3.4).
+            let distance_m = self.floor_plan.distance_m(&pc_position, &ap_position);
             let received_dbm = ap.config.tx_power_dbm
                 - self.environment.path_loss_db(distance_m)
                 - self.floor_plan.obstruction(&pc_position, &ap_position).loss_db()
@@ -111,13 +119,14 @@ impl World {
     }
 
     /// PC `pc` joins access point `to` (from `previous`, if any): a renewed lease on the same
-    /// network, a fresh one on another.
+    /// network, a fresh one on another. A roam's record carries both signals of the scan.
     fn join(
         &mut self,
         pc: PcId,
         previous: Option<AccessPointId>,
         to: AccessPointId,
         quality: u8,
+        signals: Signals,
     ) -> WifiChange {
         let ap = &self.access_points[to.index()];
         let network = &self.networks[ap.network.index()].config;
@@ -137,7 +146,23 @@ impl World {
                 to: ap.id.clone(),
                 bssid,
                 network_changed,
+                from_signal_dbm: signals.from_dbm,
+                signal_dbm: signals.to_dbm,
             },
         }
     }
+}
+
+/// The signals of a scan that joined or roamed, for the trace.
+struct Signals {
+    /// The access point left, dBm, if it was heard above the client's minimum.
+    from_dbm: Option<f64>,
+    /// The access point joined, dBm.
+    to_dbm: f64,
+}
+
+/// `dbm` rounded to 0.1 dB: what a trace shows (a driver reports whole dBm; the tenth keeps
+/// the averaged beacons' value readable without noise digits).
+fn tenth_db(dbm: f64) -> f64 {
+    (dbm * 10.0).round() / 10.0
 }
