@@ -8,13 +8,11 @@ use engine::policy::interpretation::{
     RssiDeltaReference,
 };
 use engine::policy::rules::{Rule, RuleSet, Signal};
-use engine::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
 use sim_devices::mobility::Waypoint;
 use sim_devices::propagation::{CARRY_POSITIONS, CarryPosition, ENVIRONMENT_NAMES};
 
-use crate::format::{BLUETOOTH_TIMEOUT_MAX, COEXISTENCE_LOSS_DB_MAX};
 use crate::model::{Action, Scenario};
 
 /// The value of one swept parameter, as a sweep file writes it and a sweep report shows it.
@@ -101,7 +99,7 @@ const fn param(name: &'static str, kind: ParamKind) -> Parameter {
 /// Every parameter [`Scenario::set_parameter`] knows, in the order `docs/sweep.md` lists them
 /// (a test keeps the two equal). Meanings, units and ranges are documented there and at each
 /// arm of [`Scenario::set_parameter`].
-pub const PARAMETERS: [Parameter; 20] = [
+pub const PARAMETERS: [Parameter; 26] = [
     // Settings: the rule thresholds an administrator writes.
     param("dynamic_lock_rssi_min", ParamKind::Setting),
     param("dynamic_lock_rssi_max_delta", ParamKind::Setting),
@@ -115,15 +113,20 @@ pub const PARAMETERS: [Parameter; 20] = [
     param("repeated_elements", ParamKind::Interpretation),
     param("dns_suffix_scope", ParamKind::Interpretation),
     param("dont_display_last_user_name", ParamKind::Interpretation),
-    // Calibration: Windows timings and Bluetooth values nobody can set.
+    // Calibration: every numeric key of `calibration::CALIBRATION_KEYS` (a test keeps them
+    // equal), timings with `_s` appended; set through `Calibration::set_fixed`.
     param("idle_min_s", ParamKind::Calibration),
     param("lock_delay_s", ParamKind::Calibration),
     param("poll_interval_min_s", ParamKind::Calibration),
     param("poll_interval_max_s", ParamKind::Calibration),
+    param("typing_interval_s", ParamKind::Calibration),
     param("page_timeout_s", ParamKind::Calibration),
+    param("supervision_timeout_s", ParamKind::Calibration),
     param("coexistence_loss_db", ParamKind::Calibration),
-    // Radio calibration unknowns (issue 10, e.g. `grpr_lower_dbm`) go here, kind Calibration,
-    // with their arm in `Scenario::set_calibration`.
+    param("grpr_lower_dbm", ParamKind::Calibration),
+    param("grpr_width_db", ParamKind::Calibration),
+    param("tx_power_dbm_max", ParamKind::Calibration),
+    param("sensitivity_dbm", ParamKind::Calibration),
     // Conditions of the office.
     param("carry", ParamKind::Condition),
     param("environment", ParamKind::Condition),
@@ -147,7 +150,8 @@ pub const MICROSOFT_DEFAULT_RSSI_DB: i64 = -10;
 
 /// Largest magnitude accepted for an RSSI threshold (dB).
 const RSSI_DB_ABS_MAX: f64 = 128.0;
-/// Longest timing a parameter may set, in seconds (one day).
+/// Longest poll interval a parameter may set, in seconds (one day; other timings take the
+/// calibration key's own limit).
 const TIMING_S_MAX: f64 = 86_400.0;
 /// Farthest `walk_distance_m`: a building's length, generously (unknown; chosen, range 1..1000).
 const WALK_DISTANCE_M_MAX: f64 = 1_000.0;
@@ -253,38 +257,37 @@ impl Scenario {
         Ok(())
     }
 
-    /// A calibration value: Windows timings in seconds, the page timeout (0 to 40.96 s, the
-    /// scenario format's `BLUETOOTH_TIMEOUT_MAX`) and the coexistence loss (0 to 30 dB, the
-    /// format's `COEXISTENCE_LOSS_DB_MAX`).
+    /// A calibration value (`calibration::CALIBRATION_KEYS`: a timing in seconds, named with
+    /// `_s` appended, or a value in dB or dBm), fixed for every run: it replaces a distribution
+    /// the scenario wrote ([`crate::format::Calibration::set_fixed`], which checks the key's
+    /// limits). The poll interval bounds keep min <= max by moving the other bound.
     fn set_calibration(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
         let n = number(name, value)?;
+        let key = calibration_key(name);
         let calibration = &mut self.calibration;
         match name {
-            "idle_min_s" => calibration.idle_min = seconds(name, n)?,
-            "lock_delay_s" => calibration.lock_delay = seconds(name, n)?,
             "poll_interval_min_s" | "poll_interval_max_s" => {
-                self.set_poll_interval(name, seconds(name, n)?)?
-            }
-            "page_timeout_s" => {
-                let timeout = seconds(name, n)?;
-                if timeout > BLUETOOTH_TIMEOUT_MAX {
+                if !(n > 0.0 && n <= TIMING_S_MAX) {
                     return Err(format!(
-                        "parameter `{name}` must be 0 to {} seconds, not {n}",
-                        BLUETOOTH_TIMEOUT_MAX.as_us() as f64 / 1e6
+                        "parameter `{name}` must be above 0 and at most {TIMING_S_MAX} seconds, \
+                        not {n}"
                     ));
                 }
-                calibration.page_timeout = timeout;
-            }
-            _ => {
-                if !(0.0..=COEXISTENCE_LOSS_DB_MAX).contains(&n) {
-                    return Err(format!(
-                        "parameter `{name}` must be 0 to {COEXISTENCE_LOSS_DB_MAX} dB, not {n}"
-                    ));
+                calibration.set_fixed(key, n)?;
+                let min = calibration.poll_interval_min.as_us() as f64 / 1e6;
+                let max = calibration.poll_interval_max.as_us() as f64 / 1e6;
+                if min > max {
+                    let other = if key == "poll_interval_min" {
+                        "poll_interval_max"
+                    } else {
+                        "poll_interval_min"
+                    };
+                    calibration.set_fixed(other, n)?;
                 }
-                calibration.coexistence_loss_db = n;
+                Ok(())
             }
+            _ => calibration.set_fixed(key, n).map_err(|e| format!("parameter `{name}`: {e}")),
         }
-        Ok(())
     }
 
     /// A condition: `carry`, `environment` or `walk_distance_m`.
@@ -344,7 +347,10 @@ impl Scenario {
         let mut moved = false;
         for setup in &self.pcs {
             let Some(user) = setup.user else { continue };
-            let Some(pc) = self.world.pcs.get(&setup.id).map(|pc| pc.position) else { continue };
+            // A carried laptop has no position of its own: its user cannot walk away from it.
+            let Some(pc) = self.world.pcs.get(&setup.id).and_then(|pc| pc.position) else {
+                continue;
+            };
             let walks = self.timeline.iter_mut().filter_map(|a| match &mut a.action {
                 Action::Walk { user: u, waypoints } if *u == user => Some(waypoints),
                 _ => None,
@@ -408,43 +414,25 @@ impl Scenario {
         }
         Ok(())
     }
-
-    /// Sets `poll_interval_min_s` or `poll_interval_max_s` (`name`), moving the other bound so
-    /// that min <= max still holds.
-    fn set_poll_interval(&mut self, name: &str, duration: SimDuration) -> Result<(), String> {
-        if duration == SimDuration::ZERO {
-            return Err(format!("parameter `{name}` must be more than 0 seconds"));
-        }
-        let calibration = &mut self.calibration;
-        if name == "poll_interval_min_s" {
-            calibration.poll_interval_min = duration;
-            calibration.poll_interval_max = calibration.poll_interval_max.max(duration);
-        } else {
-            calibration.poll_interval_max = duration;
-            calibration.poll_interval_min = calibration.poll_interval_min.min(duration);
-        }
-        Ok(())
-    }
 }
 
 /// A far end nearer the PC than this (m) has no direction to move along: the user did not walk
 /// away (unknown; chosen, range 0.01..0.5).
 const FAR_END_M_MIN: f64 = 0.1;
 
+/// The calibration key behind sweep parameter `name`: timings drop their `_s`.
+fn calibration_key(name: &str) -> &str {
+    match name.strip_suffix("_s") {
+        Some(key) if crate::calibration::calibration_key(key).is_some() => key,
+        _ => name,
+    }
+}
+
 /// The finite number parameter `name` needs.
 fn number(name: &str, value: &ParamValue) -> Result<f64, String> {
     match value.number() {
         Some(n) if n.is_finite() => Ok(n),
         _ => Err(format!("parameter `{name}` needs a number, not {}", value.described())),
-    }
-}
-
-/// Seconds as a duration, within 0 to `TIMING_S_MAX`.
-fn seconds(name: &str, n: f64) -> Result<SimDuration, String> {
-    if (0.0..=TIMING_S_MAX).contains(&n) {
-        Ok(SimDuration::from_us((n * 1e6).round() as u64))
-    } else {
-        Err(format!("parameter `{name}` must be 0 to {TIMING_S_MAX} seconds, not {n}"))
     }
 }
 
@@ -469,8 +457,10 @@ fn named<'a, T: Copy>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use engine::time::SimDuration;
     use rstest::rstest;
+
+    use super::*;
 
     fn scenario() -> Scenario {
         let text = r#"
@@ -528,9 +518,11 @@ dynamic_lock:
     #[rstest]
     #[case("rssi_min", ParamValue::Float(-5.5), "must be a whole number of dB")]
     #[case("unlock_rssi_min", ParamValue::Text("low".into()), "needs a number")]
-    #[case("idle_min_s", ParamValue::Int(-1), "must be 0 to 86400 seconds")]
-    #[case("page_timeout_s", ParamValue::Int(41), "must be 0 to 40.959375 seconds")]
-    #[case("coexistence_loss_db", ParamValue::Float(-1.0), "must be 0 to 30 dB")]
+    #[case("idle_min_s", ParamValue::Int(-1), "idle_min must lie in [0, 31622400] s, not -1")]
+    #[case("page_timeout_s", ParamValue::Int(41), "page_timeout must lie in [0, 40.959375] s")]
+    #[case("coexistence_loss_db", ParamValue::Float(-1.0), "must lie in [0, 30] dB, not -1")]
+    #[case("grpr_lower_dbm", ParamValue::Int(-40), "grpr_lower_dbm must lie in [-94, -56] dBm")]
+    #[case("poll_interval_max_s", ParamValue::Int(0), "must be above 0 and at most 86400")]
     #[case("rssi_delta_reference", ParamValue::Text("peak".into()), "`peak` is not a value")]
     #[case("carry", ParamValue::Text("pocket".into()), "`pocket` is not a value of `carry`")]
     #[case("environment", ParamValue::Text("office_nlo".into()), "did you mean `office_nlos`?")]
@@ -556,6 +548,50 @@ dynamic_lock:
         assert_eq!(s.calibration.idle_min, SimDuration::from_s(60));
         assert_eq!(s.calibration.page_timeout, SimDuration::from_us(1_280_000));
         assert_eq!(s.calibration.coexistence_loss_db, 10.0);
+    }
+
+    /// A swept calibration value is fixed for every run, even where the scenario wrote a
+    /// distribution; poll interval bounds keep min <= max.
+    #[test]
+    fn calibration_values_replace_distributions() {
+        let mut s = scenario();
+        let text = "name: t\nduration: 1m\ncalibration: {lock_delay: {uniform: [20s, 40s]}}\n\
+                    world:\n  pcs:\n    desk: {position: [0, 0]}\n";
+        let mut read = |_: &str| Ok(String::new());
+        let mut drawn = crate::load_scenario("d.yaml", text, &mut read).expect("valid");
+        let streams = engine::rng::RandomStreams::new(1);
+        assert_eq!(drawn.calibration.drawn(streams).1.len(), 1, "the scenario draws lock_delay");
+        drawn.set_parameter("lock_delay_s", &ParamValue::Int(25)).unwrap();
+        let (used, draws) = drawn.calibration.drawn(streams);
+        assert!(draws.is_empty(), "{draws:?}");
+        assert_eq!(used.lock_delay, SimDuration::from_s(25));
+        s.set_parameter("poll_interval_min_s", &ParamValue::Int(45)).unwrap();
+        let c = &s.calibration;
+        assert_eq!(
+            (c.poll_interval_min, c.poll_interval_max),
+            (SimDuration::from_s(45), SimDuration::from_s(45))
+        );
+        s.set_parameter("poll_interval_max_s", &ParamValue::Int(10)).unwrap();
+        let c = &s.calibration;
+        assert_eq!(
+            (c.poll_interval_min, c.poll_interval_max),
+            (SimDuration::from_s(10), SimDuration::from_s(10))
+        );
+    }
+
+    /// Every numeric calibration key is a sweep parameter of kind calibration, timings with
+    /// `_s` appended.
+    #[test]
+    fn every_calibration_key_is_sweepable() {
+        for key in crate::calibration::CALIBRATION_KEYS {
+            let name = match key.unit {
+                crate::calibration::Unit::Seconds => format!("{}_s", key.name),
+                _ => key.name.to_owned(),
+            };
+            assert_eq!(parameter(&name).map(|p| p.kind), Some(ParamKind::Calibration), "{name}");
+        }
+        let count = PARAMETERS.iter().filter(|p| p.kind == ParamKind::Calibration).count();
+        assert_eq!(count, crate::calibration::CALIBRATION_KEYS.len());
     }
 
     #[test]
@@ -591,7 +627,12 @@ dynamic_lock:
         for p in PARAMETERS {
             let value = match p.kind {
                 ParamKind::Setting => ParamValue::Int(-12),
-                ParamKind::Calibration => ParamValue::Int(2),
+                ParamKind::Calibration => match p.name {
+                    "grpr_lower_dbm" => ParamValue::Int(-60),
+                    "grpr_width_db" => ParamValue::Int(20),
+                    "sensitivity_dbm" => ParamValue::Int(-90),
+                    _ => ParamValue::Int(2),
+                },
                 ParamKind::Interpretation | ParamKind::Condition => match p.name {
                     "carry" => ParamValue::Text("hand".into()),
                     "environment" => ParamValue::Text("corridor".into()),

@@ -26,7 +26,7 @@ const FAILING: &str = "tests/fixtures/scenarios/failing_expectation.yaml";
 #[case::not_whole(&["--set", "dynamic_lock_rssi_min=-5.5"], "must be a whole number of dB")]
 #[case::bad_name(&["--set", "carry=pocket"], "`pocket` is not a value of `carry`")]
 #[case::bad_preset(&["--set", "environment=ofice"], "expected one of: office_los, office_nlos")]
-#[case::out_of_range(&["--set", "coexistence_loss_db=31"], "must be 0 to 30 dB")]
+#[case::out_of_range(&["--set", "coexistence_loss_db=31"], "must lie in [0, 30] dB, not 31")]
 #[case::no_walk(&["--set", "walk_distance_m=10"], "has no such walk")]
 #[case::bad_interpretation(&["--set", "rssi_delta_reference=peak"], "expected one of: hysteresis, unlock_rssi, peak_rssi")]
 fn bad_overrides_exit_2_with_a_message(#[case] set: &[&str], #[case] message: &str) {
