@@ -625,11 +625,19 @@ pub fn recommendation_text(r: &Recommendation, criteria: &RecommendationCriteria
         }
     }
     if let Some(command) = &r.command {
-        text += &format!(
-            "reproduce its first point (robustness values are not settings):\n  {command}\n"
-        );
+        text += &format!("{}:\n  {command}\n", reproduce_label(r));
     }
     text
+}
+
+/// What the recommendation's command reproduces: the setting's runs, or with robustness
+/// dimensions its first point (whose robustness values are not settings).
+fn reproduce_label(r: &Recommendation) -> &'static str {
+    if r.robustness.is_empty() {
+        "reproduce its runs"
+    } else {
+        "reproduce its first point (its robustness values are not settings)"
+    }
 }
 
 fn failure_text(f: &Failure) -> String {
@@ -709,11 +717,7 @@ pub fn recommendation_html(
         );
     }
     if let Some(command) = &r.command {
-        html += &format!(
-            "<p>Reproduce its first point (robustness values are not settings): \
-             <code>{}</code></p>\n",
-            xml_escape(command)
-        );
+        html += &format!("<p>{}: <code>{}</code></p>\n", reproduce_label(r), xml_escape(command));
     }
     html + "</section>\n"
 }

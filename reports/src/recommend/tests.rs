@@ -109,7 +109,8 @@ fn with_interpretation() -> Vec<SweepPoint> {
 fn a_swept_interpretation_yields_a_setting_robust_across_it() {
     let points = with_interpretation();
     let c = RecommendationCriteria::default();
-    let r = recommend(&points, &c, Objective::FastestLock).unwrap();
+    let mut r = recommend(&points, &c, Objective::FastestLock).unwrap();
+    r.command = Some("unlocksim run s.yaml".into());
     assert!(r.meets_criteria);
     assert_eq!(describe(&r.verdict.setting), "rssi_min=-10");
     assert_eq!(r.verdict.point_indices, [2, 3], "judged on both interpretations");
@@ -125,6 +126,10 @@ fn a_swept_interpretation_yields_a_setting_robust_across_it() {
     assert!(!text.contains("rssi_delta_reference="), "never a thing to set:\n{text}");
     assert!(!r.reason.contains("peak_rssi") && !r.reason.contains("hysteresis"), "{}", r.reason);
     assert!(text.contains("judged across rssi_delta_reference: hysteresis, peak_rssi"), "{text}");
+    assert!(
+        text.contains("reproduce its first point (its robustness values are not settings):\n"),
+        "{text}"
+    );
 }
 
 #[test]
