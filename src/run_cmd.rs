@@ -25,6 +25,11 @@ pub struct RunArgs {
     /// Master seed of the first run (run i uses seed + i); default: each scenario's own.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Override a sweepable parameter on every scenario, e.g. `--set dynamic_lock_rssi_min=-5`
+    /// (repeatable, applied in order): the names and values of `cargo xtask sweep`, listed in
+    /// docs/sweep.md.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub(crate) set: Vec<String>,
     /// Number of seeded runs per scenario; default: each scenario's own.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(SCENARIO_RUNS_MAX)))]
     pub(crate) runs: Option<u32>,

@@ -7,6 +7,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use engine::diagnostic::render_all;
+use reports::sweep::param_text;
+use scenarios::params::ParamValue;
 use scenarios::{RunOptions, Scenario};
 
 use crate::input::read_input;
@@ -63,6 +65,9 @@ pub enum PlanError {
     NoFiles,
     /// Some scenario files are unreadable or invalid: every problem, rendered.
     Invalid(String),
+    /// A `--set NAME=VALUE` is malformed, names no parameter or has a value a scenario cannot
+    /// take.
+    Set(String),
 }
 
 impl fmt::Display for PlanError {
@@ -76,6 +81,7 @@ impl fmt::Display for PlanError {
             PlanError::Invalid(report) => {
                 write!(f, "{report}error: invalid input; nothing was run")
             }
+            PlanError::Set(reason) => write!(f, "error: {reason}; nothing was run"),
         }
     }
 }
@@ -92,7 +98,9 @@ impl RunPlan {
         if files.is_empty() {
             return Err(PlanError::NoFiles);
         }
-        let scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        let overrides = parse_overrides(&args.set).map_err(PlanError::Set)?;
+        let mut scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        apply_overrides(&mut scenarios, &overrides).map_err(PlanError::Set)?;
         // Polls are kept in memory only for the report timelines; trace files are written
         // while each run goes.
         let discard_polls = args.report.is_none();
@@ -110,6 +118,43 @@ impl RunPlan {
         };
         Ok(RunPlan { scenarios, options, mode })
     }
+}
+
+/// `--set NAME=VALUE` arguments as (name, value): a whole number is an integer, another number a
+/// float, anything else a name (as a sweep file's YAML would read it).
+fn parse_overrides(set: &[String]) -> Result<Vec<(String, ParamValue)>, String> {
+    set.iter()
+        .map(|arg| {
+            let (name, text) = arg
+                .split_once('=')
+                .filter(|(name, text)| !name.trim().is_empty() && !text.trim().is_empty())
+                .ok_or_else(|| format!("--set `{arg}`: expected NAME=VALUE"))?;
+            let text = text.trim();
+            let value = if let Ok(n) = text.parse::<i64>() {
+                ParamValue::Int(n)
+            } else if let Ok(x) = text.parse::<f64>() {
+                ParamValue::Float(x)
+            } else {
+                ParamValue::Text(text.to_owned())
+            };
+            Ok((name.trim().to_owned(), value))
+        })
+        .collect()
+}
+
+/// Sets every override on every scenario, in order (the same `set_parameter` a sweep uses).
+fn apply_overrides(
+    scenarios: &mut [Scenario],
+    overrides: &[(String, ParamValue)],
+) -> Result<(), String> {
+    for scenario in scenarios {
+        for (name, value) in overrides {
+            scenario.set_parameter(name, value).map_err(|reason| {
+                format!("{}: --set {name}={}: {reason}", scenario.file, param_text(value))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// The bundled suite: next to the sources when run from a checkout, else `./scenarios/suite`.
@@ -266,6 +311,21 @@ mod tests {
         "usage error: ArgumentConflict"
     )]
     #[case::runs_bound(&[FAILING, "--runs", "100001"], "usage error: ValueValidation")]
+    #[case::overrides(
+        &[FAILING, "--set", "dynamic_lock_rssi_min=-5", "--set", "carry=hand"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; judge default"
+    )]
+    #[case::unknown_override(
+        &[FAILING, "--set", "rssi_minn=-5"],
+        "plan error: error: tests/fixtures/scenarios/failing_expectation.yaml: --set \
+         rssi_minn=-5: unknown sweep parameter `rssi_minn`: did you mean `rssi_min`?; nothing \
+         was run"
+    )]
+    #[case::malformed_override(
+        &[FAILING, "--set", "=5"],
+        "plan error: error: --set `=5`: expected NAME=VALUE; nothing was run"
+    )]
     #[case::missing_path(
         &["tests/fixtures/scenarios/absent.yaml"],
         "plan error: error: tests/fixtures/scenarios/absent.yaml: No such file or directory \

@@ -26,5 +26,6 @@ pub mod summary;
 mod testing;
 
 pub use output::{RunMeta, write_atomic};
+pub mod recommend;
 pub mod sweep;
 pub mod timeline;

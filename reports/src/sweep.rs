@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{AggregateMetrics, Metric};
 use crate::output::{fmt_num, html_head, write_atomic, xml_escape};
+pub use crate::recommend::{
+    Objective, Recommendation, RecommendationCriteria, describe, pareto_front, recommend,
+};
 
 /// A parameter value as the report shows it: `-10`, `3.5` (at most three decimals), `peak_rssi`.
 pub fn param_text(value: &ParamValue) -> String {
@@ -32,10 +35,14 @@ pub struct SweepPoint {
     pub failed_runs: Vec<String>,
     /// The metrics aggregated over the point's successful runs, in seed order.
     pub metrics: AggregateMetrics,
+    /// The `unlocksim run` command that reproduces the point's runs with their traces (empty
+    /// when the caller did not give one).
+    #[serde(default)]
+    pub command: String,
 }
 
 /// What a sweep report prints so that it can be reproduced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepMeta {
     /// The sweep's name.
     pub name: String,
@@ -49,119 +56,10 @@ pub struct SweepMeta {
     pub program_version: String,
     /// The interpretation options, or `scenario defaults`.
     pub interpretation: String,
-}
-
-/// When a setting is acceptable to live with (nuisance bounds).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RecommendationCriteria {
-    /// At least this share of unlock attempts at the desk must succeed.
-    pub unlock_availability_share_min: f64,
-    /// At most this many false locks per user-hour seated.
-    pub false_locks_per_h_max: f64,
-}
-
-impl Default for RecommendationCriteria {
-    /// 95% availability and at most one false lock per ten user-hours.
-    fn default() -> Self {
-        RecommendationCriteria { unlock_availability_share_min: 0.95, false_locks_per_h_max: 0.1 }
-    }
-}
-
-/// A recommended point and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recommendation {
-    /// Index into the points.
-    pub point_index: usize,
-    /// The reason, for people.
-    pub reason: String,
-}
-
-/// The objectives of the Pareto front, all to minimise: time to lock p95 (never = infinite),
-/// unlock-from-afar risk, false locks per hour, and unavailability. A missing value counts as
-/// the worst.
-fn objectives(m: &AggregateMetrics) -> [f64; 4] {
-    let inf = f64::INFINITY;
-    [
-        m.value(Metric::TimeToLockP95).unwrap_or(inf),
-        m.value(Metric::UnlockFromAfar).unwrap_or(inf),
-        m.value(Metric::FalseLocks).unwrap_or(inf),
-        m.value(Metric::UnlockAvailability).map_or(inf, |a| -a),
-    ]
-}
-
-/// Indices of the points no other point beats on every objective (security: time to lock,
-/// unlock from afar; nuisance: false locks, availability), in point order.
-pub fn pareto_front(points: &[SweepPoint]) -> Vec<usize> {
-    let keys: Vec<[f64; 4]> = points.iter().map(|p| objectives(&p.metrics)).collect();
-    let dominates = |a: &[f64; 4], b: &[f64; 4]| {
-        a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
-    };
-    (0..points.len()).filter(|&i| !keys.iter().any(|other| dominates(other, &keys[i]))).collect()
-}
-
-fn describe(point: &SweepPoint) -> String {
-    point
-        .params
-        .iter()
-        .map(|(n, v)| format!("{n}={}", param_text(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Chooses a setting on the Pareto front: among those meeting the nuisance `criteria`, the one
-/// that locks fastest (p95), then the lowest unlock-from-afar risk; if none meets them, the one
-/// with the fewest false locks and the best availability. `None` without points.
-pub fn recommend(
-    points: &[SweepPoint],
-    criteria: &RecommendationCriteria,
-) -> Option<Recommendation> {
-    let front = pareto_front(points);
-    let acceptable = |i: &usize| {
-        let m = &points[*i].metrics;
-        m.value(Metric::UnlockAvailability)
-            .is_none_or(|a| a >= criteria.unlock_availability_share_min)
-            && m.value(Metric::FalseLocks).is_none_or(|f| f <= criteria.false_locks_per_h_max)
-    };
-    let cmp = |a: &[f64; 4], b: &[f64; 4], order: [usize; 4]| {
-        order
-            .iter()
-            .map(|&k| a[k].total_cmp(&b[k]))
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    };
-    let ok: Vec<usize> = front.iter().copied().filter(acceptable).collect();
-    if let Some(&best) = ok.iter().min_by(|&&a, &&b| {
-        cmp(&objectives(&points[a].metrics), &objectives(&points[b].metrics), [0, 1, 2, 3])
-    }) {
-        let m = &points[best].metrics;
-        let ttl = m.value(Metric::TimeToLockP95).map_or("never".into(), fmt_num);
-        return Some(Recommendation {
-            point_index: best,
-            reason: format!(
-                "{}: on the Pareto front, meets the nuisance bounds (availability >= {}, false \
-                locks <= {}/h) and locks fastest among those (time to lock p95 {ttl} s), {} of {} \
-                front points acceptable",
-                describe(&points[best]),
-                fmt_num(criteria.unlock_availability_share_min),
-                fmt_num(criteria.false_locks_per_h_max),
-                ok.len(),
-                front.len()
-            ),
-        });
-    }
-    let best = *front.iter().min_by(|&&a, &&b| {
-        cmp(&objectives(&points[a].metrics), &objectives(&points[b].metrics), [2, 3, 0, 1])
-    })?;
-    Some(Recommendation {
-        point_index: best,
-        reason: format!(
-            "{}: no point meets the nuisance bounds (availability >= {}, false locks <= {}/h); \
-            this front point has the fewest false locks and best availability",
-            describe(&points[best]),
-            fmt_num(criteria.unlock_availability_share_min),
-            fmt_num(criteria.false_locks_per_h_max)
-        ),
-    })
+    /// The study's acceptance criteria.
+    pub criteria: RecommendationCriteria,
+    /// The study's objective among settings that meet the criteria.
+    pub objective: Objective,
 }
 
 /// The text of one metric cell: a number, `never` for a time-to-lock percentile that never
@@ -276,19 +174,20 @@ pub fn sweep_csv(points: &[SweepPoint], metrics: &[Metric]) -> String {
     String::from_utf8(writer.into_inner().expect("csv to memory")).expect("csv is UTF-8")
 }
 
-/// JSON of the sweep: metadata, every point with all metrics, the Pareto front and the
-/// recommendation.
+/// JSON of the sweep: metadata (with the criteria and objective), every point with all
+/// metrics and its command, the Pareto front and the recommendation.
 pub fn sweep_json(
     meta: &SweepMeta,
     points: &[SweepPoint],
-    criteria: &RecommendationCriteria,
+    recommendation: Option<&Recommendation>,
 ) -> String {
     let value = serde_json::json!({
         "meta": meta,
         "points": points,
         "pareto_front": pareto_front(points),
-        "recommendation": recommend(points, criteria),
-        "criteria": criteria,
+        "recommendation": recommendation,
+        "criteria": meta.criteria,
+        "objective": meta.objective,
     });
     let mut text = serde_json::to_string_pretty(&value).expect("sweep JSON serialises");
     text.push('\n');
@@ -300,7 +199,7 @@ pub fn sweep_html(
     meta: &SweepMeta,
     points: &[SweepPoint],
     metrics: &[Metric],
-    criteria: &RecommendationCriteria,
+    recommendation: Option<&Recommendation>,
 ) -> String {
     let mut html = html_head(&format!("unlocksim sweep {}", meta.name));
     html += &format!("<h1>Sweep {}</h1>\n<p class=\"meta\">", xml_escape(&meta.name));
@@ -319,19 +218,15 @@ pub fn sweep_html(
             (see the CSV's failed_runs_count).</p>\n"
         );
     }
-    html += "<h2>Recommended setting</h2>\n";
-    match recommend(points, criteria) {
-        Some(r) => html += &format!("<p id=\"recommendation\">{}</p>\n", xml_escape(&r.reason)),
-        None => html += "<p id=\"recommendation\">No points.</p>\n",
-    }
-    let recommended = recommend(points, criteria).map(|r| r.point_index);
+    html += &crate::recommend::recommendation_html(recommendation, &meta.criteria, meta.objective);
+    let recommended = recommendation.map(|r| r.point_index);
     html += &pictures::heat_maps_section(points, metrics, recommended);
     html += &pictures::distributions_section(points, recommended);
     html += "<h2>Pareto front: security versus nuisance</h2>\n<p>Points no other point beats on \
     time to lock (p95), unlock-from-afar risk, false locks and availability at once.</p>\n<ul \
     id=\"pareto\">\n";
     for i in pareto_front(points) {
-        html += &format!("<li>{}</li>\n", xml_escape(&describe(&points[i])));
+        html += &format!("<li>{}</li>\n", xml_escape(&describe(&points[i].params)));
     }
     html += "</ul>\n<h2>All points</h2>\n";
     html += &format!("<p id=\"intervals\">{}</p>\n", xml_escape(INTERVALS_TEXT));
@@ -340,12 +235,13 @@ pub fn sweep_html(
     for h in &header {
         html += &format!("<th>{}</th>", xml_escape(h));
     }
-    html += "</tr>\n";
-    for row in rows {
+    html += "<th>command</th></tr>\n";
+    for (row, point) in rows.into_iter().zip(points) {
         html += "<tr>";
         for cell in row {
             html += &format!("<td>{}</td>", xml_escape(&cell));
         }
+        html += &format!("<td class=\"command\"><code>{}</code></td>", xml_escape(&point.command));
         html += "</tr>\n";
     }
     html += "</table>\n</body>\n</html>\n";
@@ -367,11 +263,12 @@ pub fn write_sweep_report(
     meta: &SweepMeta,
     points: &[SweepPoint],
     metrics: &[Metric],
-    criteria: &RecommendationCriteria,
+    recommendation: Option<&Recommendation>,
 ) -> io::Result<()> {
     write_atomic(&dir.join("points.csv"), sweep_csv(points, metrics).as_bytes())?;
-    write_atomic(&dir.join("points.json"), sweep_json(meta, points, criteria).as_bytes())?;
-    write_atomic(&dir.join("report.html"), sweep_html(meta, points, metrics, criteria).as_bytes())
+    write_atomic(&dir.join("points.json"), sweep_json(meta, points, recommendation).as_bytes())?;
+    let html = sweep_html(meta, points, metrics, recommendation);
+    write_atomic(&dir.join("report.html"), html.as_bytes())
 }
 
 mod pictures;

@@ -128,9 +128,10 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
     if let Some(SweepCommand::Merge { dirs, out }) = args.command {
         let plan = exec::read_plans(&dirs)?;
         let out = out.unwrap_or_else(|| dirs[0].clone());
-        let points = exec::report(&plan, &dirs, &out)?;
+        let reported = exec::report(&plan, &dirs, &out)?;
+        print_recommendation(&plan, &reported);
         println!("{}", out.join("report.html").display());
-        return Ok(failed_exit(&points));
+        return Ok(failed_exit(&reported.points));
     }
     let file = args.file.unwrap_or_else(|| workspace_root().join("xtask/studies/default.yaml"));
     let (spec, plan) = sweep::spec::load_plan(&file)?;
@@ -141,6 +142,13 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
     let runner = sweep::runner::scenario_runner(&plan, &spec)?;
     if args.dry_run {
         let pending = exec::pending(&plan, &out, shard)?;
+        let extra_count = plan.points.iter().filter(|p| p.extra).count();
+        if extra_count > 0 {
+            println!(
+                "{extra_count} of the points are extra: Microsoft's default setting (-10 dB), \
+                which the grid lacks, for the comparison"
+            );
+        }
         println!(
             "sweep {}: {} points x {} scenarios x {} seeds = {} runs",
             plan.name,
@@ -182,9 +190,10 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
         summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9)
     );
     match exec::report(&plan, std::slice::from_ref(&out), &out) {
-        Ok(points) => {
+        Ok(reported) => {
+            print_recommendation(&plan, &reported);
             println!("{}", out.join("report.html").display());
-            Ok(failed_exit(&points))
+            Ok(failed_exit(&reported.points))
         }
         Err(_) if shard != exec::Shard::ALL => {
             println!(
@@ -196,6 +205,13 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
             Ok(Exit::Success)
         }
         Err(error) => Err(error),
+    }
+}
+
+/// The recommendation, ready to paste, on stdout.
+fn print_recommendation(plan: &sweep::spec::Plan, reported: &sweep::exec::Reported) {
+    if let Some(r) = &reported.recommendation {
+        print!("{}", reports::recommend::recommendation_text(r, &plan.criteria));
     }
 }
 

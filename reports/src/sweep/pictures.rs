@@ -210,7 +210,7 @@ impl HeatMap<'_> {
             .map_or(String::new(), |(l, h)| format!(" (95% CI {} to {} {unit})", end(l), end(h)));
         format!(
             "{}: {} {} {unit}{interval}, {} walk-aways, {} runs",
-            describe(point),
+            describe(&point.params),
             self.metric.name(),
             metric_cell(m, self.metric),
             m.walk_aways_count,
@@ -288,7 +288,7 @@ pub(super) fn distributions_section(points: &[SweepPoint], recommended: Option<u
         let series: Vec<CdfSeries<'_>> = chosen
             .iter()
             .map(|&(i, role)| CdfSeries {
-                label: format!("{role}: {}", describe(&points[i])),
+                label: format!("{role}: {}", describe(&points[i].params)),
                 times_us: &points[i].metrics.time_to_lock_us,
                 dashed: role == "neighbour",
             })

@@ -5,13 +5,13 @@ use rstest::rstest;
 use super::*;
 use crate::metrics::{Estimate, RunMetrics};
 
-fn estimate(mean: f64) -> Option<Estimate> {
+pub(crate) fn estimate(mean: f64) -> Option<Estimate> {
     Some(Estimate { mean, ci95_low: mean - 0.01, ci95_high: mean + 0.01, runs_count: 10 })
 }
 
 /// A 3 x 2 grid over rssi_min x rssi_max_delta with made-up but monotone metrics: a higher
 /// rssi_min locks faster but locks more often while seated.
-fn grid() -> Vec<SweepPoint> {
+pub(crate) fn grid() -> Vec<SweepPoint> {
     let mut points = Vec::new();
     for rssi_min in [-5i64, -10, -15] {
         for delta in [-5i64, -10] {
@@ -33,6 +33,7 @@ fn grid() -> Vec<SweepPoint> {
                 ],
                 failed_runs: Vec::new(),
                 metrics,
+                command: format!("unlocksim run walk.yaml --set rssi_min={rssi_min}"),
             });
         }
     }
@@ -47,6 +48,8 @@ fn meta() -> SweepMeta {
         seeds: "1..=4".into(),
         program_version: "0.1.0".into(),
         interpretation: "scenario defaults".into(),
+        criteria: RecommendationCriteria::default(),
+        objective: Objective::FastestLock,
     }
 }
 
@@ -122,7 +125,8 @@ fn parse(html: &str) -> Parsed {
 #[test]
 fn html_parses_with_one_heat_map_per_metric_and_the_csv_numbers() {
     let points = grid();
-    let html = sweep_html(&meta(), &points, &Metric::ALL, &RecommendationCriteria::default());
+    let r = recommend(&points, &RecommendationCriteria::default(), Objective::FastestLock);
+    let html = sweep_html(&meta(), &points, &Metric::ALL, r.as_ref());
     let parsed = parse(&html);
     let names: Vec<String> = Metric::ALL.iter().map(|m| m.name().to_string()).collect();
     assert_eq!(parsed.heat_maps, names);
@@ -130,10 +134,18 @@ fn html_parses_with_one_heat_map_per_metric_and_the_csv_numbers() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let mut csv_rows = vec![reader.headers().unwrap().iter().map(String::from).collect::<Vec<_>>()];
     csv_rows.extend(reader.records().map(|r| r.unwrap().iter().map(String::from).collect()));
+    // The HTML table has the CSV's cells and each point's reproduce command.
+    let commands: Vec<String> =
+        parsed.table.iter().map(|row| row.last().unwrap().clone()).collect();
+    assert_eq!(commands[0], "command");
+    assert_eq!(commands[1], points[0].command);
+    assert!(html.contains("<section id=\"recommendation\">"), "the recommendation block");
+    assert!(html.contains("time_to_lock_p95_s_max 90"), "the criteria are stated");
     assert_eq!(csv_rows.len(), 7);
     // The HTML table has the CSV's numbers; where the CSV cell is empty it says why.
     assert_eq!(parsed.table.len(), csv_rows.len());
     for (html_row, csv_row) in parsed.table.iter().zip(&csv_rows) {
+        let html_row = &html_row[..html_row.len() - 1];
         assert_eq!(html_row.len(), csv_row.len());
         for (h, c) in html_row.iter().zip(csv_row) {
             if c.is_empty() {
@@ -160,39 +172,9 @@ fn a_third_parameter_slices_the_heat_maps() {
         p.params.push(("reference".into(), ParamValue::Text("peak_rssi".into())));
     }
     points.extend(more);
-    let html =
-        sweep_html(&meta(), &points, &[Metric::FalseLocks], &RecommendationCriteria::default());
+    let html = sweep_html(&meta(), &points, &[Metric::FalseLocks], None);
     assert_eq!(parse(&html).heat_maps, ["false_locks_per_h", "false_locks_per_h"]);
     assert!(html.contains("reference=peak_rssi"));
-}
-
-#[test]
-fn pareto_front_and_recommendation() {
-    let mut points = grid();
-    // A copy of point 3 with more false locks: dominated. Equal points (1 and 2 have the same
-    // strictness) do not dominate each other; every other grid point trades security for
-    // nuisance.
-    let mut worse = points[3].clone();
-    worse.metrics.false_locks_per_h = estimate(1.0);
-    points.push(worse);
-    assert_eq!(pareto_front(&points), [0, 1, 2, 3, 4, 5]);
-    let r = recommend(&points, &RecommendationCriteria::default()).unwrap();
-    // Availability >= 0.95 needs strictness >= 10 (all); false locks <= 0.1 needs
-    // strictness >= 25: only rssi_min=-15, delta=-10.
-    assert_eq!(r.point_index, 5);
-    assert!(
-        r.reason.starts_with("rssi_min=-15, rssi_max_delta=-10: on the Pareto front"),
-        "{}",
-        r.reason
-    );
-    let lax =
-        RecommendationCriteria { unlock_availability_share_min: 0.0, false_locks_per_h_max: 1.0 };
-    assert_eq!(recommend(&points, &lax).unwrap().point_index, 0, "fastest lock wins");
-    let strict =
-        RecommendationCriteria { unlock_availability_share_min: 1.0, false_locks_per_h_max: 0.0 };
-    let r = recommend(&points, &strict).unwrap();
-    assert_eq!(r.point_index, 5);
-    assert!(r.reason.contains("no point meets the nuisance bounds"), "{}", r.reason);
 }
 
 #[test]
@@ -203,12 +185,23 @@ fn csv_snapshot() {
 #[test]
 fn writes_all_three_files() {
     let dir = std::env::temp_dir().join(format!("reports-sweep-{}", std::process::id()));
-    write_sweep_report(&dir, &meta(), &grid(), &Metric::ALL, &RecommendationCriteria::default())
-        .unwrap();
+    let points = grid();
+    // Unlock from afar is 10% to 25% in this grid: a study that accepts up to 30%.
+    let criteria = RecommendationCriteria {
+        unlock_from_afar_share_max: 0.3,
+        ..RecommendationCriteria::default()
+    };
+    let meta = SweepMeta { criteria, ..meta() };
+    let r = recommend(&points, &criteria, Objective::FastestLock);
+    write_sweep_report(&dir, &meta, &points, &Metric::ALL, r.as_ref()).unwrap();
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("points.json")).unwrap()).unwrap();
     assert_eq!(json["points"].as_array().unwrap().len(), 6);
+    // False locks <= 0.1/h needs the strictest point: rssi_min=-15, rssi_max_delta=-10.
     assert_eq!(json["recommendation"]["point_index"], 5);
+    assert_eq!(json["meta"]["criteria"]["false_locks_per_h_max"], 0.1);
+    assert_eq!(json["objective"], "fastest_lock");
+    assert!(json["points"][0]["command"].as_str().unwrap().starts_with("unlocksim run"));
     assert!(dir.join("report.html").exists() && dir.join("points.csv").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -311,6 +304,11 @@ fn heat_map_parts(html: &str, metric: Metric) -> Vec<MapParts> {
     maps
 }
 
+/// The recommendation under the default criteria and objective.
+fn recommended(points: &[SweepPoint]) -> Option<Recommendation> {
+    recommend(points, &RecommendationCriteria::default(), Objective::FastestLock)
+}
+
 #[rstest]
 #[case::time(Metric::TimeToLockP95)]
 #[case::never_share(Metric::NeverLock)]
@@ -319,7 +317,7 @@ fn heat_map_parts(html: &str, metric: Metric) -> Vec<MapParts> {
 #[case::afar(Metric::UnlockFromAfar)]
 fn every_heat_map_has_a_legend_and_outlines_the_recommended_cell(#[case] metric: Metric) {
     let points = grid_with_gaps();
-    let html = sweep_html(&meta(), &points, &[metric], &RecommendationCriteria::default());
+    let html = sweep_html(&meta(), &points, &[metric], recommended(&points).as_ref());
     let maps = heat_map_parts(&html, metric);
     assert_eq!(maps.len(), 1);
     assert_eq!(maps[0].legends, 1, "{metric:?}");
@@ -330,7 +328,8 @@ fn every_heat_map_has_a_legend_and_outlines_the_recommended_cell(#[case] metric:
 #[test]
 fn never_is_hatched_in_the_worst_colour() {
     let points = grid_with_gaps();
-    let html = sweep_html(&meta(), &points, &[Metric::TimeToLockP95], &Default::default());
+    let html =
+        sweep_html(&meta(), &points, &[Metric::TimeToLockP95], recommended(&points).as_ref());
     let map = &heat_map_parts(&html, Metric::TimeToLockP95)[0];
     assert_eq!(map.hatched_cells, 1, "point 0 never locked at p95");
     assert!(map.hatch_patterns >= 1);
@@ -360,7 +359,7 @@ fn share_ends_are_the_scale_ends(#[case] metric: Metric, #[case] value: f64, #[c
         Metric::FalseLocks => points[2].metrics.false_locks_per_h = estimate,
         _ => points[2].metrics.time_to_lock_s_p95 = Some(value),
     }
-    let html = sweep_html(&meta(), &points, &[metric], &RecommendationCriteria::default());
+    let html = sweep_html(&meta(), &points, &[metric], recommended(&points).as_ref());
     let map = &heat_map_parts(&html, metric)[0];
     let fill = &map.fills.iter().find(|(p, _)| *p == 2).unwrap().1;
     assert_eq!(*fill, crate::charts::ramp(end));
@@ -375,16 +374,16 @@ fn distributions_chart_the_recommended_point_microsoft_defaults_and_neighbours()
     for (i, p) in points.iter_mut().enumerate() {
         p.metrics.time_to_lock_us = vec![Some(10_000_000 * (i as u64 + 1)), None];
     }
-    let html = sweep_html(&meta(), &points, &[Metric::TimeToLockP95], &Default::default());
-    let r = recommend(&points, &RecommendationCriteria::default()).unwrap().point_index;
-    assert_eq!(r, 5);
-    for label in [
-        "recommended: rssi_min=-15, rssi_max_delta=-10",
-        "Microsoft defaults: rssi_min=-10, rssi_max_delta=-10",
-        "neighbour: rssi_min=-15, rssi_max_delta=-5",
-    ] {
-        assert!(html.contains(label), "{label}");
-    }
+    let html =
+        sweep_html(&meta(), &points, &[Metric::TimeToLockP95], recommended(&points).as_ref());
+    // Every point never locks in half its walk-aways, so none is acceptable: the chart shows the
+    // closest setting, whichever the rule picks, beside the defaults and its grid neighbours.
+    let r = recommended(&points).unwrap().point_index;
+    let recommended_label = format!("recommended: {}", describe(&points[r].params));
+    assert!(html.contains(&recommended_label), "{recommended_label}");
+    assert!(html.contains("Microsoft defaults: rssi_min=-10, rssi_max_delta=-10"));
+    let neighbours = html.matches("neighbour: ").count();
+    assert!((2..=4).contains(&neighbours), "{neighbours} neighbours");
     assert_eq!(html.matches("<svg class=\"cdf\"").count(), 1);
     assert_eq!(html.matches("<svg class=\"pareto\"").count(), 1);
 }

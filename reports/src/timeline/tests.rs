@@ -133,7 +133,7 @@ fn eight_hour_day() -> Trace {
             7200.0,
             "pc:desk",
             "wifi",
-            json!({ "change": "roamed", "from": "ap-desk", "to": "ap-hall", "bssid": "12-ab-34-ff-e5-47", "network_changed": true }),
+            json!({ "change": "roamed", "from": "ap-desk", "to": "ap-hall", "bssid": "12-ab-34-ff-e5-47", "network_changed": true, "from_signal_dbm": -78.0, "signal_dbm": -55.0 }),
         ),
         (9000.0, "pc:desk", "action", json!({ "action": "dock", "on": true, "adapters": 1 })),
         (

@@ -17,7 +17,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use reports::metrics::{AggregateMetrics, RunMetrics};
 use reports::output::read_at_most;
-use reports::sweep::{RecommendationCriteria, SweepMeta, SweepPoint, write_sweep_report};
+use reports::recommend::{Recommendation, microsoft_defaults, recommend, repro_command};
+use reports::sweep::{SweepMeta, SweepPoint, write_sweep_report};
 use reports::write_atomic;
 use serde::{Deserialize, Serialize};
 
@@ -339,7 +340,8 @@ pub fn collect(plan: &Plan, dirs: &[PathBuf]) -> Result<Vec<SweepPoint>, String>
             }
             Err(error) => {
                 seeds[seed_position] = None;
-                failed.push(format!("{}: {error}", key.file_name()));
+                let command = run_command(plan, &key);
+                failed.push(format!("{}: {error}; reproduce: {command}", key.file_name()));
             }
         }
     }
@@ -358,8 +360,57 @@ pub fn collect(plan: &Plan, dirs: &[PathBuf]) -> Result<Vec<SweepPoint>, String>
             params: point.values.clone(),
             failed_runs,
             metrics: AggregateMetrics::from_runs(&seeds.into_iter().flatten().collect::<Vec<_>>()),
+            command: point_command(plan, point),
         })
         .collect())
+}
+
+/// `path` as a reproduce command names it: relative to the repository root when it is inside
+/// it (commands run from there), `.` and `..` resolved lexically.
+pub fn repo_relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("/"));
+    let shown = path.strip_prefix(root).unwrap_or(path);
+    let mut parts: Vec<std::path::Component<'_>> = Vec::new();
+    for component in shown.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(parts.last(), Some(std::path::Component::Normal(_))) =>
+            {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect::<PathBuf>().to_string_lossy().into_owned()
+}
+
+/// Where base scenario `index` is: beside the sweep file, as written in it.
+pub fn scenario_path(plan: &Plan, index: usize) -> PathBuf {
+    let base = Path::new(&plan.file).parent().unwrap_or(Path::new(""));
+    base.join(&plan.scenarios[index].name)
+}
+
+/// The folder of a point's traces in its reproduce command (independent of `--out`, so a
+/// merged report is identical to a single run's).
+fn trace_dir(plan: &Plan, point_index: usize) -> String {
+    format!("target/sweep/{}/traces/p{point_index:06}", plan.name)
+}
+
+/// The command that reproduces every run of `point` (every base scenario, every seed).
+fn point_command(plan: &Plan, point: &PointParams) -> String {
+    let scenarios: Vec<String> =
+        (0..plan.scenarios.len()).map(|i| repo_relative(&scenario_path(plan, i))).collect();
+    let first = plan.seeds.first().copied().unwrap_or(1);
+    let dir = trace_dir(plan, point.index);
+    repro_command(&scenarios, &point.values, first, plan.seeds.len() as u64, &dir)
+}
+
+/// The command that reproduces one run.
+fn run_command(plan: &Plan, key: &RunKey) -> String {
+    let scenario = repo_relative(&scenario_path(plan, key.scenario_index));
+    let values = &plan.points[key.point_index].values;
+    repro_command(&[scenario], values, key.seed, 1, &trace_dir(plan, key.point_index))
 }
 
 /// The report metadata of a plan.
@@ -374,22 +425,50 @@ pub fn meta(plan: &Plan) -> SweepMeta {
         scenarios: plan.scenarios.iter().map(|s| (s.name.clone(), s.sha256.clone())).collect(),
         seeds,
         program_version: plan.program_version.clone(),
-        interpretation: "scenario defaults unless swept".into(),
+        interpretation: "scenario defaults unless swept (swept ones are robustness dimensions)"
+            .into(),
+        criteria: plan.criteria,
+        objective: plan.objective,
     }
 }
 
+/// What [`report`] found: every point (the grid's, then the extra ones) and the recommendation.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    /// Every point of the plan, in plan order (extra points last).
+    pub points: Vec<SweepPoint>,
+    /// The recommendation over the grid's points.
+    pub recommendation: Option<Recommendation>,
+}
+
+/// The recommendation over the grid's points, with Microsoft's defaults (from the grid or the
+/// extra points), the winner's command and, when the first base scenario loads, its paste-ready
+/// rules.
+pub fn recommendation(plan: &Plan, points: &[SweepPoint]) -> Option<Recommendation> {
+    let grid_count = plan.points.iter().filter(|p| !p.extra).count();
+    let (grid, extra) = points.split_at(grid_count.min(points.len()));
+    let mut r = recommend(grid, &plan.criteria, plan.objective)?;
+    r.microsoft_defaults = microsoft_defaults(grid, extra, &plan.criteria);
+    r.command = Some(grid[r.point_index].command.clone());
+    r.paste = match super::runner::paste_for(plan, &r.verdict.setting) {
+        Ok(paste) => Some(paste),
+        Err(error) => {
+            eprintln!("xtask sweep: no paste-ready rule: {error}");
+            None
+        }
+    };
+    Some(r)
+}
+
 /// Aggregates the results in `dirs` and writes the report into `out`.
-pub fn report(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<Vec<SweepPoint>, String> {
+pub fn report(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<Reported, String> {
     let points = collect(plan, dirs)?;
-    write_sweep_report(
-        out,
-        &meta(plan),
-        &points,
-        &plan.metrics,
-        &RecommendationCriteria::default(),
-    )
-    .map_err(|e| io_error(out, e))?;
-    Ok(points)
+    let recommendation = recommendation(plan, &points);
+    let grid_count = plan.points.iter().filter(|p| !p.extra).count();
+    let grid = &points[..grid_count.min(points.len())];
+    write_sweep_report(out, &meta(plan), grid, &plan.metrics, recommendation.as_ref())
+        .map_err(|e| io_error(out, e))?;
+    Ok(Reported { points, recommendation })
 }
 
 /// Reads the plan of every shard directory; they must all be the same plan.

@@ -12,7 +12,19 @@
 //! seeds: { first: 1, count: 20 } # or just `seeds: 20` (1..=20)
 //! metrics: [time_to_lock_s_p95, false_locks_per_h]   # optional: default every metric
 //! far_distance_m: 8             # optional: unlock from afar beyond this distance
+//! criteria:                     # optional: what "good" means; a key left out keeps its default
+//!   time_to_lock_p95_s_max: 90
+//!   false_locks_per_h_max: 0.1
+//!   unlock_availability_share_min: 0.95
+//!   unlock_from_afar_share_max: 0.01
+//! objective: fastest_lock       # or fewest_false_locks, highest_availability,
+//!                               # lowest_unlock_from_afar
 //! ```
+//!
+//! Parameters are settings (RSSI thresholds) or robustness dimensions (interpretations,
+//! calibration values, conditions): see `docs/sweep.md`. When RSSI thresholds are swept and no
+//! point sets them all to Microsoft's default (-10 dB), the plan gets extra points with them at
+//! -10 for every combination of robustness values, so that the report can compare.
 //!
 //! Runs are ordered point by point, then scenario, then seed. That order, not the order in
 //! which runs finish, is the order of aggregation.
@@ -21,7 +33,8 @@ use std::path::{Path, PathBuf};
 
 use reports::metrics::{Metric, MetricOptions};
 use reports::output::ReadError;
-use scenarios::params::ParamValue;
+use reports::recommend::{Objective, RecommendationCriteria};
+use scenarios::params::{MICROSOFT_DEFAULT_RSSI_DB, ParamValue, parameter};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
@@ -158,6 +171,12 @@ pub struct SweepSpec {
     /// Unlock attempts with the phone farther than this count as "from afar" (default 8 m).
     #[serde(default)]
     pub far_distance_m: Option<Spanned<f64>>,
+    /// The acceptance criteria (default: [`RecommendationCriteria::default`]).
+    #[serde(default)]
+    pub criteria: Option<Spanned<RecommendationCriteria>>,
+    /// The objective among settings that meet the criteria (default `fastest_lock`).
+    #[serde(default)]
+    pub objective: Objective,
 }
 
 impl SweepSpec {
@@ -179,6 +198,9 @@ pub struct PointParams {
     pub index: usize,
     /// (name, value) per parameter.
     pub values: Vec<(String, ParamValue)>,
+    /// Not a point of the grid: Microsoft's default setting, run for the comparison.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extra: bool,
 }
 
 /// A base scenario: the path as written in the sweep, where it is, and its content hash.
@@ -228,6 +250,10 @@ pub struct Plan {
     pub metrics: Vec<Metric>,
     /// Metric options.
     pub options: MetricOptions,
+    /// The acceptance criteria.
+    pub criteria: RecommendationCriteria,
+    /// The objective among settings that meet the criteria.
+    pub objective: Objective,
     /// The program version that made the results.
     pub program_version: String,
     /// SHA-256 over everything above: results from another plan are never mixed in.
@@ -277,9 +303,60 @@ fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
         .collect())
 }
 
+/// The study's criteria, checked: every bound finite and not negative, shares at most 1.
+fn criteria(spec: &SweepSpec, file: &str) -> Result<RecommendationCriteria, String> {
+    let Some(spanned) = &spec.criteria else { return Ok(RecommendationCriteria::default()) };
+    let c = spanned.value;
+    let bounds = [
+        ("time_to_lock_p95_s_max", c.time_to_lock_p95_s_max, f64::INFINITY),
+        ("false_locks_per_h_max", c.false_locks_per_h_max, f64::INFINITY),
+        ("unlock_availability_share_min", c.unlock_availability_share_min, 1.0),
+        ("unlock_from_afar_share_max", c.unlock_from_afar_share_max, 1.0),
+    ];
+    for (name, value, max) in bounds {
+        if !(value.is_finite() && (0.0..=max).contains(&value)) {
+            let range = if max.is_finite() { "0 to 1" } else { "a finite number of at least 0" };
+            return Err(format!(
+                "{}: criteria: `{name}` must be {range}, not {value}",
+                position(file, spanned)
+            ));
+        }
+    }
+    Ok(c)
+}
+
+/// Extra points for Microsoft's defaults (design 3.1: `rssiMin` and `rssiMaxDelta` -10): when
+/// the grid sweeps RSSI settings but has no point with all of them at -10, one point per
+/// combination of the robustness values of the grid, with every setting at -10, numbered after
+/// the grid.
+fn default_points(grid: &[PointParams]) -> Vec<PointParams> {
+    let default = ParamValue::Int(MICROSOFT_DEFAULT_RSSI_DB);
+    let is_setting = |name: &str| parameter(name).is_some_and(|p| p.kind.is_setting());
+    let Some(first) = grid.first() else { return Vec::new() };
+    if !first.values.iter().any(|(n, _)| is_setting(n))
+        || grid.iter().any(|p| p.values.iter().all(|(n, v)| !is_setting(n) || *v == default))
+    {
+        return Vec::new();
+    }
+    let mut extra: Vec<PointParams> = Vec::new();
+    for point in grid {
+        let values: Vec<(String, ParamValue)> = point
+            .values
+            .iter()
+            .map(|(n, v)| (n.clone(), if is_setting(n) { default.clone() } else { v.clone() }))
+            .collect();
+        if !extra.iter().any(|p| p.values == values) {
+            // Not a loop without bound: at most one extra point per grid point.
+            extra.push(PointParams { index: grid.len() + extra.len(), values, extra: true });
+        }
+    }
+    extra
+}
+
 /// Parses a sweep file's text.
 ///
-/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`.
+/// `file` names the text in errors, which read `file:line:column: invalid sweep file: ...`,
+/// with the loader's hint (e.g. a did-you-mean for an unknown key) after `; `.
 /// The YAML parser has the same budget as every other loader
 /// ([`engine::diagnostic::yaml::yaml_options`]): bounded nesting, aliases and events.
 pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
@@ -289,7 +366,8 @@ pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
             .iter()
             .map(|d| {
                 let at = d.position().unwrap_or_else(|| file.to_owned());
-                format!("{at}: invalid sweep file: {}", d.message)
+                let hint = d.hint.as_ref().map_or(String::new(), |h| format!("; {h}"));
+                format!("{at}: invalid sweep file: {}{hint}", d.message)
             })
             .collect();
         lines.join("\n")
@@ -437,11 +515,13 @@ pub fn expand(
             combos
         }
     };
-    let points: Vec<PointParams> = combos
+    let criteria = criteria(spec, file)?;
+    let mut points: Vec<PointParams> = combos
         .into_iter()
         .enumerate()
-        .map(|(index, values)| PointParams { index, values })
+        .map(|(index, values)| PointParams { index, values, extra: false })
         .collect();
+    points.extend(default_points(&points));
     // Check the run count before building any list, so an absurd seed count is an error, not
     // an allocation of its size.
     let runs_count = (points.len() as u64)
@@ -474,6 +554,8 @@ pub fn expand(
         seeds,
         metrics: spec.metrics.clone().unwrap_or_else(|| Metric::ALL.to_vec()),
         options: MetricOptions { far_distance_m },
+        criteria,
+        objective: spec.objective,
         program_version: program_version.to_string(),
         fingerprint: String::new(),
     };
@@ -523,6 +605,16 @@ mod tests {
         "name: z\nscenarios: [a.yaml]\ncombine: zip\nparameters:\n  - {name: a, values: [1, 2]}\n  - {name: r, values: [hysteresis, peak_rssi]}\nseeds: 1\n",
         "a=1 r=hysteresis; a=2 r=peak_rssi"
     )]
+    #[case::defaults_added(
+        "name: d\nscenarios: [a.yaml]\nparameters:\n  - {name: dynamic_lock_rssi_min, values: [-5, -15]}\n  - {name: carry, values: [hand, bag]}\nseeds: 1\n",
+        "dynamic_lock_rssi_min=-5 carry=hand; dynamic_lock_rssi_min=-5 carry=bag; \
+         dynamic_lock_rssi_min=-15 carry=hand; dynamic_lock_rssi_min=-15 carry=bag; \
+         dynamic_lock_rssi_min=-10 carry=hand; dynamic_lock_rssi_min=-10 carry=bag"
+    )]
+    #[case::defaults_in_the_grid(
+        "name: d\nscenarios: [a.yaml]\nparameters:\n  - {name: unlock_rssi_min, values: [-5, -10]}\n  - {name: rssi_delta_reference, values: [hysteresis]}\nseeds: 1\n",
+        "unlock_rssi_min=-5 rssi_delta_reference=hysteresis; unlock_rssi_min=-10 rssi_delta_reference=hysteresis"
+    )]
     #[case::float_range(
         "name: f\nscenarios: [a.yaml]\nparameters:\n  - {name: x, range: {from: 0, to: 1, step: 0.5}}\nseeds: 1\n",
         "x=0; x=0.5; x=1"
@@ -557,6 +649,22 @@ mod tests {
         "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\nmetrics: [speed]\n",
         "invalid sweep file"
     )]
+    #[case::unknown_criterion(
+        "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\ncriteria:\n  false_lock_per_h_max: 1\n",
+        "s.yaml:6:3: invalid sweep file: unknown key `false_lock_per_h_max`; did you mean `false_locks_per_h_max`?"
+    )]
+    #[case::share_above_one(
+        "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\ncriteria: {unlock_availability_share_min: 1.5}\n",
+        "s.yaml:5:11: criteria: `unlock_availability_share_min` must be 0 to 1, not 1.5"
+    )]
+    #[case::negative_bound(
+        "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\ncriteria: {time_to_lock_p95_s_max: -1}\n",
+        "`time_to_lock_p95_s_max` must be a finite number of at least 0, not -1"
+    )]
+    #[case::unknown_objective(
+        "name: z\nscenarios: [a]\nparameters: []\nseeds: 1\nobjective: fastest\n",
+        "s.yaml:5:12: invalid sweep file: unknown value `fastest`; expected one of: fastest_lock,"
+    )]
     #[case::twice(
         "name: z\nscenarios: [a]\nparameters:\n  - {name: a, values: [1]}\n  - {name: a, values: [2]}\nseeds: 1\n",
         "swept twice"
@@ -568,6 +676,27 @@ mod tests {
     fn rejected(#[case] yaml: &str, #[case] message: &str) {
         let error = plan_of(yaml).unwrap_err();
         assert!(error.contains(message), "{error}");
+    }
+
+    /// The study's criteria and objective reach the plan (and its fingerprint); a key left out
+    /// keeps its default.
+    #[test]
+    fn criteria_and_objective_come_from_the_study() {
+        let base = "name: c\nscenarios: [a.yaml]\nparameters: []\nseeds: 1\n";
+        let plan = plan_of(base).unwrap();
+        assert_eq!(plan.criteria, RecommendationCriteria::default());
+        assert_eq!(plan.objective, Objective::FastestLock);
+        let study = format!(
+            "{base}criteria: {{false_locks_per_h_max: 0.5}}\nobjective: highest_availability\n"
+        );
+        let other = plan_of(&study).unwrap();
+        let expected = RecommendationCriteria {
+            false_locks_per_h_max: 0.5,
+            ..RecommendationCriteria::default()
+        };
+        assert_eq!(other.criteria, expected);
+        assert_eq!(other.objective, Objective::HighestAvailability);
+        assert_ne!(plan.fingerprint, other.fingerprint);
     }
 
     #[test]

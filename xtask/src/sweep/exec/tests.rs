@@ -81,6 +81,26 @@ fn results_are_the_same_for_any_thread_count() {
     assert_eq!(points.len(), 6);
     assert_eq!(points[4].failed_runs.len(), 1, "the failed run is reported");
     assert_eq!(points[4].metrics.runs_count, 3, "its seed is left out of the aggregate");
+    assert_eq!(
+        points[4].command,
+        "unlocksim run walk.yaml seated.yaml --set rssi_min=-15 --set rssi_max_delta=-5 \
+         --seed 1 --runs 4 --trace-dir target/sweep/fake/traces/p000004",
+        "every point carries the command that reproduces it"
+    );
+    assert!(
+        points[4].failed_runs[0].ends_with(
+            "; reproduce: unlocksim run seated.yaml --set rssi_min=-15 --set rssi_max_delta=-5 \
+             --seed 3 --runs 1 --trace-dir target/sweep/fake/traces/p000004"
+        ),
+        "a failed run carries its own: {}",
+        points[4].failed_runs[0]
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(one.join("points.json")).unwrap()).unwrap();
+    assert_eq!(json["points"][4]["command"], points[4].command.as_str());
+    assert_eq!(json["objective"], "fastest_lock");
+    let html = String::from_utf8(fs::read(one.join("report.html")).unwrap()).unwrap();
+    assert!(html.contains("<section id=\"recommendation\">"));
     for dir in [one, two] {
         fs::remove_dir_all(dir).unwrap();
     }
