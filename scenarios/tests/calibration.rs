@@ -21,13 +21,13 @@ const POLICY: &str = "dynamic_lock:\n  enabled: true\n  signal_rules: '<rule sch
     <signal type=\"bluetooth\" scenario=\"Dynamic Lock\" classOfDevice=\"512\" rssiMin=\"-10\" \
     rssiMaxDelta=\"-10\"/></rule>'\n";
 
-/// Ana sits at her PC, stands at 1 min and walks 30 m away (office NLoS, trouser pocket), then
+/// Ana sits at her PC, stands at 1 min and walks 30 m away (office NLoS, an 8 dB carry with no body side), then
 /// stays there. `calibration` is line 3. `runs` runs from seed 1.
 fn scenario(calibration: &str, runs: u32) -> String {
     format!(
         "name: walk away\nseed: 1\ncalibration: {calibration}\nruns: {runs}\nduration: 6m\n\
          world:\n  pcs:\n    desk: {{position: [0, 0], paired_phones: [p]}}\n\
-         \x20 phones:\n    p: {{carried_by: ana, carry: trouser_pocket}}\n\
+         \x20 phones:\n    p: {{carried_by: ana, carry: {{loss_db: 8}}}}\n\
          \x20 users:\n    ana: {{position: [0.6, 0]}}\n\
          windows:\n  desk:\n    user: ana\n    policy_file: policy.yaml\n\
          timeline:\n  - {{at: 0s, sit: {{user: ana}}}}\n\
@@ -210,7 +210,7 @@ fn outcomes(scenario: &Scenario) -> Vec<(Option<CalibrationRecord>, Option<f64>)
 }
 
 /// With the GRPR's lower limit at -56 dBm the phone 30 m away reads about -23 (office NLoS,
-/// trouser pocket: `radio` shows the median crossing -20 near 24 m), so Dynamic Lock locks;
+/// an 8 dB carry with no body side: `radio` shows the median crossing -20 near 24 m), so Dynamic Lock locks;
 /// at -84 dBm the same received power (about -79 dBm) is inside the golden range and reads 0,
 /// so it never does (losing the connection would need 11 dB of shadowing). Drawing the limit from [-84, -56] per run splits the runs, and the runs
 /// that lock drew higher limits than the ones that do not.
@@ -309,8 +309,8 @@ fn the_model_docs_table_matches_the_key_table() {
 #[test]
 fn a_calibration_radio_value_replaces_a_phones_own_with_a_warning() {
     let text = scenario("{tx_power_dbm_max: 10}", 1).replace(
-        "p: {carried_by: ana, carry: trouser_pocket}",
-        "p: {carried_by: ana, carry: trouser_pocket, radio: {tx_power_dbm_max: 0}}",
+        "p: {carried_by: ana, carry: {loss_db: 8}}",
+        "p: {carried_by: ana, carry: {loss_db: 8}, radio: {tx_power_dbm_max: 0}}",
     );
     let scenario = load_scenario("c.yaml", &text, &mut |_: &str| Ok(POLICY.to_owned()))
         .unwrap_or_else(|d| panic!("{d:?}"));
