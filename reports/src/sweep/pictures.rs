@@ -88,7 +88,8 @@ struct HeatMap<'a> {
 const CELL_W: usize = 64;
 const CELL_H: usize = 28;
 const LEFT: usize = 90;
-const TOP: usize = 30;
+/// Room above the cells for two title lines (x then y parameter) and the column labels.
+const TOP: usize = 46;
 /// Room right of the cells for the legend: bar, ticks and its title (chosen to fit the longest
 /// title, "s (>= 120 drawn as 120)", at 10 px).
 const LEGEND_W: usize = 170;
@@ -115,14 +116,15 @@ impl HeatMap<'_> {
         let mut svg = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" data-metric=\"{}\" \
             width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n{}\n<text \
-            x=\"{LEFT}\" y=\"12\" font-size=\"11\">{} →</text>\n<text x=\"4\" y=\"{}\" \
-            font-size=\"11\">{} ↓</text>\n",
+            x=\"{LEFT}\" y=\"12\" font-size=\"11\">columns: {} →</text>\n",
             self.metric.name(),
             charts::hatch_pattern(&format!("{id}-hatch")),
             xml_escape(x_name),
-            TOP - 4,
-            xml_escape(y_name)
         );
+        if !y_name.is_empty() {
+            let y_name = xml_escape(y_name);
+            svg += &format!("<text x=\"4\" y=\"26\" font-size=\"11\">rows: {y_name} ↓</text>\n");
+        }
         for (i, x) in xs.iter().enumerate() {
             svg += &format!(
                 "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
