@@ -399,8 +399,8 @@ mod tests {
         ]);
         assert_eq!(
             repro("scenarios/suite/a.yaml", 11, 500, &set),
-            "unlocksim run scenarios/suite/a.yaml --seed 11 --runs 500 --set authentication_lock=on \
-             --set rssi_min=-5"
+            "unlocksim run scenarios/suite/a.yaml --seed 11 --runs 500 \
+             --set authentication_lock=on --set rssi_min=-5"
         );
     }
 }

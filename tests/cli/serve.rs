@@ -112,6 +112,11 @@ fn dechunk(body: &str) -> String {
 
 const WALK: &str = "walk_away_back_pocket";
 
+/// `"p0":1,"p1":1,...`: `count` overrides.
+fn overrides(count: usize) -> String {
+    (0..count).map(|i| format!(r#""p{i}":1"#)).collect::<Vec<_>>().join(",")
+}
+
 #[rstest]
 #[case::page("GET", "/", Some("HOST"), None, "", 200, "<!doctype html>")]
 #[case::foreign_host("GET", "/", Some("evil.example"), None, "", 403, "DNS rebinding")]
@@ -189,12 +194,13 @@ const WALK: &str = "walk_away_back_pocket";
     "`runs` must be 1 to 20000, not 0"
 )]
 #[case::a_client_id_past_the_bound(
-    "POST", "/api/run", Some("HOST"), None, &format!(r#"{{"scenario":"x","client":"{}"}}"#, "c".repeat(65)),
+    "POST", "/api/run", Some("HOST"), None,
+    &format!(r#"{{"scenario":"x","client":"{}"}}"#, "c".repeat(65)),
     400, "`client` is longer than 64 bytes"
 )]
 #[case::too_many_overrides(
     "POST", "/api/run", Some("HOST"), None,
-    &format!(r#"{{"scenario":"x","set":{{{}}}}}"#, (0..65).map(|i| format!(r#""p{i}":1"#)).collect::<Vec<_>>().join(",")),
+    &format!(r#"{{"scenario":"x","set":{{{}}}}}"#, overrides(65)),
     400, "more than 64 overrides"
 )]
 #[case::an_unknown_parameter(
