@@ -347,8 +347,11 @@ fn rule(scenario: &Scenario) -> Rule {
 }
 
 /// `unlocksim run FILE --seed S --runs N --set NAME=VALUE ...`: the command that reproduces
-/// the runs (names and values are plain words and numbers: no quoting needed).
+/// the runs. Names and values are plain words and numbers; the file is single-quoted for a
+/// POSIX shell when it holds anything but letters, digits and `/._-`.
 pub fn repro(file: &str, seed: u64, runs: usize, set: &BTreeMap<String, ParamValue>) -> String {
+    let plain = file.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
+    let file = if plain { file.to_string() } else { format!("'{}'", file.replace('\'', "'\\''")) };
     let mut command = format!("unlocksim run {file} --seed {seed} --runs {runs}");
     for (name, value) in set {
         let value = match value {
@@ -389,6 +392,14 @@ mod tests {
         #[case] expected: (usize, Option<f64>, Option<f64>, Option<f64>),
     ) {
         assert_eq!(summary(locked, never), expected);
+    }
+
+    #[rstest]
+    #[case("scenarios/suite/walk_away.yaml", "scenarios/suite/walk_away.yaml")]
+    #[case("my scenarios/it's.yaml", "'my scenarios/it'\\''s.yaml'")]
+    fn the_repro_command_quotes_a_file_with_spaces(#[case] file: &str, #[case] shown: &str) {
+        let command = repro(file, 1, 2, &BTreeMap::new());
+        assert_eq!(command, format!("unlocksim run {shown} --seed 1 --runs 2"));
     }
 
     #[test]
