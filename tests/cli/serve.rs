@@ -380,3 +380,26 @@ fn only_files_inside_the_served_folder_are_scenarios() {
     let _ = std::fs::remove_dir_all(&root);
     let _ = std::fs::remove_dir_all(outside.parent().unwrap());
 }
+
+/// The server listens on 127.0.0.1 by default (its URL says so: [`Server::start`] reads it
+/// there); `--bind` to any other address warns that the simulator is then reachable.
+#[rstest]
+#[case::loopback("127.0.0.1", "")]
+#[case::every_interface("0.0.0.0", "warning: listening on 0.0.0.0: anyone who can reach")]
+fn binding_beyond_loopback_warns(#[case] bind: &str, #[case] warning: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+        .args(["serve", "--port", "0", "--bind", bind])
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the unlocksim binary runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(line.starts_with("unlocksim serve: http://127.0.0.1:"), "{line}");
+    let warned = stderr.lines().find(|l| l.starts_with("warning: listening")).unwrap_or("");
+    assert!(warned.starts_with(warning) && warned.is_empty() == warning.is_empty(), "{stderr}");
+}

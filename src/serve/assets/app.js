@@ -188,8 +188,24 @@ function drawRssi(sample) {
       { label: "absence threshold", stroke: "#d62728", dash: [5, 3], width: 1.5 },
       { label: "rssiMin", stroke: "#2ca02c", dash: [2, 3], width: 1.5 }],
   };
+  opts.hooks = { draw: [(u) => marks(u, sample)] };
   if (charts.rssi) charts.rssi.destroy();
   charts.rssi = new uPlot(opts, data, $("rssi-chart"));
+}
+
+// Vertical marks on the RSSI chart: the user leaving (orange) or coming back (grey) and the
+// PC locking (red, solid).
+function marks(u, sample) {
+  const ctx = u.ctx;
+  const line = (t, colour, dash) => {
+    const x = Math.round(u.valToPos(t, "x", true));
+    ctx.save();
+    ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.setLineDash(dash);
+    ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke(); ctx.restore();
+  };
+  for (const [t, what] of sample.desk) line(t, what === "left" ? "#ff7f0e" : "#888", [4, 4]);
+  for (const [t] of sample.locks) line(t, "#d62728", []);
 }
 
 async function start() {
