@@ -31,6 +31,7 @@ mod radio_cmd;
 mod radio_range;
 mod run_cmd;
 mod run_plan;
+mod serve;
 mod trace_file;
 
 /// Test bench for Windows Hello for Business unlock policies.
@@ -55,6 +56,8 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// What would Windows read at this distance? Relative RSSI by distance.
     Radio(radio_cmd::RadioArgs),
+    /// The tuning workbench: a local web page that re-simulates a scenario as you move its knobs.
+    Serve(serve::ServeArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Policy(command) => policy_cmd::run(command),
         Command::Run(args) => run_cmd::run(args),
         Command::Radio(args) => radio_cmd::run(&args),
+        Command::Serve(args) => serve::run(args),
     };
     exit.into()
 }

@@ -158,12 +158,12 @@ fn apply_overrides(
 }
 
 /// The bundled suite: next to the sources when run from a checkout, else `./scenarios/suite`.
-fn default_suite() -> PathBuf {
+pub(crate) fn default_suite() -> PathBuf {
     let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join("suite");
     if built_in.is_dir() { built_in } else { PathBuf::from("scenarios").join("suite") }
 }
 
-fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
     shown.display().to_string()

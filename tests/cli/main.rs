@@ -12,5 +12,6 @@ mod policy_forms;
 mod radio;
 mod radio_range;
 mod run;
+mod serve;
 mod sweep_set;
 mod util;

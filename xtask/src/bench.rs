@@ -9,7 +9,8 @@
 //!   second, Wi-Fi and IP events), parse included, as a speed-up over real time;
 //! - memory: peak RSS (`VmHWM`) of a 1-day and a 100-day run of that scenario, each in its own
 //!   child process streaming the trace (only its hash is kept);
-//! - sweep runs per second on the default study at 1 and 2 threads.
+//! - sweep runs per second on the default study at 1 and 2 threads;
+//! - `unlocksim serve`: server time of 500 walk-away runs (release binary, budget 150 ms).
 //!
 //! The two criterion-less benches are built and run by `cargo bench` in release mode; the rest
 //! runs inside this (release) xtask binary.
@@ -30,6 +31,8 @@ const SWEEP_REPETITIONS: usize = 5;
 const OFFICE_DAY_FILE: &str = "xtask/benches-data/office-day-10-phones.yaml";
 /// Repetitions of the end-to-end measurement; the median is kept.
 const END_TO_END_REPETITIONS: usize = 9;
+/// Server time budget of one workbench redraw of 500 runs (issue 19), ms.
+const SERVE_BUDGET_MS: f64 = 150.0;
 /// Real time the end-to-end run must beat, as a multiple.
 const SPEED_UP_TARGET: f64 = 100_000.0;
 
@@ -306,6 +309,19 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
     })
 }
 
+/// Server time of one workbench request: 500 walk-away runs with a moved threshold, against
+/// the 150 ms budget of issue 19.
+fn serve_row(root: &Path) -> Result<Row, String> {
+    let (median_ms, best_ms) = crate::serve_check::server_ms(root)?;
+    Ok(Row {
+        name: "serve: 500 walk-away runs, server time".to_owned(),
+        value: format!("{median_ms:.1} ms median, {best_ms:.1} ms best"),
+        baseline: format!("{SERVE_BUDGET_MS:.0} ms budget"),
+        ratio: median_ms / SERVE_BUDGET_MS,
+        target: "<= 1".to_owned(),
+    })
+}
+
 /// A rate with a metric prefix: `1.23 M`.
 fn si(value: f64) -> String {
     match value {
@@ -343,6 +359,8 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     rows.push(memory_row(root, args.memory_days)?);
     eprintln!("xtask bench: sweep");
     rows.push(sweep_row(root, args.sweep_seeds)?);
+    eprintln!("xtask bench: serve");
+    rows.push(serve_row(root)?);
     println!(
         "{:<50} {:>30} {:>22} {:>12} {:>9}",
         "measurement", "value", "baseline", "ratio", "target"

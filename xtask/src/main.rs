@@ -10,6 +10,7 @@ use reports::summary::Exit;
 
 mod bench;
 mod fuzz;
+mod serve_check;
 mod sweep;
 
 /// Most failed sweep runs whose errors are printed (the count of all of them follows).
@@ -26,6 +27,9 @@ struct Xtask {
 enum Task {
     /// Run every benchmark (release build) and print one table of ratios measured side by side.
     Bench(bench::BenchArgs),
+    /// Drive the workbench page (`unlocksim serve`) in headless Chromium: move a threshold, compare
+    /// the median shown with `unlocksim run`'s; screenshot in target/serve-browser/.
+    Browser,
     /// Run every cargo-fuzz target for N seconds each, seeded from the suite and fixtures.
     Fuzz {
         /// Seconds per target.
@@ -98,6 +102,9 @@ fn main() -> ExitCode {
         }
         Task::BenchChild(args) => {
             task_exit("bench-child", bench::child(&args).map(|()| Exit::Success))
+        }
+        Task::Browser => {
+            task_exit("browser", serve_check::browser(&workspace_root()).map(Exit::from_passed))
         }
         Task::Fuzz { seconds, target } => {
             let passed = fuzz::run(&workspace_root(), seconds, target.as_deref());
