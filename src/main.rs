@@ -23,6 +23,7 @@ macro_rules! out {
 
 mod analyze_cmd;
 mod audit_cmd;
+mod calibrate_cmd;
 mod input;
 mod policy_cmd;
 mod policy_file;
@@ -55,6 +56,8 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// What would Windows read at this distance? Relative RSSI by distance.
     Radio(radio_cmd::RadioArgs),
+    /// Fit the radio model to recorded RSSI logs (CSV, hcitool rssi, btmon).
+    Calibrate(calibrate_cmd::CalibrateArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Policy(command) => policy_cmd::run(command),
         Command::Run(args) => run_cmd::run(args),
         Command::Radio(args) => radio_cmd::run(&args),
+        Command::Calibrate(args) => calibrate_cmd::run(&args),
     };
     exit.into()
 }
