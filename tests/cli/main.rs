@@ -3,6 +3,7 @@
 
 mod analyze;
 mod audit;
+mod calibrate;
 mod calibration;
 mod catalogue;
 mod catalogue_harness;
