@@ -30,6 +30,7 @@ mod policy_file;
 mod policy_forms_cmd;
 mod radio_cmd;
 mod radio_range;
+mod replay_cmd;
 mod run_cmd;
 mod run_plan;
 mod trace_file;
@@ -58,6 +59,8 @@ enum Command {
     Radio(radio_cmd::RadioArgs),
     /// Fit the radio model to recorded RSSI logs (CSV, hcitool rssi, btmon).
     Calibrate(calibrate_cmd::CalibrateArgs),
+    /// Replay a recorded relative-RSSI log through a policy's Dynamic Lock: when would it lock?
+    Replay(replay_cmd::ReplayArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Radio(args) => radio_cmd::run(&args),
         Command::Calibrate(args) => calibrate_cmd::run(&args),
+        Command::Replay(args) => replay_cmd::run(&args),
     };
     exit.into()
 }

@@ -27,6 +27,8 @@ const EXPORT: &str = "policy export: 2 = unreadable or invalid policy, nothing w
 const RUN: &str = "run: 2 = invalid input, nothing run or written";
 /// `calibrate`: 2 for any unreadable or invalid log, nothing fitted or written.
 const CALIBRATE: &str = "calibrate: 2 = unreadable or invalid log, nothing written";
+/// `replay`: 2 for an unreadable or invalid log or policy, nothing replayed.
+const REPLAY: &str = "replay: 2 = unreadable or invalid log or policy";
 /// `analyze lockout`: 2 for unreadable or invalid input.
 const ANALYZE: &str = "analyze lockout: 2 = unreadable or invalid input";
 
@@ -363,6 +365,11 @@ const CATALOGUE: &[Entry] = &[
     generated("calibrate_too_many_readings", &["calibrate", "$T/many.csv@1"], 2, CALIBRATE, true, too_many_readings),
     generated("calibrate_long_place", &["calibrate", "$T/place.csv@1"], 2, CALIBRATE, true, long_place),
     generated("calibrate_non_utf8", &["calibrate", "$T/latin1.csv@1"], 2, CALIBRATE, true, non_utf8_log),
+    // Recorded days (`replay`).
+    entry("replay_bad_row", &["replay", "$C/calibrate/bad_row.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml"], 2, REPLAY, true),
+    entry("replay_dbm_log", &["replay", "$C/calibrate/btmon_two_devices.txt", "--device", "40:11:22:33:44:55", "--policy", "scenarios/policies/dynamic_lock_default.yaml"], 2, REPLAY, false),
+    entry("replay_policy_without_dynamic_lock", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/mfu_example1_ipconfig.yaml"], 2, REPLAY, false),
+    entry("replay_policy_billion_laughs", &["replay", "examples/calibrate/day.csv", "--policy", "$C/policy/billion_laughs.yaml"], 2, REPLAY, true),
     // Command-line arguments.
     entry("args_runs_zero", &["run", "--runs", "0"], 2, USAGE, false),
     entry("args_runs_absurd", &["run", "--runs", "100001"], 2, USAGE, false),
@@ -381,6 +388,8 @@ const CATALOGUE: &[Entry] = &[
     entry("args_calibrate_distance_nan", &["calibrate", "examples/calibrate/capture.csv@NaN"], 2, USAGE, false),
     entry("args_calibrate_unknown_carry", &["calibrate", "examples/calibrate/capture.csv", "--carry", "sock"], 2, USAGE, false),
     entry("args_calibrate_without_logs", &["calibrate"], 2, USAGE, false),
+    entry("args_replay_set_unknown", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--set", "rssiMax=-3"], 2, USAGE, false),
+    entry("args_replay_without_policy", &["replay", "examples/calibrate/day.csv"], 2, USAGE, false),
     entry("args_analyze_missing_device", &["analyze", "lockout", LOCKOUT_POLICY], 2, USAGE, false),
 ];
 

@@ -12,5 +12,6 @@ mod policy;
 mod policy_forms;
 mod radio;
 mod radio_range;
+mod replay;
 mod run;
 mod util;

@@ -213,5 +213,5 @@ fn choose(collected: Collected, options: &ReadOptions) -> Result<RssiLog, LogErr
     };
     let (quantity, readings) =
         collected.by_key.get(&key).cloned().unwrap_or((Quantity::Dbm, vec![]));
-    Ok(RssiLog { format: LogFormat::Btmon, quantity, device: Some(key), readings })
+    Ok(RssiLog { format: LogFormat::Btmon, quantity, device: Some(key), readings, start_s: 0.0 })
 }

@@ -166,5 +166,6 @@ pub(super) fn read(lines: &[(usize, String)]) -> Result<RssiLog, LogError> {
         quantity: quantity.map_or(Quantity::Relative, |q| q.0),
         device: None,
         readings,
+        start_s: 0.0,
     })
 }

@@ -77,5 +77,11 @@ pub(super) fn read(lines: &[(usize, String)]) -> Result<RssiLog, LogError> {
             break;
         }
     }
-    Ok(RssiLog { format: LogFormat::Hcitool, quantity: Quantity::Relative, device: None, readings })
+    Ok(RssiLog {
+        format: LogFormat::Hcitool,
+        quantity: Quantity::Relative,
+        device: None,
+        readings,
+        start_s: 0.0,
+    })
 }

@@ -97,6 +97,8 @@ pub struct RssiLog {
     pub device: Option<String>,
     /// In log order; times never decrease.
     pub readings: Vec<Reading>,
+    /// The first reading's time as the log wrote it, seconds (readings count from it).
+    pub start_s: f64,
 }
 
 /// An error at a place in the log.
@@ -208,6 +210,7 @@ fn finish(mut log: RssiLog) -> Result<RssiLog, LogError> {
         ));
     }
     let start = log.readings[0].time_s;
+    log.start_s = start;
     let mut previous = start;
     for reading in &mut log.readings {
         if reading.time_s < previous {
