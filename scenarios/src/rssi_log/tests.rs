@@ -206,3 +206,39 @@ fn logs_are_read_or_refused_with_a_position(
 fn ansi_escapes_are_removed() {
     assert_eq!(strip_ansi("a\u{1b}[0;32mComplete\u{1b}[0m b"), "aComplete b");
 }
+
+/// The line bound, at it and one past it (blank lines count: the file bound alone would let
+/// a 1 MiB file of newlines through).
+#[test]
+fn lines_are_bounded() {
+    let at = format!("time_s,rssi_db\n0,-5{}", "\n".repeat(LOG_LINES_MAX - 2));
+    assert_eq!(at.split('\n').count(), LOG_LINES_MAX);
+    assert!(read_log(&at, &ReadOptions::default()).is_ok());
+    let past = format!("{at}\n");
+    let error = read_log(&past, &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        (error.line, error.message.as_str()),
+        (LOG_LINES_MAX + 1, "more than 1000000 lines (LOG_LINES_MAX)")
+    );
+}
+
+/// The devices bound of a btmon trace, at it and one past it.
+#[test]
+fn devices_are_bounded() {
+    let trace = |devices: usize| -> String {
+        (0..devices)
+            .map(|i| {
+                format!(
+                    "> HCI Event: LE Meta Event (0x3e) plen 40  #{i} [hci0] {i}.0\n        Address: \
+                     40:00:00:00:{:02X}:{:02X}\n        RSSI: -60 dBm (0xc4)\n",
+                    i / 256,
+                    i % 256
+                )
+            })
+            .collect()
+    };
+    let options = ReadOptions { device: Some("40:00:00:00:00:00".to_owned()) };
+    assert!(read_log(&trace(LOG_DEVICES_MAX), &options).is_ok());
+    let error = read_log(&trace(LOG_DEVICES_MAX + 1), &options).unwrap_err();
+    assert_eq!(error.message, "more than 1000 devices (LOG_DEVICES_MAX)");
+}
