@@ -14,12 +14,13 @@
 //! of [`SHADOW_GRID_POINTS`] nodes, maximised by Nelder-Mead over
 //! `(intercept, n, ln σ_s, ln σ_f)`.
 //!
-//! Intervals are Wald intervals from the observed information (a central-difference Hessian),
-//! on the log scale for the two σ, with the Student t quantile on `places - 2` degrees of
-//! freedom (few places are few draws of the shadowing). A parameter the data cannot pin down
-//! (a singular information matrix, or no uncensored reading at two distances) is held at its
-//! prior value and named in [`Fit::not_identifiable`]. Coverage measured by the recovery test in
-//! `sim-devices/tests/fit_recovery.rs`.
+//! Intervals: with the few places of a capture, maximum likelihood makes σ_s small and Wald
+//! intervals too narrow, so the level's (intercept, n) and σ_s's intervals are the small-sample
+//! ones of a regression on the places' levels (see `small_sample_intervals`); σ_f's is Wald. A
+//! parameter the data cannot pin down (no measured value at two distances: n; fewer than three
+//! places with values: σ_s; one reading per place: σ_f) is held at its prior value and named in
+//! [`Fit::not_identifiable`]. Bias and coverage are measured by the recovery test in
+//! `sim-devices/tests/fit_recovery.rs` and listed in `docs/calibrate.md`.
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 use statrs::function::erf::erfc;
