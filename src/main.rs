@@ -23,12 +23,14 @@ macro_rules! out {
 
 mod analyze_cmd;
 mod audit_cmd;
+mod calibrate_cmd;
 mod input;
 mod policy_cmd;
 mod policy_file;
 mod policy_forms_cmd;
 mod radio_cmd;
 mod radio_range;
+mod replay_cmd;
 mod run_cmd;
 mod run_plan;
 mod serve;
@@ -58,6 +60,10 @@ enum Command {
     Radio(radio_cmd::RadioArgs),
     /// The tuning workbench: a local web page that re-simulates a scenario as you move its knobs.
     Serve(serve::ServeArgs),
+    /// Fit the radio model to recorded RSSI logs (CSV, hcitool rssi, btmon).
+    Calibrate(calibrate_cmd::CalibrateArgs),
+    /// Replay a recorded relative-RSSI log through a policy's Dynamic Lock: when would it lock?
+    Replay(replay_cmd::ReplayArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -93,6 +99,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run_cmd::run(args),
         Command::Radio(args) => radio_cmd::run(&args),
         Command::Serve(args) => serve::run(args),
+        Command::Calibrate(args) => calibrate_cmd::run(&args),
+        Command::Replay(args) => replay_cmd::run(&args),
     };
     exit.into()
 }

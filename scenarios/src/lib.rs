@@ -15,6 +15,8 @@ pub mod format;
 pub mod load;
 pub mod model;
 pub mod params;
+pub mod replay;
+pub mod rssi_log;
 pub mod runner;
 
 use engine::policy::Interpretations;

@@ -298,7 +298,7 @@ fn pc_runtimes(
 }
 
 /// The thresholds of a rule's bluetooth signal, in the device's units.
-fn locking_signal(
+pub(crate) fn locking_signal(
     signal: &engine::policy::BluetoothSignal,
     lock_reason: LockReason,
 ) -> LockingSignal {

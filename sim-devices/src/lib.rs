@@ -9,6 +9,7 @@
 //! randomness comes from [`engine::RandomStreams`]), perform I/O, or iterate unordered hash maps.
 
 pub mod bluetooth;
+pub mod fit;
 pub mod geometry;
 pub mod mobility;
 pub mod network;

@@ -176,7 +176,11 @@ pub fn has_position(text: &str) -> bool {
     text.match_indices(".yaml:")
         .chain(text.match_indices(".xml:"))
         .chain(text.match_indices(".yml:"))
-        .chain([".reg:", ".json:", ".cmd:", ".sls:"].iter().flat_map(|e| text.match_indices(e)))
+        .chain(
+            [".reg:", ".json:", ".cmd:", ".sls:", ".csv:", ".txt:", ".log:", ".jsonl:"]
+                .iter()
+                .flat_map(|e| text.match_indices(e)),
+        )
         .any(|(index, found)| {
             let rest = &text[index + found.len()..];
             let line_digits = rest.chars().take_while(char::is_ascii_digit).count();
@@ -267,4 +271,5 @@ fn positions_are_recognised() {
     assert!(has_position("╭─[rules.xml:12:1]"));
     assert!(!has_position("error: a/b.yaml: cannot read"));
     assert!(!has_position("error: a/b.yaml:3: no column"));
+    assert!(has_position("error: capture.csv:4:3: rssi_db: expected a number"));
 }

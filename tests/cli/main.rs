@@ -3,6 +3,7 @@
 
 mod analyze;
 mod audit;
+mod calibrate;
 mod calibration;
 mod catalogue;
 mod catalogue_harness;
@@ -11,6 +12,7 @@ mod policy;
 mod policy_forms;
 mod radio;
 mod radio_range;
+mod replay;
 mod run;
 mod serve;
 mod sweep_set;
