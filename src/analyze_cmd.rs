@@ -66,7 +66,7 @@ fn run_lockout(args: &LockoutArgs) -> Exit {
     let (policy_source, device_source) = match (read(&args.policy), read(&args.device)) {
         (Ok(policy), Ok(device)) => (policy, device),
         (Err(message), _) | (_, Err(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return Exit::BadInput;
         }
     };
@@ -75,7 +75,7 @@ fn run_lockout(args: &LockoutArgs) -> Exit {
         lockout_policy(&policy_source, &args.policy).map_err(|d| diagnostics.extend(d)).ok();
     let profile = load_device_profile(&device_source).map_err(|d| diagnostics.extend(d)).ok();
     let (Some(policy), Some(profile)) = (policy, profile) else {
-        eprintln!("{}", render_all(&diagnostics));
+        errln!("{}", render_all(&diagnostics));
         return Exit::BadInput;
     };
     if args.dsregcmd {
@@ -144,7 +144,7 @@ fn lockout_policy(source: &SourceFile, path: &Path) -> Result<LockoutPolicy, Vec
     let (policy, diagnostics) = load_policy(source, &mut read_rules);
     let Some(policy) = policy else { return Err(diagnostics) };
     for warning in &diagnostics {
-        eprintln!("{warning}");
+        errln!("{warning}");
     }
     LockoutPolicy::from_policy(&policy).ok_or_else(|| {
         vec![

@@ -60,8 +60,8 @@ pub fn audit(files: &[PathBuf], json: bool) -> Exit {
                 form: file.kind == Kind::Form,
             }),
             Err(diagnostics) => {
-                eprint!("{}", render_all(&diagnostics));
-                eprintln!("{}: invalid input, not audited", path.display());
+                err!("{}", render_all(&diagnostics));
+                errln!("{}: invalid input, not audited", path.display());
                 return Exit::BadInput;
             }
         }

@@ -66,7 +66,7 @@ struct Grouped {
 }
 
 fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     Exit::BadInput
 }
 

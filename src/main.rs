@@ -21,6 +21,19 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*), false) };
 }
 
+/// `eprintln!` for diagnostics that does not panic when standard error is closed early
+/// (`unlocksim run bad.yaml 2>&1 | head -1`): a message nobody can read is dropped, and the
+/// exit code still says what happened.
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::write_stderr(format_args!($($arg)*), true) };
+}
+
+/// `eprint!` for diagnostics; see [`errln!`].
+#[allow(unused_macros)]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::write_stderr(format_args!($($arg)*), false) };
+}
+
 mod analyze_cmd;
 mod audit_cmd;
 mod calibrate_cmd;
@@ -108,6 +121,15 @@ fn main() -> ExitCode {
 /// Writes command output to standard output. When the reader has gone (a broken pipe, as with
 /// `| head`), nobody wants the rest: the process ends quietly with exit 0, as ripgrep does. Any
 /// other write error is reported and ends the process with exit 2.
+fn write_stderr(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_fmt(args);
+    if newline {
+        let _ = stderr.write_all(b"\n");
+    }
+}
+
 fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
@@ -121,7 +143,7 @@ fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
             std::process::exit(i32::from(Exit::Success.code()))
         }
         Err(error) => {
-            eprintln!("error: cannot write to standard output: {error}");
+            errln!("error: cannot write to standard output: {error}");
             std::process::exit(i32::from(Exit::BadInput.code()))
         }
     }

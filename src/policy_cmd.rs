@@ -93,7 +93,7 @@ impl SettingArgs {
             SettingArg::DynamicLock => SignalScenario::DynamicLock,
         });
         if scenario.is_some() && is_yaml(path) {
-            eprintln!(
+            errln!(
                 "error: --setting applies to rule files (.xml); {} is a policy file, whose \
                 sections name their settings",
                 path.display()
@@ -176,7 +176,7 @@ fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;
         failed |= errors > 0;
-        eprintln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
+        errln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
     }
     Exit::from_passed(!failed)
 }
@@ -199,7 +199,7 @@ fn load(path: &Path, setting: SettingArgs) -> Result<Loaded, Exit> {
     let given = setting.for_file(path)?;
     let file = PolicyFile::read(path)?;
     if given.is_some() && file.kind == Kind::Form {
-        eprintln!(
+        errln!(
             "error: --setting applies to rule files (.xml); {} is an administrator's form, \
             whose values name their settings",
             path.display()
@@ -262,7 +262,7 @@ fn print_evaluation<T: serde::Serialize>(value: &T, json: bool, text: fn(&T) -> 
     match serde_json::to_string(value) {
         Ok(json) => outln!("{json}"),
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             return Exit::BadInput;
         }
     }

@@ -60,14 +60,14 @@ pub fn is_yaml(path: &Path) -> bool {
 
 /// Says that `path` cannot be read, and why; the exit code of bad input.
 pub fn cannot_read(path: &Path, error: impl std::fmt::Display) -> Exit {
-    eprintln!("error: cannot read {}: {error}", path.display());
+    errln!("error: cannot read {}: {error}", path.display());
     Exit::BadInput
 }
 
 /// Prints every diagnostic, rendered, to standard error.
 pub fn report(diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
-        eprintln!("{}", diagnostic.render());
+        errln!("{}", diagnostic.render());
     }
 }
 

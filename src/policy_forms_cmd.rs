@@ -79,7 +79,7 @@ fn emit(out: Option<&Path>, text: &str, bytes: Vec<u8>) -> Exit {
     match reports::output::write_atomic(out, &bytes) {
         Ok(()) => Exit::Success,
         Err(error) => {
-            eprintln!("error: cannot write {}: {error}", out.display());
+            errln!("error: cannot write {}: {error}", out.display());
             Exit::BadInput
         }
     }
@@ -125,7 +125,7 @@ pub fn run_import(args: &ImportArgs) -> Exit {
     report(&diagnostics);
     let Some(policy) = policy else { return Exit::BadInput };
     if base.is_none() && diagnostics.iter().any(|d| d.code == "forms::no-settings") {
-        eprintln!("error: nothing to import from {}", args.file.display());
+        errln!("error: nothing to import from {}", args.file.display());
         return Exit::BadInput;
     }
     let yaml = policy_yaml(&policy, &args.file.display().to_string());

@@ -98,7 +98,7 @@ fn parse_distances(text: &str) -> Result<Vec<f64>, String> {
 }
 
 fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     Exit::BadInput
 }
 

@@ -37,7 +37,7 @@ pub struct ReplayArgs {
 }
 
 fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     Exit::BadInput
 }
 

@@ -71,13 +71,13 @@ pub fn run(args: RunArgs) -> Exit {
     let plan = match RunPlan::resolve(args) {
         Ok(plan) => plan,
         Err(error) => {
-            eprintln!("{error}");
+            errln!("{error}");
             return Exit::BadInput;
         }
     };
     for scenario in &plan.scenarios {
         if !scenario.warnings.is_empty() {
-            eprintln!("{}", engine::diagnostic::render_all(&scenario.warnings));
+            errln!("{}", engine::diagnostic::render_all(&scenario.warnings));
         }
     }
     match &plan.mode {
@@ -97,7 +97,7 @@ fn check_determinism(scenarios: &[Scenario], options: RunOptions, threads: [usiz
         let verdict = match scenarios::determinism::check_determinism(scenario, options, threads) {
             Ok(verdict) => verdict,
             Err(error) => {
-                eprintln!("error: {error}");
+                errln!("error: {error}");
                 return Exit::BadInput;
             }
         };
@@ -123,7 +123,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
         let (outcomes, differences) = match judge(scenario, options, plan) {
             Ok(judged) => judged,
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 return Exit::BadInput;
             }
         };
@@ -139,7 +139,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             match write_reports(dir, &report, version) {
                 Ok(entry) => report_index.push(entry),
                 Err(message) => {
-                    eprintln!("error: {message}");
+                    errln!("error: {message}");
                     return Exit::BadInput;
                 }
             }
@@ -161,7 +161,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
     if let Some(dir) = plan.report_dir.as_deref()
         && let Err(message) = write_report_index(dir, &report_index, version, plan.json)
     {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         return Exit::BadInput;
     }
     finish(plan, version, json_scenarios, &junit_cases, &mut stdout)
@@ -184,7 +184,7 @@ fn write_report_index(
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     let line = format!("report: {}", path.display());
     if json {
-        eprintln!("{line}");
+        errln!("{line}");
     } else {
         outln!("{line}");
     }
@@ -202,7 +202,7 @@ fn finish(
     if let Some(path) = &plan.junit_file {
         let xml = reports::junit::junit_xml("unlocksim", junit_cases);
         if let Err(error) = reports::output::write_atomic(path, xml.as_bytes()) {
-            eprintln!("error: cannot write {}: {error}", path.display());
+            errln!("error: cannot write {}: {error}", path.display());
             return Exit::BadInput;
         }
     }

@@ -91,12 +91,12 @@ pub fn run(args: ServeArgs) -> Exit {
     let scenarios = match load_dir(&dir) {
         Ok(scenarios) => scenarios,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return Exit::BadInput;
         }
     };
     if !args.bind.is_loopback() {
-        eprintln!(
+        errln!(
             "warning: listening on {}: anyone who can reach this machine can run simulations",
             args.bind
         );
@@ -105,7 +105,7 @@ pub fn run(args: ServeArgs) -> Exit {
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
             Ok(runtime) => runtime,
             Err(error) => {
-                eprintln!("error: cannot start the server runtime: {error}");
+                errln!("error: cannot start the server runtime: {error}");
                 return Exit::BadInput;
             }
         };
@@ -116,7 +116,7 @@ async fn serve(addr: SocketAddr, dir: &Path, scenarios: BTreeMap<String, Served>
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("error: cannot listen on {addr}: {error}");
+            errln!("error: cannot listen on {addr}: {error}");
             return Exit::BadInput;
         }
     };
@@ -141,7 +141,7 @@ async fn serve(addr: SocketAddr, dir: &Path, scenarios: BTreeMap<String, Served>
     match axum::serve(listener, api::router(state)).await {
         Ok(()) => Exit::Success,
         Err(error) => {
-            eprintln!("error: the server stopped: {error}");
+            errln!("error: the server stopped: {error}");
             Exit::BadInput
         }
     }
@@ -181,7 +181,7 @@ fn load_dir(dir: &Path) -> Result<BTreeMap<String, Served>, String> {
                     served.insert(stem, Served { scenario, controls });
                 }
             }
-            _ => eprintln!(
+            _ => errln!(
                 "warning: {}: not served (outside the folder or badly named)",
                 path.display()
             ),
@@ -199,7 +199,7 @@ fn load_file(path: &Path) -> Option<Scenario> {
     let text = match crate::input::read_input(path) {
         Ok(text) => text,
         Err(reason) => {
-            eprintln!("warning: {name}: cannot read: {reason}; not served");
+            errln!("warning: {name}: cannot read: {reason}; not served");
             return None;
         }
     };
@@ -208,8 +208,8 @@ fn load_file(path: &Path) -> Option<Scenario> {
     match scenarios::load_scenario(&name, &text, &mut read_file) {
         Ok(scenario) => Some(scenario),
         Err(diagnostics) => {
-            eprintln!("{}", engine::diagnostic::render_all(&diagnostics));
-            eprintln!("warning: {name}: invalid; not served");
+            errln!("{}", engine::diagnostic::render_all(&diagnostics));
+            errln!("warning: {name}: invalid; not served");
             None
         }
     }

@@ -68,3 +68,39 @@ fn a_closed_standard_output_ends_quietly(#[case] args: &[&str]) {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(matches!(output.status.code(), Some(0 | 1)), "{:?}: {stderr}", output.status);
 }
+
+/// A closed standard error (`unlocksim run bad.yaml 2>&1 | head -1`) never turns a usage or
+/// input error into a panic: the exit code still says what happened.
+#[rstest::rstest]
+#[case::bad_scenario(&["run", "tests/fixtures/scenarios/unknown_key.yaml"], 2)]
+#[case::unknown_command(&["frobnicate"], 2)]
+fn a_closed_standard_error_keeps_the_exit_code(#[case] args: &[&str], #[case] code: i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+        .args(args)
+        .current_dir(repo_root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the unlocksim binary runs");
+    drop(child.stderr.take());
+    let status = child.wait().expect("the command ends");
+    assert_eq!(status.code(), Some(code), "{status:?}");
+}
+
+/// A scenario with one line of 70,000 characters (miette 7.6 panics on lines near 65,530)
+/// is a clean input error: exit 2, the position named, and a short report.
+#[test]
+fn a_huge_line_is_an_input_error_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-long-line-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let file = dir.join("long.yaml");
+    std::fs::write(&file, format!("{{name: {}, bogus: 1}}\n", "x".repeat(70_000)))
+        .expect("written");
+    let output = unlocksim(&["run", file.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("long.yaml:1:"), "{stderr}");
+    assert!(stderr.len() < 4_000, "{} bytes of stderr", stderr.len());
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}

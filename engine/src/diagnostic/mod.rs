@@ -178,15 +178,62 @@ impl Diagnostic {
     }
 
     /// The full report: header, `file:line:column`, snippet with caret, hint. No colours.
+    ///
+    /// A snippet whose lines (the span's and one either side) are longer than
+    /// [`SNIPPET_LINE_CHARS_MAX`] is left out: the report then names the position in its first
+    /// line. A message or hint longer than [`MESSAGE_CHARS_MAX`] is cut with `…`.
     pub fn render(&self) -> String {
+        let shown = self.shortened();
+        if shown.location.as_ref().is_some_and(Location::has_long_lines) {
+            let mut plain = Diagnostic { location: None, ..shown.clone() };
+            plain.message = format!("{}: {}", shown.position().unwrap_or_default(), shown.message);
+            return plain.render();
+        }
         let mut out = String::new();
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
             .with_width(100)
             .with_context_lines(1);
-        if handler.render_report(&mut out, &ForMiette(self)).is_err() {
-            out = self.to_string();
+        if handler.render_report(&mut out, &ForMiette(&shown)).is_err() {
+            out = shown.to_string();
         }
         out
+    }
+
+    /// This diagnostic with its message and hint cut to [`MESSAGE_CHARS_MAX`] characters.
+    fn shortened(&self) -> Diagnostic {
+        let cut = |text: &str| match text.char_indices().nth(MESSAGE_CHARS_MAX) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text.to_owned(),
+        };
+        Diagnostic {
+            message: cut(&self.message),
+            hint: self.hint.as_deref().map(cut),
+            ..self.clone()
+        }
+    }
+}
+
+/// Longest source line a snippet shows, in characters. miette 7.6's renderer panics on a line
+/// of about 65,530 characters ("Formatting argument out of range"), and nobody reads a snippet
+/// that wide: a diagnostic on (or next to) a longer line is rendered without its snippet.
+pub const SNIPPET_LINE_CHARS_MAX: usize = 1_000;
+
+/// Longest message or hint a rendered diagnostic shows, in characters; the rest is cut with
+/// `…` (a message may quote a value from the input, and the input may be huge).
+pub const MESSAGE_CHARS_MAX: usize = 500;
+
+impl Location {
+    /// Whether the span's lines, or the line either side, are longer than
+    /// [`SNIPPET_LINE_CHARS_MAX`] characters.
+    fn has_long_lines(&self) -> bool {
+        let text = &self.source.text;
+        let start = text[..self.span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let before = text[..start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.span.end.clamp(start, text.len());
+        let lines_after = text[end..].split('\n').take(2);
+        let after_len: usize = lines_after.map(|l| l.len() + 1).sum();
+        let window = &text[before..(end + after_len).min(text.len())];
+        window.split('\n').any(|line| line.chars().nth(SNIPPET_LINE_CHARS_MAX).is_some())
     }
 }
 
@@ -197,9 +244,10 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let message = self.shortened().message;
         match self.position() {
-            Some(position) => write!(f, "{severity}: {position}: {}", self.message),
-            None => write!(f, "{severity}: {}", self.message),
+            Some(position) => write!(f, "{severity}: {position}: {message}"),
+            None => write!(f, "{severity}: {message}"),
         }
     }
 }
@@ -268,6 +316,25 @@ pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A span on a line of 70,000 characters (miette panics from about 65,530) renders without
+    /// its snippet, names the position, and cuts the message that quotes the line.
+    #[test]
+    fn a_huge_line_renders_without_its_snippet_and_without_a_panic() {
+        for width in [1_001, 70_000] {
+            let line = format!("name: {}, bogus: 1", "x".repeat(width));
+            let source =
+                SourceFile { name: "long.yaml".into(), text: format!("a: 1\n{line}\n").into() };
+            let start = source.text.find("bogus").expect("bogus");
+            let message = format!("unknown key in `{line}`");
+            let diagnostic =
+                Diagnostic::error("yaml::unknown-key", message).at(&source, start..start + 5);
+            let shown = diagnostic.render();
+            assert!(shown.contains(&format!("long.yaml:2:{}", start - 4)), "{shown}");
+            assert!(shown.len() < 2 * MESSAGE_CHARS_MAX + 200, "{} bytes", shown.len());
+            assert!(diagnostic.to_string().len() < MESSAGE_CHARS_MAX + 100);
+        }
+    }
 
     #[test]
     fn line_and_column_count_characters() {
