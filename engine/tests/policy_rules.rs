@@ -234,6 +234,12 @@ fn seed_typos_are_caught_with_a_hint() {
     "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\"/></rule>,"
 )]
 #[case::empty_and("<rule schemaVersion=\"1.0\"><and></and></rule>")]
+#[case::unclosed_rule(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Authentication\" rssiMin=\"-10\" rssiMaxDelta=\"-10\"/>"
+)]
+#[case::unclosed_signal(
+    "<rule schemaVersion=\"1.0\"><signal type=\"wifi\"><ssid>contoso</ssid><security>Open</security>"
+)]
 #[case::nested_element(
     "<rule schemaVersion=\"1.0\"><signal type=\"ipConfig\"><ipv4Prefix><x/>10.0.0.0/8</ipv4Prefix></signal></rule>"
 )]

@@ -287,6 +287,8 @@ impl<'a> Parser<'a> {
         let mut reader = Reader::from_str(text);
         let mut tokens: Vec<Token> = Vec::new();
         let mut depth = 0usize;
+        // The elements open at this point, innermost last: one left at the end is unclosed.
+        let mut open: Vec<(String, Range<usize>)> = Vec::new();
         loop {
             let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
             let event = match reader.read_event() {
@@ -299,11 +301,25 @@ impl<'a> Parser<'a> {
             let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
             let span = start..end;
             match event {
-                Event::Eof => break,
+                Event::Eof => {
+                    if let Some((name, span)) = open.pop() {
+                        self.error(
+                            "xml::unclosed",
+                            format!("`<{name}>` is never closed: the text ends first"),
+                            span,
+                        )
+                        .with_hint(format!(
+                            "close it with `</{name}>` (or write `<{name} ... />`)"
+                        ));
+                        return None;
+                    }
+                    break;
+                }
                 Event::Start(ref element) | Event::Empty(ref element) => {
                     let empty = matches!(event, Event::Empty(_));
                     let name = element.name().as_ref().to_string();
                     if !empty {
+                        open.push((name.clone(), span.clone()));
                         depth += 1;
                         if depth > RULE_NESTING_DEPTH_MAX {
                             self.error(
@@ -363,6 +379,7 @@ impl<'a> Parser<'a> {
                     tokens.push(Token::Start { name, attributes, span, empty });
                 }
                 Event::End(_) => {
+                    open.pop();
                     depth = depth.saturating_sub(1);
                     tokens.push(Token::End { span });
                 }
