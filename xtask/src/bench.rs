@@ -9,7 +9,8 @@
 //!   second, Wi-Fi and IP events), parse included, as a speed-up over real time;
 //! - memory: peak RSS (`VmHWM`) of a 1-day and a 100-day run of that scenario, each in its own
 //!   child process streaming the trace (only its hash is kept);
-//! - sweep runs per second on the default study at 1 and 2 threads.
+//! - sweep runs per second on the default study at 1 and 2 threads;
+//! - sweep runs per second into the results store vs the same runs kept in memory.
 //!
 //! The two criterion-less benches are built and run by `cargo bench` in release mode; the rest
 //! runs inside this (release) xtask binary.
@@ -283,7 +284,7 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
                 sweep::exec::Shard::ALL,
                 &runner,
                 Some(threads),
-                false,
+                sweep::exec::Progress::Hidden,
             )?;
             rates[side]
                 .push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
@@ -303,6 +304,52 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
         baseline: format!("{one:.1} runs/s"),
         ratio: two / one,
         target: String::new(),
+    })
+}
+
+/// Sweep runs per second into the results store vs the same runs kept in memory (as
+/// `unlocksim run` does), both on 2 threads, interleaved, median of each.
+fn store_row(root: &Path, seeds: usize) -> Result<Row, String> {
+    use rayon::prelude::*;
+    let file = root.join("xtask/studies/default.yaml");
+    let (spec, mut plan) = sweep::spec::load_plan(&file)?;
+    plan.seeds.truncate(seeds.max(1));
+    let runner = sweep::runner::scenario_runner(&plan, &spec)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .map_err(|e| format!("thread pool: {e}"))?;
+    let runs = plan.runs();
+    let out = root.join("target/bench/sweep-store");
+    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..SWEEP_REPETITIONS {
+        let start = Instant::now();
+        let kept: Vec<sweep::store::StoredRun> = pool
+            .install(|| runs.par_iter().map(|k| sweep::exec::run_key(&plan, &runner, k)).collect());
+        rates[0].push(kept.len() as f64 / start.elapsed().as_secs_f64().max(1e-9));
+        drop(kept);
+        let _ = std::fs::remove_dir_all(&out);
+        let summary = sweep::exec::execute(
+            &plan,
+            &out,
+            sweep::exec::Shard::ALL,
+            &runner,
+            Some(2),
+            sweep::exec::Progress::Hidden,
+        )?;
+        rates[1].push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let [memory, store] = rates.map(|mut r| {
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    });
+    Ok(Row {
+        name: format!("sweep into the store vs in memory, {} runs, 2 threads", runs.len()),
+        value: format!("{store:.1} runs/s"),
+        baseline: format!("{memory:.1} runs/s"),
+        ratio: store / memory,
+        target: ">= 0.7".to_owned(),
     })
 }
 
@@ -343,6 +390,8 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     rows.push(memory_row(root, args.memory_days)?);
     eprintln!("xtask bench: sweep");
     rows.push(sweep_row(root, args.sweep_seeds)?);
+    eprintln!("xtask bench: sweep store");
+    rows.push(store_row(root, args.sweep_seeds)?);
     println!(
         "{:<50} {:>30} {:>22} {:>12} {:>9}",
         "measurement", "value", "baseline", "ratio", "target"

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use reports::summary::Exit;
@@ -62,7 +61,7 @@ struct SweepArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Print the points, runs and a time estimate (times one run) without running the sweep.
+    /// Print the points, runs and a time estimate (times a few runs) without running the sweep.
     #[arg(long)]
     dry_run: bool,
 }
@@ -164,24 +163,26 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
             pending.len(),
             out.display()
         );
-        if let Some(first) = pending.first() {
-            let start = Instant::now();
-            let result = exec::run_key(&plan, &runner, first);
-            let per_run_s = start.elapsed().as_secs_f64();
-            let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1);
-            match result.outcome {
-                Ok(_) => println!(
-                    "estimate: {per_run_s:.3} s per run (one run timed) x {} runs / {threads} \
-                    threads = {:.0} s",
+        if !pending.is_empty() {
+            match exec::estimate(&plan, &runner, &pending, args.threads) {
+                Ok(e) => println!(
+                    "estimate: {:.4} s per run ({} runs timed in parallel) x {} runs = {:.1} s",
+                    e.per_run_s,
+                    e.timed_count,
                     pending.len(),
-                    per_run_s * pending.len() as f64 / threads as f64
+                    e.total_s
                 ),
-                Err(error) => println!("estimate: unavailable, the timed run failed: {error}"),
+                Err(error) => println!("estimate: unavailable, {error}"),
             }
         }
         return Ok(Exit::Success);
     }
-    let summary = exec::execute(&plan, &out, shard, &runner, args.threads, true)?;
+    let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        exec::Progress::Bar
+    } else {
+        exec::Progress::Lines
+    };
+    let summary = exec::execute(&plan, &out, shard, &runner, args.threads, progress)?;
     eprintln!(
         "xtask sweep: {} runs done now, {} already done, {:.1} s ({:.1} runs/s)",
         summary.executed_count,

@@ -8,6 +8,7 @@
 pub mod exec;
 pub mod runner;
 pub mod spec;
+pub mod store;
 
 #[cfg(test)]
 mod limits_tests;
