@@ -100,6 +100,7 @@ mod tests {
     #[rstest]
     #[case("default.yaml")]
     #[case("robust.yaml")]
+    #[case("ci-slurm.yaml")]
     fn bundled_studies_load_and_paste(#[case] file: &str) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies").join(file);
         let (spec, plan) = load_plan(&path).unwrap();
