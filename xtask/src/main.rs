@@ -68,7 +68,8 @@ struct SweepArgs {
 
 #[derive(Debug, Subcommand)]
 enum SweepCommand {
-    /// Combine shard output directories into one report, byte-identical to a single run.
+    /// Combine shard output directories into one store and one report, byte-identical to a
+    /// single run.
     Merge {
         /// Shard output directories.
         #[arg(required = true)]
@@ -127,7 +128,9 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
     if let Some(SweepCommand::Merge { dirs, out }) = args.command {
         let plan = exec::read_plans(&dirs)?;
         let out = out.unwrap_or_else(|| dirs[0].clone());
-        let reported = exec::report(&plan, &dirs, &out)?;
+        let appended_count = exec::merge(&plan, &dirs, &out)?;
+        eprintln!("xtask sweep: {appended_count} runs merged into {}", out.display());
+        let reported = exec::report(&plan, std::slice::from_ref(&out), &out)?;
         print_recommendation(&plan, &reported);
         println!("{}", out.join("report.html").display());
         return Ok(failed_exit(&reported.points));

@@ -616,6 +616,45 @@ pub fn report(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<Reported, Str
     Ok(Reported { points, recommendation })
 }
 
+/// Merges the stores of `dirs` into the store of `out` (which may be one of them), under
+/// `out`'s lock: every run of the plan that `out` lacks, or has only as a failure, is appended
+/// in plan order (a success in any directory wins over a failure). Returns the runs appended.
+///
+/// # Errors
+/// `out` locked by a running sweep, a store of another sweep, or an I/O error.
+pub fn merge(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<u64, String> {
+    let lock = store::lock(out)?;
+    prepare(plan, out, &lock)?;
+    let existing = store::read(out, &plan.fingerprint)?;
+    let same = |dir: &Path| match (std::fs::canonicalize(dir), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let others: Vec<store::Loaded> = dirs
+        .iter()
+        .filter(|dir| !same(dir))
+        .map(|dir| store::read(dir, &plan.fingerprint))
+        .collect::<Result<_, _>>()?;
+    let mut writer = store::Writer::open(&lock, out, &plan.fingerprint, existing.valid_bytes)?;
+    let mut appended_count = 0;
+    for key in plan.runs() {
+        if existing.runs.get(&key).is_some_and(Result::is_ok) {
+            continue;
+        }
+        let found = others.iter().filter_map(|o| o.runs.get(&key));
+        let best = found.clone().find(|outcome| outcome.is_ok()).or(found.clone().next());
+        match best {
+            Some(outcome) if Some(outcome) != existing.runs.get(&key) => {
+                writer.append(&StoredRun { key, outcome: outcome.clone() })?;
+                appended_count += 1;
+            }
+            _ => {}
+        }
+    }
+    writer.commit()?;
+    Ok(appended_count)
+}
+
 /// Reads the plan of every shard directory; they must all be the same plan.
 pub fn read_plans(dirs: &[PathBuf]) -> Result<Plan, String> {
     let mut plan: Option<Plan> = None;

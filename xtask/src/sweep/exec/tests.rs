@@ -123,6 +123,13 @@ fn sharded_and_merged_equals_a_single_run() {
     let out = temp_dir("merged");
     report(&merged_plan, &shards, &out).unwrap();
     assert_eq!(report_files(&out), expected);
+    // Merged into one store (here into the first shard's): its report is the same, and a
+    // second merge appends nothing.
+    let appended = merge(&merged_plan, &shards, &shards[0]).unwrap();
+    assert_eq!(appended, plan.runs_count() * 2 / 3);
+    assert_eq!(merge(&merged_plan, &shards, &shards[0]).unwrap(), 0);
+    report(&merged_plan, std::slice::from_ref(&shards[0]), &shards[0]).unwrap();
+    assert_eq!(report_files(&shards[0]), expected);
     for dir in shards.into_iter().chain([out, reference]) {
         fs::remove_dir_all(dir).unwrap();
     }
