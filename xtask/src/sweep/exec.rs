@@ -4,6 +4,7 @@
 //! Layout of an output directory:
 //! - `lock`: held by the one sweep writing here ([`store::lock`]).
 //! - `plan.json`: the expanded plan (with its fingerprint), written atomically before any run.
+//! - `shard`: `I/N`, the shard that runs here (removed by a merge into the directory).
 //! - `results.jsonl`: every finished run, appended in committed batches ([`store`]); a crash
 //!   (even `kill -9`) loses at most the uncommitted batch.
 //! - `report.html`, `points.csv`, `points.json`: written once every run has a result.
@@ -303,6 +304,33 @@ pub fn progress_line(done: u64, total: u64, elapsed: Duration) -> String {
     format!("xtask sweep: {done}/{total} runs, {rate:.1} runs/s, ETA {eta}")
 }
 
+/// The file of an output directory that records which shard ran there (`I/N`).
+pub const SHARD_FILE: &str = "shard";
+
+/// Records `shard` in `out`, or checks it against the shard recorded there: a task that resolved
+/// another shard into the same directory (a resubmitted one-task array, a changed array size)
+/// would run the wrong slice, so it is an error that says to pass `--shard I/N`. A merge into
+/// `out` removes the record (the directory then holds every shard).
+fn record_shard(out: &Path, shard: Shard, _lock: &store::Lock) -> Result<(), String> {
+    let path = out.join(SHARD_FILE);
+    let text = format!("{}/{}", shard.index, shard.count);
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes == text.as_bytes() => Ok(()),
+        Ok(bytes) => {
+            let recorded = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]).into_owned();
+            Err(format!(
+                "{} holds shard {recorded}, but this task resolved to shard {text}; pass --shard \
+                {recorded} to resume it (or use another --out)",
+                out.display()
+            ))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))
+        }
+        Err(e) => Err(io_error(&path, e)),
+    }
+}
+
 /// The store's writer and the progress of the runs done now.
 struct Sink {
     writer: store::Writer,
@@ -324,6 +352,7 @@ pub fn execute(
 ) -> Result<ExecSummary, String> {
     let lock = store::lock(out)?;
     prepare(plan, out, &lock)?;
+    record_shard(out, shard, &lock)?;
     let stored = store::read(out, &plan.fingerprint)?;
     let total = plan.runs().iter().enumerate().filter(|(k, _)| shard.contains(*k)).count() as u64;
     let todo = pending_in(plan, &stored, shard);
@@ -652,7 +681,10 @@ pub fn merge(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<u64, String> {
         }
     }
     writer.commit()?;
-    Ok(appended_count)
+    match std::fs::remove_file(out.join(SHARD_FILE)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error(&out.join(SHARD_FILE), e)),
+        _ => Ok(appended_count),
+    }
 }
 
 /// Reads the plan of every shard directory; they must all be the same plan.

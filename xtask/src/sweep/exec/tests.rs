@@ -354,3 +354,26 @@ fn the_estimate_is_within_a_factor_of_two() {
 fn progress_lines(#[case] done: u64, #[case] total: u64, #[case] s: f64, #[case] line: &str) {
     assert_eq!(progress_line(done, total, Duration::from_secs_f64(s)), line);
 }
+
+/// Defect 3: a task that resolves another shard into a shard's directory (e.g. `sbatch
+/// --array=0` resubmitting task 0 of 4 resolves to 0/1) is refused, naming the recorded shard.
+#[rstest]
+#[case::same(Shard { index: 2, count: 4 }, None)]
+#[case::whole_plan(
+    Shard::ALL,
+    Some("holds shard 2/4, but this task resolved to shard 0/1; pass --shard 2/4")
+)]
+#[case::other_count(Shard { index: 2, count: 5 }, Some("pass --shard 2/4"))]
+fn a_directory_keeps_its_shard(#[case] again: Shard, #[case] error: Option<&str>) {
+    let dir = temp_dir(&format!("shard-{}-{}", again.index, again.count));
+    let plan = plan();
+    execute(&plan, &dir, Shard { index: 2, count: 4 }, &fake, Some(1), Progress::Hidden).unwrap();
+    let got = execute(&plan, &dir, again, &fake, Some(1), Progress::Hidden);
+    let _ = fs::remove_dir_all(&dir);
+    match (got, error) {
+        // Only the fake's one failed run (in this shard) is retried.
+        (Ok(summary), None) => assert_eq!(summary.executed_count, 1),
+        (Err(got), Some(part)) => assert!(got.contains(part), "{got}"),
+        (got, expected) => panic!("got {got:?}, expected {expected:?}"),
+    }
+}
