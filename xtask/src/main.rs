@@ -37,6 +37,9 @@ enum Task {
     /// (Used by `bench`.) Run a scenario once, streaming its trace, and print its peak RSS.
     #[command(hide = true)]
     BenchChild(bench::ChildArgs),
+    /// (Used by `bench`.) A synthetic sweep into one results store, then its peak RSS.
+    #[command(hide = true)]
+    BenchStoreChild(bench::StoreChildArgs),
     /// Run a parameter sweep (default: the bundled study) and write its report, or merge shards.
     Sweep(SweepArgs),
 }
@@ -98,6 +101,9 @@ fn main() -> ExitCode {
         }
         Task::BenchChild(args) => {
             task_exit("bench-child", bench::child(&args).map(|()| Exit::Success))
+        }
+        Task::BenchStoreChild(args) => {
+            task_exit("bench-store-child", bench::store_child(&args).map(|()| Exit::Success))
         }
         Task::Fuzz { seconds, target } => {
             let passed = fuzz::run(&workspace_root(), seconds, target.as_deref());
