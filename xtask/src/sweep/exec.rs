@@ -458,69 +458,100 @@ pub fn estimate(
 /// duplicates must agree) and aggregates them point by point in plan order. Errors name the
 /// runs still missing.
 pub fn collect(plan: &Plan, dirs: &[PathBuf]) -> Result<Vec<SweepPoint>, String> {
-    // Per point and seed position: the scenarios' metrics pooled, or `None` once one failed.
-    let mut per_point: Vec<(Vec<Option<RunMetrics>>, Vec<String>)> = plan
-        .points
-        .iter()
-        .map(|_| (vec![Some(RunMetrics::default()); plan.seeds.len()], Vec::new()))
-        .collect();
-    let stores: Vec<store::Loaded> =
-        dirs.iter().map(|dir| store::read(dir, &plan.fingerprint)).collect::<Result<_, _>>()?;
-    let mut missing = Vec::new();
-    for key in plan.runs() {
-        let mut found: Option<&Result<RunMetrics, String>> = None;
-        for stored in &stores {
-            if let Some(outcome) = stored.runs.get(&key) {
-                match found {
-                    Some(first) if first.is_ok() && outcome.is_ok() && first != outcome => {
-                        return Err(format!(
-                            "run {} differs between output directories",
-                            key.file_name()
-                        ));
-                    }
-                    Some(first) if first.is_ok() => {}
-                    _ => found = Some(outcome),
-                }
-            }
-        }
-        let Some(outcome) = found else {
-            missing.push(key.file_name());
-            continue;
-        };
-        let seed_position =
-            plan.seeds.iter().position(|&s| s == key.seed).expect("run seeds come from the plan");
-        let (seeds, failed) = &mut per_point[key.point_index];
-        match outcome {
-            Ok(metrics) => {
-                if let Some(acc) = &mut seeds[seed_position] {
-                    acc.absorb(metrics);
-                }
-            }
-            Err(error) => {
-                seeds[seed_position] = None;
-                let command = run_command(plan, &key);
-                failed.push(format!("{}: {error}; reproduce: {command}", key.file_name()));
-            }
-        }
-    }
-    if !missing.is_empty() {
+    let slots = read_slots(plan, dirs)?;
+    if let Some(first) = slots.iter().position(Option::is_none) {
+        let missing_count = slots.iter().filter(|slot| slot.is_none()).count();
         return Err(format!(
-            "{} runs have no result yet (first: {}); run the remaining shards or resume",
-            missing.len(),
-            missing[0]
+            "{missing_count} runs have no result yet (first: {}); run the remaining shards or \
+            resume",
+            run_at(plan, first).file_name()
         ));
     }
-    Ok(plan
-        .points
-        .iter()
-        .zip(per_point)
-        .map(|(point, (seeds, failed_runs))| SweepPoint {
+    let (scenario_count, seed_count) = (plan.scenarios.len(), plan.seeds.len());
+    let mut slots = slots.into_iter();
+    let mut points = Vec::with_capacity(plan.points.len());
+    // Point by point, in plan order (scenario, then seed): each point's runs are pooled per
+    // seed, aggregated and dropped before the next point's.
+    for point in &plan.points {
+        let mut seeds: Vec<Option<RunMetrics>> = vec![Some(RunMetrics::default()); seed_count];
+        let mut failed_runs = Vec::new();
+        for scenario_index in 0..scenario_count {
+            for (position, &seed) in plan.seeds.iter().enumerate() {
+                match slots.next().flatten() {
+                    Some(Ok(metrics)) => {
+                        if let Some(acc) = &mut seeds[position] {
+                            acc.absorb(&metrics);
+                        }
+                    }
+                    Some(Err(error)) => {
+                        seeds[position] = None;
+                        let key = RunKey { point_index: point.index, scenario_index, seed };
+                        let command = run_command(plan, &key);
+                        failed_runs
+                            .push(format!("{}: {error}; reproduce: {command}", key.file_name()));
+                    }
+                    None => unreachable!("missing runs were reported above"),
+                }
+            }
+        }
+        let pooled: Vec<RunMetrics> = seeds.into_iter().flatten().collect();
+        points.push(SweepPoint {
             params: point.values.clone(),
             failed_runs,
-            metrics: AggregateMetrics::from_runs(&seeds.into_iter().flatten().collect::<Vec<_>>()),
+            metrics: AggregateMetrics::from_runs(&pooled),
             command: point_command(plan, point),
+        });
+    }
+    Ok(points)
+}
+
+/// Every run's outcome in plan order (`None`: no result yet), streamed from the stores of
+/// `dirs`: a success wins over a failure, and two different successes of one run are an error.
+/// Runs of seeds the plan no longer has are skipped.
+fn read_slots(
+    plan: &Plan,
+    dirs: &[PathBuf],
+) -> Result<Vec<Option<Result<RunMetrics, String>>>, String> {
+    let (scenario_count, seed_count) = (plan.scenarios.len(), plan.seeds.len());
+    let first_seed = plan.seeds.first().copied().unwrap_or(0);
+    let ordinal = |key: &RunKey| -> Option<usize> {
+        let position = usize::try_from(key.seed.checked_sub(first_seed)?).ok()?;
+        let known = plan.seeds.get(position) == Some(&key.seed)
+            && key.point_index < plan.points.len()
+            && key.scenario_index < scenario_count;
+        known.then(|| {
+            (key.point_index * scenario_count + key.scenario_index) * seed_count + position
         })
-        .collect())
+    };
+    let mut slots: Vec<Option<Result<RunMetrics, String>>> = Vec::new();
+    slots.resize_with(plan.runs_count() as usize, || None);
+    for dir in dirs {
+        store::read_each(dir, &plan.fingerprint, &mut |run| {
+            let Some(i) = ordinal(&run.key) else { return Ok(()) };
+            match (&slots[i], &run.outcome) {
+                (Some(Ok(first)), Ok(metrics)) if first != metrics => {
+                    Err(format!("run {} differs between output directories", run.key.file_name()))
+                }
+                (Some(Ok(_)), _) => Ok(()),
+                _ => {
+                    slots[i] = Some(run.outcome);
+                    Ok(())
+                }
+            }
+        })?;
+    }
+    Ok(slots)
+}
+
+/// The run at position `ordinal` of the plan's order (point, scenario, seed).
+fn run_at(plan: &Plan, ordinal: usize) -> RunKey {
+    let seed_count = plan.seeds.len().max(1);
+    let scenario_count = plan.scenarios.len().max(1);
+    RunKey {
+        point_index: ordinal / seed_count / scenario_count,
+        scenario_index: ordinal / seed_count % scenario_count,
+        seed: plan.seeds[ordinal % seed_count],
+    }
 }
 
 /// `path` as a reproduce command names it: relative to the repository root when it is inside

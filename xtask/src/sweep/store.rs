@@ -114,10 +114,26 @@ fn decode(line: &[u8]) -> Option<StoredRun> {
 /// is left out of [`Loaded::valid_bytes`]; a damaged line before it, a store of another sweep or
 /// format, or a file past [`STORE_BYTES_MAX`] is an error.
 pub fn read(dir: &Path, fingerprint: &str) -> Result<Loaded, String> {
+    let mut runs = HashMap::new();
+    let valid_bytes = read_each(dir, fingerprint, &mut |run| {
+        runs.insert(run.key, run.outcome);
+        Ok(())
+    })?;
+    Ok(Loaded { runs, valid_bytes })
+}
+
+/// Streams the runs of the store of `dir` made for `fingerprint`, in file order (a later line
+/// of the same run wins), to `each`, keeping nothing; returns the bytes of whole, valid lines.
+/// Errors as [`read`], and the first error of `each`.
+pub fn read_each(
+    dir: &Path,
+    fingerprint: &str,
+    each: &mut dyn FnMut(StoredRun) -> Result<(), String>,
+) -> Result<u64, String> {
     let path = dir.join(STORE_FILE);
     let file = match File::open(&path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(io_error(&path, e)),
     };
     let size = file.metadata().map_err(|e| io_error(&path, e))?.len();
@@ -125,7 +141,7 @@ pub fn read(dir: &Path, fingerprint: &str) -> Result<Loaded, String> {
         return Err(io_error(&path, format!("more than the limit of {STORE_BYTES_MAX} bytes")));
     }
     let mut reader = BufReader::with_capacity(1 << 16, file);
-    let mut loaded = Loaded::default();
+    let mut valid_bytes = 0u64;
     let mut line = Vec::new();
     let mut line_number = 0u64;
     // Bounded: every pass consumes at least one byte of a file of at most STORE_BYTES_MAX.
@@ -136,27 +152,25 @@ pub fn read(dir: &Path, fingerprint: &str) -> Result<Loaded, String> {
             .read_until(b'\n', &mut line)
             .map_err(|e| io_error(&path, e))?;
         if read == 0 {
-            return Ok(loaded);
+            return Ok(valid_bytes);
         }
         line_number += 1;
         let whole = line.last() == Some(&b'\n');
-        let at_end = loaded.valid_bytes + read as u64 == size;
+        let at_end = valid_bytes + read as u64 == size;
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
         if line_number == 1 {
             if !whole && at_end {
-                return Ok(loaded);
+                return Ok(valid_bytes);
             }
             check_header(&path, text, fingerprint)?;
         } else {
             match decode(text).filter(|_| whole) {
-                Some(run) => {
-                    loaded.runs.insert(run.key, run.outcome);
-                }
-                None if at_end => return Ok(loaded),
+                Some(run) => each(run)?,
+                None if at_end => return Ok(valid_bytes),
                 None => return Err(damaged(&path, line_number)),
             }
         }
-        loaded.valid_bytes += read as u64;
+        valid_bytes += read as u64;
     }
 }
 
