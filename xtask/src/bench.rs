@@ -11,6 +11,8 @@
 //!   child process streaming the trace (only its hash is kept);
 //! - sweep runs per second on the default study at 1 and 2 threads;
 //! - `unlocksim serve`: server time of 500 walk-away runs (release binary, budget 150 ms).
+//! - sweep runs per second into the results store vs the same runs kept in memory;
+//! - peak RSS of a synthetic 10^6-run sweep into one store and its aggregation (budget 200 MiB).
 //!
 //! The two criterion-less benches are built and run by `cargo bench` in release mode; the rest
 //! runs inside this (release) xtask binary.
@@ -51,6 +53,27 @@ pub struct BenchArgs {
     /// Seeds per point of the default study in the sweep measurement (the study has 20).
     #[arg(long, default_value_t = 4)]
     sweep_seeds: usize,
+    /// Runs of the synthetic sweep whose peak RSS in one store is measured.
+    #[arg(long, default_value_t = 1_000_000)]
+    store_runs: u64,
+    /// Run only these groups (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Group>,
+}
+
+/// The groups of measurements, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Group {
+    /// Kernel hold model and Bluetooth chain (cargo bench).
+    Kernel,
+    /// End-to-end office day.
+    EndToEnd,
+    /// Peak RSS of long runs.
+    Memory,
+    /// Sweep threads, store vs memory, store peak RSS.
+    Sweep,
+    /// `unlocksim serve`: server time of one workbench request.
+    Serve,
 }
 
 /// Options of the hidden `bench-child` task: one streamed run, then its peak RSS.
@@ -61,6 +84,93 @@ pub struct ChildArgs {
     /// Simulated duration, replacing the scenario's (e.g. `1d`, `100d`).
     #[arg(long)]
     duration: String,
+}
+
+/// Options of the hidden `bench-store-child` task: a synthetic sweep into a results store, then
+/// its peak RSS.
+#[derive(Debug, clap::Args)]
+pub struct StoreChildArgs {
+    /// Runs of the synthetic sweep (1,000 points x runs/1,000 seeds).
+    #[arg(long)]
+    runs: u64,
+    /// Output directory (emptied first).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Peak RSS budget of a 10^6-run sweep in one store, in MiB (issue 16).
+const STORE_PEAK_MIB_BUDGET: f64 = 200.0;
+
+/// `bench-store-child`: a synthetic sweep of `runs` runs (a trivial runner, so the store and the
+/// aggregation are what is measured) executed into one store and aggregated; prints
+/// `vm_hwm_kb <peak RSS>`.
+pub fn store_child(args: &StoreChildArgs) -> Result<(), String> {
+    let points = 1_000u64;
+    let seeds = (args.runs / points).max(1);
+    let text = format!(
+        "name: synthetic\nscenarios: [s.yaml]\nparameters:\n  - name: idle_min_s\n    \
+        range: {{from: 1, to: {points}, step: 1}}\nseeds: {seeds}\n"
+    );
+    let spec = sweep::spec::parse_spec("synthetic.yaml", &text)?;
+    let read = |_: &Path| Ok(b"synthetic".to_vec());
+    let plan = sweep::spec::expand(&spec, "synthetic.yaml", Path::new("."), &read, "bench")?;
+    let runner = |request: &sweep::exec::RunRequest<'_>| {
+        Ok(reports::metrics::RunMetrics {
+            time_to_lock_us: vec![Some(request.seed * 1_000 + request.params.index as u64)],
+            seated_us: 3_600_000_000,
+            desk_unlock_attempts_count: 4,
+            desk_unlocks_count: 4 - request.seed % 2,
+            ..reports::metrics::RunMetrics::default()
+        })
+    };
+    let _ = std::fs::remove_dir_all(&args.out);
+    let all = sweep::exec::Shard::ALL;
+    let hidden = sweep::exec::Progress::Hidden;
+    sweep::exec::execute(&plan, &args.out, all, &runner, Some(2), hidden)?;
+    let points = sweep::exec::collect(&plan, std::slice::from_ref(&args.out))?;
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("/proc/self/status: {e} (peak RSS needs Linux)"))?;
+    let vm_hwm_kb =
+        status_kb(&status, "VmHWM:").ok_or_else(|| "no VmHWM in /proc/self/status".to_owned())?;
+    let _ = std::fs::remove_dir_all(&args.out);
+    println!("points {}", points.len());
+    println!("vm_hwm_kb {vm_hwm_kb}");
+    Ok(())
+}
+
+/// Peak RSS (MiB) and wall time of a synthetic sweep of `runs` runs in a child process.
+fn store_child_peak(root: &Path, runs: u64) -> Result<(f64, f64), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+    let start = Instant::now();
+    let output = Command::new(exe)
+        .args(["bench-store-child", "--runs", &runs.to_string(), "--out"])
+        .arg(root.join("target/bench/sweep-synthetic"))
+        .output()
+        .map_err(|e| format!("bench-store-child: {e}"))?;
+    let wall_s = start.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let kb = stdout.lines().find_map(|l| l.strip_prefix("vm_hwm_kb ")?.trim().parse::<u64>().ok());
+    match kb {
+        Some(kb) if output.status.success() => Ok((kb as f64 / 1024.0, wall_s)),
+        _ => Err(format!(
+            "bench-store-child {runs} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )),
+    }
+}
+
+/// Peak RSS of a synthetic sweep of `runs` runs in one store against the 200 MiB budget, with
+/// 1,000 runs beside it.
+fn store_memory_row(root: &Path, runs: u64) -> Result<Row, String> {
+    let (small_mib, _) = store_child_peak(root, 1_000)?;
+    let (large_mib, wall_s) = store_child_peak(root, runs)?;
+    Ok(Row {
+        name: format!("peak RSS, synthetic sweep of {} runs in one store", si(runs as f64)),
+        value: format!("{large_mib:.1} MiB in {wall_s:.1} s"),
+        baseline: format!("{STORE_PEAK_MIB_BUDGET:.0} MiB (1 k runs: {small_mib:.1})"),
+        ratio: large_mib / STORE_PEAK_MIB_BUDGET,
+        target: "<= 1".to_owned(),
+    })
 }
 
 /// One line of the table: a measurement, its baseline, and their ratio against a target.
@@ -286,7 +396,7 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
                 sweep::exec::Shard::ALL,
                 &runner,
                 Some(threads),
-                false,
+                sweep::exec::Progress::Hidden,
             )?;
             rates[side]
                 .push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
@@ -322,6 +432,52 @@ fn serve_row(root: &Path) -> Result<Row, String> {
     })
 }
 
+/// Sweep runs per second into the results store vs the same runs kept in memory (as
+/// `unlocksim run` does), both on 2 threads, interleaved, median of each.
+fn store_row(root: &Path, seeds: usize) -> Result<Row, String> {
+    use rayon::prelude::*;
+    let file = root.join("xtask/studies/default.yaml");
+    let (spec, mut plan) = sweep::spec::load_plan(&file)?;
+    plan.seeds.truncate(seeds.max(1));
+    let runner = sweep::runner::scenario_runner(&plan, &spec)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .map_err(|e| format!("thread pool: {e}"))?;
+    let runs = plan.runs();
+    let out = root.join("target/bench/sweep-store");
+    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..SWEEP_REPETITIONS {
+        let start = Instant::now();
+        let kept: Vec<sweep::store::StoredRun> = pool
+            .install(|| runs.par_iter().map(|k| sweep::exec::run_key(&plan, &runner, k)).collect());
+        rates[0].push(kept.len() as f64 / start.elapsed().as_secs_f64().max(1e-9));
+        drop(kept);
+        let _ = std::fs::remove_dir_all(&out);
+        let summary = sweep::exec::execute(
+            &plan,
+            &out,
+            sweep::exec::Shard::ALL,
+            &runner,
+            Some(2),
+            sweep::exec::Progress::Hidden,
+        )?;
+        rates[1].push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let [memory, store] = rates.map(|mut r| {
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    });
+    Ok(Row {
+        name: format!("sweep into the store vs in memory, {} runs, 2 threads", runs.len()),
+        value: format!("{store:.1} runs/s"),
+        baseline: format!("{memory:.1} runs/s"),
+        ratio: store / memory,
+        target: ">= 0.7".to_owned(),
+    })
+}
+
 /// A rate with a metric prefix: `1.23 M`.
 fn si(value: f64) -> String {
     match value {
@@ -347,20 +503,33 @@ fn meets(ratio: f64, target: &str) -> bool {
 /// Runs every measurement and prints the table.
 pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     let mut rows = Vec::new();
-    let hold =
-        cargo_bench(root, "engine", "hold_model", ("HOLD_EVENTS", args.hold_events.to_string()))?;
-    rows.extend(hold_rows(&hold)?);
-    let chain =
-        cargo_bench(root, "sim-devices", "rssi_chain", ("RSSI_POLLS", args.polls.to_string()))?;
-    rows.push(chain_row(&chain)?);
-    eprintln!("xtask bench: end to end");
-    rows.push(end_to_end_row(root)?);
-    eprintln!("xtask bench: memory (1 day, {} days)", args.memory_days);
-    rows.push(memory_row(root, args.memory_days)?);
-    eprintln!("xtask bench: sweep");
-    rows.push(sweep_row(root, args.sweep_seeds)?);
-    eprintln!("xtask bench: serve");
-    rows.push(serve_row(root)?);
+    let wanted = |group: Group| args.only.is_empty() || args.only.contains(&group);
+    if wanted(Group::Kernel) {
+        let hold_events = ("HOLD_EVENTS", args.hold_events.to_string());
+        rows.extend(hold_rows(&cargo_bench(root, "engine", "hold_model", hold_events)?)?);
+        let polls = ("RSSI_POLLS", args.polls.to_string());
+        rows.push(chain_row(&cargo_bench(root, "sim-devices", "rssi_chain", polls)?)?);
+    }
+    if wanted(Group::EndToEnd) {
+        eprintln!("xtask bench: end to end");
+        rows.push(end_to_end_row(root)?);
+    }
+    if wanted(Group::Memory) {
+        eprintln!("xtask bench: memory (1 day, {} days)", args.memory_days);
+        rows.push(memory_row(root, args.memory_days)?);
+    }
+    if wanted(Group::Sweep) {
+        eprintln!("xtask bench: sweep");
+        rows.push(sweep_row(root, args.sweep_seeds)?);
+        eprintln!("xtask bench: sweep store");
+        rows.push(store_row(root, args.sweep_seeds)?);
+        eprintln!("xtask bench: sweep store memory ({} runs)", args.store_runs);
+        rows.push(store_memory_row(root, args.store_runs)?);
+    }
+    if wanted(Group::Serve) {
+        eprintln!("xtask bench: serve");
+        rows.push(serve_row(root)?);
+    }
     println!(
         "{:<50} {:>30} {:>22} {:>12} {:>9}",
         "measurement", "value", "baseline", "ratio", "target"

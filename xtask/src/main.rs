@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use reports::summary::Exit;
@@ -42,6 +41,9 @@ enum Task {
     /// (Used by `bench`.) Run a scenario once, streaming its trace, and print its peak RSS.
     #[command(hide = true)]
     BenchChild(bench::ChildArgs),
+    /// (Used by `bench`.) A synthetic sweep into one results store, then its peak RSS.
+    #[command(hide = true)]
+    BenchStoreChild(bench::StoreChildArgs),
     /// Run a parameter sweep (default: the bundled study) and write its report, or merge shards.
     Sweep(SweepArgs),
 }
@@ -66,14 +68,15 @@ struct SweepArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Print the points, runs and a time estimate (times one run) without running the sweep.
+    /// Print the points, runs and a time estimate (times a few runs) without running the sweep.
     #[arg(long)]
     dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
 enum SweepCommand {
-    /// Combine shard output directories into one report, byte-identical to a single run.
+    /// Combine shard output directories into one store and one report, byte-identical to a
+    /// single run.
     Merge {
         /// Shard output directories.
         #[arg(required = true)]
@@ -106,6 +109,9 @@ fn main() -> ExitCode {
         Task::Browser => {
             task_exit("browser", serve_check::browser(&workspace_root()).map(Exit::from_passed))
         }
+        Task::BenchStoreChild(args) => {
+            task_exit("bench-store-child", bench::store_child(&args).map(|()| Exit::Success))
+        }
         Task::Fuzz { seconds, target } => {
             let passed = fuzz::run(&workspace_root(), seconds, target.as_deref());
             task_exit("fuzz", passed.map(Exit::from_passed))
@@ -135,7 +141,9 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
     if let Some(SweepCommand::Merge { dirs, out }) = args.command {
         let plan = exec::read_plans(&dirs)?;
         let out = out.unwrap_or_else(|| dirs[0].clone());
-        let reported = exec::report(&plan, &dirs, &out)?;
+        let appended_count = exec::merge(&plan, &dirs, &out)?;
+        eprintln!("xtask sweep: {appended_count} runs merged into {}", out.display());
+        let reported = exec::report(&plan, std::slice::from_ref(&out), &out)?;
         print_recommendation(&plan, &reported);
         println!("{}", out.join("report.html").display());
         return Ok(failed_exit(&reported.points));
@@ -171,24 +179,26 @@ fn sweep_task(args: SweepArgs) -> Result<Exit, String> {
             pending.len(),
             out.display()
         );
-        if let Some(first) = pending.first() {
-            let start = Instant::now();
-            let result = exec::run_key(&plan, &runner, first);
-            let per_run_s = start.elapsed().as_secs_f64();
-            let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1);
-            match result.outcome {
-                Ok(_) => println!(
-                    "estimate: {per_run_s:.3} s per run (one run timed) x {} runs / {threads} \
-                    threads = {:.0} s",
+        if !pending.is_empty() {
+            match exec::estimate(&plan, &runner, &pending, args.threads) {
+                Ok(e) => println!(
+                    "estimate: {:.4} s per run ({} runs timed in parallel) x {} runs = {:.1} s",
+                    e.per_run_s,
+                    e.timed_count,
                     pending.len(),
-                    per_run_s * pending.len() as f64 / threads as f64
+                    e.total_s
                 ),
-                Err(error) => println!("estimate: unavailable, the timed run failed: {error}"),
+                Err(error) => println!("estimate: unavailable, {error}"),
             }
         }
         return Ok(Exit::Success);
     }
-    let summary = exec::execute(&plan, &out, shard, &runner, args.threads, true)?;
+    let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        exec::Progress::Bar
+    } else {
+        exec::Progress::Lines
+    };
+    let summary = exec::execute(&plan, &out, shard, &runner, args.threads, progress)?;
     eprintln!(
         "xtask sweep: {} runs done now, {} already done, {:.1} s ({:.1} runs/s)",
         summary.executed_count,

@@ -1,18 +1,21 @@
-//! Running a plan: sharding, parallel execution with atomic per-run results, resuming, reading
-//! results back and aggregating them in plan order.
+//! Running a plan: sharding, parallel execution into the directory's results store, resuming,
+//! reading results back and aggregating them in plan order.
 //!
 //! Layout of an output directory:
+//! - `lock`: held by the one sweep writing here ([`store::lock`]).
 //! - `plan.json`: the expanded plan (with its fingerprint), written atomically before any run.
-//! - `runs/<RunKey::file_name>`: one [`RunResult`] per finished run, written atomically
-//!   (temporary name, then rename), so a crash (even `kill -9`) leaves whole files or none.
-//!   Temporary files start with `.` and are never read.
+//! - `shard`: `I/N`, the shard that runs here (removed by a merge into the directory).
+//! - `results.jsonl`: every finished run, appended in committed batches ([`store`]); a crash
+//!   (even `kill -9`) loses at most the uncommitted batch.
 //! - `report.html`, `points.csv`, `points.json`: written once every run has a result.
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::spec::{Plan, PointParams, RunKey, ScenarioRef, read_error};
+use super::store::{self, StoredRun};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use reports::metrics::{AggregateMetrics, RunMetrics};
@@ -20,17 +23,11 @@ use reports::output::read_at_most;
 use reports::recommend::{Recommendation, microsoft_defaults, recommend, repro_command};
 use reports::sweep::{SweepMeta, SweepPoint, write_sweep_report};
 use reports::write_atomic;
-use serde::{Deserialize, Serialize};
-
-use super::spec::{Plan, PointParams, RunKey, ScenarioRef, read_error};
 
 /// Largest `plan.json` a merge reads (a resume reads at most its own plan's size). A plan is
 /// about 150 bytes per point with two parameters, so 4 GiB holds 10 million points (the sweep's
 /// own bound) of up to about five parameters.
 pub const PLAN_BYTES_MAX: u64 = 4 << 30;
-/// Largest run result read back: one run's metrics, a few kB for an office day.
-pub const RESULT_BYTES_MAX: u64 = 16 << 20;
-
 /// What the runner is asked to simulate: one scenario of the sweep at one point and seed.
 #[derive(Debug, Clone, Copy)]
 pub struct RunRequest<'a> {
@@ -60,17 +57,6 @@ where
     }
 }
 
-/// The stored result of one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunResult {
-    /// The plan the run belongs to.
-    pub fingerprint: String,
-    /// Which run.
-    pub key: RunKey,
-    /// Metrics, or the run's error.
-    pub outcome: Result<RunMetrics, String>,
-}
-
 /// The I-th of N deterministic slices of a plan's runs (run `k` belongs to shard `k % N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -89,42 +75,30 @@ impl Shard {
         k as u64 % self.count == self.index
     }
 
-    /// The shard from `--shard I/N`, else from Slurm (`SLURM_ARRAY_TASK_ID` minus
-    /// `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`), else from Kubernetes
-    /// (`JOB_COMPLETION_INDEX` of `--shard-count`), else the whole plan.
+    /// The shard from `--shard I/N` (always wins), else from a Slurm job array, else from a
+    /// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` of `--shard-count`), else the whole plan.
+    ///
+    /// Slurm: index = (`SLURM_ARRAY_TASK_ID` - `SLURM_ARRAY_TASK_MIN`) /
+    /// `SLURM_ARRAY_TASK_STEP`, count = `SLURM_ARRAY_TASK_COUNT` (so `--array=0-6:2` is shards
+    /// 0..4 of 4). A one-task array whose id is not 0 (one task resubmitted, e.g.
+    /// `sbatch --array=2`, which sets ID = MIN = 2 and COUNT = 1), a missing count, an id off
+    /// the step, or a `--shard-count` that
+    /// disagrees is an error telling to pass `--shard I/N`: guessing would run the wrong slice.
+    ///
+    /// # Errors
+    /// Those above, a value that is not a number, and `I >= N` or `N == 0`.
     pub fn resolve(
         arg: Option<&str>,
         shard_count: Option<u64>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Shard, String> {
-        let number = |name: &str, text: &str| {
-            text.trim().parse::<u64>().map_err(|_| format!("{name}: `{text}` is not a number"))
-        };
         let shard = if let Some(arg) = arg {
             let (i, n) = arg
                 .split_once('/')
                 .ok_or_else(|| format!("--shard: `{arg}` is not I/N (e.g. 0/4)"))?;
             Shard { index: number("--shard", i)?, count: number("--shard", n)? }
         } else if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
-            let id = number("SLURM_ARRAY_TASK_ID", &id)?;
-            let min = env("SLURM_ARRAY_TASK_MIN")
-                .map(|m| number("SLURM_ARRAY_TASK_MIN", &m))
-                .transpose()?
-                .unwrap_or(0);
-            let count = match (env("SLURM_ARRAY_TASK_COUNT"), shard_count) {
-                (_, Some(count)) => count,
-                (Some(c), None) => number("SLURM_ARRAY_TASK_COUNT", &c)?,
-                (None, None) => return Err(
-                    "SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT; pass --shard-count"
-                        .into(),
-                ),
-            };
-            Shard {
-                index: id
-                    .checked_sub(min)
-                    .ok_or("SLURM_ARRAY_TASK_ID below SLURM_ARRAY_TASK_MIN")?,
-                count,
-            }
+            Shard::from_slurm(&id, shard_count, env)?
         } else if let Some(index) = env("JOB_COMPLETION_INDEX") {
             let count = shard_count
                 .ok_or("JOB_COMPLETION_INDEX is set: pass --shard-count (the Job's completions)")?;
@@ -145,93 +119,151 @@ impl Shard {
         }
         Ok(shard)
     }
+
+    /// The shard of Slurm array task `id` (see [`Shard::resolve`]).
+    fn from_slurm(
+        id: &str,
+        shard_count: Option<u64>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Shard, String> {
+        let id = number("SLURM_ARRAY_TASK_ID", id)?;
+        let optional = |name: &str| env(name).map(|v| number(name, &v)).transpose();
+        let min = optional("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let step = optional("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+        let pass = "pass --shard I/N (0-based) to say which slice this task runs";
+        let count = optional("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
+            format!("SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT; {pass}")
+        })?;
+        // `sbatch --array=2` (task 2 resubmitted) sets ID = MIN = 2, COUNT = 1: a one-task
+        // array that does not start at 0 is a piece of a larger one.
+        if count == 1 && id != 0 {
+            return Err(format!(
+                "this is a one-task Slurm array (task {id}, e.g. one task resubmitted): its \
+                shard count is unknown; {pass}, e.g. --shard {id}/N with N the original array's \
+                task count"
+            ));
+        }
+        let offset = id.checked_sub(min).filter(|offset| offset % step == 0).ok_or_else(|| {
+            format!("SLURM_ARRAY_TASK_ID {id} is not MIN {min} + k x STEP {step}; {pass}")
+        })?;
+        if let Some(given) = shard_count.filter(|&given| given != count) {
+            return Err(format!(
+                "--shard-count {given} disagrees with SLURM_ARRAY_TASK_COUNT {count}; {pass}"
+            ));
+        }
+        Ok(Shard { index: offset / step, count })
+    }
 }
 
-fn runs_dir(out: &Path) -> PathBuf {
-    out.join("runs")
+/// `text` as a number, or an error naming `name`.
+fn number(name: &str, text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| format!("{name}: `{text}` is not a number"))
 }
 
 fn io_error(path: &Path, error: io::Error) -> String {
     format!("{}: {error}", path.display())
 }
 
-/// Writes `plan.json` into `out`, or checks that the one there is the same plan. The same plan
-/// serialises to the same bytes, so the existing file is read to at most one byte more than
-/// this plan's text: its bound is the plan's own size.
-pub fn prepare(plan: &Plan, out: &Path) -> Result<(), String> {
+/// Writes `plan.json` into `out` (whose lock the caller holds), or checks that the one there is
+/// the same sweep: the same fingerprint. Only the seeds may differ (runs are stored per seed,
+/// so growing them reuses every finished run): then the new plan replaces the old. Any other
+/// difference is refused with what differs, field by field.
+pub fn prepare(plan: &Plan, out: &Path, _lock: &store::Lock) -> Result<(), String> {
     let path = out.join("plan.json");
     let text = serde_json::to_string_pretty(plan).expect("plan serialises");
     match path.try_exists() {
         Ok(true) => {
-            let different = |detail: String| {
-                format!(
-                    "{} holds results of a different sweep ({detail}); use another output \
-                    directory",
-                    out.display()
-                )
-            };
-            let bound = text.len() as u64;
-            let size = std::fs::metadata(&path).map_err(|e| io_error(&path, e))?.len();
-            if size > bound {
-                return Err(different("its plan.json is larger than this sweep's".to_owned()));
-            }
-            let bytes = read_at_most(&path, bound).map_err(|e| read_error(&path, &e))?;
+            let bytes = read_at_most(&path, PLAN_BYTES_MAX).map_err(|e| read_error(&path, &e))?;
             if bytes == text.as_bytes() {
                 return Ok(());
             }
-            let existing = serde_json::from_slice::<Plan>(&bytes).ok();
-            Err(different(match existing {
-                Some(existing) => {
-                    format!("fingerprint {} vs {}", existing.fingerprint, plan.fingerprint)
-                }
-                None => "its plan.json is not this sweep's plan".to_owned(),
-            }))
+            let existing = serde_json::from_slice::<Plan>(&bytes)
+                .map_err(|e| format!("{}: not a sweep plan: {e}", path.display()))?;
+            if existing.fingerprint != plan.fingerprint {
+                return Err(format!(
+                    "{} holds results of a different sweep: {}; use another output directory",
+                    out.display(),
+                    plan_differences(&existing, plan)
+                ));
+            }
+            write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))
         }
         Ok(false) => write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e)),
         Err(e) => Err(io_error(&path, e)),
     }
 }
 
-/// Reads the result of `key` from `dir` if a whole result of this plan is there.
-fn read_result(plan: &Plan, dir: &Path, key: &RunKey) -> Result<Option<RunResult>, String> {
-    let path = runs_dir(dir).join(key.file_name());
-    match path.try_exists() {
-        Ok(true) => {}
-        Ok(false) => return Ok(None),
-        Err(e) => return Err(io_error(&path, e)),
+/// What differs between the plan `old` of an output directory and `new`, field by field
+/// (`name: `a` -> `b`; scenario walk.yaml: sha256 12ab.. -> 34cd..`).
+pub fn plan_differences(old: &Plan, new: &Plan) -> String {
+    let mut parts = Vec::new();
+    let mut field = |name: &str, a: String, b: String| {
+        if a != b {
+            parts.push(format!("{name}: `{a}` -> `{b}`"));
+        }
+    };
+    let json = |v: &dyn erased::Json| v.text();
+    field("name", old.name.clone(), new.name.clone());
+    field("program_version", old.program_version.clone(), new.program_version.clone());
+    field("scenario count", old.scenarios.len().to_string(), new.scenarios.len().to_string());
+    for (a, b) in old.scenarios.iter().zip(&new.scenarios) {
+        field("scenario", a.name.clone(), b.name.clone());
+        field(&format!("scenario {} sha256", b.name), a.sha256.clone(), b.sha256.clone());
     }
-    let bytes = read_at_most(&path, RESULT_BYTES_MAX).map_err(|e| read_error(&path, &e))?;
-    let result: RunResult =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    if result.fingerprint != plan.fingerprint || result.key != *key {
-        return Err(format!("{}: belongs to another sweep", path.display()));
+    field("point count", old.points.len().to_string(), new.points.len().to_string());
+    if let Some((a, b)) = old.points.iter().zip(&new.points).find(|(a, b)| a != b) {
+        field(&format!("point {}", b.index), json(&a.values), json(&b.values));
     }
-    Ok(Some(result))
+    field("metrics", json(&old.metrics), json(&new.metrics));
+    field("far_distance_m", json(&old.options), json(&new.options));
+    field("criteria", json(&old.criteria), json(&new.criteria));
+    field("objective", json(&old.objective), json(&new.objective));
+    if parts.is_empty() {
+        parts.push("its plan was made by another store format (fingerprint differs)".into());
+    }
+    parts.join("; ")
+}
+
+/// Serialising for [`plan_differences`] without naming every type.
+mod erased {
+    /// A value shown as compact JSON.
+    pub trait Json {
+        /// The value's JSON text.
+        fn text(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn text(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
 }
 
 /// The runs of `shard` without a successful result in `out`, in plan order. Failed runs are
 /// tried again (their failure may have been the environment's).
 pub fn pending(plan: &Plan, out: &Path, shard: Shard) -> Result<Vec<RunKey>, String> {
-    let mut pending = Vec::new();
-    for (k, key) in plan.runs().into_iter().enumerate() {
-        if shard.contains(k)
-            && read_result(plan, out, &key)?.is_none_or(|result| result.outcome.is_err())
-        {
-            pending.push(key);
-        }
-    }
-    Ok(pending)
+    let stored = store::read(out, &plan.fingerprint)?;
+    Ok(pending_in(plan, &stored, shard))
+}
+
+fn pending_in(plan: &Plan, stored: &store::Loaded, shard: Shard) -> Vec<RunKey> {
+    let done = |key: &RunKey| stored.runs.get(key).is_some_and(Result::is_ok);
+    plan.runs()
+        .into_iter()
+        .enumerate()
+        .filter(|(k, key)| shard.contains(*k) && !done(key))
+        .map(|(_, key)| key)
+        .collect()
 }
 
 /// Runs one request from the plan.
-pub fn run_key(plan: &Plan, runner: &dyn RunOnePoint, key: &RunKey) -> RunResult {
+pub fn run_key(plan: &Plan, runner: &dyn RunOnePoint, key: &RunKey) -> StoredRun {
     let request = RunRequest {
         scenario_index: key.scenario_index,
         scenario: &plan.scenarios[key.scenario_index],
         params: &plan.points[key.point_index],
         seed: key.seed,
     };
-    RunResult { fingerprint: plan.fingerprint.clone(), key: *key, outcome: runner.run(&request) }
+    StoredRun { key: *key, outcome: runner.run(&request) }
 }
 
 /// What [`execute`] did.
@@ -245,124 +277,281 @@ pub struct ExecSummary {
     pub elapsed: Duration,
 }
 
+/// How progress is shown while a sweep runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing (tests, benchmarks).
+    Hidden,
+    /// A bar on a terminal.
+    Bar,
+    /// A line on stderr every [`PROGRESS_LINE_INTERVAL_S`] seconds: done/total, rate, ETA
+    /// (for Slurm and CI logs).
+    Lines,
+}
+
+/// Seconds between two progress lines without a terminal. Unknown; chosen, range 1..600:
+/// often enough that a log shows life, rarely enough that a day's sweep logs a few thousand.
+pub const PROGRESS_LINE_INTERVAL_S: u64 = 5;
+
+/// One progress line: `done/total runs, rate runs/s, ETA s`.
+pub fn progress_line(done: u64, total: u64, elapsed: Duration) -> String {
+    let rate = done as f64 / elapsed.as_secs_f64().max(1e-9);
+    let eta = if done == 0 {
+        "unknown".into()
+    } else {
+        format!("{:.0} s", total.saturating_sub(done) as f64 / rate)
+    };
+    format!("xtask sweep: {done}/{total} runs, {rate:.1} runs/s, ETA {eta}")
+}
+
+/// The file of an output directory that records which shard ran there (`I/N`).
+pub const SHARD_FILE: &str = "shard";
+
+/// Records `shard` in `out`, or checks it against the shard recorded there: a task that resolved
+/// another shard into the same directory (a resubmitted one-task array, a changed array size)
+/// would run the wrong slice, so it is an error that says to pass `--shard I/N`. A merge into
+/// `out` removes the record (the directory then holds every shard).
+fn record_shard(out: &Path, shard: Shard, _lock: &store::Lock) -> Result<(), String> {
+    let path = out.join(SHARD_FILE);
+    let text = format!("{}/{}", shard.index, shard.count);
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes == text.as_bytes() => Ok(()),
+        Ok(bytes) => {
+            let recorded = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]).into_owned();
+            Err(format!(
+                "{} holds shard {recorded}, but this task resolved to shard {text}; pass --shard \
+                {recorded} to resume it (or use another --out)",
+                out.display()
+            ))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))
+        }
+        Err(e) => Err(io_error(&path, e)),
+    }
+}
+
+/// The store's writer and the progress of the runs done now.
+struct Sink {
+    writer: store::Writer,
+    done: u64,
+    last_line: Instant,
+}
+
 /// Executes the pending runs of `shard` in parallel on `threads` threads (default: rayon's),
-/// writing each result atomically as soon as it is known. The order runs finish in does not
-/// matter: results are read back and aggregated in plan order.
+/// appending each result to the directory's store (committed in batches, see [`store`]). Holds
+/// the directory's lock throughout: a second sweep into `out` is refused. The order runs finish
+/// in does not matter: results are aggregated in plan order.
 pub fn execute(
     plan: &Plan,
     out: &Path,
     shard: Shard,
     runner: &dyn RunOnePoint,
     threads: Option<usize>,
-    progress: bool,
+    progress: Progress,
 ) -> Result<ExecSummary, String> {
-    prepare(plan, out)?;
+    let lock = store::lock(out)?;
+    prepare(plan, out, &lock)?;
+    record_shard(out, shard, &lock)?;
+    let stored = store::read(out, &plan.fingerprint)?;
     let total = plan.runs().iter().enumerate().filter(|(k, _)| shard.contains(*k)).count() as u64;
-    let todo = pending(plan, out, shard)?;
+    let todo = pending_in(plan, &stored, shard);
+    let writer = store::Writer::open(&lock, out, &plan.fingerprint, stored.valid_bytes)?;
+    drop(stored);
     let bar = ProgressBar::with_draw_target(
         Some(todo.len() as u64),
-        if progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        if progress == Progress::Bar {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
     );
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
             .expect("valid progress template"),
     );
     let start = Instant::now();
-    let dir = runs_dir(out);
-    let done = AtomicU64::new(0);
+    let sink = Mutex::new(Sink { writer, done: 0, last_line: start });
+    let todo_count = todo.len() as u64;
     let work = || {
         todo.par_iter().try_for_each(|key| {
             let result = run_key(plan, runner, key);
-            let text = serde_json::to_vec(&result).expect("run result serialises");
-            let path = dir.join(key.file_name());
-            write_atomic(&path, &text).map_err(|e| io_error(&path, e))?;
-            done.fetch_add(1, Ordering::Relaxed);
+            let mut sink = sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            sink.writer.append(&result)?;
+            sink.done += 1;
             bar.inc(1);
+            let interval = Duration::from_secs(PROGRESS_LINE_INTERVAL_S);
+            if progress == Progress::Lines && sink.last_line.elapsed() >= interval {
+                sink.last_line = Instant::now();
+                eprintln!("{}", progress_line(sink.done, todo_count, start.elapsed()));
+            }
             Ok::<(), String>(())
         })
     };
-    match threads {
+    let outcome = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| format!("thread pool: {e}"))?
-            .install(work)?,
-        None => work()?,
-    }
+            .install(work),
+        None => work(),
+    };
+    let mut sink = sink.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Commit what finished even when a run's storing failed: it is work done.
+    let committed = sink.writer.commit();
+    outcome?;
+    committed?;
     bar.finish_and_clear();
-    let executed_count = done.load(Ordering::Relaxed);
     Ok(ExecSummary {
-        skipped_count: total - executed_count,
-        executed_count,
+        skipped_count: total - sink.done,
+        executed_count: sink.done,
         elapsed: start.elapsed(),
     })
+}
+
+/// Most runs [`estimate`] times. Unknown; chosen, range 1..1_000: enough to fill two threads a
+/// few times over and average out a slow point, few enough that `--dry-run` stays quick.
+pub const ESTIMATE_RUNS_MAX: usize = 16;
+
+/// What [`estimate`] measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Runs timed.
+    pub timed_count: usize,
+    /// Wall-clock seconds per run on the pool (runs in parallel, so already divided by the
+    /// threads' parallelism as it really is).
+    pub per_run_s: f64,
+    /// Seconds for every run of `pending`.
+    pub total_s: f64,
+}
+
+/// Times up to [`ESTIMATE_RUNS_MAX`] runs of `pending`, spread evenly over it (points differ in
+/// cost), in parallel on `threads` threads as the sweep would, and extrapolates to all of
+/// `pending`. Nothing is stored.
+///
+/// # Errors
+/// The thread pool's, or the first timed run's failure.
+pub fn estimate(
+    plan: &Plan,
+    runner: &dyn RunOnePoint,
+    pending: &[RunKey],
+    threads: Option<usize>,
+) -> Result<Estimate, String> {
+    let step = pending.len().div_ceil(ESTIMATE_RUNS_MAX).max(1);
+    let sample: Vec<RunKey> = pending.iter().step_by(step).copied().collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("thread pool: {e}"))?;
+    let start = Instant::now();
+    let results: Vec<StoredRun> =
+        pool.install(|| sample.par_iter().map(|key| run_key(plan, runner, key)).collect());
+    let wall_s = start.elapsed().as_secs_f64();
+    if let Some(Err(error)) = results.into_iter().map(|r| r.outcome).find(Result::is_err) {
+        return Err(format!("a timed run failed: {error}"));
+    }
+    let per_run_s = wall_s / sample.len().max(1) as f64;
+    Ok(Estimate { timed_count: sample.len(), per_run_s, total_s: per_run_s * pending.len() as f64 })
 }
 
 /// Reads every run's result of `plan` from `dirs` (the first directory holding a run wins;
 /// duplicates must agree) and aggregates them point by point in plan order. Errors name the
 /// runs still missing.
 pub fn collect(plan: &Plan, dirs: &[PathBuf]) -> Result<Vec<SweepPoint>, String> {
-    // Per point and seed position: the scenarios' metrics pooled, or `None` once one failed.
-    let mut per_point: Vec<(Vec<Option<RunMetrics>>, Vec<String>)> = plan
-        .points
-        .iter()
-        .map(|_| (vec![Some(RunMetrics::default()); plan.seeds.len()], Vec::new()))
-        .collect();
-    let mut missing = Vec::new();
-    for key in plan.runs() {
-        let mut found: Option<RunResult> = None;
-        for dir in dirs {
-            if let Some(result) = read_result(plan, dir, &key)? {
-                match &found {
-                    Some(first) if *first != result => {
-                        return Err(format!(
-                            "run {} differs between output directories",
-                            key.file_name()
-                        ));
-                    }
-                    Some(_) => {}
-                    None => found = Some(result),
-                }
-            }
-        }
-        let Some(result) = found else {
-            missing.push(key.file_name());
-            continue;
-        };
-        let seed_position =
-            plan.seeds.iter().position(|&s| s == key.seed).expect("run seeds come from the plan");
-        let (seeds, failed) = &mut per_point[key.point_index];
-        match result.outcome {
-            Ok(metrics) => {
-                if let Some(acc) = &mut seeds[seed_position] {
-                    acc.absorb(&metrics);
-                }
-            }
-            Err(error) => {
-                seeds[seed_position] = None;
-                let command = run_command(plan, &key);
-                failed.push(format!("{}: {error}; reproduce: {command}", key.file_name()));
-            }
-        }
-    }
-    if !missing.is_empty() {
+    let slots = read_slots(plan, dirs)?;
+    if let Some(first) = slots.iter().position(Option::is_none) {
+        let missing_count = slots.iter().filter(|slot| slot.is_none()).count();
         return Err(format!(
-            "{} runs have no result yet (first: {}); run the remaining shards or resume",
-            missing.len(),
-            missing[0]
+            "{missing_count} runs have no result yet (first: {}); run the remaining shards or \
+            resume",
+            run_at(plan, first).file_name()
         ));
     }
-    Ok(plan
-        .points
-        .iter()
-        .zip(per_point)
-        .map(|(point, (seeds, failed_runs))| SweepPoint {
+    let (scenario_count, seed_count) = (plan.scenarios.len(), plan.seeds.len());
+    let mut slots = slots.into_iter();
+    let mut points = Vec::with_capacity(plan.points.len());
+    // Point by point, in plan order (scenario, then seed): each point's runs are pooled per
+    // seed, aggregated and dropped before the next point's.
+    for point in &plan.points {
+        let mut seeds: Vec<Option<RunMetrics>> = vec![Some(RunMetrics::default()); seed_count];
+        let mut failed_runs = Vec::new();
+        for scenario_index in 0..scenario_count {
+            for (position, &seed) in plan.seeds.iter().enumerate() {
+                match slots.next().flatten() {
+                    Some(Ok(metrics)) => {
+                        if let Some(acc) = &mut seeds[position] {
+                            acc.absorb(&metrics);
+                        }
+                    }
+                    Some(Err(error)) => {
+                        seeds[position] = None;
+                        let key = RunKey { point_index: point.index, scenario_index, seed };
+                        let command = run_command(plan, &key);
+                        failed_runs
+                            .push(format!("{}: {error}; reproduce: {command}", key.file_name()));
+                    }
+                    None => unreachable!("missing runs were reported above"),
+                }
+            }
+        }
+        let pooled: Vec<RunMetrics> = seeds.into_iter().flatten().collect();
+        points.push(SweepPoint {
             params: point.values.clone(),
             failed_runs,
-            metrics: AggregateMetrics::from_runs(&seeds.into_iter().flatten().collect::<Vec<_>>()),
+            metrics: AggregateMetrics::from_runs(&pooled),
             command: point_command(plan, point),
+        });
+    }
+    Ok(points)
+}
+
+/// Every run's outcome in plan order (`None`: no result yet), streamed from the stores of
+/// `dirs`: a success wins over a failure, and two different successes of one run are an error.
+/// Runs of seeds the plan no longer has are skipped.
+fn read_slots(
+    plan: &Plan,
+    dirs: &[PathBuf],
+) -> Result<Vec<Option<Result<RunMetrics, String>>>, String> {
+    let (scenario_count, seed_count) = (plan.scenarios.len(), plan.seeds.len());
+    let first_seed = plan.seeds.first().copied().unwrap_or(0);
+    let ordinal = |key: &RunKey| -> Option<usize> {
+        let position = usize::try_from(key.seed.checked_sub(first_seed)?).ok()?;
+        let known = plan.seeds.get(position) == Some(&key.seed)
+            && key.point_index < plan.points.len()
+            && key.scenario_index < scenario_count;
+        known.then(|| {
+            (key.point_index * scenario_count + key.scenario_index) * seed_count + position
         })
-        .collect())
+    };
+    let mut slots: Vec<Option<Result<RunMetrics, String>>> = Vec::new();
+    slots.resize_with(plan.runs_count() as usize, || None);
+    for dir in dirs {
+        store::read_each(dir, &plan.fingerprint, &mut |run| {
+            let Some(i) = ordinal(&run.key) else { return Ok(()) };
+            match (&slots[i], &run.outcome) {
+                (Some(Ok(first)), Ok(metrics)) if first != metrics => {
+                    Err(format!("run {} differs between output directories", run.key.file_name()))
+                }
+                (Some(Ok(_)), _) => Ok(()),
+                _ => {
+                    slots[i] = Some(run.outcome);
+                    Ok(())
+                }
+            }
+        })?;
+    }
+    Ok(slots)
+}
+
+/// The run at position `ordinal` of the plan's order (point, scenario, seed).
+fn run_at(plan: &Plan, ordinal: usize) -> RunKey {
+    let seed_count = plan.seeds.len().max(1);
+    let scenario_count = plan.scenarios.len().max(1);
+    RunKey {
+        point_index: ordinal / seed_count / scenario_count,
+        scenario_index: ordinal / seed_count % scenario_count,
+        seed: plan.seeds[ordinal % seed_count],
+    }
 }
 
 /// `path` as a reproduce command names it: relative to the repository root when it is inside
@@ -385,10 +574,25 @@ pub fn repo_relative(path: &Path) -> String {
     parts.iter().collect::<PathBuf>().to_string_lossy().into_owned()
 }
 
-/// Where base scenario `index` is: beside the sweep file, as written in it.
+/// Where base scenario `index` is: where the sweep read it, else (a plan read back from
+/// `plan.json`) beside the sweep file, as written in it, a relative sweep file path starting at
+/// the repository root.
 pub fn scenario_path(plan: &Plan, index: usize) -> PathBuf {
+    let scenario = &plan.scenarios[index];
+    if !scenario.path.as_os_str().is_empty() {
+        return scenario.path.clone();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("/"));
     let base = Path::new(&plan.file).parent().unwrap_or(Path::new(""));
-    base.join(&plan.scenarios[index].name)
+    root.join(base).join(&scenario.name)
+}
+
+/// Base scenario `index` as commands and reports name it: from the repository root, found
+/// from the plan alone (never from the path typed), so that every machine names it alike.
+pub fn scenario_shown(plan: &Plan, index: usize) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("/"));
+    let base = Path::new(&plan.file).parent().unwrap_or(Path::new(""));
+    repo_relative(&root.join(base).join(&plan.scenarios[index].name))
 }
 
 /// The folder of a point's traces in its reproduce command (independent of `--out`, so a
@@ -400,7 +604,7 @@ fn trace_dir(plan: &Plan, point_index: usize) -> String {
 /// The command that reproduces every run of `point` (every base scenario, every seed).
 fn point_command(plan: &Plan, point: &PointParams) -> String {
     let scenarios: Vec<String> =
-        (0..plan.scenarios.len()).map(|i| repo_relative(&scenario_path(plan, i))).collect();
+        (0..plan.scenarios.len()).map(|i| scenario_shown(plan, i)).collect();
     let first = plan.seeds.first().copied().unwrap_or(1);
     let dir = trace_dir(plan, point.index);
     repro_command(&scenarios, &point.values, first, plan.seeds.len() as u64, &dir)
@@ -408,7 +612,7 @@ fn point_command(plan: &Plan, point: &PointParams) -> String {
 
 /// The command that reproduces one run.
 fn run_command(plan: &Plan, key: &RunKey) -> String {
-    let scenario = repo_relative(&scenario_path(plan, key.scenario_index));
+    let scenario = scenario_shown(plan, key.scenario_index);
     let values = &plan.points[key.point_index].values;
     repro_command(&[scenario], values, key.seed, 1, &trace_dir(plan, key.point_index))
 }
@@ -419,9 +623,10 @@ pub fn meta(plan: &Plan) -> SweepMeta {
         (Some(first), Some(last)) => format!("{first}..={last} per point"),
         _ => "none".into(),
     };
+    let file_name = Path::new(&plan.file).file_name().map(|n| n.to_string_lossy().into_owned());
     SweepMeta {
         name: plan.name.clone(),
-        file: plan.file.clone(),
+        file: format!("{} sha256 {}", file_name.unwrap_or_default(), plan.study_sha256),
         scenarios: plan.scenarios.iter().map(|s| (s.name.clone(), s.sha256.clone())).collect(),
         seeds,
         program_version: plan.program_version.clone(),
@@ -471,6 +676,48 @@ pub fn report(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<Reported, Str
     Ok(Reported { points, recommendation })
 }
 
+/// Merges the stores of `dirs` into the store of `out` (which may be one of them), under
+/// `out`'s lock: every run of the plan that `out` lacks, or has only as a failure, is appended
+/// in plan order (a success in any directory wins over a failure). Returns the runs appended.
+///
+/// # Errors
+/// `out` locked by a running sweep, a store of another sweep, or an I/O error.
+pub fn merge(plan: &Plan, dirs: &[PathBuf], out: &Path) -> Result<u64, String> {
+    let lock = store::lock(out)?;
+    prepare(plan, out, &lock)?;
+    let existing = store::read(out, &plan.fingerprint)?;
+    let same = |dir: &Path| match (std::fs::canonicalize(dir), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let others: Vec<store::Loaded> = dirs
+        .iter()
+        .filter(|dir| !same(dir))
+        .map(|dir| store::read(dir, &plan.fingerprint))
+        .collect::<Result<_, _>>()?;
+    let mut writer = store::Writer::open(&lock, out, &plan.fingerprint, existing.valid_bytes)?;
+    let mut appended_count = 0;
+    for key in plan.runs() {
+        if existing.runs.get(&key).is_some_and(Result::is_ok) {
+            continue;
+        }
+        let found = others.iter().filter_map(|o| o.runs.get(&key));
+        let best = found.clone().find(|outcome| outcome.is_ok()).or(found.clone().next());
+        match best {
+            Some(outcome) if Some(outcome) != existing.runs.get(&key) => {
+                writer.append(&StoredRun { key, outcome: outcome.clone() })?;
+                appended_count += 1;
+            }
+            _ => {}
+        }
+    }
+    writer.commit()?;
+    match std::fs::remove_file(out.join(SHARD_FILE)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_error(&out.join(SHARD_FILE), e)),
+        _ => Ok(appended_count),
+    }
+}
+
 /// Reads the plan of every shard directory; they must all be the same plan.
 pub fn read_plans(dirs: &[PathBuf]) -> Result<Plan, String> {
     let mut plan: Option<Plan> = None;
@@ -486,9 +733,13 @@ pub fn read_plans(dirs: &[PathBuf]) -> Result<Plan, String> {
         let this: Plan =
             serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         match &plan {
-            Some(first) if first.fingerprint != this.fingerprint => {
+            Some(first) if first.fingerprint != this.fingerprint || first.seeds != this.seeds => {
+                let mut differences = plan_differences(first, &this);
+                if first.fingerprint == this.fingerprint {
+                    differences = format!("seeds: {} -> {}", meta(first).seeds, meta(&this).seeds);
+                }
                 return Err(format!(
-                    "{} is a different sweep from {}",
+                    "{} is a different sweep from {}: {differences}",
                     dir.display(),
                     dirs[0].display()
                 ));

@@ -126,13 +126,14 @@ fn sparse(path: &std::path::Path, bytes: u64) {
     std::fs::File::create(path).and_then(|f| f.set_len(bytes)).expect("sparse file");
 }
 
-/// `plan.json` and run results read back on resume and merge go through the bounded reader:
-/// one byte past each bound is refused from the metadata, before anything is read. At the
-/// result bound the 16 MiB of zeros are read and refused as JSON, not for their size (the 4 GiB
-/// plan bound of a merge is not read at the bound here: that would cost 4 GiB of memory).
+/// `plan.json` and the results store read back on resume and merge are bounded: one byte past
+/// each file bound is refused from the metadata, before anything is read (the 4 GiB plan bound
+/// of a merge is not read at the bound here: that would cost 4 GiB of memory). A store line
+/// longer than its bound is refused after reading at most one byte past it.
 #[test]
 fn plan_and_run_results_read_back_are_bounded() {
-    use super::exec::{PLAN_BYTES_MAX, RESULT_BYTES_MAX, Shard, pending, read_plans};
+    use super::exec::{PLAN_BYTES_MAX, Shard, pending, read_plans};
+    use super::store::{STORE_BYTES_MAX, STORE_FILE, STORE_LINE_BYTES_MAX};
     let dir = std::env::temp_dir().join(format!("xtask-readback-{}", std::process::id()));
     sparse(&dir.join("merge/plan.json"), PLAN_BYTES_MAX + 1);
     let error = read_plans(&[dir.join("merge")]).err().unwrap_or_default();
@@ -141,12 +142,18 @@ fn plan_and_run_results_read_back_are_bounded() {
     let read = |_: &Path| Ok(b"name: stand-in\n".to_vec());
     let spec = parse_spec("sweep.yaml", &sweep(1, 1)).expect("valid");
     let plan = expand(&spec, "sweep.yaml", Path::new("."), &read, "test").expect("expands");
-    let result = dir.join("out/runs").join(plan.runs()[0].file_name());
-    sparse(&result, RESULT_BYTES_MAX);
-    let at = pending(&plan, &dir.join("out"), Shard::ALL).err().unwrap_or_default();
-    sparse(&result, RESULT_BYTES_MAX + 1);
+    let store = dir.join("out").join(STORE_FILE);
+    sparse(&store, STORE_BYTES_MAX + 1);
     let past = pending(&plan, &dir.join("out"), Shard::ALL).err().unwrap_or_default();
+    assert!(past.contains("more than the limit of 17179869184 bytes"), "{past}");
+    let header = format!(
+        "{{\"store\":\"unlocksim-sweep-results\",\"version\":1,\"fingerprint\":\"{}\"}}\n",
+        plan.fingerprint
+    );
+    let long_line = vec![b'x'; STORE_LINE_BYTES_MAX as usize + 1];
+    let text = [header.as_bytes(), &long_line, b"\n", header.as_bytes()].concat();
+    std::fs::write(&store, text).expect("store written");
+    let long = pending(&plan, &dir.join("out"), Shard::ALL).err().unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(!at.contains("more than the limit") && !at.is_empty(), "at the bound: {at}");
-    assert!(past.contains("more than the limit of 16777216 bytes"), "{past}");
+    assert!(long.contains("line 2 is damaged"), "{long}");
 }

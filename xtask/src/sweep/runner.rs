@@ -13,7 +13,7 @@ use scenarios::params::ParamValue;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::exec::{RunOnePoint, RunRequest, repo_relative, scenario_path};
+use super::exec::{RunOnePoint, RunRequest, scenario_path, scenario_shown};
 use super::spec::{Plan, SweepSpec, read_text};
 
 /// Builds the runner of a plan's runs: parses the plan's scenarios once, checks that every
@@ -59,7 +59,7 @@ pub fn load(path: &Path) -> Result<Scenario, String> {
 pub fn paste_for(plan: &Plan, setting: &[(String, ParamValue)]) -> Result<Paste, String> {
     let path = scenario_path(plan, 0);
     let mut scenario = load(&path)?;
-    scenario.file = repo_relative(&path);
+    scenario.file = scenario_shown(plan, 0);
     paste(&scenario, setting)
 }
 
@@ -100,6 +100,7 @@ mod tests {
     #[rstest]
     #[case("default.yaml")]
     #[case("robust.yaml")]
+    #[case("ci-slurm.yaml")]
     fn bundled_studies_load_and_paste(#[case] file: &str) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies").join(file);
         let (spec, plan) = load_plan(&path).unwrap();

@@ -216,7 +216,7 @@ pub struct ScenarioRef {
 }
 
 /// One run: a point, a scenario and a seed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RunKey {
     /// Index of the point.
     pub point_index: usize,
@@ -238,8 +238,13 @@ impl RunKey {
 pub struct Plan {
     /// The sweep's name.
     pub name: String,
-    /// The sweep file as given.
+    /// The sweep file: from the repository root when it is inside it (see
+    /// [`super::exec::repo_relative`]), else as given. Not part of the fingerprint.
     pub file: String,
+    /// SHA-256 of the sweep file's bytes, hex (shown in the report; not part of the
+    /// fingerprint, which covers what the file means, not how it is written).
+    #[serde(default)]
+    pub study_sha256: String,
     /// Base scenarios.
     pub scenarios: Vec<ScenarioRef>,
     /// Every point, in order.
@@ -256,7 +261,9 @@ pub struct Plan {
     pub objective: Objective,
     /// The program version that made the results.
     pub program_version: String,
-    /// SHA-256 over everything above: results from another plan are never mixed in.
+    /// SHA-256 over everything above except the file's path and hash and the seeds: the
+    /// sweep's identity. Results (stored per seed) of another identity are never mixed in; the
+    /// same study from any path, with more or other seeds, is the same sweep.
     pub fingerprint: String,
 }
 
@@ -409,18 +416,40 @@ pub fn read_error(path: &Path, error: &ReadError) -> String {
 }
 
 /// Reads the sweep file at `path` and expands it: its scenario paths start at its folder, and
-/// this program's version goes into the plan's fingerprint.
+/// this program's version goes into the plan's fingerprint. The plan names the file from the
+/// repository root (whatever path was typed) and carries its content hash.
 pub fn load_plan(path: &Path) -> Result<(SweepSpec, Plan), String> {
-    let spec = load_spec(path)?;
+    let (text, spec) = load_spec(path)?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let plan =
+    let mut plan =
         expand(&spec, &path.to_string_lossy(), base_dir, &read_input, env!("CARGO_PKG_VERSION"))?;
+    plan.file = checkout_relative(path);
+    plan.study_sha256 = hex_sha256(text.as_bytes());
     Ok((spec, plan))
 }
 
-/// Reads and parses the sweep file at `path` (see [`read_text`] and [`parse_spec`]).
-pub fn load_spec(path: &Path) -> Result<SweepSpec, String> {
-    parse_spec(&path.to_string_lossy(), &read_text(path)?)
+/// `path` from the root of the checkout it is in (the nearest folder above it with
+/// `xtask/Cargo.toml`), so that every checkout and node names a study alike; else from this
+/// program's repository root, or absolute (see [`super::exec::repo_relative`]).
+pub fn checkout_relative(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // Bounded: one step per component of the path.
+    for root in absolute.ancestors().skip(1) {
+        if root.join("xtask/Cargo.toml").is_file()
+            && let Ok(relative) = absolute.strip_prefix(root)
+        {
+            return relative.to_string_lossy().into_owned();
+        }
+    }
+    super::exec::repo_relative(&absolute)
+}
+
+/// Reads and parses the sweep file at `path` (see [`read_text`] and [`parse_spec`]): its text
+/// and what it says.
+pub fn load_spec(path: &Path) -> Result<(String, SweepSpec), String> {
+    let text = read_text(path)?;
+    let spec = parse_spec(&path.to_string_lossy(), &text)?;
+    Ok((text, spec))
 }
 
 /// Expands a sweep into a plan. `file` is the sweep file as given, `base_dir` where its relative
@@ -543,12 +572,13 @@ pub fn expand(
         let path = base_dir.join(name);
         let bytes = read(&path)
             .map_err(|e| format!("{}: scenario `{name}`: {e}", position(file, spanned)))?;
-        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = hex_sha256(&bytes);
         scenarios.push(ScenarioRef { name: name.clone(), path, sha256 });
     }
     let mut plan = Plan {
         name: spec.name.clone(),
         file: file.to_string(),
+        study_sha256: String::new(),
         scenarios,
         points,
         seeds,
@@ -562,9 +592,27 @@ pub fn expand(
     if plan.runs_count() > SWEEP_RUNS_MAX {
         return Err(format!("the sweep has {} runs, at most {SWEEP_RUNS_MAX}", plan.runs_count()));
     }
-    let canonical = serde_json::to_vec(&plan).expect("plan serialises");
-    plan.fingerprint = Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect();
+    plan.fingerprint = fingerprint(&plan);
     Ok(plan)
+}
+
+/// The identity of `plan`: SHA-256 of its canonical JSON without file path, file hash, seeds
+/// and fingerprint.
+pub fn fingerprint(plan: &Plan) -> String {
+    let identity = Plan {
+        file: String::new(),
+        study_sha256: String::new(),
+        seeds: Vec::new(),
+        fingerprint: String::new(),
+        ..plan.clone()
+    };
+    let canonical = serde_json::to_vec(&identity).expect("plan serialises");
+    hex_sha256(&canonical)
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -715,7 +763,10 @@ mod tests {
             ]
         );
         assert_eq!(plan.runs_count(), 8);
+        // The seeds are not part of the identity: more seeds extend the same sweep.
         let other = plan_of(&yaml.replace("count: 2", "count: 3")).unwrap();
+        assert_eq!(plan.fingerprint, other.fingerprint);
+        let other = plan_of(&yaml.replace("values: [1, 2]", "values: [1, 3]")).unwrap();
         assert_ne!(plan.fingerprint, other.fingerprint);
         assert_eq!(plan.fingerprint, plan_of(yaml).unwrap().fingerprint);
     }
