@@ -218,10 +218,14 @@ fn utf16_without_a_bom_reads_like_the_original(
     } else {
         units.flat_map(u16::to_be_bytes).collect()
     };
-    let dir = std::env::temp_dir()
-        .join(format!("unlocksim-no-bom-{little_endian}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary folder");
     let name = Path::new(file).file_name().expect("a name");
+    // One folder per case: the cases run in parallel, and each removes its folder.
+    let dir = std::env::temp_dir().join(format!(
+        "unlocksim-no-bom-{little_endian}-{}-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
     let copy = dir.join(name);
     std::fs::write(&copy, converted).expect("written");
     let copy = copy.to_str().expect("utf-8");
