@@ -156,12 +156,18 @@ fn read(path: &Path) -> Result<SourceFile, Exit> {
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
+/// Checks every file, even after one that cannot be read: exit 2 when a file could not be
+/// read (or `--setting` does not apply to it), else 1 when any has an error, else 0.
 fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
     let mut failed = false;
+    let mut unreadable = false;
     for path in files {
         let file = match load(path, setting) {
             Ok(loaded) => loaded,
-            Err(code) => return code,
+            Err(_) => {
+                unreadable = true;
+                continue;
+            }
         };
         let mut diagnostics = match file.policy() {
             Some((_, diagnostics)) => diagnostics,
@@ -178,7 +184,7 @@ fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
         failed |= errors > 0;
         eprintln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
     }
-    Exit::from_passed(!failed)
+    if unreadable { Exit::BadInput } else { Exit::from_passed(!failed) }
 }
 
 /// A file read by [`PolicyFile::read`], with the setting `--setting` forces on a rule file.

@@ -40,6 +40,27 @@ fn check_of_an_unreadable_file_exits_two() {
     assert_eq!(code, Some(2));
 }
 
+/// A missing file among others: every file is still checked and reported, and the exit code is
+/// the worst: 2 for the unreadable file.
+#[test]
+fn check_reports_every_file_even_after_a_missing_one() {
+    let (code, _, stderr) = run(&[
+        "policy",
+        "check",
+        "$F/many_errors.xml",
+        "$F/does-not-exist.xml",
+        "$F/seed_example_4.xml",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for expected in [
+        "many_errors.xml: ",
+        "error: cannot read tests/fixtures/policy/does-not-exist.xml",
+        "seed_example_4.xml: 0 error(s)",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected} in:\n{stderr}");
+    }
+}
+
 #[test]
 fn eval_prints_verdict_and_explanation() {
     let (code, stdout, stderr) =
