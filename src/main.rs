@@ -31,6 +31,7 @@ mod radio_cmd;
 mod radio_range;
 mod run_cmd;
 mod run_plan;
+mod run_select;
 mod trace_file;
 
 /// Test bench for Windows Hello for Business unlock policies.

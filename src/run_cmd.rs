@@ -51,6 +51,21 @@ pub struct RunArgs {
     /// 4 threads, and compare the trace hashes; exit 1 if any differ.
     #[arg(long, conflicts_with_all = ["json", "junit", "report", "trace_dir", "interpretations"])]
     pub(crate) check_determinism: bool,
+    /// Run only the scenarios whose name or file contains PATTERN (ignoring case); repeat to
+    /// run those that match any.
+    #[arg(long = "filter", value_name = "PATTERN")]
+    pub(crate) filters: Vec<String>,
+    /// Print the scenarios that would run (file, name, runs and seeds) and run nothing.
+    #[arg(long, conflicts_with_all = ["json", "junit", "report", "trace_dir", "check_determinism"])]
+    pub(crate) list: bool,
+    /// Stop after the first scenario that fails; the rest are not run.
+    #[arg(long)]
+    pub(crate) fail_fast: bool,
+    /// Run only the scenarios that failed in the last run (kept in
+    /// `target/unlocksim/last-failed.txt`, or under `$UNLOCKSIM_STATE_DIR`); every scenario
+    /// when no run was recorded.
+    #[arg(long, conflicts_with = "check_determinism")]
+    pub(crate) rerun_failed: bool,
 }
 
 /// `default` runs the scenario's own interpretations; `all` every combination.
@@ -80,6 +95,10 @@ pub fn run(args: RunArgs) -> Exit {
             check_determinism(&plan.scenarios, plan.options, *threads)
         }
         Mode::Judge(judge) => judge_all(&plan.scenarios, plan.options, judge),
+        Mode::List => {
+            out!("{}", crate::run_select::list_text(&plan.scenarios, plan.options));
+            Exit::Success
+        }
     }
 }
 
@@ -152,7 +171,15 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
         } else {
             let _ = write!(stdout, "{}", report.text(&failures, elapsed_s));
         }
+        if plan.fail_fast && !report.passed() {
+            let not_run_count = scenarios.len() - junit_cases.len();
+            if not_run_count > 0 {
+                eprintln!("--fail-fast: stopped at the first failure; {not_run_count} not run");
+            }
+            break;
+        }
     }
+    record_failed(&junit_cases);
     if let Some(dir) = plan.report_dir.as_deref()
         && let Err(message) = write_report_index(dir, &report_index, version, plan.json)
     {
@@ -160,6 +187,17 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
         return Exit::BadInput;
     }
     finish(plan, version, json_scenarios, &junit_cases, &mut stdout)
+}
+
+/// Keeps the files of the failed scenarios for `--rerun-failed`; a state file that cannot be
+/// written is a warning, not a failed run.
+fn record_failed(cases: &[reports::junit::JunitCase]) {
+    let mut failed: Vec<&str> =
+        cases.iter().filter(|c| !c.passed).map(|c| c.file.as_str()).collect();
+    failed.dedup();
+    if let Err(message) = crate::run_select::record_failed(&failed) {
+        eprintln!("warning: {message}; --rerun-failed will not know this run");
+    }
 }
 
 /// `--report`: writes `index.html` linking every run page and says where it is: on stdout, or

@@ -31,6 +31,37 @@ pub struct ExpectationResult {
     /// The simulated time around which it failed, for the timeline excerpt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at_s: Option<f64>,
+    /// Every run where a per-run expectation did not hold, in seed order (empty when it passed
+    /// and for statistical expectations, which are judged over all runs together).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_runs: Vec<FailedRun>,
+}
+
+/// One run in which a per-run expectation did not hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedRun {
+    /// The run's seed (its repro: `unlocksim run FILE --seed SEED --runs 1`).
+    pub seed: u64,
+    /// What happened, in words shared by every run that failed the same way
+    /// (`no lock after 2m`, `locked late`): the summary groups failing runs by it.
+    pub what: String,
+    /// What happened in this run, with its times.
+    pub detail: String,
+    /// The simulated time around which it failed, in seconds, for the timeline excerpt.
+    pub at_s: f64,
+}
+
+/// How one run missed a per-run expectation: the group it falls in (see [`FailedRun::what`]),
+/// what happened, and when.
+struct Miss {
+    what: String,
+    detail: String,
+    at: SimTime,
+}
+
+/// A [`Miss`] whose group is `what` and whose detail is `detail`.
+fn miss(what: impl Into<String>, detail: String, at: SimTime) -> Miss {
+    Miss { what: what.into(), detail, at }
 }
 
 impl ExpectationResult {
@@ -41,6 +72,7 @@ impl ExpectationResult {
             detail,
             failed_seed: None,
             failed_at_s: None,
+            failed_runs: Vec::new(),
         }
     }
 }
@@ -49,9 +81,14 @@ fn t(time: SimTime) -> String {
     time.since_start().to_string()
 }
 
-/// A measured duration rounded to the millisecond, for statistics in messages.
-fn ms(duration: SimDuration) -> SimDuration {
-    SimDuration::from_ms((duration.as_us() + 500) / 1000)
+/// A measured time (when something happened in a run) rounded for people: `3 m 01 s`.
+fn seen(time: SimTime) -> String {
+    engine::time::human_s(time.as_s_f64())
+}
+
+/// A measured duration rounded for people, for statistics in messages: `46.4 s`.
+fn ms(duration: SimDuration) -> String {
+    engine::time::human_s(duration.as_s_f64())
 }
 
 /// The records of PC `pc`, in trace order.
@@ -66,7 +103,7 @@ fn locks<'a>(trace: &'a Trace, pc: &'a str) -> impl Iterator<Item = (SimTime, Lo
 
 fn locks_listed(trace: &Trace, pc: &str) -> String {
     let listed: Vec<String> = locks(trace, pc)
-        .map(|(time, lock)| format!("{} ({})", t(time), lock.reason.name()))
+        .map(|(time, lock)| format!("{} ({})", seen(time), lock.reason.name()))
         .collect();
     if listed.is_empty() {
         "no lock at all".into()
@@ -147,27 +184,32 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
     }
 }
 
-/// Judges `check` on every run: passes with the last run's detail, or fails at the first run
-/// (by seed) where it did not hold.
+/// Judges `check` on every run: passes with the last run's detail, or fails naming every run
+/// (by seed) where it did not hold; `detail` and `failed_seed` then describe the first.
 fn per_run(
     description: String,
     runs: &[RunOutput],
-    check: impl Fn(&Trace) -> Result<String, (String, SimTime)>,
+    check: impl Fn(&Trace) -> Result<String, Miss>,
 ) -> ExpectationResult {
     let mut last_ok = String::new();
+    let mut failed_runs = Vec::new();
     for run in runs {
         match check(&run.trace) {
             Ok(detail) => last_ok = detail,
-            Err((detail, at)) => {
-                return ExpectationResult {
-                    description,
-                    passed: false,
-                    detail: format!("seed {}: {detail}", run.seed),
-                    failed_seed: Some(run.seed),
-                    failed_at_s: Some(at.as_s_f64()),
-                };
+            Err(Miss { what, detail, at }) => {
+                failed_runs.push(FailedRun { seed: run.seed, what, detail, at_s: at.as_s_f64() })
             }
         }
+    }
+    if let Some(first) = failed_runs.first() {
+        return ExpectationResult {
+            description,
+            passed: false,
+            detail: format!("seed {}: {}", first.seed, first.detail),
+            failed_seed: Some(first.seed),
+            failed_at_s: Some(first.at_s),
+            failed_runs,
+        };
     }
     let detail =
         if runs.len() > 1 { format!("{last_ok} (all {} runs)", runs.len()) } else { last_ok };
@@ -189,13 +231,22 @@ fn judge_locked_within(
     let what = reason.map_or(String::new(), |r| format!(" ({})", r.name()));
     let description = format!("{pc} locks{what} within {within} after {}", t(after));
     per_run(description, runs, |trace| {
+        let wanted = |lock: &LockRecord| reason.is_none_or(|want| lock.reason == want);
         locks(trace, pc)
-            .find(|(time, lock)| {
-                *time >= after && *time <= deadline && reason.is_none_or(|want| lock.reason == want)
-            })
-            .map(|(time, lock)| format!("locked at {} ({})", t(time), lock.reason.name()))
+            .find(|(time, lock)| *time >= after && *time <= deadline && wanted(lock))
+            .map(|(time, lock)| format!("locked at {} ({})", seen(time), lock.reason.name()))
             .ok_or_else(|| {
-                (format!("not locked by {}: {}", t(deadline), locks_listed(trace, pc)), deadline)
+                let later: Vec<(SimTime, LockRecord)> =
+                    locks(trace, pc).filter(|(time, _)| *time >= after).collect();
+                let what = if later.iter().any(|(_, lock)| wanted(lock)) {
+                    "locked late".to_string()
+                } else if later.is_empty() {
+                    format!("no lock after {}", t(after))
+                } else {
+                    "locked for another reason".to_string()
+                };
+                let detail = format!("not locked by {}: {}", t(deadline), locks_listed(trace, pc));
+                miss(what, detail, deadline)
             })
     })
 }
@@ -210,7 +261,9 @@ fn judge_never_locked(
     per_run(description, runs, |trace| {
         match locks(trace, pc).find(|(time, _)| *time >= from && *time <= until) {
             Some((time, lock)) => {
-                Err((format!("locked at {} ({})", t(time), lock.reason.name()), time))
+                let reason = lock.reason.name();
+                let detail = format!("locked at {} ({reason})", seen(time));
+                Err(miss(format!("locked ({reason})"), detail, time))
             }
             None => Ok("no lock".into()),
         }
@@ -264,7 +317,10 @@ fn judge_unlock(
     per_run(description, runs, |trace| {
         let attempt = attempt_at(trace, pc, at);
         let (happened, success, factors_ok) = match attempt {
-            None => return Err((format!("no unlock attempt at {pc} at {}", t(at)), at)),
+            None => {
+                let detail = format!("no unlock attempt at {pc} at {}", t(at));
+                return Err(miss("no unlock attempt", detail, at));
+            }
             Some(Attempt::Unlocked(unlock)) => (
                 format!("unlocked with [{}]", factor_names(&unlock.factors).join(", ")),
                 true,
@@ -296,9 +352,15 @@ fn judge_unlock(
         if success == succeeds && factors_ok && event_ok {
             Ok(happened)
         } else {
-            Err((happened, at))
+            Err(miss(attempt_group(&happened), happened, at))
         }
     })
+}
+
+/// The group of a failed attempt expectation's run: what happened without its reason (the
+/// text before the first `:`), as in `denied (event 5520)`.
+fn attempt_group(happened: &str) -> String {
+    happened.split(':').next().unwrap_or(happened).to_string()
 }
 
 fn judge_event_logged(runs: &[RunOutput], pc: &str, id: u32, after: SimTime) -> ExpectationResult {
@@ -308,11 +370,12 @@ fn judge_event_logged(runs: &[RunOutput], pc: &str, id: u32, after: SimTime) -> 
             .filter_map(|r| r.read::<EventLogRecord>().map(|event| (r.time, event.id)))
             .collect();
         match logged.iter().find(|(time, logged_id)| *time >= after && *logged_id == id) {
-            Some((time, _)) => Ok(format!("logged at {}", t(*time))),
+            Some((time, _)) => Ok(format!("logged at {}", seen(*time))),
             None => {
                 let all: Vec<String> =
-                    logged.iter().map(|(time, id)| format!("{id} at {}", t(*time))).collect();
-                Err((format!("not logged; logged: [{}]", all.join(", ")), after))
+                    logged.iter().map(|(time, id)| format!("{id} at {}", seen(*time))).collect();
+                let detail = format!("not logged; logged: [{}]", all.join(", "));
+                Err(miss("not logged", detail, after))
             }
         }
     })
@@ -336,7 +399,10 @@ fn judge_pin_reset(
                 _ => None,
             });
         let (happened, success, kind_ok) = match attempt {
-            None => return Err((format!("no PIN reset attempt at {pc} at {}", t(at)), at)),
+            None => {
+                let detail = format!("no PIN reset attempt at {pc} at {}", t(at));
+                return Err(miss("no PIN reset attempt", detail, at));
+            }
             Some(Ok(done)) => (
                 format!("reset ({})", done.reset),
                 true,
@@ -346,7 +412,11 @@ fn judge_pin_reset(
                 (format!("failed: blocked by {}", blocked_by_json(&failed)), false, reset.is_none())
             }
         };
-        if success == succeeds && kind_ok { Ok(happened) } else { Err((happened, at)) }
+        if success == succeeds && kind_ok {
+            Ok(happened)
+        } else {
+            Err(miss(attempt_group(&happened), happened, at))
+        }
     })
 }
 
@@ -408,6 +478,7 @@ fn judge_lock_after_walk_away(
         detail,
         failed_seed: if passed { None } else { never_seed.or(runs.first().map(|r| r.seed)) },
         failed_at_s: if passed { None } else { Some(after.as_s_f64()) },
+        failed_runs: Vec::new(),
     }
 }
 
@@ -452,6 +523,7 @@ fn judge_false_locks(
             detail: "the user never sat at the PC: nothing to measure".into(),
             failed_seed: runs.first().map(|r| r.seed),
             failed_at_s: None,
+            failed_runs: Vec::new(),
         };
     }
     let rate = locks_count as f64 / (seated_s / 3600.0);
@@ -468,5 +540,6 @@ fn judge_false_locks(
         ),
         failed_seed: if passed { None } else { first.map(|(seed, _)| seed) },
         failed_at_s: if passed { None } else { first.map(|(_, time)| time.as_s_f64()) },
+        failed_runs: Vec::new(),
     }
 }

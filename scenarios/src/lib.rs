@@ -22,7 +22,7 @@ use engine::trace::TraceSink;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use expect::ExpectationResult;
+pub use expect::{ExpectationResult, FailedRun};
 pub use load::load_scenario;
 pub use model::Scenario;
 pub use runner::{RunFailure, RunOutput, run_once};

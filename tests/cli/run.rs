@@ -134,6 +134,7 @@ fn a_failing_expectation_exits_1_with_what_happened_and_a_repro_line() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(text.contains("FAIL desk locks within 2m after 1m"), "{text}");
+    assert!(text.contains("1 of 1 runs failed"), "{text}");
     assert!(text.contains("seed 1: not locked by 3m: no lock at all"), "{text}");
     assert!(
         text.contains("repro: unlocksim run tests/fixtures/scenarios/failing_expectation.yaml --seed 1 --runs 1"),
@@ -177,9 +178,10 @@ fn invalid_scenarios_exit_2_with_a_position(
     let output = unlocksim(&["run", &path]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
-    let line =
-        text.lines().find(|l| l.contains(message)).unwrap_or_else(|| panic!("{message} in {text}"));
-    assert!(line.contains(position), "{line}");
+    // Each problem once: its message, then its `file:line:column` in the rendered block.
+    assert_eq!(text.matches(message).count(), 1, "{message} once in {text}");
+    let at = text.find(message).unwrap_or_default();
+    assert!(text[at..].contains(&format!("[tests/fixtures/scenarios/{position}")), "{text}");
     assert!(text.contains("nothing was run"), "{text}");
     assert!(stdout(&output).is_empty(), "no partial results");
 }
@@ -309,4 +311,117 @@ fn the_bundled_suite_loads_without_warnings() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains('⚠'), "{stderr}");
+}
+
+/// Every failing run of a 20-run scenario is named, grouped by what happened, each with its
+/// repro line; the seeds of a group read as ranges.
+#[test]
+fn every_failing_run_is_named_and_grouped_by_what_happened() {
+    let file = "tests/fixtures/scenarios/failing_marginal_walk.yaml";
+    let (code, text, _) = crate::util::run_text(&["run", file]);
+    assert_eq!(code, Some(1), "{text}");
+    let expected = [
+        "runs=20 seeds 1-20",
+        "  FAIL desk locks within 1m after 2m\n       9 of 20 runs failed\n",
+        "       no lock after 2m: 2 runs (seeds 3, 9)\n",
+        "       locked late: 7 runs (seeds 5, 7, 12-13, 18-20)\n",
+        "         seed 12: not locked by 3m: locks at 5 m 02 s (dynamic_lock)\n",
+        "timeline around t=3 m 00 s (seed 3):",
+    ];
+    for part in expected {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+    for seed in [3, 5, 7, 9, 12, 13, 18, 19, 20] {
+        let repro = format!("repro: unlocksim run {file} --seed {seed} --runs 1   # unlocksim");
+        assert_eq!(text.matches(&repro).count(), 1, "{repro} in {text}");
+    }
+    assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
+}
+
+/// A file with several problems reports each of them, once, in one run.
+#[test]
+fn every_problem_of_a_file_is_reported_once() {
+    let (code, _, text) =
+        crate::util::run_text(&["run", "tests/fixtures/scenarios/dangling_reference.yaml"]);
+    assert_eq!(code, Some(2), "{text}");
+    for message in ["no place is named `kitchn`", "no user is named `bob`"] {
+        assert_eq!(text.matches(message).count(), 1, "{message} once in {text}");
+    }
+}
+
+const FAILING_FIXTURE: &str = "tests/fixtures/scenarios/failing_expectation.yaml";
+const PASSING: &str = "scenarios/suite/phone_bluetooth_off_locks.yaml";
+
+/// `--filter`, `--list` and `--fail-fast`: (arguments, exit code, what stdout holds, what it
+/// must not hold).
+#[rstest]
+#[case::list_names_file_runs_and_seeds(
+    &["run", "scenarios/suite", "--filter", "walk_away_fast", "--list"],
+    0,
+    "scenarios/suite/walk_away_fast_bag.yaml  Walk away briskly (2 m/s) with the phone in a bag  \
+     (20 runs, seeds 11-30)\n1 scenario(s)\n",
+    "PASS"
+)]
+#[case::filter_by_name_ignoring_case(
+    &["run", PASSING, FAILING_FIXTURE, "--filter", "CANNOT HOLD", "--runs", "1"],
+    1,
+    "0 passed, 1 failed\n",
+    "PASS"
+)]
+#[case::fail_fast_stops_at_the_first_failure(
+    &["run", FAILING_FIXTURE, PASSING, "--fail-fast", "--runs", "1"],
+    1,
+    "0 passed, 1 failed\n",
+    "PASS"
+)]
+#[case::without_fail_fast_every_scenario_runs(
+    &["run", FAILING_FIXTURE, PASSING, "--runs", "1"],
+    1,
+    "1 passed, 1 failed\n",
+    "not run"
+)]
+fn test_runner_manners(
+    #[case] args: &[&str],
+    #[case] code: i32,
+    #[case] ends_with: &str,
+    #[case] absent: &str,
+) {
+    let (exit, out, err) = crate::util::run_text(args);
+    assert_eq!(exit, Some(code), "{out}{err}");
+    assert!(out.ends_with(ends_with), "{ends_with:?} at the end of {out}");
+    assert!(!out.contains(absent), "no {absent:?} in {out}");
+}
+
+/// `--rerun-failed` runs what failed last time (from the state file), every scenario when no
+/// run was recorded, and nothing once everything passed.
+#[test]
+fn rerun_failed_runs_the_last_failures() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-rerun-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+            .args(args)
+            .env("UNLOCKSIM_STATE_DIR", &dir)
+            .current_dir(crate::util::repo_root())
+            .output()
+            .expect("runs");
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let both = ["run", PASSING, FAILING_FIXTURE, "--runs", "1", "--rerun-failed"];
+    let (code, out, err) = run(&both);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(err.contains("no earlier run recorded"), "{err}");
+    assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
+    let state = std::fs::read_to_string(dir.join("last-failed.txt")).expect("state written");
+    assert!(state.ends_with(&format!("\n{FAILING_FIXTURE}\n")), "{state}");
+    let (code, out, _) = run(&["run", "--rerun-failed", "--runs", "1"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("FAIL An expectation that cannot hold"), "{out}");
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+    let (code, out, _) = run(&["run", PASSING, "--runs", "1"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out, err) = run(&both);
+    assert_eq!((code, out.as_str()), (Some(0), "0 passed, 0 failed\n"), "{err}");
+    assert!(err.contains("the last run had no failures"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
