@@ -41,7 +41,8 @@ pub struct RunArgs {
     /// records in memory for the charts (otherwise polls are hashed and dropped).
     #[arg(long)]
     pub(crate) report: Option<PathBuf>,
-    /// Write JUnit XML (one test case per scenario) to this file.
+    /// Write JUnit XML to this file: one test case per expectation (class name = scenario),
+    /// the seeds and a failure's repro command in its properties.
     #[arg(long)]
     pub(crate) junit: Option<PathBuf>,
     /// Print one JSON object with every result on stdout instead of the summary.
@@ -131,6 +132,8 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
     let mut stdout = std::io::stdout().lock();
     let mut json_scenarios = Vec::new();
     let mut junit_cases = Vec::new();
+    // (file, passed) of every scenario judged.
+    let mut verdicts: Vec<(&str, bool)> = Vec::new();
     let mut report_index = Vec::new();
     for scenario in scenarios {
         let started = Instant::now();
@@ -159,42 +162,36 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             }
         }
         let failures = report.failures(version);
-        junit_cases.push(reports::junit::JunitCase {
-            name: scenario.name.clone(),
-            file: scenario.file.clone(),
-            passed: report.passed(),
-            duration: started.elapsed(),
-            failure_detail: failures.join("\n"),
-        });
+        junit_cases.extend(reports::junit::scenario_cases(&report, started.elapsed(), version));
+        verdicts.push((scenario.file.as_str(), report.passed()));
         if plan.json {
             json_scenarios.push(report.json());
         } else {
             let _ = write!(stdout, "{}", report.text(&failures, elapsed_s));
         }
         if plan.fail_fast && !report.passed() {
-            let not_run_count = scenarios.len() - junit_cases.len();
+            let not_run_count = scenarios.len() - verdicts.len();
             if not_run_count > 0 {
                 eprintln!("--fail-fast: stopped at the first failure; {not_run_count} not run");
             }
             break;
         }
     }
-    record_failed(&junit_cases);
+    record_failed(&verdicts);
     if let Some(dir) = plan.report_dir.as_deref()
         && let Err(message) = write_report_index(dir, &report_index, version, plan.json)
     {
         eprintln!("error: {message}");
         return Exit::BadInput;
     }
-    finish(plan, version, json_scenarios, &junit_cases, &mut stdout)
+    finish(plan, version, json_scenarios, &junit_cases, &verdicts, &mut stdout)
 }
 
 /// Keeps the files of the failed scenarios for `--rerun-failed`; a state file that cannot be
 /// written is a warning, not a failed run.
-fn record_failed(cases: &[reports::junit::JunitCase]) {
-    let mut failed: Vec<&str> =
-        cases.iter().filter(|c| !c.passed).map(|c| c.file.as_str()).collect();
-    failed.dedup();
+fn record_failed(verdicts: &[(&str, bool)]) {
+    let failed: Vec<&str> =
+        verdicts.iter().filter(|(_, passed)| !passed).map(|(file, _)| *file).collect();
     if let Err(message) = crate::run_select::record_failed(&failed) {
         eprintln!("warning: {message}; --rerun-failed will not know this run");
     }
@@ -230,6 +227,7 @@ fn finish(
     version: &str,
     json_scenarios: Vec<serde_json::Value>,
     junit_cases: &[reports::junit::JunitCase],
+    verdicts: &[(&str, bool)],
     stdout: &mut impl Write,
 ) -> Exit {
     if let Some(path) = &plan.junit_file {
@@ -239,11 +237,11 @@ fn finish(
             return Exit::BadInput;
         }
     }
-    let failed_count = junit_cases.iter().filter(|c| !c.passed).count();
+    let failed_count = verdicts.iter().filter(|(_, passed)| !passed).count();
     if plan.json {
         let _ = writeln!(stdout, "{}", summary::run_json(version, json_scenarios));
     } else {
-        let passed_count = junit_cases.len() - failed_count;
+        let passed_count = verdicts.len() - failed_count;
         let _ = writeln!(stdout, "{}", summary::totals_line(passed_count, failed_count));
     }
     Exit::from_passed(failed_count == 0)

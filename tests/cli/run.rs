@@ -210,7 +210,15 @@ fn junit_and_traces_are_written() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let xml = std::fs::read_to_string(&junit).expect("junit written");
-    assert!(xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""), "{xml}");
+    // One case per expectation: two of the Bluetooth scenario, one of the failing fixture.
+    assert!(xml.contains("tests=\"3\"") && xml.contains("failures=\"1\""), "{xml}");
+    let failing = "<testcase name=\"desk locks within 2m after 1m\" \
+                   classname=\"An expectation that cannot hold\"";
+    assert!(xml.contains(failing), "{xml}");
+    let repro = "<property name=\"repro\" value=\"unlocksim run \
+                 tests/fixtures/scenarios/failing_expectation.yaml --seed 1 --runs 1";
+    assert!(xml.contains(repro), "{xml}");
+    assert!(xml.contains("<failure message=\"1 of 1 runs failed\">"), "{xml}");
     let trace =
         std::fs::read_to_string(traces.join("phone_bluetooth_off_locks").join("seed-6.jsonl"))
             .expect("trace written");
