@@ -476,9 +476,10 @@ impl Checker<'_> {
     }
 }
 
-/// SHA-256 of the scenario text, hex, first 16 characters: recorded in every report.
+/// SHA-256 of the scenario text, all 64 hex characters: recorded in every report, so that a
+/// reader can check it against `sha256sum FILE`.
 fn content_hash(text: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
-    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

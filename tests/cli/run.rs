@@ -433,3 +433,25 @@ fn rerun_failed_runs_the_last_failures() {
     assert!(err.contains("the last run had no failures"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The text timeline reads for people: the full content hash (what `sha256sum` prints),
+/// credentials by name, and a manual lock once, not as an action and again as the lock.
+#[test]
+fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
+    use sha2::{Digest, Sha256};
+    let dir = std::env::temp_dir().join(format!("unlocksim-readable-{}", std::process::id()));
+    let file = "scenarios/suite/dns_server_change_denies_everyone.yaml";
+    let (code, out, err) =
+        crate::util::run_text(&["run", file, "--runs", "1", "--report", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let text = std::fs::read_to_string(dir.join("dns_server_change_denies_everyone/seed-1.txt"))
+        .expect("text timeline");
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = std::fs::read(crate::util::repo_root().join(file)).expect("scenario");
+    let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert!(text.contains(&format!("· sha256 {hash} ·")), "{text}");
+    assert!(text.contains("present credentials=[pin] pc=desk-a"), "{text}");
+    assert!(!text.contains("\"credential\""), "{text}");
+    assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual\n"), "{text}");
+    assert!(!text.lines().any(|line| line.ends_with("  lock")), "{text}");
+}

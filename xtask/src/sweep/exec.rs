@@ -365,7 +365,7 @@ pub fn collect(plan: &Plan, dirs: &[PathBuf]) -> Result<Vec<SweepPoint>, String>
 /// The report metadata of a plan.
 pub fn meta(plan: &Plan) -> SweepMeta {
     let seeds = match (plan.seeds.first(), plan.seeds.last()) {
-        (Some(first), Some(last)) => format!("{first}..={last} per point"),
+        (Some(first), Some(last)) => format!("{first}-{last} per point"),
         _ => "none".into(),
     };
     SweepMeta {
