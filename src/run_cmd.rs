@@ -28,8 +28,9 @@ pub struct RunArgs {
     /// Number of seeded runs per scenario; default: each scenario's own.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(SCENARIO_RUNS_MAX)))]
     pub(crate) runs: Option<u32>,
-    /// `default` runs the scenario's interpretations; `all` runs every combination and reports
-    /// outcomes that differ between them.
+    /// `default` runs the scenario's interpretations; `all` runs every combination of those
+    /// the scenario does not pin and reports, grouped by outcome, what differs and which
+    /// interpretations it depends on. Exit 1 when an expectation fails under any of them.
     #[arg(long, value_enum, default_value_t = InterpretationMode::Default)]
     pub(crate) interpretations: InterpretationMode,
     /// Write the full trace of every run as JSON Lines under this folder
@@ -52,6 +53,10 @@ pub struct RunArgs {
     /// 4 threads, and compare the trace hashes; exit 1 if any differ.
     #[arg(long, conflicts_with_all = ["json", "junit", "report", "trace_dir", "interpretations"])]
     pub(crate) check_determinism: bool,
+    /// Set one interpretation for every scenario, e.g. `authentication_lock=on` (repeatable);
+    /// `--interpretations all` then keeps it and compares only the others.
+    #[arg(long = "interpretation", value_name = "KEY=VALUE", value_parser = parse_interpretation)]
+    pub(crate) interpretation_settings: Vec<(String, String)>,
     /// Run only the scenarios whose name or file contains PATTERN (ignoring case); repeat to
     /// run those that match any.
     #[arg(long = "filter", value_name = "PATTERN")]
@@ -67,6 +72,18 @@ pub struct RunArgs {
     /// when no run was recorded.
     #[arg(long, conflicts_with = "check_determinism")]
     pub(crate) rerun_failed: bool,
+}
+
+/// `--interpretation KEY=VALUE`: the name and value, checked against the interpretations.
+///
+/// # Errors
+/// The message clap shows: no `=`, an unknown name (with a did-you-mean) or value.
+fn parse_interpretation(text: &str) -> Result<(String, String), String> {
+    let (name, value) =
+        text.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got `{text}`"))?;
+    let (name, value) = (name.trim(), value.trim());
+    engine::policy::Interpretations::default().set(name, value)?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// `default` runs the scenario's own interpretations; `all` every combination.

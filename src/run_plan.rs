@@ -105,7 +105,8 @@ impl RunPlan {
         if files.is_empty() {
             return Err(PlanError::NoFiles);
         }
-        let scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        let mut scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        pin_interpretations(&mut scenarios, &args.interpretation_settings)?;
         let scenarios = select(scenarios, &args.filters, last_failed.as_ref())?;
         // Polls are kept in memory only for the report timelines; trace files are written
         // while each run goes.
@@ -127,6 +128,28 @@ impl RunPlan {
         };
         Ok(RunPlan { scenarios, options, mode })
     }
+}
+
+/// `--interpretation KEY=VALUE`: sets and pins each interpretation in every scenario.
+///
+/// # Errors
+/// [`PlanError::Paths`] for a setting clap let through that does not apply.
+fn pin_interpretations(
+    scenarios: &mut [Scenario],
+    settings: &[(String, String)],
+) -> Result<(), PlanError> {
+    for scenario in scenarios {
+        for (name, value) in settings {
+            scenario
+                .interpretations
+                .set(name, value)
+                .map_err(|error| PlanError::Paths(format!("--interpretation: {error}")))?;
+            if !scenario.pinned_interpretations.contains(name) {
+                scenario.pinned_interpretations.push(name.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `--rerun-failed`: the files that failed in the last run, `None` (and a note) when none was

@@ -100,7 +100,8 @@ impl ScenarioReport<'_> {
         self.outcomes.iter().all(ScenarioOutcome::passed)
     }
 
-    /// One text per failed expectation: `  FAIL what`; for a per-run expectation `N of M runs
+    /// One text per failed expectation (under several interpretations: once, where it first
+    /// failed, saying under how many more): `  FAIL what`; for a per-run expectation `N of M runs
     /// failed` and every failing run grouped by what happened, each with its repro line; else
     /// what happened instead and the repro line of the run it names; then the interpretations
     /// when several ran and the timeline around the first failure. The repro lines name
@@ -108,11 +109,24 @@ impl ScenarioReport<'_> {
     pub fn failures(&self, program_version: &str) -> Vec<String> {
         let several = self.outcomes.len() > 1;
         let file = &self.scenario.file;
-        self.outcomes
-            .iter()
-            .flat_map(|o| o.expectations.iter().filter(|e| !e.passed).map(move |e| (o, e)))
-            .map(|(o, e)| {
-                let repro = |seed| repro_command(file, seed, Some(1), Some(program_version));
+        let expectations_count = self.primary().expectations.len();
+        // Under several interpretations, each failed expectation once: where it first failed,
+        // with how many other combinations it failed under (the differences say which).
+        (0..expectations_count)
+            .filter_map(|index| {
+                let mut failing = self.outcomes.iter().filter_map(move |o| {
+                    o.expectations.get(index).filter(|e| !e.passed).map(|e| (o, e))
+                });
+                let first = failing.next()?;
+                Some((first, failing.count()))
+            })
+            .map(|((o, e), more_count)| {
+                // Under another combination, the repro sets the interpretations that differ.
+                let settings = interpretation_flags(&self.scenario.interpretations, o);
+                let repro = |seed| {
+                    let command = repro_command(file, seed, Some(1), None);
+                    format!("{command}{settings}   # unlocksim {program_version}")
+                };
                 let mut text = format!("  FAIL {}", e.description);
                 if e.failed_runs.is_empty() {
                     text.push_str(&format!("\n       {}", e.detail));
@@ -125,6 +139,12 @@ impl ScenarioReport<'_> {
                 if several {
                     let label = o.interpretations.label();
                     text.push_str(&format!("\n       under interpretations {label}"));
+                    if more_count > 0 {
+                        text.push_str(&format!(
+                            " and {more_count} other combination(s) of the {} compared",
+                            self.outcomes.len()
+                        ));
+                    }
                 }
                 if let (Some(seed), Some(at)) = (e.failed_seed, e.failed_at_s) {
                     let lines = excerpt(o, seed, at);
@@ -158,10 +178,7 @@ impl ScenarioReport<'_> {
             text.push_str(&format!("{failure}\n"));
         }
         for difference in self.differences {
-            text.push_str(&format!("  DIFFERS {}\n", difference.what));
-            for (label, outcome) in &difference.outcomes {
-                text.push_str(&format!("       {label:<48} {outcome}\n"));
-            }
+            text.push_str(&difference_text(difference));
         }
         text
     }
@@ -175,6 +192,44 @@ impl ScenarioReport<'_> {
         }
         value
     }
+}
+
+/// ` --interpretation NAME=VALUE` for each interpretation in which `outcome` ran differently
+/// from `own` (empty when none did).
+fn interpretation_flags(
+    own: &engine::policy::Interpretations,
+    outcome: &ScenarioOutcome,
+) -> String {
+    use engine::policy::interpretation::INTERPRETATION_NAMES;
+    let (own, ran) = (own.values(), outcome.interpretations.values());
+    INTERPRETATION_NAMES
+        .iter()
+        .zip(own.iter().zip(ran))
+        .filter(|(_, (own, ran))| *own != ran)
+        .map(|(name, (_, ran))| format!(" --interpretation {name}={ran}"))
+        .collect()
+}
+
+/// One difference between interpretations, grouped by outcome: `  DIFFERS what: depends on
+/// knob, knob`, then each outcome and the settings of those knobs under which it happens (the
+/// values of a single knob on one line); every line ends in `\n`.
+fn difference_text(difference: &scenarios::InterpretationDifference) -> String {
+    let mut text =
+        format!("  DIFFERS {}: depends on {}\n", difference.what, difference.depends_on.join(", "));
+    for group in &difference.groups {
+        text.push_str(&format!("       {}\n", group.outcome));
+        if let [knob] = difference.depends_on.as_slice() {
+            let prefix = format!("{knob}=");
+            let values: Vec<&str> =
+                group.under.iter().map(|u| u.strip_prefix(&prefix).unwrap_or(u)).collect();
+            text.push_str(&format!("         under {prefix}{}\n", values.join(" or ")));
+        } else {
+            for setting in &group.under {
+                text.push_str(&format!("         under {setting}\n"));
+            }
+        }
+    }
+    text
 }
 
 /// The lines (each after a `\n`) that name every failing run of a per-run expectation:

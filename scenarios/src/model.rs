@@ -36,6 +36,10 @@ pub struct Scenario {
     pub runs: u32,
     pub duration: SimDuration,
     pub interpretations: Interpretations,
+    /// The interpretations the file sets (`interpretations:` keys, in
+    /// `engine::policy::interpretation::INTERPRETATION_NAMES`' order) or `--interpretation`
+    /// set: `--interpretations all` keeps them and compares only the others.
+    pub pinned_interpretations: Vec<String>,
     pub calibration: Calibration,
     pub world: WorldConfig,
     /// One entry per PC of the world, in id order.

@@ -226,20 +226,73 @@ fn junit_and_traces_are_written() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn interpretations_all_reports_what_differs() {
-    let output = unlocksim(&[
-        "run",
-        "scenarios/suite/authentication_lock_interpretation_off.yaml",
-        "--interpretations",
-        "all",
-        "--runs",
-        "1",
-    ]);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(1), "the off-only expectation fails under `on`: {text}");
-    assert!(text.contains("DIFFERS desk never locks"), "{text}");
-    assert!(text.contains("hysteresis/all/primary/on"), "{text}");
+const LEANS: &str = "tests/fixtures/scenarios/leans_on_authentication_lock.yaml";
+const PINNED_OFF: &str = "scenarios/suite/authentication_lock_interpretation_off.yaml";
+
+/// `--interpretations all` groups what differs by outcome and names only the interpretations
+/// it depends on; a scenario's pinned interpretation (in its file or by `--interpretation`)
+/// stays fixed. (arguments, exit code, texts the output holds, a text it must not hold.)
+#[rstest]
+#[case::grouped_by_outcome(
+    &["run", LEANS, "--interpretations", "all"],
+    1,
+    &[
+        "runs=128 seeds 13-14",
+        "under interpretations hysteresis/all/primary/on/no_effect and 31 other combination(s) \
+         of the 64 compared",
+        "repro: unlocksim run tests/fixtures/scenarios/leans_on_authentication_lock.yaml \
+         --seed 13 --runs 1 --interpretation authentication_lock=on   # unlocksim",
+        "  DIFFERS desk never locks between 0s and 10m: depends on authentication_lock\n\
+         \x20      pass\n\
+         \x20        under authentication_lock=off\n\
+         \x20      fail: seed 13: locked at 1 m 55 s (authentication_signal_lost)\n\
+         \x20        under authentication_lock=on\n",
+    ],
+    "rssi_delta_reference="
+)]
+#[case::pinned_on_the_command_line(
+    &["run", LEANS, "--interpretations", "all", "--interpretation", "authentication_lock=off"],
+    0,
+    &["runs=64 seeds 13-14", "1 passed, 0 failed"],
+    "DIFFERS desk never locks"
+)]
+#[case::pinned_in_the_file(
+    &["run", PINNED_OFF, "--interpretations", "all", "--runs", "1"],
+    0,
+    &["runs=32 seeds 13", "1 passed, 0 failed"],
+    "authentication_lock=on"
+)]
+#[case::set_without_comparing(
+    &["run", LEANS, "--interpretation", "authentication_lock=on", "--runs", "1"],
+    1,
+    &["runs=1 seeds 13", "  FAIL desk never locks between 0s and 10m"],
+    "DIFFERS"
+)]
+#[case::unknown_interpretation(
+    &["run", LEANS, "--interpretation", "authentcation_lock=on"],
+    2,
+    &["unknown interpretation `authentcation_lock`; did you mean `authentication_lock`?"],
+    "FAIL"
+)]
+#[case::unknown_value(
+    &["run", LEANS, "--interpretation", "authentication_lock=maybe"],
+    2,
+    &["unknown variant `maybe`, expected `off` or `on`"],
+    "FAIL"
+)]
+fn interpretations_all_names_what_an_outcome_depends_on(
+    #[case] args: &[&str],
+    #[case] code: i32,
+    #[case] present: &[&str],
+    #[case] absent: &str,
+) {
+    let (exit, out, err) = crate::util::run_text(args);
+    let both = format!("{out}{err}");
+    assert_eq!(exit, Some(code), "{both}");
+    for text in present {
+        assert!(both.contains(text), "{text:?} in {both}");
+    }
+    assert!(!both.contains(absent), "no {absent:?} in {both}");
 }
 
 #[test]
