@@ -336,14 +336,16 @@ fn event_json(record: &engine::trace::TraceRecord) -> Value {
     Value::Object(object)
 }
 
-/// The kinds of PC record the `--json` output lists.
-const JSON_EVENT_KINDS: [&str; 6] = [
+/// The kinds of PC record the `--json` output lists (`wifi`: which access point and BSSID the
+/// PC is associated with, from each connection, roam or loss).
+const JSON_EVENT_KINDS: [&str; 7] = [
     LockRecord::KIND,
     UnlockRecord::KIND,
     UnlockDeniedRecord::KIND,
     EventLogRecord::KIND,
     PresenceRecord::KIND,
     "notification",
+    engine::trace::WifiChange::KIND,
 ];
 
 fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {

@@ -171,9 +171,23 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
         Expectation::PinReset { pc, at, succeeds, reset } => {
             judge_pin_reset(runs, pc, *at, *succeeds, *reset)
         }
-        Expectation::LockAfterWalkAway { pc, after, p50_max, p95_max, max, never_share_max } => {
+        Expectation::LockAfterWalkAway {
+            pc,
+            after,
+            p50_max,
+            p95_max,
+            max,
+            min,
+            never_share_max,
+        } => {
             let maxima = [*p50_max, *p95_max, *max];
-            judge_lock_after_walk_away(runs, pc, *after, maxima, *never_share_max)
+            judge_lock_after_walk_away(runs, pc, *after, (maxima, *min), *never_share_max)
+        }
+        Expectation::EventsInOrder { pc, ids, after } => {
+            judge_events_in_order(runs, pc, ids, *after)
+        }
+        Expectation::Presence { pc, phone, present, from, to } => {
+            judge_presence(runs, pc, phone, *present, (*from, to.unwrap_or(end)))
         }
         Expectation::FalseLocksPerHourMax { pc, value } => {
             judge_false_locks(runs, pc, *value, Bound::AtMost, end)
@@ -321,6 +335,12 @@ fn judge_unlock(
                 let detail = format!("no unlock attempt at {pc} at {}", t(at));
                 return Err(miss("no unlock attempt", detail, at));
             }
+            // A PC that was not locked is re-authenticated, not unlocked: neither outcome.
+            Some(Attempt::Unlocked(unlock)) if !unlock.was_locked => {
+                let names = factor_names(&unlock.factors).join(", ");
+                let detail = format!("the PC was not locked: re-authenticated with [{names}]");
+                return Err(miss("the PC was not locked", detail, at));
+            }
             Some(Attempt::Unlocked(unlock)) => (
                 format!("unlocked with [{}]", factor_names(&unlock.factors).join(", ")),
                 true,
@@ -425,14 +445,80 @@ fn blocked_by_json(failed: &PinResetFailedRecord) -> String {
     serde_json::Value::from(failed.blocked_by.clone()).to_string()
 }
 
-/// `maxima`: the largest p50, p95 and maximum time to lock allowed, each if set.
-fn judge_lock_after_walk_away(
+/// Judges `ids` logged by `pc` in this order (others possibly between) at or after `after`.
+fn judge_events_in_order(
     runs: &[RunOutput],
     pc: &str,
+    ids: &[u32],
     after: SimTime,
-    maxima: [Option<SimDuration>; 3],
-    never_share_max: f64,
 ) -> ExpectationResult {
+    let listed: Vec<String> = ids.iter().map(u32::to_string).collect();
+    let description =
+        format!("{pc} logs events {} in order at or after {}", listed.join(" then "), t(after));
+    per_run(description, runs, |trace| {
+        let logged: Vec<(SimTime, u32)> = pc_records(trace, pc)
+            .filter(|r| r.time >= after)
+            .filter_map(|r| r.read::<EventLogRecord>().map(|event| (r.time, event.id)))
+            .collect();
+        let mut found = logged.iter();
+        let mut last = after;
+        for id in ids {
+            match found.find(|(_, logged_id)| logged_id == id) {
+                Some((time, _)) => last = *time,
+                None => {
+                    let all: Vec<String> = logged
+                        .iter()
+                        .map(|(time, id)| format!("{id} at {}", seen(*time)))
+                        .collect();
+                    let detail =
+                        format!("no {id} after the ones before it; logged: [{}]", all.join(", "));
+                    return Err(miss(format!("{id} missing or out of order"), detail, last));
+                }
+            }
+        }
+        Ok(format!("in order, the last at {}", seen(last)))
+    })
+}
+
+/// Judges `pc` judging `phone` present (or absent) throughout `interval`: its last presence
+/// verdict at or before the start, and every one inside.
+fn judge_presence(
+    runs: &[RunOutput],
+    pc: &str,
+    phone: &str,
+    present: bool,
+    (from, to): (SimTime, SimTime),
+) -> ExpectationResult {
+    use engine::trace::{PresenceRecord, PresenceState};
+    let word = |present: bool| if present { "present" } else { "absent" };
+    let description =
+        format!("{pc} judges {phone} {} from {} to {}", word(present), t(from), t(to));
+    per_run(description, runs, |trace| {
+        let verdicts: Vec<(SimTime, bool)> = pc_records(trace, pc)
+            .filter(|r| r.time <= to)
+            .filter_map(|r| r.read::<PresenceRecord>().map(|p| (r.time, p)))
+            .filter(|(_, p)| p.phone == phone)
+            .map(|(time, p)| (time, p.state == PresenceState::Present))
+            .collect();
+        let at_start = verdicts.iter().rev().find(|(time, _)| *time <= from).map(|(_, p)| *p);
+        if at_start != Some(present) {
+            let was = at_start.map_or("not judged yet", word);
+            let detail = format!("{was} at {}", t(from));
+            return Err(miss(format!("{was} at the start"), detail, from));
+        }
+        match verdicts.iter().find(|(time, p)| *time > from && *p != present) {
+            Some((time, p)) => {
+                let detail = format!("judged {} at {}", word(*p), seen(*time));
+                Err(miss(format!("judged {} inside", word(*p)), detail, *time))
+            }
+            None => Ok(format!("{} throughout", word(present))),
+        }
+    })
+}
+
+/// The sorted times from `after` to `pc`'s presence-driven lock over `runs`, and the seed of
+/// the first run that never locked.
+fn times_to_lock(runs: &[RunOutput], pc: &str, after: SimTime) -> (Vec<SimDuration>, Option<u64>) {
     let mut times = Vec::new();
     let mut never_seed = None;
     for run in runs {
@@ -444,6 +530,19 @@ fn judge_lock_after_walk_away(
         }
     }
     times.sort();
+    (times, never_seed)
+}
+
+/// `bounds`: the largest p50, p95 and maximum time to lock allowed, each if set, and the
+/// smallest time to lock allowed in a run that locks.
+fn judge_lock_after_walk_away(
+    runs: &[RunOutput],
+    pc: &str,
+    after: SimTime,
+    (maxima, min): ([Option<SimDuration>; 3], Option<SimDuration>),
+    never_share_max: f64,
+) -> ExpectationResult {
+    let (times, never_seed) = times_to_lock(runs, pc, after);
     let never_share = (runs.len() - times.len()) as f64 / runs.len().max(1) as f64;
     let mut passed = never_share <= never_share_max;
     let mut detail = format!("{} of {} runs locked", times.len(), runs.len());
@@ -465,6 +564,13 @@ fn judge_lock_after_walk_away(
         if let Some(bound) = bound {
             stated.push(format!("{name} <= {bound}"));
             passed &= value.is_some_and(|value| value <= bound);
+        }
+    }
+    if let Some(min) = min {
+        stated.push(format!("min >= {min}"));
+        passed &= times.first().is_none_or(|fastest| *fastest >= min);
+        if let Some(fastest) = times.first() {
+            detail.push_str(&format!(", min {}", ms(*fastest)));
         }
     }
     stated.push(format!("never-lock share <= {never_share_max}"));

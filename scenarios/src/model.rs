@@ -253,6 +253,8 @@ pub enum Expectation {
         p50_max: Option<SimDuration>,
         p95_max: Option<SimDuration>,
         max: Option<SimDuration>,
+        /// The smallest time to lock allowed in a run that locks.
+        min: Option<SimDuration>,
         never_share_max: f64,
     },
     FalseLocksPerHourMax {
@@ -262,5 +264,19 @@ pub enum Expectation {
     FalseLocksPerHourMin {
         pc: String,
         value: f64,
+    },
+    /// Events `ids` logged in this order at or after `after`.
+    EventsInOrder {
+        pc: String,
+        ids: Vec<u32>,
+        after: SimTime,
+    },
+    /// `pc` judges `phone` present (`present: true`) or absent throughout `from..=to`.
+    Presence {
+        pc: String,
+        phone: String,
+        present: bool,
+        from: SimTime,
+        to: Option<SimTime>,
     },
 }

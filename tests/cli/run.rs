@@ -508,3 +508,58 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual\n"), "{text}");
     assert!(!text.lines().any(|line| line.ends_with("  lock")), "{text}");
 }
+
+/// Expectations for more observables, each failing in the fixture with what happened instead
+/// (the suite's `sign_in_after_walk_away_with_phone.yaml` and `walk_away_fast_bag.yaml` hold
+/// their passing forms): (expectation, what the summary says happened).
+#[rstest]
+#[case::unlock_of_a_pc_that_was_not_locked(
+    "  FAIL unlock at desk at 30s succeeds\n",
+    "seed 12: the PC was not locked: re-authenticated with [fingerprint, trusted_signal]"
+)]
+#[case::events_in_order(
+    "  FAIL desk logs events 6520 then 8520 then 6520 in order at or after 0s\n",
+    "6520 missing or out of order: 2 runs (seeds 12-13)"
+)]
+#[case::presence_through_an_interval(
+    "  FAIL desk judges ana-phone present from 3m to 8m\n",
+    "seed 12: absent at 3m"
+)]
+#[case::minimum_time_to_lock(
+    "  FAIL desk: lock after walking away at 1m: min >= 2m, never-lock share <= 0\n",
+    "2 of 2 runs locked; time to lock p50 42.5 s, p95 54.6 s, max 54.6 s, min 42.5 s"
+)]
+fn every_observable_has_an_expectation(#[case] failed: &str, #[case] happened: &str) {
+    let file = "tests/fixtures/scenarios/failing_observables.yaml";
+    let (code, out, err) = crate::util::run_text(&["run", file]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
+    let block = &out[at..];
+    let end = block[failed.len()..].find("  FAIL ").map_or(block.len(), |i| i + failed.len());
+    assert!(block[..end].contains(happened), "{happened:?} in {out}");
+}
+
+/// The passing forms hold in the suite, and `--json` lists the PC's Wi-Fi association records.
+#[test]
+fn the_passing_forms_hold_and_json_lists_wifi_records() {
+    let (code, out, err) = crate::util::run_text(&[
+        "run",
+        "scenarios/suite/sign_in_after_walk_away_with_phone.yaml",
+        "scenarios/suite/walk_away_fast_bag.yaml",
+        "--runs",
+        "2",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (_, json, _) = crate::util::run_text(&[
+        "run",
+        "scenarios/suite/wifi_roam_any_bssid.yaml",
+        "--runs",
+        "1",
+        "--json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let events = value["scenarios"][0]["runs"][0]["events"].as_array().expect("events");
+    let roam = events.iter().find(|e| e["kind"] == "wifi" && e["change"] == "roamed");
+    let roam = roam.unwrap_or_else(|| panic!("a roam in {events:?}"));
+    assert_eq!((&roam["to"], &roam["bssid"]), (&"ap-hall".into(), &"12-ab-34-ff-e5-47".into()));
+}
