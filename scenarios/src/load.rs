@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use engine::diagnostic::suggest::did_you_mean;
-use engine::diagnostic::yaml::{from_yaml, spanned_range, yaml_options};
+use engine::diagnostic::yaml::{from_yaml_every_unknown_key, spanned_range, yaml_options};
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::{CredentialProvider, SignInProvider};
 use engine::time::{SimDuration, SimTime};
@@ -37,7 +37,7 @@ pub fn load_scenario(
     read_file: &mut ReadFile<'_>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let source = SourceFile::new(file_name, text);
-    let document: ScenarioDocument = from_yaml(&source)?;
+    let document: ScenarioDocument = from_yaml_every_unknown_key(&source)?;
     let mut checker = Checker {
         source: &source,
         diagnostics: Vec::new(),

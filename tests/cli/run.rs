@@ -563,3 +563,24 @@ fn the_passing_forms_hold_and_json_lists_wifi_records() {
     let roam = roam.unwrap_or_else(|| panic!("a roam in {events:?}"));
     assert_eq!((&roam["to"], &roam["bssid"]), (&"ap-hall".into(), &"12-ab-34-ff-e5-47".into()));
 }
+
+/// Three misspelt keys of block mappings: all three in one run, each once, with its position
+/// and did-you-mean, and nothing run.
+#[test]
+fn every_misspelt_key_of_a_file_is_reported_in_one_run() {
+    let (code, out, err) =
+        crate::util::run_text(&["run", "tests/fixtures/scenarios/three_typos.yaml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    for (key, position, suggestion) in [
+        ("duraton", "three_typos.yaml:4:1]", "duration"),
+        ("caried_by", "three_typos.yaml:10:7]", "carried_by"),
+        ("polcy_file", "three_typos.yaml:17:5]", "policy_file"),
+    ] {
+        let message = format!("unknown key `{key}`");
+        assert_eq!(err.matches(&message).count(), 1, "{message} once in {err}");
+        let block = &err[err.find(&message).unwrap_or_default()..];
+        assert!(block.contains(position), "{position} after {message} in {err}");
+        assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
+    }
+}
