@@ -103,7 +103,10 @@ fn locks<'a>(trace: &'a Trace, pc: &'a str) -> impl Iterator<Item = (SimTime, Lo
 
 fn locks_listed(trace: &Trace, pc: &str) -> String {
     let listed: Vec<String> = locks(trace, pc)
-        .map(|(time, lock)| format!("{} ({})", seen(time), lock.reason.name()))
+        .map(|(time, lock)| match lock_phone(&lock) {
+            Some(phone) => format!("{} ({}, {phone})", seen(time), lock.reason.name()),
+            None => format!("{} ({})", seen(time), lock.reason.name()),
+        })
         .collect();
     if listed.is_empty() {
         "no lock at all".into()
@@ -158,8 +161,8 @@ pub fn judge(scenario: &Scenario, runs: &[RunOutput]) -> Vec<ExpectationResult> 
 /// Judges one expectation: a dispatcher, one leaf per kind.
 fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> ExpectationResult {
     match expectation {
-        Expectation::LockedWithin { pc, after, within, reason } => {
-            judge_locked_within(runs, pc, *after, *within, *reason)
+        Expectation::LockedWithin { pc, after, within, reason, phone } => {
+            judge_locked_within(runs, pc, (*after, *within), *reason, phone.as_deref())
         }
         Expectation::NeverLocked { pc, from, to } => {
             judge_never_locked(runs, pc, *from, to.unwrap_or(end))
@@ -234,18 +237,27 @@ fn factor_names(factors: &[CredentialProvider]) -> Vec<&'static str> {
     factors.iter().map(|f| f.name()).collect()
 }
 
+/// The phone a lock names (the one Dynamic Lock found gone), if any.
+fn lock_phone(lock: &LockRecord) -> Option<&str> {
+    lock.detail.get("phone").and_then(serde_json::Value::as_str)
+}
+
 fn judge_locked_within(
     runs: &[RunOutput],
     pc: &str,
-    after: SimTime,
-    within: SimDuration,
+    (after, within): (SimTime, SimDuration),
     reason: Option<LockReason>,
+    phone: Option<&str>,
 ) -> ExpectationResult {
     let deadline = after.saturating_add(within);
     let what = reason.map_or(String::new(), |r| format!(" ({})", r.name()));
-    let description = format!("{pc} locks{what} within {within} after {}", t(after));
+    let by = phone.map_or(String::new(), |p| format!(" for {p}"));
+    let description = format!("{pc} locks{what}{by} within {within} after {}", t(after));
     per_run(description, runs, |trace| {
-        let wanted = |lock: &LockRecord| reason.is_none_or(|want| lock.reason == want);
+        let wanted = |lock: &LockRecord| {
+            reason.is_none_or(|want| lock.reason == want)
+                && phone.is_none_or(|want| lock_phone(lock) == Some(want))
+        };
         locks(trace, pc)
             .find(|(time, lock)| *time >= after && *time <= deadline && wanted(lock))
             .map(|(time, lock)| format!("locked at {} ({})", seen(time), lock.reason.name()))
@@ -256,6 +268,8 @@ fn judge_locked_within(
                     "locked late".to_string()
                 } else if later.is_empty() {
                     format!("no lock after {}", t(after))
+                } else if phone.is_some() {
+                    "locked for another reason or phone".to_string()
                 } else {
                     "locked for another reason".to_string()
                 };

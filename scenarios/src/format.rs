@@ -559,6 +559,9 @@ pub struct LockedWithin {
     /// `manual`, `inactivity`).
     #[serde(default)]
     pub reason: Option<Spanned<String>>,
+    /// Only locks that name this phone (the one Dynamic Lock found gone) count.
+    #[serde(default)]
+    pub phone: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

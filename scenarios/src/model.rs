@@ -223,6 +223,8 @@ pub enum Expectation {
         within: SimDuration,
         /// Only locks for this reason count.
         reason: Option<engine::trace::LockReason>,
+        /// Only locks that name this phone count.
+        phone: Option<String>,
     },
     NeverLocked {
         pc: String,

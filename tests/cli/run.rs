@@ -386,7 +386,7 @@ fn every_failing_run_is_named_and_grouped_by_what_happened() {
         "  FAIL desk locks within 1m after 2m\n       9 of 20 runs failed\n",
         "       no lock after 2m: 2 runs (seeds 3, 9)\n",
         "       locked late: 7 runs (seeds 5, 7, 12-13, 18-20)\n",
-        "         seed 12: not locked by 3m: locks at 5 m 02 s (dynamic_lock)\n",
+        "         seed 12: not locked by 3m: locks at 5 m 02 s (dynamic_lock, ana-phone)\n",
         "timeline around t=3 m 00 s (seed 3):",
     ];
     for part in expected {
@@ -525,6 +525,10 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     "  FAIL desk judges ana-phone present from 3m to 8m\n",
     "seed 12: absent at 3m"
 )]
+#[case::the_phone_a_lock_names(
+    "  FAIL desk locks for other-phone within 5m after 1m\n",
+    "seed 12: not locked by 6m: locks at 1 m 43 s (dynamic_lock, ana-phone)"
+)]
 #[case::minimum_time_to_lock(
     "  FAIL desk: lock after walking away at 1m: min >= 2m, never-lock share <= 0\n",
     "2 of 2 runs locked; time to lock p50 42.5 s, p95 54.6 s, max 54.6 s, min 42.5 s"
@@ -546,6 +550,7 @@ fn the_passing_forms_hold_and_json_lists_wifi_records() {
         "run",
         "scenarios/suite/sign_in_after_walk_away_with_phone.yaml",
         "scenarios/suite/walk_away_fast_bag.yaml",
+        "scenarios/suite/two_paired_phones_one_left_behind.yaml",
         "--runs",
         "2",
     ]);

@@ -76,11 +76,13 @@ impl Checker<'_> {
             Some(name) => Some(self.lock_reason(name)?),
             None => None,
         };
-        pc_ok.then(|| Expectation::LockedWithin {
+        let phone_ok = x.phone.as_ref().is_none_or(|phone| self.reference("phone", phone));
+        (pc_ok && phone_ok).then(|| Expectation::LockedWithin {
             pc: x.pc.value.clone(),
             after: t(x.after),
             within: x.within,
             reason,
+            phone: x.phone.as_ref().map(|phone| phone.value.clone()),
         })
     }
 
