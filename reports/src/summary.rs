@@ -167,8 +167,12 @@ impl ScenarioReport<'_> {
         let scenario = self.scenario;
         let runs_count = self.primary().runs.len() * self.outcomes.len();
         let seeds: Vec<u64> = self.primary().runs.iter().map(|r| r.seed).collect();
+        let combinations = match self.outcomes.len() {
+            1 => String::new(),
+            count => format!(" x {count} interpretations"),
+        };
         let mut text = format!(
-            "{verdict} {} ({}) runs={runs_count} seeds {} {}\n",
+            "{verdict} {} ({}) runs={runs_count} seeds {}{combinations} {}\n",
             scenario.name,
             scenario.file,
             seed_ranges(&seeds),
@@ -396,8 +400,8 @@ fn excerpt(outcome: &ScenarioOutcome, seed: u64, at_s: f64) -> String {
         .take(EXCERPT_RECORDS_MAX)
         .map(|r| {
             format!(
-                "      {:>10} {:<12} {:<14} {}",
-                r.time.since_start().to_string(),
+                "      {:>11} {:<12} {:<14} {}",
+                crate::timeline::fmt_time_us(r.time.as_us()),
                 r.entity,
                 r.kind,
                 r.payload
@@ -484,8 +488,8 @@ expect:
                  seed 1: not locked by 2m: locks at 2 m 30 s (manual)
                    repro: unlocksim run failing.yaml --seed 1 --runs 1   # unlocksim 0.1.0
             timeline around t=2 m 00 s (seed 1):
-                   2m30s pc:desk      action         {"action":"lock"}
-                   2m30s pc:desk      lock           {"detail":{},"reason":"manual"}
+              0:02:30.000 pc:desk      action         {"action":"lock"}
+              0:02:30.000 pc:desk      lock           {"detail":{},"reason":"manual"}
         "#);
         assert_eq!(Exit::from_passed(report.passed()), Exit::CheckFailed);
     }

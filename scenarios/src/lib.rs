@@ -196,14 +196,21 @@ pub fn compare_interpretations(
     Ok((outcomes, differences))
 }
 
-/// `lock 1m30s pc:desk (dynamic_lock); unlock 5m pc:desk` for a trace.
+/// A time of a run as the text timeline shows it: `0:01:59.519` (hours, minutes, seconds to
+/// the millisecond).
+fn clock(time: engine::time::SimTime) -> String {
+    let ms = time.as_us() / 1000;
+    format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+/// `lock 0:01:30.000 pc:desk (dynamic_lock); unlock 0:05:00.000 pc:desk` for a trace.
 pub fn lock_unlock_summary(trace: &engine::trace::Trace) -> String {
     use engine::trace::Observed;
     let parts: Vec<String> = trace
         .records
         .iter()
         .filter_map(|r| {
-            let (time, entity) = (r.time.since_start(), &r.entity);
+            let (time, entity) = (clock(r.time), &r.entity);
             match r.observed() {
                 Observed::Lock(lock) => {
                     Some(format!("lock {time} {entity} ({})", lock.reason.name()))

@@ -237,7 +237,7 @@ const PINNED_OFF: &str = "scenarios/suite/authentication_lock_interpretation_off
     &["run", LEANS, "--interpretations", "all"],
     1,
     &[
-        "runs=128 seeds 13-14",
+        "runs=128 seeds 13-14 x 64 interpretations",
         "under interpretations hysteresis/all/primary/on/no_effect and 31 other combination(s) \
          of the 64 compared",
         "repro: unlocksim run tests/fixtures/scenarios/leans_on_authentication_lock.yaml \
@@ -253,13 +253,13 @@ const PINNED_OFF: &str = "scenarios/suite/authentication_lock_interpretation_off
 #[case::pinned_on_the_command_line(
     &["run", LEANS, "--interpretations", "all", "--interpretation", "authentication_lock=off"],
     0,
-    &["runs=64 seeds 13-14", "1 passed, 0 failed"],
+    &["runs=64 seeds 13-14 x 32 interpretations", "1 passed, 0 failed"],
     "DIFFERS desk never locks"
 )]
 #[case::pinned_in_the_file(
     &["run", PINNED_OFF, "--interpretations", "all", "--runs", "1"],
     0,
-    &["runs=32 seeds 13", "1 passed, 0 failed"],
+    &["runs=32 seeds 13 x 32 interpretations", "1 passed, 0 failed"],
     "authentication_lock=on"
 )]
 #[case::set_without_comparing(
