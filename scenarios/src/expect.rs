@@ -189,6 +189,7 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
         Expectation::EventsInOrder { pc, ids, after } => {
             judge_events_in_order(runs, pc, ids, *after)
         }
+        Expectation::Notified { pc, contains, after } => judge_notified(runs, pc, contains, *after),
         Expectation::Presence { pc, phone, present, from, to } => {
             judge_presence(runs, pc, phone, *present, (*from, to.unwrap_or(end)))
         }
@@ -491,6 +492,35 @@ fn judge_events_in_order(
             }
         }
         Ok(format!("in order, the last at {}", seen(last)))
+    })
+}
+
+/// Judges a notification of `pc` containing `contains` at or after `after`.
+fn judge_notified(
+    runs: &[RunOutput],
+    pc: &str,
+    contains: &str,
+    after: SimTime,
+) -> ExpectationResult {
+    let description =
+        format!("{pc} shows a notification containing \"{contains}\" at or after {}", t(after));
+    per_run(description, runs, |trace| {
+        let shown: Vec<(SimTime, &str)> = pc_records(trace, pc)
+            .filter(|r| r.kind == "notification" && r.time >= after)
+            .map(|r| (r.time, r.payload["text"].as_str().unwrap_or_default()))
+            .collect();
+        match shown.iter().find(|(_, text)| text.contains(contains)) {
+            Some((time, text)) => Ok(format!("\"{text}\" at {}", seen(*time))),
+            None if shown.is_empty() => {
+                Err(miss("no notification", "no notification at all".into(), after))
+            }
+            None => {
+                let texts: Vec<String> =
+                    shown.iter().map(|(_, text)| format!("\"{text}\"")).collect();
+                let detail = format!("other notifications: {}", texts.join(", "));
+                Err(miss("other notifications", detail, after))
+            }
+        }
     })
 }
 

@@ -470,7 +470,7 @@ fn default_true() -> bool {
 /// [`ExpectationEntry`]'s keys. A new kind is a field below, a row here, a
 /// `model::Expectation` variant, a loader leaf (`load/expectations.rs`) and a `judge_*` leaf
 /// (`expect.rs`).
-pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 10] = [
+pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 11] = [
     ("locked_within", |e| e.locked_within.is_some()),
     ("never_locked", |e| e.never_locked.is_some()),
     ("unlock", |e| e.unlock.is_some()),
@@ -481,6 +481,7 @@ pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 10] = [
     ("false_locks_per_hour_min", |e| e.false_locks_per_hour_min.is_some()),
     ("events_in_order", |e| e.events_in_order.is_some()),
     ("presence", |e| e.presence.is_some()),
+    ("notified", |e| e.notified.is_some()),
 ];
 
 /// One expectation: exactly one key.
@@ -519,6 +520,20 @@ pub struct ExpectationEntry {
     /// The PC judges the phone present (or absent) throughout an interval (in every run).
     #[serde(default)]
     pub presence: Option<PresenceExpectation>,
+    /// The PC shows a notification whose text contains `contains` at or after `after` (in
+    /// every run).
+    #[serde(default)]
+    pub notified: Option<Notified>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notified {
+    pub pc: Spanned<String>,
+    /// Part of the notification's text, e.g. `Bluetooth is off`.
+    pub contains: String,
+    #[serde(default)]
+    pub after: SimDuration,
 }
 
 /// Most event IDs one `events_in_order` lists.

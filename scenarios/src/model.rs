@@ -273,6 +273,12 @@ pub enum Expectation {
         ids: Vec<u32>,
         after: SimTime,
     },
+    /// `pc` shows a notification containing `contains` at or after `after`.
+    Notified {
+        pc: String,
+        contains: String,
+        after: SimTime,
+    },
     /// `pc` judges `phone` present (`present: true`) or absent throughout `from..=to`.
     Presence {
         pc: String,

@@ -529,6 +529,10 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     "  FAIL desk locks for other-phone within 5m after 1m\n",
     "seed 12: not locked by 6m: locks at 1 m 43 s (dynamic_lock, ana-phone)"
 )]
+#[case::a_notification(
+    "  FAIL desk shows a notification containing \"Bluetooth is off\" at or after 0s\n",
+    "no notification: 2 runs (seeds 12-13)"
+)]
 #[case::minimum_time_to_lock(
     "  FAIL desk: lock after walking away at 1m: min >= 2m, never-lock share <= 0\n",
     "2 of 2 runs locked; time to lock p50 42.5 s, p95 54.6 s, max 54.6 s, min 42.5 s"
@@ -551,6 +555,7 @@ fn the_passing_forms_hold_and_json_lists_wifi_records() {
         "scenarios/suite/sign_in_after_walk_away_with_phone.yaml",
         "scenarios/suite/walk_away_fast_bag.yaml",
         "scenarios/suite/two_paired_phones_one_left_behind.yaml",
+        "scenarios/suite/pc_radio_off_disables_dynamic_lock.yaml",
         "--runs",
         "2",
     ]);

@@ -11,8 +11,8 @@ use serde_saphyr::Spanned;
 use super::Checker;
 use crate::format::{
     EXPECTATION_KINDS, EventLogged, EventsInOrder, ExpectationEntry, FalseLocks, LockAfterWalkAway,
-    LockedWithin, NeverLocked, ORDERED_EVENTS_MAX, PinResetExpectation, PresenceExpectation,
-    UnlockExpectation,
+    LockedWithin, NeverLocked, Notified, ORDERED_EVENTS_MAX, PinResetExpectation,
+    PresenceExpectation, UnlockExpectation,
 };
 use crate::model::Expectation;
 
@@ -65,6 +65,9 @@ impl Checker<'_> {
         }
         if let Some(x) = &e.presence {
             return self.presence_expectation(x);
+        }
+        if let Some(x) = &e.notified {
+            return self.notified(x);
         }
         // The exactly-one check passed, so some row of EXPECTATION_KINDS is set.
         unreachable!("a kind in format::EXPECTATION_KINDS has no branch in Checker::expectation");
@@ -207,6 +210,14 @@ impl Checker<'_> {
             present,
             from: t(x.from),
             to: x.to.map(t),
+        })
+    }
+
+    fn notified(&mut self, x: &Notified) -> Option<Expectation> {
+        self.reference("pc", &x.pc).then(|| Expectation::Notified {
+            pc: x.pc.value.clone(),
+            contains: x.contains.clone(),
+            after: t(x.after),
         })
     }
 
