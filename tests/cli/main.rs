@@ -12,4 +12,5 @@ mod policy_forms;
 mod radio;
 mod radio_range;
 mod run;
+mod tour;
 mod util;
