@@ -64,6 +64,8 @@ pub fn scenario_cases(
             let mut case = base(primary.expectations[index].description.clone());
             let mut failed_seeds = Vec::new();
             let mut details = Vec::new();
+            // The interpretations of the first combination where it failed, for the repro.
+            let mut settings = None;
             for outcome in report.outcomes {
                 let Some(result) = outcome.expectations.get(index).filter(|e| !e.passed) else {
                     continue;
@@ -79,6 +81,9 @@ pub fn scenario_cases(
                     format!("{} of {} runs failed", result.failed_runs.len(), outcome.runs.len())
                 };
                 details.push(format!("{header}{under}"));
+                settings.get_or_insert_with(|| {
+                    crate::summary::interpretation_flags(&scenario.interpretations, outcome)
+                });
                 failed_seeds.extend(result.failed_runs.iter().map(|r| r.seed));
                 failed_seeds.extend(result.failed_seed);
                 for run in &result.failed_runs {
@@ -86,7 +91,9 @@ pub fn scenario_cases(
                 }
             }
             if let Some(&first) = failed_seeds.first() {
-                let repro = repro_command(&scenario.file, first, Some(1), Some(program_version));
+                let command = repro_command(&scenario.file, first, Some(1), None);
+                let settings = settings.unwrap_or_default();
+                let repro = format!("{command}{settings}   # unlocksim {program_version}");
                 case.properties.push(("failed_seeds".into(), seed_ranges(&failed_seeds)));
                 case.properties.push(("seed".into(), first.to_string()));
                 case.properties.push(("repro".into(), repro));

@@ -200,7 +200,7 @@ impl ScenarioReport<'_> {
 
 /// ` --interpretation NAME=VALUE` for each interpretation in which `outcome` ran differently
 /// from `own` (empty when none did).
-fn interpretation_flags(
+pub(crate) fn interpretation_flags(
     own: &engine::policy::Interpretations,
     outcome: &ScenarioOutcome,
 ) -> String {

@@ -594,3 +594,26 @@ fn every_misspelt_key_of_a_file_is_reported_in_one_run() {
         assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
     }
 }
+
+/// Under `--interpretations all`, a JUnit case's repro sets the interpretations under which its
+/// expectation first failed.
+#[test]
+fn a_junit_repro_sets_the_interpretations_that_failed() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-junit-all-{}", std::process::id()));
+    let junit = dir.join("junit.xml");
+    let (code, out, _) = crate::util::run_text(&[
+        "run",
+        LEANS,
+        "--interpretations",
+        "all",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let _ = std::fs::remove_dir_all(&dir);
+    let repro = "<property name=\"repro\" value=\"unlocksim run \
+                 tests/fixtures/scenarios/leans_on_authentication_lock.yaml --seed 13 --runs 1 \
+                 --interpretation authentication_lock=on   # unlocksim";
+    assert!(xml.contains(repro), "{xml}");
+}
