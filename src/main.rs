@@ -46,6 +46,7 @@ mod radio_range;
 mod replay_cmd;
 mod run_cmd;
 mod run_plan;
+mod run_select;
 mod serve;
 mod trace_file;
 

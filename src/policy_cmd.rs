@@ -41,7 +41,9 @@ pub enum PolicyCommand {
         #[command(flatten)]
         setting: SettingArgs,
     },
-    /// Evaluate rules against a signal snapshot and explain the verdict.
+    /// Evaluate rules against a signal snapshot and explain the verdict. Exit 0 when the
+    /// rules evaluate true (a Dynamic Lock rule: present or unchanged), 1 when they evaluate
+    /// false (absent) or are invalid, 2 for unreadable files or an invalid snapshot.
     Eval(EvalArgs),
     /// Find trusted signals an outsider can satisfy (exit 1 on a high-severity finding).
     Audit {
@@ -156,12 +158,18 @@ fn read(path: &Path) -> Result<SourceFile, Exit> {
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
+/// Checks every file, even after one that cannot be read: exit 2 when a file could not be
+/// read (or `--setting` does not apply to it), else 1 when any has an error, else 0.
 fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
     let mut failed = false;
+    let mut unreadable = false;
     for path in files {
         let file = match load(path, setting) {
             Ok(loaded) => loaded,
-            Err(code) => return code,
+            Err(_) => {
+                unreadable = true;
+                continue;
+            }
         };
         let mut diagnostics = match file.policy() {
             Some((_, diagnostics)) => diagnostics,
@@ -178,7 +186,7 @@ fn check(files: &[PathBuf], setting: SettingArgs) -> Exit {
         failed |= errors > 0;
         errln!("{}: {errors} error(s), {warnings} warning(s)", path.display());
     }
-    Exit::from_passed(!failed)
+    if unreadable { Exit::BadInput } else { Exit::from_passed(!failed) }
 }
 
 /// A file read by [`PolicyFile::read`], with the setting `--setting` forces on a rule file.
@@ -236,7 +244,9 @@ fn eval(args: &EvalArgs) -> Exit {
     };
     if file.scenario == SignalScenario::DynamicLock {
         let presence = rules.evaluate_presence(&snapshot);
-        return print_evaluation(&presence, args.json, PresenceEvaluation::render_text);
+        let held = presence.presence != engine::policy::presence::PresenceVerdict::Absent;
+        return print_evaluation(&presence, args.json, PresenceEvaluation::render_text)
+            .and_held(held);
     }
     let interpretations = Interpretations {
         repeated_elements: match args.repeated_elements {
@@ -250,7 +260,19 @@ fn eval(args: &EvalArgs) -> Exit {
         ..Interpretations::default()
     };
     let evaluation = rules.evaluate(&snapshot, &interpretations);
-    print_evaluation(&evaluation, args.json, Evaluation::render_text)
+    print_evaluation(&evaluation, args.json, Evaluation::render_text).and_held(evaluation.result)
+}
+
+/// `policy eval`'s verdict in its exit code, like `grep`: a printed evaluation whose rules did
+/// not hold is [`Exit::CheckFailed`].
+trait AndHeld {
+    fn and_held(self, held: bool) -> Exit;
+}
+
+impl AndHeld for Exit {
+    fn and_held(self, held: bool) -> Exit {
+        if self == Exit::Success && !held { Exit::CheckFailed } else { self }
+    }
 }
 
 /// Prints an evaluation as one JSON object or as its text explanation.

@@ -33,8 +33,9 @@ pub struct RunArgs {
     /// Number of seeded runs per scenario; default: each scenario's own.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(SCENARIO_RUNS_MAX)))]
     pub(crate) runs: Option<u32>,
-    /// `default` runs the scenario's interpretations; `all` runs every combination and reports
-    /// outcomes that differ between them.
+    /// `default` runs the scenario's interpretations; `all` runs every combination of those
+    /// the scenario does not pin and reports, grouped by outcome, what differs and which
+    /// interpretations it depends on. Exit 1 when an expectation fails under any of them.
     #[arg(long, value_enum, default_value_t = InterpretationMode::Default)]
     pub(crate) interpretations: InterpretationMode,
     /// Write the full trace of every run as JSON Lines under this folder
@@ -46,7 +47,8 @@ pub struct RunArgs {
     /// records in memory for the charts (otherwise polls are hashed and dropped).
     #[arg(long)]
     pub(crate) report: Option<PathBuf>,
-    /// Write JUnit XML (one test case per scenario) to this file.
+    /// Write JUnit XML to this file: one test case per expectation (class name = scenario),
+    /// the seeds and a failure's repro command in its properties.
     #[arg(long)]
     pub(crate) junit: Option<PathBuf>,
     /// Print one JSON object with every result on stdout instead of the summary.
@@ -56,6 +58,37 @@ pub struct RunArgs {
     /// 4 threads, and compare the trace hashes; exit 1 if any differ.
     #[arg(long, conflicts_with_all = ["json", "junit", "report", "trace_dir", "interpretations"])]
     pub(crate) check_determinism: bool,
+    /// Set one interpretation for every scenario, e.g. `authentication_lock=on` (repeatable);
+    /// `--interpretations all` then keeps it and compares only the others.
+    #[arg(long = "interpretation", value_name = "KEY=VALUE", value_parser = parse_interpretation)]
+    pub(crate) interpretation_settings: Vec<(String, String)>,
+    /// Run only the scenarios whose name or file contains PATTERN (ignoring case); repeat to
+    /// run those that match any.
+    #[arg(long = "filter", value_name = "PATTERN")]
+    pub(crate) filters: Vec<String>,
+    /// Print the scenarios that would run (file, name, runs and seeds) and run nothing.
+    #[arg(long, conflicts_with_all = ["json", "junit", "report", "trace_dir", "check_determinism"])]
+    pub(crate) list: bool,
+    /// Stop after the first scenario that fails; the rest are not run.
+    #[arg(long)]
+    pub(crate) fail_fast: bool,
+    /// Run only the scenarios that failed in the last run (kept in
+    /// `target/unlocksim/last-failed.txt`, or under `$UNLOCKSIM_STATE_DIR`); every scenario
+    /// when no run was recorded.
+    #[arg(long, conflicts_with = "check_determinism")]
+    pub(crate) rerun_failed: bool,
+}
+
+/// `--interpretation KEY=VALUE`: the name and value, checked against the interpretations.
+///
+/// # Errors
+/// The message clap shows: no `=`, an unknown name (with a did-you-mean) or value.
+fn parse_interpretation(text: &str) -> Result<(String, String), String> {
+    let (name, value) =
+        text.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got `{text}`"))?;
+    let (name, value) = (name.trim(), value.trim());
+    engine::policy::Interpretations::default().set(name, value)?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// `default` runs the scenario's own interpretations; `all` every combination.
@@ -85,6 +118,10 @@ pub fn run(args: RunArgs) -> Exit {
             check_determinism(&plan.scenarios, plan.options, *threads)
         }
         Mode::Judge(judge) => judge_all(&plan.scenarios, plan.options, judge),
+        Mode::List => {
+            out!("{}", crate::run_select::list_text(&plan.scenarios, plan.options));
+            Exit::Success
+        }
     }
 }
 
@@ -117,6 +154,8 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
     let mut stdout = std::io::stdout().lock();
     let mut json_scenarios = Vec::new();
     let mut junit_cases = Vec::new();
+    // (file, passed) of every scenario judged.
+    let mut verdicts: Vec<(&str, bool)> = Vec::new();
     let mut report_index = Vec::new();
     for scenario in scenarios {
         let started = Instant::now();
@@ -145,26 +184,39 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             }
         }
         let failures = report.failures(version);
-        junit_cases.push(reports::junit::JunitCase {
-            name: scenario.name.clone(),
-            file: scenario.file.clone(),
-            passed: report.passed(),
-            duration: started.elapsed(),
-            failure_detail: failures.join("\n"),
-        });
+        junit_cases.extend(reports::junit::scenario_cases(&report, started.elapsed(), version));
+        verdicts.push((scenario.file.as_str(), report.passed()));
         if plan.json {
             json_scenarios.push(report.json());
         } else {
             let _ = write!(stdout, "{}", report.text(&failures, elapsed_s));
         }
+        if plan.fail_fast && !report.passed() {
+            let not_run_count = scenarios.len() - verdicts.len();
+            if not_run_count > 0 {
+                errln!("--fail-fast: stopped at the first failure; {not_run_count} not run");
+            }
+            break;
+        }
     }
+    record_failed(&verdicts);
     if let Some(dir) = plan.report_dir.as_deref()
         && let Err(message) = write_report_index(dir, &report_index, version, plan.json)
     {
         errln!("error: {message}");
         return Exit::BadInput;
     }
-    finish(plan, version, json_scenarios, &junit_cases, &mut stdout)
+    finish(plan, version, json_scenarios, &junit_cases, &verdicts, &mut stdout)
+}
+
+/// Keeps the files of the failed scenarios for `--rerun-failed`; a state file that cannot be
+/// written is a warning, not a failed run.
+fn record_failed(verdicts: &[(&str, bool)]) {
+    let failed: Vec<&str> =
+        verdicts.iter().filter(|(_, passed)| !passed).map(|(file, _)| *file).collect();
+    if let Err(message) = crate::run_select::record_failed(&failed) {
+        errln!("warning: {message}; --rerun-failed will not know this run");
+    }
 }
 
 /// `--report`: writes `index.html` linking every run page and says where it is: on stdout, or
@@ -197,6 +249,7 @@ fn finish(
     version: &str,
     json_scenarios: Vec<serde_json::Value>,
     junit_cases: &[reports::junit::JunitCase],
+    verdicts: &[(&str, bool)],
     stdout: &mut impl Write,
 ) -> Exit {
     if let Some(path) = &plan.junit_file {
@@ -206,11 +259,11 @@ fn finish(
             return Exit::BadInput;
         }
     }
-    let failed_count = junit_cases.iter().filter(|c| !c.passed).count();
+    let failed_count = verdicts.iter().filter(|(_, passed)| !passed).count();
     if plan.json {
         let _ = writeln!(stdout, "{}", summary::run_json(version, json_scenarios));
     } else {
-        let passed_count = junit_cases.len() - failed_count;
+        let passed_count = verdicts.len() - failed_count;
         let _ = writeln!(stdout, "{}", summary::totals_line(passed_count, failed_count));
     }
     Exit::from_passed(failed_count == 0)

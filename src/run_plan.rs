@@ -3,6 +3,7 @@
 //! reported, and the seeds, runs, mode and outputs are decided. [`crate::run_cmd::run`] then
 //! only routes the plan and prints.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +16,7 @@ use crate::input::read_input;
 use crate::run_cmd::{InterpretationMode, RunArgs};
 
 /// Most scenario files one invocation reads.
-const SCENARIO_FILES_MAX: usize = 10_000;
+pub const SCENARIO_FILES_MAX: usize = 10_000;
 /// Thread counts of the two passes of `--check-determinism`.
 const DETERMINISM_THREADS: [usize; 2] = [1, 4];
 
@@ -38,6 +39,8 @@ pub enum Mode {
     Judge(JudgePlan),
     /// Run every seed on pools of the two `threads` counts and compare the trace hashes.
     CheckDeterminism { threads: [usize; 2] },
+    /// `--list`: print the scenarios and run nothing.
+    List,
 }
 
 /// How scenarios are judged and where the results go.
@@ -54,6 +57,8 @@ pub struct JudgePlan {
     pub junit_file: Option<PathBuf>,
     /// `--json`: one JSON document on stdout instead of the summary.
     pub json: bool,
+    /// `--fail-fast`: stop after the first scenario that fails.
+    pub fail_fast: bool,
 }
 
 /// Why no plan could be made: nothing runs, and the exit code is 2.
@@ -93,20 +98,32 @@ impl RunPlan {
     /// # Errors
     /// [`PlanError`], after every file was read and every problem gathered.
     pub fn resolve(args: RunArgs) -> Result<RunPlan, PlanError> {
-        let paths = if args.paths.is_empty() { vec![default_suite()] } else { args.paths };
+        let last_failed = if args.rerun_failed { read_last_failed()? } else { None };
+        let paths = match (&last_failed, args.paths.is_empty()) {
+            // `--rerun-failed` alone reruns the recorded files, wherever they are.
+            (Some(failed), true) if !failed.is_empty() => {
+                failed.iter().map(PathBuf::from).collect()
+            }
+            (_, true) => vec![default_suite()],
+            (_, false) => args.paths,
+        };
         let files = collect_files(&paths).map_err(PlanError::Paths)?;
         if files.is_empty() {
             return Err(PlanError::NoFiles);
         }
         let overrides = parse_overrides(&args.set).map_err(PlanError::Set)?;
         let mut scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        pin_interpretations(&mut scenarios, &args.interpretation_settings)?;
         apply_overrides(&mut scenarios, &overrides).map_err(PlanError::Set)?;
+        let scenarios = select(scenarios, &args.filters, last_failed.as_ref())?;
         // Polls are kept in memory only for the report timelines; trace files are written
         // while each run goes.
         let discard_polls = args.report.is_none();
         let options = RunOptions { seed: args.seed, runs: args.runs, discard_polls };
         let mode = if args.check_determinism {
             Mode::CheckDeterminism { threads: DETERMINISM_THREADS }
+        } else if args.list {
+            Mode::List
         } else {
             Mode::Judge(JudgePlan {
                 all_interpretations: args.interpretations == InterpretationMode::All,
@@ -114,6 +131,7 @@ impl RunPlan {
                 report_dir: args.report,
                 junit_file: args.junit,
                 json: args.json,
+                fail_fast: args.fail_fast,
             })
         };
         Ok(RunPlan { scenarios, options, mode })
@@ -155,6 +173,66 @@ fn apply_overrides(
         }
     }
     Ok(())
+}
+
+/// `--interpretation KEY=VALUE`: sets and pins each interpretation in every scenario.
+///
+/// # Errors
+/// [`PlanError::Paths`] for a setting clap let through that does not apply.
+fn pin_interpretations(
+    scenarios: &mut [Scenario],
+    settings: &[(String, String)],
+) -> Result<(), PlanError> {
+    for scenario in scenarios {
+        for (name, value) in settings {
+            scenario
+                .interpretations
+                .set(name, value)
+                .map_err(|error| PlanError::Paths(format!("--interpretation: {error}")))?;
+            if !scenario.pinned_interpretations.contains(name) {
+                scenario.pinned_interpretations.push(name.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--rerun-failed`: the files that failed in the last run, `None` (and a note) when none was
+/// recorded.
+///
+/// # Errors
+/// [`PlanError::Paths`] when the state file cannot be read.
+fn read_last_failed() -> Result<Option<BTreeSet<String>>, PlanError> {
+    let recorded = crate::run_select::last_failed().map_err(PlanError::Paths)?;
+    if recorded.is_none() {
+        errln!("--rerun-failed: no earlier run recorded; running every scenario");
+    }
+    Ok(recorded)
+}
+
+/// The scenarios `--filter` keeps and, with `last_failed`, only those that failed last time,
+/// in their order.
+///
+/// # Errors
+/// [`PlanError::Paths`] when no scenario matches the filters.
+fn select(
+    scenarios: Vec<Scenario>,
+    filters: &[String],
+    last_failed: Option<&BTreeSet<String>>,
+) -> Result<Vec<Scenario>, PlanError> {
+    let matching: Vec<Scenario> =
+        scenarios.into_iter().filter(|s| crate::run_select::matches(s, filters)).collect();
+    if matching.is_empty() {
+        return Err(PlanError::Paths(format!(
+            "no scenario's name or file contains {}",
+            filters.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" or ")
+        )));
+    }
+    let Some(failed) = last_failed else { return Ok(matching) };
+    if failed.is_empty() {
+        errln!("--rerun-failed: the last run had no failures; nothing to run");
+    }
+    Ok(matching.into_iter().filter(|s| failed.contains(&s.file)).collect())
 }
 
 /// The bundled suite: next to the sources when run from a checkout, else `./scenarios/suite`.
@@ -214,9 +292,7 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, String> {
         match scenarios::load_scenario(&name, &text, &mut read_file) {
             Ok(scenario) => scenarios.push(scenario),
             Err(diagnostics) => {
-                for d in &diagnostics {
-                    report.push_str(&format!("{d}\n"));
-                }
+                // Each problem once: the rendered block names its file:line:column.
                 report.push_str(&render_all(&diagnostics));
                 report.push('\n');
             }
@@ -254,6 +330,7 @@ mod tests {
                 let polls = if discard_polls { "dropped" } else { "kept" };
                 let mode = match plan.mode {
                     Mode::CheckDeterminism { threads } => format!("determinism {threads:?}"),
+                    Mode::List => "list".into(),
                     Mode::Judge(judge) => describe_judge(&judge),
                 };
                 format!("{files:?} seed={seed:?} runs={runs:?} polls {polls}; {mode}")
@@ -273,6 +350,7 @@ mod tests {
             (judge.report_dir.is_some(), "report"),
             (judge.junit_file.is_some(), "junit"),
             (judge.json, "json"),
+            (judge.fail_fast, "fail-fast"),
         ];
         parts.extend(outputs.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
         parts.join(" ")
@@ -306,6 +384,21 @@ mod tests {
         "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=Some(2) \
          polls dropped; determinism [1, 4]"
     )]
+    #[case::filter_and_list(
+        &[FAILING, "scenarios/suite/walk_away_fast_bag.yaml", "--filter", "FAILING_EXP", "--list"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; list"
+    )]
+    #[case::filter_by_name_and_fail_fast(
+        &[FAILING, "scenarios/suite", "--filter", "cannot hold", "--fail-fast"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; judge default fail-fast"
+    )]
+    #[case::filter_matching_nothing(
+        &[FAILING, "--filter", "nowhere", "--filter", "nothing"],
+        "plan error: error: no scenario's name or file contains `nowhere` or `nothing`"
+    )]
+    #[case::list_runs_nothing_else(&[FAILING, "--list", "--json"], "usage error: ArgumentConflict")]
     #[case::determinism_judges_nothing(
         &[FAILING, "--check-determinism", "--json"],
         "usage error: ArgumentConflict"
@@ -337,7 +430,7 @@ mod tests {
     )]
     #[case::invalid_scenario(
         &[FAILING, "tests/fixtures/scenarios/unknown_key.yaml"],
-        "plan error: error: tests/fixtures/scenarios/unknown_key.yaml:9:14: unknown key `sitt`"
+        "plan error: yaml::unknown-key"
     )]
     fn arguments_resolve_into_one_plan(#[case] argv: &[&str], #[case] expected: &str) {
         assert_eq!(plan_of(argv), expected);

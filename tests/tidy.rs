@@ -5,7 +5,8 @@
 //!   is a row of ARCHITECTURE.md's Limits table, which names no constant that does not exist;
 //! - no line of the non-test sources is wider than 100 columns;
 //! - no doc or source sends a reader to the team's `shared` folder beside the repository, which a
-//!   user's clone does not have (`docs/model.md` carries what they need);
+//!   user's clone does not have (`docs/model.md` carries what they need), and no markdown link
+//!   leaves the repository or leads to a file that does not exist;
 //! - no function of the scenario language (`scenarios/src`) is longer than 60 lines: each
 //!   action and expectation kind has its own small leaf under a short dispatcher;
 //! - every diagnostic code the engine raises (`"rules::comma"`, `"policy::empty-group"`...) is
@@ -426,5 +427,64 @@ fn no_doc_or_source_sends_a_reader_outside_the_repository() {
         found.is_empty(),
         "write what the reader needs into the repository:\n{}",
         found.join("\n")
+    );
+}
+
+/// `file:line: target` for every link of the markdown `text` (of file `file`, in folder `dir`
+/// under `root`) that leaves the repository or names a file that does not exist (relative
+/// `[text](target)` links; web links and anchors are left alone; the team folder has its own
+/// scan below).
+fn links_outside(root: &Path, dir: &Path, file: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        for (start, _) in line.match_indices("](") {
+            let rest = &line[start + 2..];
+            let target = rest[..rest.find(')').unwrap_or(rest.len())].trim();
+            let path = target.split('#').next().unwrap_or_default();
+            if path.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            // Resolve lexically: `..` that climbs above the root leaves the repository.
+            let mut resolved = dir.to_path_buf();
+            let mut left = false;
+            for part in path.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => left |= !resolved.pop() || !resolved.starts_with(root),
+                    name => resolved.push(name),
+                }
+            }
+            if left || !resolved.starts_with(root) || !resolved.exists() {
+                found.push(format!("{file}:{}: {target}", index + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_doc_links_outside_the_repository() {
+    let root = root();
+    let mut found = Vec::new();
+    for path in files(&root, &[".md"]) {
+        let dir = path.parent().unwrap_or(&root).to_path_buf();
+        found.extend(links_outside(&root, &dir, &shown(&path), &read(&path)));
+    }
+    assert!(
+        found.is_empty(),
+        "links that leave the repository or lead nowhere:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn links_outside_finds_escaping_and_missing_links_only() {
+    let root = root();
+    let text = "[a](docs/model.md) [b](../outside.md) [c](https://example.org/x)\n\
+                [d](docs/missing.md) [e](#anchor)\n\
+                [f](docs/../README.md#tour)\n";
+    assert_eq!(
+        links_outside(&root, &root, "x.md", text),
+        ["x.md:1: ../outside.md", "x.md:2: docs/missing.md"]
     );
 }

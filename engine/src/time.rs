@@ -139,6 +139,26 @@ fn truncate(text: &str) -> String {
     text.chars().take(DURATION_TEXT_BYTES_MAX).collect()
 }
 
+/// A duration in seconds as a person reads it: `0.35 s` under 10 s, `46.4 s` under a minute,
+/// `1 m 02 s` under an hour, `2 h 05 m` beyond; negative or non-finite values as `0 s`.
+pub fn human_s(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return "0 s".into();
+    }
+    if seconds < 10.0 {
+        return format!("{seconds:.2} s");
+    }
+    if seconds < 59.95 {
+        return format!("{seconds:.1} s");
+    }
+    let whole_s = seconds.round() as u64;
+    if whole_s < 3600 {
+        return format!("{} m {:02} s", whole_s / 60, whole_s % 60);
+    }
+    let whole_m = (seconds / 60.0).round() as u64;
+    format!("{} h {:02} m", whole_m / 60, whole_m % 60)
+}
+
 impl fmt::Display for SimDuration {
     /// The canonical form: largest units first, zero components left out (`1h30m`, `250ms`,
     /// `0s`). Parsing the output gives back the same duration.

@@ -100,56 +100,89 @@ impl ScenarioReport<'_> {
         self.outcomes.iter().all(ScenarioOutcome::passed)
     }
 
-    /// One text per failed expectation: `  FAIL what`, what happened instead, the
-    /// interpretations when several ran, the timeline around the failure and the repro line
-    /// (which names `program_version`). Lines are joined by `\n`, without a final one.
+    /// One text per failed expectation (under several interpretations: once, where it first
+    /// failed, saying under how many more): `  FAIL what`; for a per-run expectation `N of M runs
+    /// failed` and every failing run grouped by what happened, each with its repro line; else
+    /// what happened instead and the repro line of the run it names; then the interpretations
+    /// when several ran and the timeline around the first failure. The repro lines name
+    /// `program_version`. Lines are joined by `\n`, without a final one.
     pub fn failures(&self, program_version: &str) -> Vec<String> {
         let several = self.outcomes.len() > 1;
         let file = &self.scenario.file;
-        self.outcomes
-            .iter()
-            .flat_map(|o| o.expectations.iter().filter(|e| !e.passed).map(move |e| (o, e)))
-            .map(|(o, e)| {
-                let mut text = format!("  FAIL {}\n       {}", e.description, e.detail);
+        let expectations_count = self.primary().expectations.len();
+        // Under several interpretations, each failed expectation once: where it first failed,
+        // with how many other combinations it failed under (the differences say which).
+        (0..expectations_count)
+            .filter_map(|index| {
+                let mut failing = self.outcomes.iter().filter_map(move |o| {
+                    o.expectations.get(index).filter(|e| !e.passed).map(|e| (o, e))
+                });
+                let first = failing.next()?;
+                Some((first, failing.count()))
+            })
+            .map(|((o, e), more_count)| {
+                // Under another combination, the repro sets the interpretations that differ.
+                let settings = interpretation_flags(&self.scenario.interpretations, o);
+                let repro = |seed| {
+                    let command = repro_command(file, seed, Some(1), None);
+                    format!("{command}{settings}   # unlocksim {program_version}")
+                };
+                let mut text = format!("  FAIL {}", e.description);
+                if e.failed_runs.is_empty() {
+                    text.push_str(&format!("\n       {}", e.detail));
+                    if let Some(seed) = e.failed_seed {
+                        text.push_str(&format!("\n       repro: {}", repro(seed)));
+                    }
+                } else {
+                    text.push_str(&failed_runs_text(&e.failed_runs, o.runs.len(), &repro));
+                }
                 if several {
                     let label = o.interpretations.label();
                     text.push_str(&format!("\n       under interpretations {label}"));
-                }
-                if let Some(seed) = e.failed_seed {
-                    if let Some(at) = e.failed_at_s {
-                        let lines = excerpt(o, seed, at);
-                        if !lines.is_empty() {
-                            text.push_str(&format!(
-                                "\n    timeline around t={at}s (seed {seed}):\n{lines}"
-                            ));
-                        }
+                    if more_count > 0 {
+                        text.push_str(&format!(
+                            " and {more_count} other combination(s) of the {} compared",
+                            self.outcomes.len()
+                        ));
                     }
-                    let repro = repro_command(file, seed, Some(1), Some(program_version));
-                    text.push_str(&format!("\n    repro: {repro}"));
+                }
+                if let (Some(seed), Some(at)) = (e.failed_seed, e.failed_at_s) {
+                    let lines = excerpt(o, seed, at);
+                    if !lines.is_empty() {
+                        text.push_str(&format!(
+                            "\n    timeline around t={} (seed {seed}):\n{lines}",
+                            engine::time::human_s(at)
+                        ));
+                    }
                 }
                 text
             })
             .collect()
     }
 
-    /// The summary of the scenario: `PASS|FAIL name (file) runs=N 1.23s`, then each of
+    /// The summary of the scenario: `PASS|FAIL name (file) runs=N seeds 1-20 1.23 s`, then each of
     /// `failures` and each difference between interpretations; every line ends in `\n`.
     pub fn text(&self, failures: &[String], elapsed_s: f64) -> String {
         let verdict = if self.passed() { "PASS" } else { "FAIL" };
         let scenario = self.scenario;
         let runs_count = self.primary().runs.len() * self.outcomes.len();
+        let seeds: Vec<u64> = self.primary().runs.iter().map(|r| r.seed).collect();
+        let combinations = match self.outcomes.len() {
+            1 => String::new(),
+            count => format!(" x {count} interpretations"),
+        };
         let mut text = format!(
-            "{verdict} {} ({}) runs={runs_count} {elapsed_s:.2}s\n",
-            scenario.name, scenario.file
+            "{verdict} {} ({}) runs={runs_count} seeds {}{combinations} {}\n",
+            scenario.name,
+            scenario.file,
+            seed_ranges(&seeds),
+            engine::time::human_s(elapsed_s)
         );
         for failure in failures {
             text.push_str(&format!("{failure}\n"));
         }
         for difference in self.differences {
-            text.push_str(&format!("  DIFFERS {}\n", difference.what));
-            for (label, outcome) in &difference.outcomes {
-                text.push_str(&format!("       {label:<48} {outcome}\n"));
-            }
+            text.push_str(&difference_text(difference));
         }
         text
     }
@@ -163,6 +196,99 @@ impl ScenarioReport<'_> {
         }
         value
     }
+}
+
+/// ` --interpretation NAME=VALUE` for each interpretation in which `outcome` ran differently
+/// from `own` (empty when none did).
+pub(crate) fn interpretation_flags(
+    own: &engine::policy::Interpretations,
+    outcome: &ScenarioOutcome,
+) -> String {
+    use engine::policy::interpretation::INTERPRETATION_NAMES;
+    let (own, ran) = (own.values(), outcome.interpretations.values());
+    INTERPRETATION_NAMES
+        .iter()
+        .zip(own.iter().zip(ran))
+        .filter(|(_, (own, ran))| *own != ran)
+        .map(|(name, (_, ran))| format!(" --interpretation {name}={ran}"))
+        .collect()
+}
+
+/// One difference between interpretations, grouped by outcome: `  DIFFERS what: depends on
+/// knob, knob`, then each outcome and the settings of those knobs under which it happens (the
+/// values of a single knob on one line); every line ends in `\n`.
+fn difference_text(difference: &scenarios::InterpretationDifference) -> String {
+    let mut text =
+        format!("  DIFFERS {}: depends on {}\n", difference.what, difference.depends_on.join(", "));
+    for group in &difference.groups {
+        text.push_str(&format!("       {}\n", group.outcome));
+        if let [knob] = difference.depends_on.as_slice() {
+            let prefix = format!("{knob}=");
+            let values: Vec<&str> =
+                group.under.iter().map(|u| u.strip_prefix(&prefix).unwrap_or(u)).collect();
+            text.push_str(&format!("         under {prefix}{}\n", values.join(" or ")));
+        } else {
+            for setting in &group.under {
+                text.push_str(&format!("         under {setting}\n"));
+            }
+        }
+    }
+    text
+}
+
+/// The lines (each after a `\n`) that name every failing run of a per-run expectation:
+/// `N of M runs failed`, then one group per way of failing (in order of its first seed) with
+/// its seeds, then each run's detail and `repro` line.
+fn failed_runs_text(
+    failed_runs: &[scenarios::FailedRun],
+    runs_count: usize,
+    repro: &dyn Fn(u64) -> String,
+) -> String {
+    let mut text = format!("\n       {} of {runs_count} runs failed", failed_runs.len());
+    let mut groups: Vec<(&str, Vec<&scenarios::FailedRun>)> = Vec::new();
+    for run in failed_runs {
+        match groups.iter_mut().find(|(what, _)| *what == run.what) {
+            Some((_, members)) => members.push(run),
+            None => groups.push((&run.what, vec![run])),
+        }
+    }
+    for (what, members) in groups {
+        let seeds: Vec<u64> = members.iter().map(|r| r.seed).collect();
+        let (runs, seeds_word) =
+            if members.len() == 1 { ("run", "seed") } else { ("runs", "seeds") };
+        text.push_str(&format!(
+            "\n       {what}: {} {runs} ({} {})",
+            members.len(),
+            seeds_word,
+            seed_ranges(&seeds)
+        ));
+        for run in members {
+            text.push_str(&format!("\n         seed {}: {}", run.seed, run.detail));
+            text.push_str(&format!("\n           repro: {}", repro(run.seed)));
+        }
+    }
+    text
+}
+
+/// Seeds as a person reads them: sorted runs of consecutive seeds as `A-B`, the rest as single
+/// numbers, separated by `, ` (`1-3, 7, 9-10`).
+pub fn seed_ranges(seeds: &[u64]) -> String {
+    let mut sorted = seeds.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts = Vec::new();
+    let mut index = 0;
+    while index < sorted.len() {
+        let start = sorted[index];
+        let mut end = start;
+        while index + 1 < sorted.len() && sorted[index + 1] == end.saturating_add(1) {
+            index += 1;
+            end = sorted[index];
+        }
+        parts.push(if start == end { start.to_string() } else { format!("{start}-{end}") });
+        index += 1;
+    }
+    parts.join(", ")
 }
 
 /// The `--json` document: `{"version", "scenarios": [...]}` on one line, without a newline.
@@ -214,14 +340,16 @@ fn event_json(record: &engine::trace::TraceRecord) -> Value {
     Value::Object(object)
 }
 
-/// The kinds of PC record the `--json` output lists.
-const JSON_EVENT_KINDS: [&str; 6] = [
+/// The kinds of PC record the `--json` output lists (`wifi`: which access point and BSSID the
+/// PC is associated with, from each connection, roam or loss).
+const JSON_EVENT_KINDS: [&str; 7] = [
     LockRecord::KIND,
     UnlockRecord::KIND,
     UnlockDeniedRecord::KIND,
     EventLogRecord::KIND,
     PresenceRecord::KIND,
     "notification",
+    engine::trace::WifiChange::KIND,
 ];
 
 fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
@@ -272,8 +400,8 @@ fn excerpt(outcome: &ScenarioOutcome, seed: u64, at_s: f64) -> String {
         .take(EXCERPT_RECORDS_MAX)
         .map(|r| {
             format!(
-                "      {:>10} {:<12} {:<14} {}",
-                r.time.since_start().to_string(),
+                "      {:>11} {:<12} {:<14} {}",
+                crate::timeline::fmt_time_us(r.time.as_us()),
                 r.entity,
                 r.kind,
                 r.payload
@@ -353,13 +481,15 @@ expect:
         };
         let failures = report.failures("0.1.0");
         insta::assert_snapshot!(report.text(&failures, 0.5), @r#"
-        FAIL An expectation that cannot hold (failing.yaml) runs=1 0.50s
+        FAIL An expectation that cannot hold (failing.yaml) runs=1 seeds 1 0.50 s
           FAIL desk locks within 1m after 1m
-               seed 1: not locked by 2m: locks at 2m30s (manual)
-            timeline around t=120s (seed 1):
-                   2m30s pc:desk      action         {"action":"lock"}
-                   2m30s pc:desk      lock           {"detail":{},"reason":"manual"}
-            repro: unlocksim run failing.yaml --seed 1 --runs 1   # unlocksim 0.1.0
+               1 of 1 runs failed
+               locked late: 1 run (seed 1)
+                 seed 1: not locked by 2m: locks at 2 m 30 s (manual)
+                   repro: unlocksim run failing.yaml --seed 1 --runs 1   # unlocksim 0.1.0
+            timeline around t=2 m 00 s (seed 1):
+              0:02:30.000 pc:desk      action         {"action":"lock"}
+              0:02:30.000 pc:desk      lock           {"detail":{},"reason":"manual"}
         "#);
         assert_eq!(Exit::from_passed(report.passed()), Exit::CheckFailed);
     }
@@ -388,8 +518,16 @@ expect:
               "expectations": [
                 {
                   "description": "desk locks within 1m after 1m",
-                  "detail": "seed 1: not locked by 2m: locks at 2m30s (manual)",
+                  "detail": "seed 1: not locked by 2m: locks at 2 m 30 s (manual)",
                   "failed_at_s": 120.0,
+                  "failed_runs": [
+                    {
+                      "at_s": 120.0,
+                      "detail": "not locked by 2m: locks at 2 m 30 s (manual)",
+                      "seed": 1,
+                      "what": "locked late"
+                    }
+                  ],
                   "failed_seed": 1,
                   "passed": false
                 }
@@ -428,6 +566,31 @@ expect:
           "version": "0.1.0"
         }
         "#);
+    }
+
+    #[rstest]
+    #[case::none(&[], "")]
+    #[case::one(&[4], "4")]
+    #[case::a_range(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], "1-20")]
+    #[case::mixed_unsorted(&[9, 3, 12, 5, 13, 7, 20, 18, 19], "3, 5, 7, 9, 12-13, 18-20")]
+    #[case::duplicates(&[2, 2, 3], "2-3")]
+    #[case::at_the_top(&[u64::MAX - 1, u64::MAX], "18446744073709551614-18446744073709551615")]
+    fn seeds_read_as_ranges(#[case] seeds: &[u64], #[case] expected: &str) {
+        assert_eq!(seed_ranges(seeds), expected);
+    }
+
+    #[rstest]
+    #[case::zero(0.0, "0 s")]
+    #[case::negative(-3.0, "0 s")]
+    #[case::not_a_number(f64::NAN, "0 s")]
+    #[case::short(0.349, "0.35 s")]
+    #[case::seconds(46.35, "46.4 s")]
+    #[case::just_under_a_minute(59.96, "1 m 00 s")]
+    #[case::minutes(62.4, "1 m 02 s")]
+    #[case::minutes_and_micros(157.290_782, "2 m 37 s")]
+    #[case::hours(7_500.0, "2 h 05 m")]
+    fn durations_read_for_people(#[case] seconds: f64, #[case] expected: &str) {
+        assert_eq!(engine::time::human_s(seconds), expected);
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub struct SweepMeta {
     pub file: String,
     /// (scenario file, SHA-256 of its bytes) of every base scenario.
     pub scenarios: Vec<(String, String)>,
-    /// The seeds of every point, e.g. `1..=20`.
+    /// The seeds of every point, e.g. `1-20 per point`.
     pub seeds: String,
     /// The program version.
     pub program_version: String,

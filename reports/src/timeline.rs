@@ -41,12 +41,37 @@ fn fields(value: &Value, skip: &[&str]) -> String {
         Value::Object(map) => map
             .iter()
             .filter(|(k, _)| !skip.contains(&k.as_str()))
-            .map(|(k, v)| format!("{k}={}", text_of(v)))
+            .map(|(k, v)| match k.as_str() {
+                "credentials" => format!("{k}={}", credential_names(v)),
+                _ => format!("{k}={}", text_of(v)),
+            })
             .collect::<Vec<_>>()
             .join(" "),
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// The credentials a user presented, by name: `pin`, `fingerprint (rejected: not enrolled)`,
+/// joined by `, `; anything else as [`text_of`] shows it.
+fn credential_names(value: &Value) -> String {
+    let Value::Array(items) = value else { return text_of(value) };
+    let names: Vec<String> = items
+        .iter()
+        .map(|item| {
+            if let Value::String(name) = item {
+                return name.clone();
+            }
+            let name = text_of(&item["credential"]);
+            let outcome = &item["outcome"];
+            match (text_of(&outcome["outcome"]).as_str(), &outcome["reason"]) {
+                ("accepted", _) => name,
+                (what, Value::Null) => format!("{name} ({what})"),
+                (what, reason) => format!("{name} ({what}: {})", text_of(reason)),
+            }
+        })
+        .collect();
+    format!("[{}]", names.join(", "))
 }
 
 /// A number as [`text_of`] shows it, or `none`.
@@ -167,13 +192,28 @@ fn describe_untyped(record: &TraceRecord) -> String {
     }
 }
 
+/// Whether `record` is a `lock` action that the next record, the lock itself (same time, same
+/// PC), says again: the timeline then shows only the lock.
+fn announces_next(record: &TraceRecord, next: Option<&TraceRecord>) -> bool {
+    record.kind == "action"
+        && record.payload["action"] == "lock"
+        && next.is_some_and(|next| {
+            next.kind == <LockRecord as engine::trace::RecordPayload>::KIND
+                && next.time == record.time
+                && next.entity == record.entity
+        })
+}
+
 /// The plain-text timeline of a run, ending with its decision metrics.
 pub fn text_timeline(trace: &Trace, meta: &RunMeta, options: &MetricOptions) -> String {
     let mut out = format!("{}\nreproduce: {}\n\n", meta.line(), meta.command());
     let width = trace.records.iter().map(|r| r.entity.as_str().len()).max().unwrap_or(6).max(6);
     let _ = writeln!(out, "{:>12}  {:width$}  event", "time", "entity");
     let mut polls = 0usize;
-    for record in &trace.records {
+    for (index, record) in trace.records.iter().enumerate() {
+        if announces_next(record, trace.records.get(index + 1)) {
+            continue;
+        }
         match describe(record) {
             Some(text) => {
                 let _ = writeln!(

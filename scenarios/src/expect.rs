@@ -31,6 +31,37 @@ pub struct ExpectationResult {
     /// The simulated time around which it failed, for the timeline excerpt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at_s: Option<f64>,
+    /// Every run where a per-run expectation did not hold, in seed order (empty when it passed
+    /// and for statistical expectations, which are judged over all runs together).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_runs: Vec<FailedRun>,
+}
+
+/// One run in which a per-run expectation did not hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedRun {
+    /// The run's seed (its repro: `unlocksim run FILE --seed SEED --runs 1`).
+    pub seed: u64,
+    /// What happened, in words shared by every run that failed the same way
+    /// (`no lock after 2m`, `locked late`): the summary groups failing runs by it.
+    pub what: String,
+    /// What happened in this run, with its times.
+    pub detail: String,
+    /// The simulated time around which it failed, in seconds, for the timeline excerpt.
+    pub at_s: f64,
+}
+
+/// How one run missed a per-run expectation: the group it falls in (see [`FailedRun::what`]),
+/// what happened, and when.
+struct Miss {
+    what: String,
+    detail: String,
+    at: SimTime,
+}
+
+/// A [`Miss`] whose group is `what` and whose detail is `detail`.
+fn miss(what: impl Into<String>, detail: String, at: SimTime) -> Miss {
+    Miss { what: what.into(), detail, at }
 }
 
 impl ExpectationResult {
@@ -41,6 +72,7 @@ impl ExpectationResult {
             detail,
             failed_seed: None,
             failed_at_s: None,
+            failed_runs: Vec::new(),
         }
     }
 }
@@ -49,9 +81,14 @@ fn t(time: SimTime) -> String {
     time.since_start().to_string()
 }
 
-/// A measured duration rounded to the millisecond, for statistics in messages.
-fn ms(duration: SimDuration) -> SimDuration {
-    SimDuration::from_ms((duration.as_us() + 500) / 1000)
+/// A measured time (when something happened in a run) rounded for people: `3 m 01 s`.
+fn seen(time: SimTime) -> String {
+    engine::time::human_s(time.as_s_f64())
+}
+
+/// A measured duration rounded for people, for statistics in messages: `46.4 s`.
+fn ms(duration: SimDuration) -> String {
+    engine::time::human_s(duration.as_s_f64())
 }
 
 /// The records of PC `pc`, in trace order.
@@ -66,7 +103,10 @@ fn locks<'a>(trace: &'a Trace, pc: &'a str) -> impl Iterator<Item = (SimTime, Lo
 
 fn locks_listed(trace: &Trace, pc: &str) -> String {
     let listed: Vec<String> = locks(trace, pc)
-        .map(|(time, lock)| format!("{} ({})", t(time), lock.reason.name()))
+        .map(|(time, lock)| match lock_phone(&lock) {
+            Some(phone) => format!("{} ({}, {phone})", seen(time), lock.reason.name()),
+            None => format!("{} ({})", seen(time), lock.reason.name()),
+        })
         .collect();
     if listed.is_empty() {
         "no lock at all".into()
@@ -121,8 +161,8 @@ pub fn judge(scenario: &Scenario, runs: &[RunOutput]) -> Vec<ExpectationResult> 
 /// Judges one expectation: a dispatcher, one leaf per kind.
 fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> ExpectationResult {
     match expectation {
-        Expectation::LockedWithin { pc, after, within, reason } => {
-            judge_locked_within(runs, pc, *after, *within, *reason)
+        Expectation::LockedWithin { pc, after, within, reason, phone } => {
+            judge_locked_within(runs, pc, (*after, *within), *reason, phone.as_deref())
         }
         Expectation::NeverLocked { pc, from, to } => {
             judge_never_locked(runs, pc, *from, to.unwrap_or(end))
@@ -134,9 +174,24 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
         Expectation::PinReset { pc, at, succeeds, reset } => {
             judge_pin_reset(runs, pc, *at, *succeeds, *reset)
         }
-        Expectation::LockAfterWalkAway { pc, after, p50_max, p95_max, max, never_share_max } => {
+        Expectation::LockAfterWalkAway {
+            pc,
+            after,
+            p50_max,
+            p95_max,
+            max,
+            min,
+            never_share_max,
+        } => {
             let maxima = [*p50_max, *p95_max, *max];
-            judge_lock_after_walk_away(runs, pc, *after, maxima, *never_share_max)
+            judge_lock_after_walk_away(runs, pc, *after, (maxima, *min), *never_share_max)
+        }
+        Expectation::EventsInOrder { pc, ids, after } => {
+            judge_events_in_order(runs, pc, ids, *after)
+        }
+        Expectation::Notified { pc, contains, after } => judge_notified(runs, pc, contains, *after),
+        Expectation::Presence { pc, phone, present, from, to } => {
+            judge_presence(runs, pc, phone, *present, (*from, to.unwrap_or(end)))
         }
         Expectation::FalseLocksPerHourMax { pc, value } => {
             judge_false_locks(runs, pc, *value, Bound::AtMost, end)
@@ -147,27 +202,32 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
     }
 }
 
-/// Judges `check` on every run: passes with the last run's detail, or fails at the first run
-/// (by seed) where it did not hold.
+/// Judges `check` on every run: passes with the last run's detail, or fails naming every run
+/// (by seed) where it did not hold; `detail` and `failed_seed` then describe the first.
 fn per_run(
     description: String,
     runs: &[RunOutput],
-    check: impl Fn(&Trace) -> Result<String, (String, SimTime)>,
+    check: impl Fn(&Trace) -> Result<String, Miss>,
 ) -> ExpectationResult {
     let mut last_ok = String::new();
+    let mut failed_runs = Vec::new();
     for run in runs {
         match check(&run.trace) {
             Ok(detail) => last_ok = detail,
-            Err((detail, at)) => {
-                return ExpectationResult {
-                    description,
-                    passed: false,
-                    detail: format!("seed {}: {detail}", run.seed),
-                    failed_seed: Some(run.seed),
-                    failed_at_s: Some(at.as_s_f64()),
-                };
+            Err(Miss { what, detail, at }) => {
+                failed_runs.push(FailedRun { seed: run.seed, what, detail, at_s: at.as_s_f64() })
             }
         }
+    }
+    if let Some(first) = failed_runs.first() {
+        return ExpectationResult {
+            description,
+            passed: false,
+            detail: format!("seed {}: {}", first.seed, first.detail),
+            failed_seed: Some(first.seed),
+            failed_at_s: Some(first.at_s),
+            failed_runs,
+        };
     }
     let detail =
         if runs.len() > 1 { format!("{last_ok} (all {} runs)", runs.len()) } else { last_ok };
@@ -178,24 +238,44 @@ fn factor_names(factors: &[CredentialProvider]) -> Vec<&'static str> {
     factors.iter().map(|f| f.name()).collect()
 }
 
+/// The phone a lock names (the one Dynamic Lock found gone), if any.
+fn lock_phone(lock: &LockRecord) -> Option<&str> {
+    lock.detail.get("phone").and_then(serde_json::Value::as_str)
+}
+
 fn judge_locked_within(
     runs: &[RunOutput],
     pc: &str,
-    after: SimTime,
-    within: SimDuration,
+    (after, within): (SimTime, SimDuration),
     reason: Option<LockReason>,
+    phone: Option<&str>,
 ) -> ExpectationResult {
     let deadline = after.saturating_add(within);
     let what = reason.map_or(String::new(), |r| format!(" ({})", r.name()));
-    let description = format!("{pc} locks{what} within {within} after {}", t(after));
+    let by = phone.map_or(String::new(), |p| format!(" for {p}"));
+    let description = format!("{pc} locks{what}{by} within {within} after {}", t(after));
     per_run(description, runs, |trace| {
+        let wanted = |lock: &LockRecord| {
+            reason.is_none_or(|want| lock.reason == want)
+                && phone.is_none_or(|want| lock_phone(lock) == Some(want))
+        };
         locks(trace, pc)
-            .find(|(time, lock)| {
-                *time >= after && *time <= deadline && reason.is_none_or(|want| lock.reason == want)
-            })
-            .map(|(time, lock)| format!("locked at {} ({})", t(time), lock.reason.name()))
+            .find(|(time, lock)| *time >= after && *time <= deadline && wanted(lock))
+            .map(|(time, lock)| format!("locked at {} ({})", seen(time), lock.reason.name()))
             .ok_or_else(|| {
-                (format!("not locked by {}: {}", t(deadline), locks_listed(trace, pc)), deadline)
+                let later: Vec<(SimTime, LockRecord)> =
+                    locks(trace, pc).filter(|(time, _)| *time >= after).collect();
+                let what = if later.iter().any(|(_, lock)| wanted(lock)) {
+                    "locked late".to_string()
+                } else if later.is_empty() {
+                    format!("no lock after {}", t(after))
+                } else if phone.is_some() {
+                    "locked for another reason or phone".to_string()
+                } else {
+                    "locked for another reason".to_string()
+                };
+                let detail = format!("not locked by {}: {}", t(deadline), locks_listed(trace, pc));
+                miss(what, detail, deadline)
             })
     })
 }
@@ -210,7 +290,9 @@ fn judge_never_locked(
     per_run(description, runs, |trace| {
         match locks(trace, pc).find(|(time, _)| *time >= from && *time <= until) {
             Some((time, lock)) => {
-                Err((format!("locked at {} ({})", t(time), lock.reason.name()), time))
+                let reason = lock.reason.name();
+                let detail = format!("locked at {} ({reason})", seen(time));
+                Err(miss(format!("locked ({reason})"), detail, time))
             }
             None => Ok("no lock".into()),
         }
@@ -264,7 +346,16 @@ fn judge_unlock(
     per_run(description, runs, |trace| {
         let attempt = attempt_at(trace, pc, at);
         let (happened, success, factors_ok) = match attempt {
-            None => return Err((format!("no unlock attempt at {pc} at {}", t(at)), at)),
+            None => {
+                let detail = format!("no unlock attempt at {pc} at {}", t(at));
+                return Err(miss("no unlock attempt", detail, at));
+            }
+            // A PC that was not locked is re-authenticated, not unlocked: neither outcome.
+            Some(Attempt::Unlocked(unlock)) if !unlock.was_locked => {
+                let names = factor_names(&unlock.factors).join(", ");
+                let detail = format!("the PC was not locked: re-authenticated with [{names}]");
+                return Err(miss("the PC was not locked", detail, at));
+            }
             Some(Attempt::Unlocked(unlock)) => (
                 format!("unlocked with [{}]", factor_names(&unlock.factors).join(", ")),
                 true,
@@ -296,9 +387,15 @@ fn judge_unlock(
         if success == succeeds && factors_ok && event_ok {
             Ok(happened)
         } else {
-            Err((happened, at))
+            Err(miss(attempt_group(&happened), happened, at))
         }
     })
+}
+
+/// The group of a failed attempt expectation's run: what happened without its reason (the
+/// text before the first `:`), as in `denied (event 5520)`.
+fn attempt_group(happened: &str) -> String {
+    happened.split(':').next().unwrap_or(happened).to_string()
 }
 
 fn judge_event_logged(runs: &[RunOutput], pc: &str, id: u32, after: SimTime) -> ExpectationResult {
@@ -308,11 +405,12 @@ fn judge_event_logged(runs: &[RunOutput], pc: &str, id: u32, after: SimTime) -> 
             .filter_map(|r| r.read::<EventLogRecord>().map(|event| (r.time, event.id)))
             .collect();
         match logged.iter().find(|(time, logged_id)| *time >= after && *logged_id == id) {
-            Some((time, _)) => Ok(format!("logged at {}", t(*time))),
+            Some((time, _)) => Ok(format!("logged at {}", seen(*time))),
             None => {
                 let all: Vec<String> =
-                    logged.iter().map(|(time, id)| format!("{id} at {}", t(*time))).collect();
-                Err((format!("not logged; logged: [{}]", all.join(", ")), after))
+                    logged.iter().map(|(time, id)| format!("{id} at {}", seen(*time))).collect();
+                let detail = format!("not logged; logged: [{}]", all.join(", "));
+                Err(miss("not logged", detail, after))
             }
         }
     })
@@ -336,7 +434,10 @@ fn judge_pin_reset(
                 _ => None,
             });
         let (happened, success, kind_ok) = match attempt {
-            None => return Err((format!("no PIN reset attempt at {pc} at {}", t(at)), at)),
+            None => {
+                let detail = format!("no PIN reset attempt at {pc} at {}", t(at));
+                return Err(miss("no PIN reset attempt", detail, at));
+            }
             Some(Ok(done)) => (
                 format!("reset ({})", done.reset),
                 true,
@@ -346,7 +447,11 @@ fn judge_pin_reset(
                 (format!("failed: blocked by {}", blocked_by_json(&failed)), false, reset.is_none())
             }
         };
-        if success == succeeds && kind_ok { Ok(happened) } else { Err((happened, at)) }
+        if success == succeeds && kind_ok {
+            Ok(happened)
+        } else {
+            Err(miss(attempt_group(&happened), happened, at))
+        }
     })
 }
 
@@ -355,14 +460,109 @@ fn blocked_by_json(failed: &PinResetFailedRecord) -> String {
     serde_json::Value::from(failed.blocked_by.clone()).to_string()
 }
 
-/// `maxima`: the largest p50, p95 and maximum time to lock allowed, each if set.
-fn judge_lock_after_walk_away(
+/// Judges `ids` logged by `pc` in this order (others possibly between) at or after `after`.
+fn judge_events_in_order(
     runs: &[RunOutput],
     pc: &str,
+    ids: &[u32],
     after: SimTime,
-    maxima: [Option<SimDuration>; 3],
-    never_share_max: f64,
 ) -> ExpectationResult {
+    let listed: Vec<String> = ids.iter().map(u32::to_string).collect();
+    let description =
+        format!("{pc} logs events {} in order at or after {}", listed.join(" then "), t(after));
+    per_run(description, runs, |trace| {
+        let logged: Vec<(SimTime, u32)> = pc_records(trace, pc)
+            .filter(|r| r.time >= after)
+            .filter_map(|r| r.read::<EventLogRecord>().map(|event| (r.time, event.id)))
+            .collect();
+        let mut found = logged.iter();
+        let mut last = after;
+        for id in ids {
+            match found.find(|(_, logged_id)| logged_id == id) {
+                Some((time, _)) => last = *time,
+                None => {
+                    let all: Vec<String> = logged
+                        .iter()
+                        .map(|(time, id)| format!("{id} at {}", seen(*time)))
+                        .collect();
+                    let detail =
+                        format!("no {id} after the ones before it; logged: [{}]", all.join(", "));
+                    return Err(miss(format!("{id} missing or out of order"), detail, last));
+                }
+            }
+        }
+        Ok(format!("in order, the last at {}", seen(last)))
+    })
+}
+
+/// Judges a notification of `pc` containing `contains` at or after `after`.
+fn judge_notified(
+    runs: &[RunOutput],
+    pc: &str,
+    contains: &str,
+    after: SimTime,
+) -> ExpectationResult {
+    let description =
+        format!("{pc} shows a notification containing \"{contains}\" at or after {}", t(after));
+    per_run(description, runs, |trace| {
+        let shown: Vec<(SimTime, &str)> = pc_records(trace, pc)
+            .filter(|r| r.kind == "notification" && r.time >= after)
+            .map(|r| (r.time, r.payload["text"].as_str().unwrap_or_default()))
+            .collect();
+        match shown.iter().find(|(_, text)| text.contains(contains)) {
+            Some((time, text)) => Ok(format!("\"{text}\" at {}", seen(*time))),
+            None if shown.is_empty() => {
+                Err(miss("no notification", "no notification at all".into(), after))
+            }
+            None => {
+                let texts: Vec<String> =
+                    shown.iter().map(|(_, text)| format!("\"{text}\"")).collect();
+                let detail = format!("other notifications: {}", texts.join(", "));
+                Err(miss("other notifications", detail, after))
+            }
+        }
+    })
+}
+
+/// Judges `pc` judging `phone` present (or absent) throughout `interval`: its last presence
+/// verdict at or before the start, and every one inside.
+fn judge_presence(
+    runs: &[RunOutput],
+    pc: &str,
+    phone: &str,
+    present: bool,
+    (from, to): (SimTime, SimTime),
+) -> ExpectationResult {
+    use engine::trace::{PresenceRecord, PresenceState};
+    let word = |present: bool| if present { "present" } else { "absent" };
+    let description =
+        format!("{pc} judges {phone} {} from {} to {}", word(present), t(from), t(to));
+    per_run(description, runs, |trace| {
+        let verdicts: Vec<(SimTime, bool)> = pc_records(trace, pc)
+            .filter(|r| r.time <= to)
+            .filter_map(|r| r.read::<PresenceRecord>().map(|p| (r.time, p)))
+            .filter(|(_, p)| p.phone == phone)
+            .map(|(time, p)| (time, p.state == PresenceState::Present))
+            .collect();
+        let at_start = verdicts.iter().rev().find(|(time, _)| *time <= from).map(|(_, p)| *p);
+        if at_start != Some(present) {
+            let was = at_start.map_or("not judged yet", word);
+            let detail = format!("{was} at {}", t(from));
+            return Err(miss(format!("{was} at the start"), detail, from));
+        }
+        match verdicts.iter().find(|(time, p)| *time > from && *p != present) {
+            Some((time, p)) => {
+                let detail = format!("judged {} at {}", word(*p), seen(*time));
+                Err(miss(format!("judged {} inside", word(*p)), detail, *time))
+            }
+            None => Ok(format!("{} throughout", word(present))),
+        }
+    })
+}
+
+/// The sorted times from `after` to `pc`'s presence-driven lock over `runs`, and the seed of
+/// the first run that never locked.
+fn times_to_lock(runs: &[RunOutput], pc: &str, after: SimTime) -> (Vec<SimDuration>, Option<u64>) {
     let mut times = Vec::new();
     let mut never_seed = None;
     for run in runs {
@@ -374,6 +574,19 @@ fn judge_lock_after_walk_away(
         }
     }
     times.sort();
+    (times, never_seed)
+}
+
+/// `bounds`: the largest p50, p95 and maximum time to lock allowed, each if set, and the
+/// smallest time to lock allowed in a run that locks.
+fn judge_lock_after_walk_away(
+    runs: &[RunOutput],
+    pc: &str,
+    after: SimTime,
+    (maxima, min): ([Option<SimDuration>; 3], Option<SimDuration>),
+    never_share_max: f64,
+) -> ExpectationResult {
+    let (times, never_seed) = times_to_lock(runs, pc, after);
     let never_share = (runs.len() - times.len()) as f64 / runs.len().max(1) as f64;
     let mut passed = never_share <= never_share_max;
     let mut detail = format!("{} of {} runs locked", times.len(), runs.len());
@@ -397,6 +610,13 @@ fn judge_lock_after_walk_away(
             passed &= value.is_some_and(|value| value <= bound);
         }
     }
+    if let Some(min) = min {
+        stated.push(format!("min >= {min}"));
+        passed &= times.first().is_none_or(|fastest| *fastest >= min);
+        if let Some(fastest) = times.first() {
+            detail.push_str(&format!(", min {}", ms(*fastest)));
+        }
+    }
     stated.push(format!("never-lock share <= {never_share_max}"));
     ExpectationResult {
         description: format!(
@@ -408,6 +628,7 @@ fn judge_lock_after_walk_away(
         detail,
         failed_seed: if passed { None } else { never_seed.or(runs.first().map(|r| r.seed)) },
         failed_at_s: if passed { None } else { Some(after.as_s_f64()) },
+        failed_runs: Vec::new(),
     }
 }
 
@@ -452,6 +673,7 @@ fn judge_false_locks(
             detail: "the user never sat at the PC: nothing to measure".into(),
             failed_seed: runs.first().map(|r| r.seed),
             failed_at_s: None,
+            failed_runs: Vec::new(),
         };
     }
     let rate = locks_count as f64 / (seated_s / 3600.0);
@@ -468,5 +690,6 @@ fn judge_false_locks(
         ),
         failed_seed: if passed { None } else { first.map(|(seed, _)| seed) },
         failed_at_s: if passed { None } else { first.map(|(_, time)| time.as_s_f64()) },
+        failed_runs: Vec::new(),
     }
 }

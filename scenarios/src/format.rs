@@ -470,7 +470,7 @@ fn default_true() -> bool {
 /// [`ExpectationEntry`]'s keys. A new kind is a field below, a row here, a
 /// `model::Expectation` variant, a loader leaf (`load/expectations.rs`) and a `judge_*` leaf
 /// (`expect.rs`).
-pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 8] = [
+pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 11] = [
     ("locked_within", |e| e.locked_within.is_some()),
     ("never_locked", |e| e.never_locked.is_some()),
     ("unlock", |e| e.unlock.is_some()),
@@ -479,6 +479,9 @@ pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 8] = [
     ("lock_after_walk_away", |e| e.lock_after_walk_away.is_some()),
     ("false_locks_per_hour_max", |e| e.false_locks_per_hour_max.is_some()),
     ("false_locks_per_hour_min", |e| e.false_locks_per_hour_min.is_some()),
+    ("events_in_order", |e| e.events_in_order.is_some()),
+    ("presence", |e| e.presence.is_some()),
+    ("notified", |e| e.notified.is_some()),
 ];
 
 /// One expectation: exactly one key.
@@ -510,6 +513,54 @@ pub struct ExpectationEntry {
     /// down that a too-tight policy does cause false locks).
     #[serde(default)]
     pub false_locks_per_hour_min: Option<FalseLocks>,
+    /// Device Unlock events logged in this order at or after `after` (in every run), others
+    /// possibly between them.
+    #[serde(default)]
+    pub events_in_order: Option<EventsInOrder>,
+    /// The PC judges the phone present (or absent) throughout an interval (in every run).
+    #[serde(default)]
+    pub presence: Option<PresenceExpectation>,
+    /// The PC shows a notification whose text contains `contains` at or after `after` (in
+    /// every run).
+    #[serde(default)]
+    pub notified: Option<Notified>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notified {
+    pub pc: Spanned<String>,
+    /// Part of the notification's text, e.g. `Bluetooth is off`.
+    pub contains: String,
+    #[serde(default)]
+    pub after: SimDuration,
+}
+
+/// Most event IDs one `events_in_order` lists.
+pub const ORDERED_EVENTS_MAX: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsInOrder {
+    pub pc: Spanned<String>,
+    /// 1 to [`ORDERED_EVENTS_MAX`] event IDs, e.g. `[3520, 5520]`.
+    pub ids: Vec<u32>,
+    #[serde(default)]
+    pub after: SimDuration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceExpectation {
+    pub pc: Spanned<String>,
+    pub phone: Spanned<String>,
+    /// `present` or `absent`.
+    pub state: Spanned<String>,
+    #[serde(default)]
+    pub from: SimDuration,
+    /// Default: the end of the run.
+    #[serde(default)]
+    pub to: Option<SimDuration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -523,6 +574,9 @@ pub struct LockedWithin {
     /// `manual`, `inactivity`).
     #[serde(default)]
     pub reason: Option<Spanned<String>>,
+    /// Only locks that name this phone (the one Dynamic Lock found gone) count.
+    #[serde(default)]
+    pub phone: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -571,6 +625,9 @@ pub struct LockAfterWalkAway {
     pub p95_max: Option<SimDuration>,
     #[serde(default)]
     pub max: Option<SimDuration>,
+    /// The smallest time to lock allowed in any run that locks (a lock must not come sooner).
+    #[serde(default)]
+    pub min: Option<SimDuration>,
     /// The largest share of runs that may never lock (default 0).
     #[serde(default)]
     pub never_share_max: Option<f64>,

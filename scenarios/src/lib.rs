@@ -20,11 +20,12 @@ pub mod rssi_log;
 pub mod runner;
 
 use engine::policy::Interpretations;
+use engine::policy::interpretation::INTERPRETATION_NAMES;
 use engine::trace::TraceSink;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use expect::ExpectationResult;
+pub use expect::{ExpectationResult, FailedRun};
 pub use load::load_scenario;
 pub use model::Scenario;
 pub use runner::{RunFailure, RunOutput, run_once};
@@ -98,66 +99,120 @@ pub fn run_scenario(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InterpretationDifference {
     pub what: String,
-    /// (interpretation label, outcome) for every combination, in a fixed order.
+    /// (interpretation label, outcome) for every combination compared, in a fixed order.
     pub outcomes: Vec<(String, String)>,
+    /// The interpretations whose value changes the outcome (the others never do, whatever
+    /// the rest are set to), in `INTERPRETATION_NAMES`' order.
+    pub depends_on: Vec<String>,
+    /// Each distinct outcome, in order of first appearance, with the settings of
+    /// `depends_on` under which it happens.
+    pub groups: Vec<OutcomeGroup>,
 }
 
-/// Runs the scenario under every combination of the named interpretations and lists what
-/// differs: expectation verdicts, and each run's lock and unlock times.
+/// One outcome of an [`InterpretationDifference`] and where it happens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeGroup {
+    pub outcome: String,
+    /// Settings of the interpretations the outcome depends on, one per line of the summary:
+    /// `authentication_lock=on`, `rssi_delta_reference=hysteresis, authentication_lock=off`.
+    pub under: Vec<String>,
+}
+
+impl InterpretationDifference {
+    /// The difference `what` between `outcomes`, one per combination of `combinations` (the
+    /// full grid over the interpretations that are not pinned).
+    fn new(what: String, combinations: &[Interpretations], outcomes: Vec<String>) -> Self {
+        let values: Vec<[&str; 5]> = combinations.iter().map(Interpretations::values).collect();
+        let relevant: Vec<usize> = (0..INTERPRETATION_NAMES.len())
+            .filter(|&knob| {
+                (0..values.len()).any(|i| {
+                    (0..values.len()).any(|j| {
+                        outcomes[i] != outcomes[j]
+                            && (0..values[i].len())
+                                .all(|k| (k == knob) != (values[i][k] == values[j][k]))
+                    })
+                })
+            })
+            .collect();
+        let mut groups: Vec<OutcomeGroup> = Vec::new();
+        for (index, outcome) in outcomes.iter().enumerate() {
+            let setting: Vec<String> = relevant
+                .iter()
+                .map(|&k| format!("{}={}", INTERPRETATION_NAMES[k], values[index][k]))
+                .collect();
+            let setting = setting.join(", ");
+            match groups.iter_mut().find(|g| &g.outcome == outcome) {
+                Some(group) if !group.under.contains(&setting) => group.under.push(setting),
+                Some(_) => {}
+                None => {
+                    groups.push(OutcomeGroup { outcome: outcome.clone(), under: vec![setting] })
+                }
+            }
+        }
+        InterpretationDifference {
+            what,
+            outcomes: combinations.iter().map(Interpretations::label).zip(outcomes).collect(),
+            depends_on: relevant.iter().map(|&k| INTERPRETATION_NAMES[k].to_owned()).collect(),
+            groups,
+        }
+    }
+}
+
+/// Runs the scenario under every combination of the named interpretations it does not pin
+/// (`Scenario::pinned_interpretations` keep their value) and lists what differs: expectation
+/// verdicts, and each run's lock and unlock times.
 pub fn compare_interpretations(
     scenario: &Scenario,
     options: RunOptions,
     tee: Option<&RunTee<'_>>,
 ) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
-    let outcomes: Vec<ScenarioOutcome> = Interpretations::all_combinations()
+    let combinations =
+        scenario.interpretations.combinations_keeping(&scenario.pinned_interpretations);
+    let outcomes: Vec<ScenarioOutcome> = combinations
         .iter()
         .map(|interpretations| run_scenario(scenario, options, interpretations, tee))
         .collect::<Result<_, _>>()?;
     let mut differences = Vec::new();
     for (index, expectation) in outcomes[0].expectations.iter().enumerate() {
-        let verdicts: Vec<(String, String)> = outcomes
+        let verdicts: Vec<String> = outcomes
             .iter()
             .map(|o| {
                 let e = &o.expectations[index];
-                (
-                    o.interpretations.label(),
-                    if e.passed { "pass".into() } else { format!("fail: {}", e.detail) },
-                )
+                if e.passed { "pass".into() } else { format!("fail: {}", e.detail) }
             })
             .collect();
-        if verdicts.iter().any(|(_, v)| (v == "pass") != (verdicts[0].1 == "pass")) {
-            differences.push(InterpretationDifference {
-                what: expectation.description.clone(),
-                outcomes: verdicts,
-            });
+        if verdicts.iter().any(|v| (v == "pass") != (verdicts[0] == "pass")) {
+            let what = expectation.description.clone();
+            differences.push(InterpretationDifference::new(what, &combinations, verdicts));
         }
     }
     for run_index in 0..outcomes[0].runs.len() {
-        let timelines: Vec<(String, String)> = outcomes
-            .iter()
-            .map(|o| (o.interpretations.label(), lock_unlock_summary(&o.runs[run_index].trace)))
-            .collect();
-        if timelines.iter().any(|(_, s)| s != &timelines[0].1) {
-            differences.push(InterpretationDifference {
-                what: format!(
-                    "lock/unlock times of run with seed {}",
-                    outcomes[0].runs[run_index].seed
-                ),
-                outcomes: timelines,
-            });
+        let timelines: Vec<String> =
+            outcomes.iter().map(|o| lock_unlock_summary(&o.runs[run_index].trace)).collect();
+        if timelines.iter().any(|s| s != &timelines[0]) {
+            let seed = outcomes[0].runs[run_index].seed;
+            let what = format!("lock/unlock times of run with seed {seed}");
+            differences.push(InterpretationDifference::new(what, &combinations, timelines));
         }
     }
     Ok((outcomes, differences))
 }
 
-/// `lock 1m30s pc:desk (dynamic_lock); unlock 5m pc:desk` for a trace.
+/// A time of a run as the text timeline shows it: `0:01:59.519` (hours, minutes, seconds to
+/// the millisecond).
+fn clock(time: engine::time::SimTime) -> String {
+    let ms = time.as_us() / 1000;
+    format!("{}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+}
+
+/// `lock 0:01:30.000 pc:desk (dynamic_lock); unlock 0:05:00.000 pc:desk` for a trace.
 pub fn lock_unlock_summary(trace: &engine::trace::Trace) -> String {
     use engine::trace::Observed;
     let parts: Vec<String> = trace
         .records
         .iter()
         .filter_map(|r| {
-            let (time, entity) = (r.time.since_start(), &r.entity);
+            let (time, entity) = (clock(r.time), &r.entity);
             match r.observed() {
                 Observed::Lock(lock) => {
                     Some(format!("lock {time} {entity} ({})", lock.reason.name()))

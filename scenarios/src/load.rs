@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use engine::diagnostic::suggest::did_you_mean;
-use engine::diagnostic::yaml::{from_yaml, spanned_range};
+use engine::diagnostic::yaml::{from_yaml_every_unknown_key, spanned_range, yaml_options};
 use engine::diagnostic::{Diagnostic, SourceFile};
 use engine::policy::{CredentialProvider, SignInProvider};
 use engine::time::{SimDuration, SimTime};
@@ -37,7 +37,7 @@ pub fn load_scenario(
     read_file: &mut ReadFile<'_>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let source = SourceFile::new(file_name, text);
-    let document: ScenarioDocument = from_yaml(&source)?;
+    let document: ScenarioDocument = from_yaml_every_unknown_key(&source)?;
     let mut checker = Checker {
         source: &source,
         diagnostics: Vec::new(),
@@ -260,6 +260,7 @@ impl Checker<'_> {
             runs: document.runs.value,
             duration: document.duration.value,
             interpretations: document.interpretations,
+            pinned_interpretations: pinned_interpretations(&self.source.text),
             calibration: document.calibration,
             world: document.world,
             pcs,
@@ -476,9 +477,29 @@ impl Checker<'_> {
     }
 }
 
-/// SHA-256 of the scenario text, hex, first 16 characters: recorded in every report.
+/// The interpretation names that the scenario's `interpretations:` mapping sets, in
+/// `INTERPRETATION_NAMES`' order (the text already parsed once, so a second parse succeeds).
+fn pinned_interpretations(text: &str) -> Vec<String> {
+    use engine::policy::interpretation::INTERPRETATION_NAMES;
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        interpretations: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+    }
+    let keys = serde_saphyr::from_str_with_options::<Keys>(text, yaml_options())
+        .map(|keys| keys.interpretations)
+        .unwrap_or_default();
+    INTERPRETATION_NAMES
+        .iter()
+        .filter(|name| keys.contains_key(**name))
+        .map(|name| (*name).to_owned())
+        .collect()
+}
+
+/// SHA-256 of the scenario text, all 64 hex characters: recorded in every report, so that a
+/// reader can check it against `sha256sum FILE`.
 fn content_hash(text: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
-    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -36,6 +36,10 @@ pub struct Scenario {
     pub runs: u32,
     pub duration: SimDuration,
     pub interpretations: Interpretations,
+    /// The interpretations the file sets (`interpretations:` keys, in
+    /// `engine::policy::interpretation::INTERPRETATION_NAMES`' order) or `--interpretation`
+    /// set: `--interpretations all` keeps them and compares only the others.
+    pub pinned_interpretations: Vec<String>,
     pub calibration: Calibration,
     pub world: WorldConfig,
     /// One entry per PC of the world, in id order.
@@ -219,6 +223,8 @@ pub enum Expectation {
         within: SimDuration,
         /// Only locks for this reason count.
         reason: Option<engine::trace::LockReason>,
+        /// Only locks that name this phone count.
+        phone: Option<String>,
     },
     NeverLocked {
         pc: String,
@@ -249,6 +255,8 @@ pub enum Expectation {
         p50_max: Option<SimDuration>,
         p95_max: Option<SimDuration>,
         max: Option<SimDuration>,
+        /// The smallest time to lock allowed in a run that locks.
+        min: Option<SimDuration>,
         never_share_max: f64,
     },
     FalseLocksPerHourMax {
@@ -258,5 +266,25 @@ pub enum Expectation {
     FalseLocksPerHourMin {
         pc: String,
         value: f64,
+    },
+    /// Events `ids` logged in this order at or after `after`.
+    EventsInOrder {
+        pc: String,
+        ids: Vec<u32>,
+        after: SimTime,
+    },
+    /// `pc` shows a notification containing `contains` at or after `after`.
+    Notified {
+        pc: String,
+        contains: String,
+        after: SimTime,
+    },
+    /// `pc` judges `phone` present (`present: true`) or absent throughout `from..=to`.
+    Presence {
+        pc: String,
+        phone: String,
+        present: bool,
+        from: SimTime,
+        to: Option<SimTime>,
     },
 }

@@ -150,6 +150,9 @@ fn expectation_example(name: &str) -> &'static str {
         "lock_after_walk_away" => "lock_after_walk_away: {pc: desk, after: 1m, p95_max: 1m}",
         "false_locks_per_hour_max" => "false_locks_per_hour_max: {pc: desk, value: 0.5}",
         "false_locks_per_hour_min" => "false_locks_per_hour_min: {pc: desk, value: 0.5}",
+        "events_in_order" => "events_in_order: {pc: desk, ids: [3520, 5520]}",
+        "notified" => "notified: {pc: desk, contains: Bluetooth is off}",
+        "presence" => "presence: {pc: desk, phone: phone, state: absent, from: 1m, to: 2m}",
         other => panic!("no example for expectation kind `{other}`: add one"),
     }
 }

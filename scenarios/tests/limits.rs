@@ -1,6 +1,7 @@
 //! Every bound the scenario loader enforces (the `## Limits` table of ARCHITECTURE.md), each
 //! tried at the bound (accepted) and one past it (rejected with its diagnostic code).
 
+use scenarios::format::ORDERED_EVENTS_MAX;
 use scenarios::load_scenario;
 use scenarios::model::{
     EXPECTATIONS_MAX, SCENARIO_DURATION_MAX, SCENARIO_ENTITIES_MAX, SCENARIO_RUNS_MAX,
@@ -102,8 +103,16 @@ fn floor_height_m(n: usize) -> Vec<String> {
     load(1, 60, &format!("{WORLD}  floor_plan: {{floor_height_m: {n}}}\n"), "")
 }
 
+/// One `events_in_order` expectation listing `n` event IDs.
+fn ordered_events(n: usize) -> Vec<String> {
+    let ids: Vec<String> = (0..n).map(|i| (3520 + i).to_string()).collect();
+    let entry = format!("  - events_in_order: {{pc: desk, ids: [{}]}}\n", ids.join(", "));
+    load(1, 60, WORLD, &format!("expect:\n{entry}"))
+}
+
 #[rustfmt::skip]
 const BOUNDS: &[Bound] = &[
+    Bound { name: "event IDs in order", limit: ORDERED_EVENTS_MAX, past_code: "scenario::expectation", probe: ordered_events },
     Bound { name: "timeline entries", limit: TIMELINE_ENTRIES_MAX, past_code: "scenario::too-many", probe: timeline },
     Bound { name: "expectations", limit: EXPECTATIONS_MAX, past_code: "scenario::too-many", probe: expectations },
     Bound { name: "runs", limit: SCENARIO_RUNS_MAX as usize, past_code: "scenario::runs", probe: runs },

@@ -16,4 +16,5 @@ mod replay;
 mod run;
 mod serve;
 mod sweep_set;
+mod tour;
 mod util;

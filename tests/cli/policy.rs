@@ -40,6 +40,27 @@ fn check_of_an_unreadable_file_exits_two() {
     assert_eq!(code, Some(2));
 }
 
+/// A missing file among others: every file is still checked and reported, and the exit code is
+/// the worst: 2 for the unreadable file.
+#[test]
+fn check_reports_every_file_even_after_a_missing_one() {
+    let (code, _, stderr) = run(&[
+        "policy",
+        "check",
+        "$F/many_errors.xml",
+        "$F/does-not-exist.xml",
+        "$F/seed_example_4.xml",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    for expected in [
+        "many_errors.xml: ",
+        "error: cannot read tests/fixtures/policy/does-not-exist.xml",
+        "seed_example_4.xml: 0 error(s)",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected} in:\n{stderr}");
+    }
+}
+
 #[test]
 fn eval_prints_verdict_and_explanation() {
     let (code, stdout, stderr) =
@@ -69,7 +90,7 @@ fn eval_json_is_one_object_with_result() {
         serde_json::Value::Bool(true),
         "the primary DNS suffix matches rule 1"
     );
-    let (_, stdout, _) = run(&[
+    let (code, stdout, _) = run(&[
         "policy",
         "eval",
         "$F/seed_example_4.xml",
@@ -79,6 +100,29 @@ fn eval_json_is_one_object_with_result() {
     ]);
     let value: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
     assert_eq!(value["result"], serde_json::Value::Bool(false), "no Wi-Fi at home");
+    assert_eq!(code, Some(1), "rules that evaluate false exit 1, like grep");
+}
+
+/// `policy eval` exits like `grep`: 0 when the rules hold, 1 when they evaluate false; the
+/// text and the JSON say the same either way.
+#[rstest::rstest]
+#[case::true_text(&["$F/seed_example_1.xml", "--snapshot", "$F/office.snapshot.yaml"], 0, "result: true\n")]
+#[case::false_text(&["$F/seed_example_4.xml", "--snapshot", "$F/home.snapshot.yaml"], 1, "result: false\n")]
+#[case::false_json(
+    &["$F/seed_example_4.xml", "--snapshot", "$F/home.snapshot.yaml", "--json"],
+    1,
+    "{\"result\":false,"
+)]
+fn eval_exits_1_when_the_rules_evaluate_false(
+    #[case] args: &[&str],
+    #[case] code: i32,
+    #[case] starts_with: &str,
+) {
+    let mut argv = vec!["policy", "eval"];
+    argv.extend_from_slice(args);
+    let (exit, stdout, stderr) = run(&argv);
+    assert_eq!(exit, Some(code), "{stdout}{stderr}");
+    assert!(stdout.starts_with(starts_with), "{stdout}");
 }
 
 #[test]
@@ -139,12 +183,12 @@ const DYNAMIC_LOCK: &str = "$F/dynamic_lock.xml";
 )]
 #[case::eval_phone_down_the_corridor(
     &["policy", "eval", DYNAMIC_LOCK, "--snapshot", "$F/phone_down_the_corridor.snapshot.yaml"],
-    0,
+    1,
     "presence: absent\n"
 )]
 #[case::eval_no_phone_json(
     &["policy", "eval", DYNAMIC_LOCK, "--snapshot", "$F/home.snapshot.yaml", "--json"],
-    0,
+    1,
     "{\"presence\":\"absent\","
 )]
 #[case::policy_pointing_at_a_multi_line_file(

@@ -134,6 +134,7 @@ fn a_failing_expectation_exits_1_with_what_happened_and_a_repro_line() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(text.contains("FAIL desk locks within 2m after 1m"), "{text}");
+    assert!(text.contains("1 of 1 runs failed"), "{text}");
     assert!(text.contains("seed 1: not locked by 3m: no lock at all"), "{text}");
     assert!(
         text.contains("repro: unlocksim run tests/fixtures/scenarios/failing_expectation.yaml --seed 1 --runs 1"),
@@ -177,9 +178,10 @@ fn invalid_scenarios_exit_2_with_a_position(
     let output = unlocksim(&["run", &path]);
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
-    let line =
-        text.lines().find(|l| l.contains(message)).unwrap_or_else(|| panic!("{message} in {text}"));
-    assert!(line.contains(position), "{line}");
+    // Each problem once: its message, then its `file:line:column` in the rendered block.
+    assert_eq!(text.matches(message).count(), 1, "{message} once in {text}");
+    let at = text.find(message).unwrap_or_default();
+    assert!(text[at..].contains(&format!("[tests/fixtures/scenarios/{position}")), "{text}");
     assert!(text.contains("nothing was run"), "{text}");
     assert!(stdout(&output).is_empty(), "no partial results");
 }
@@ -208,7 +210,15 @@ fn junit_and_traces_are_written() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let xml = std::fs::read_to_string(&junit).expect("junit written");
-    assert!(xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""), "{xml}");
+    // One case per expectation: two of the Bluetooth scenario, one of the failing fixture.
+    assert!(xml.contains("tests=\"3\"") && xml.contains("failures=\"1\""), "{xml}");
+    let failing = "<testcase name=\"desk locks within 2m after 1m\" \
+                   classname=\"An expectation that cannot hold\"";
+    assert!(xml.contains(failing), "{xml}");
+    let repro = "<property name=\"repro\" value=\"unlocksim run \
+                 tests/fixtures/scenarios/failing_expectation.yaml --seed 1 --runs 1";
+    assert!(xml.contains(repro), "{xml}");
+    assert!(xml.contains("<failure message=\"1 of 1 runs failed\">"), "{xml}");
     let trace =
         std::fs::read_to_string(traces.join("phone_bluetooth_off_locks").join("seed-6.jsonl"))
             .expect("trace written");
@@ -216,20 +226,73 @@ fn junit_and_traces_are_written() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn interpretations_all_reports_what_differs() {
-    let output = unlocksim(&[
-        "run",
-        "scenarios/suite/authentication_lock_interpretation_off.yaml",
-        "--interpretations",
-        "all",
-        "--runs",
-        "1",
-    ]);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(1), "the off-only expectation fails under `on`: {text}");
-    assert!(text.contains("DIFFERS desk never locks"), "{text}");
-    assert!(text.contains("hysteresis/all/primary/on"), "{text}");
+const LEANS: &str = "tests/fixtures/scenarios/leans_on_authentication_lock.yaml";
+const PINNED_OFF: &str = "scenarios/suite/authentication_lock_interpretation_off.yaml";
+
+/// `--interpretations all` groups what differs by outcome and names only the interpretations
+/// it depends on; a scenario's pinned interpretation (in its file or by `--interpretation`)
+/// stays fixed. (arguments, exit code, texts the output holds, a text it must not hold.)
+#[rstest]
+#[case::grouped_by_outcome(
+    &["run", LEANS, "--interpretations", "all"],
+    1,
+    &[
+        "runs=128 seeds 13-14 x 64 interpretations",
+        "under interpretations hysteresis/all/primary/on/no_effect and 31 other combination(s) \
+         of the 64 compared",
+        "repro: unlocksim run tests/fixtures/scenarios/leans_on_authentication_lock.yaml \
+         --seed 13 --runs 1 --interpretation authentication_lock=on   # unlocksim",
+        "  DIFFERS desk never locks between 0s and 10m: depends on authentication_lock\n\
+         \x20      pass\n\
+         \x20        under authentication_lock=off\n\
+         \x20      fail: seed 13: locked at 1 m 55 s (authentication_signal_lost)\n\
+         \x20        under authentication_lock=on\n",
+    ],
+    "rssi_delta_reference="
+)]
+#[case::pinned_on_the_command_line(
+    &["run", LEANS, "--interpretations", "all", "--interpretation", "authentication_lock=off"],
+    0,
+    &["runs=64 seeds 13-14 x 32 interpretations", "1 passed, 0 failed"],
+    "DIFFERS desk never locks"
+)]
+#[case::pinned_in_the_file(
+    &["run", PINNED_OFF, "--interpretations", "all", "--runs", "1"],
+    0,
+    &["runs=32 seeds 13 x 32 interpretations", "1 passed, 0 failed"],
+    "authentication_lock=on"
+)]
+#[case::set_without_comparing(
+    &["run", LEANS, "--interpretation", "authentication_lock=on", "--runs", "1"],
+    1,
+    &["runs=1 seeds 13", "  FAIL desk never locks between 0s and 10m"],
+    "DIFFERS"
+)]
+#[case::unknown_interpretation(
+    &["run", LEANS, "--interpretation", "authentcation_lock=on"],
+    2,
+    &["unknown interpretation `authentcation_lock`; did you mean `authentication_lock`?"],
+    "FAIL"
+)]
+#[case::unknown_value(
+    &["run", LEANS, "--interpretation", "authentication_lock=maybe"],
+    2,
+    &["unknown variant `maybe`, expected `off` or `on`"],
+    "FAIL"
+)]
+fn interpretations_all_names_what_an_outcome_depends_on(
+    #[case] args: &[&str],
+    #[case] code: i32,
+    #[case] present: &[&str],
+    #[case] absent: &str,
+) {
+    let (exit, out, err) = crate::util::run_text(args);
+    let both = format!("{out}{err}");
+    assert_eq!(exit, Some(code), "{both}");
+    for text in present {
+        assert!(both.contains(text), "{text:?} in {both}");
+    }
+    assert!(!both.contains(absent), "no {absent:?} in {both}");
 }
 
 #[test]
@@ -309,4 +372,248 @@ fn the_bundled_suite_loads_without_warnings() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains('⚠'), "{stderr}");
+}
+
+/// Every failing run of a 20-run scenario is named, grouped by what happened, each with its
+/// repro line; the seeds of a group read as ranges.
+#[test]
+fn every_failing_run_is_named_and_grouped_by_what_happened() {
+    let file = "tests/fixtures/scenarios/failing_marginal_walk.yaml";
+    let (code, text, _) = crate::util::run_text(&["run", file]);
+    assert_eq!(code, Some(1), "{text}");
+    let expected = [
+        "runs=20 seeds 1-20",
+        "  FAIL desk locks within 1m after 2m\n       9 of 20 runs failed\n",
+        "       no lock after 2m: 2 runs (seeds 3, 9)\n",
+        "       locked late: 7 runs (seeds 5, 7, 12-13, 18-20)\n",
+        "         seed 12: not locked by 3m: locks at 5 m 02 s (dynamic_lock, ana-phone)\n",
+        "timeline around t=3 m 00 s (seed 3):",
+    ];
+    for part in expected {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+    for seed in [3, 5, 7, 9, 12, 13, 18, 19, 20] {
+        let repro = format!("repro: unlocksim run {file} --seed {seed} --runs 1   # unlocksim");
+        assert_eq!(text.matches(&repro).count(), 1, "{repro} in {text}");
+    }
+    assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
+}
+
+/// A file with several problems reports each of them, once, in one run.
+#[test]
+fn every_problem_of_a_file_is_reported_once() {
+    let (code, _, text) =
+        crate::util::run_text(&["run", "tests/fixtures/scenarios/dangling_reference.yaml"]);
+    assert_eq!(code, Some(2), "{text}");
+    for message in ["no place is named `kitchn`", "no user is named `bob`"] {
+        assert_eq!(text.matches(message).count(), 1, "{message} once in {text}");
+    }
+}
+
+const FAILING_FIXTURE: &str = "tests/fixtures/scenarios/failing_expectation.yaml";
+const PASSING: &str = "scenarios/suite/phone_bluetooth_off_locks.yaml";
+
+/// `--filter`, `--list` and `--fail-fast`: (arguments, exit code, what stdout holds, what it
+/// must not hold).
+#[rstest]
+#[case::list_names_file_runs_and_seeds(
+    &["run", "scenarios/suite", "--filter", "walk_away_fast", "--list"],
+    0,
+    "scenarios/suite/walk_away_fast_bag.yaml  Walk away briskly (2 m/s) with the phone in a bag  \
+     (20 runs, seeds 11-30)\n1 scenario(s)\n",
+    "PASS"
+)]
+#[case::filter_by_name_ignoring_case(
+    &["run", PASSING, FAILING_FIXTURE, "--filter", "CANNOT HOLD", "--runs", "1"],
+    1,
+    "0 passed, 1 failed\n",
+    "PASS"
+)]
+#[case::fail_fast_stops_at_the_first_failure(
+    &["run", FAILING_FIXTURE, PASSING, "--fail-fast", "--runs", "1"],
+    1,
+    "0 passed, 1 failed\n",
+    "PASS"
+)]
+#[case::without_fail_fast_every_scenario_runs(
+    &["run", FAILING_FIXTURE, PASSING, "--runs", "1"],
+    1,
+    "1 passed, 1 failed\n",
+    "not run"
+)]
+fn test_runner_manners(
+    #[case] args: &[&str],
+    #[case] code: i32,
+    #[case] ends_with: &str,
+    #[case] absent: &str,
+) {
+    let (exit, out, err) = crate::util::run_text(args);
+    assert_eq!(exit, Some(code), "{out}{err}");
+    assert!(out.ends_with(ends_with), "{ends_with:?} at the end of {out}");
+    assert!(!out.contains(absent), "no {absent:?} in {out}");
+}
+
+/// `--rerun-failed` runs what failed last time (from the state file), every scenario when no
+/// run was recorded, and nothing once everything passed.
+#[test]
+fn rerun_failed_runs_the_last_failures() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-rerun-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+            .args(args)
+            .env("UNLOCKSIM_STATE_DIR", &dir)
+            .current_dir(crate::util::repo_root())
+            .output()
+            .expect("runs");
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let both = ["run", PASSING, FAILING_FIXTURE, "--runs", "1", "--rerun-failed"];
+    let (code, out, err) = run(&both);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(err.contains("no earlier run recorded"), "{err}");
+    assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
+    let state = std::fs::read_to_string(dir.join("last-failed.txt")).expect("state written");
+    assert!(state.ends_with(&format!("\n{FAILING_FIXTURE}\n")), "{state}");
+    let (code, out, _) = run(&["run", "--rerun-failed", "--runs", "1"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("FAIL An expectation that cannot hold"), "{out}");
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+    let (code, out, _) = run(&["run", PASSING, "--runs", "1"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out, err) = run(&both);
+    assert_eq!((code, out.as_str()), (Some(0), "0 passed, 0 failed\n"), "{err}");
+    assert!(err.contains("the last run had no failures"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The text timeline reads for people: the full content hash (what `sha256sum` prints),
+/// credentials by name, and a manual lock once, not as an action and again as the lock.
+#[test]
+fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
+    use sha2::{Digest, Sha256};
+    let dir = std::env::temp_dir().join(format!("unlocksim-readable-{}", std::process::id()));
+    let file = "scenarios/suite/dns_server_change_denies_everyone.yaml";
+    let (code, out, err) =
+        crate::util::run_text(&["run", file, "--runs", "1", "--report", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let text = std::fs::read_to_string(dir.join("dns_server_change_denies_everyone/seed-1.txt"))
+        .expect("text timeline");
+    let _ = std::fs::remove_dir_all(&dir);
+    let bytes = std::fs::read(crate::util::repo_root().join(file)).expect("scenario");
+    let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert!(text.contains(&format!("· sha256 {hash} ·")), "{text}");
+    assert!(text.contains("present credentials=[pin] pc=desk-a"), "{text}");
+    assert!(!text.contains("\"credential\""), "{text}");
+    assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual\n"), "{text}");
+    assert!(!text.lines().any(|line| line.ends_with("  lock")), "{text}");
+}
+
+/// Expectations for more observables, each failing in the fixture with what happened instead
+/// (the suite's `sign_in_after_walk_away_with_phone.yaml` and `walk_away_fast_bag.yaml` hold
+/// their passing forms): (expectation, what the summary says happened).
+#[rstest]
+#[case::unlock_of_a_pc_that_was_not_locked(
+    "  FAIL unlock at desk at 30s succeeds\n",
+    "seed 12: the PC was not locked: re-authenticated with [fingerprint, trusted_signal]"
+)]
+#[case::events_in_order(
+    "  FAIL desk logs events 6520 then 8520 then 6520 in order at or after 0s\n",
+    "6520 missing or out of order: 2 runs (seeds 12-13)"
+)]
+#[case::presence_through_an_interval(
+    "  FAIL desk judges ana-phone present from 3m to 8m\n",
+    "seed 12: absent at 3m"
+)]
+#[case::the_phone_a_lock_names(
+    "  FAIL desk locks for other-phone within 5m after 1m\n",
+    "seed 12: not locked by 6m: locks at 1 m 43 s (dynamic_lock, ana-phone)"
+)]
+#[case::a_notification(
+    "  FAIL desk shows a notification containing \"Bluetooth is off\" at or after 0s\n",
+    "no notification: 2 runs (seeds 12-13)"
+)]
+#[case::minimum_time_to_lock(
+    "  FAIL desk: lock after walking away at 1m: min >= 2m, never-lock share <= 0\n",
+    "2 of 2 runs locked; time to lock p50 42.5 s, p95 54.6 s, max 54.6 s, min 42.5 s"
+)]
+fn every_observable_has_an_expectation(#[case] failed: &str, #[case] happened: &str) {
+    let file = "tests/fixtures/scenarios/failing_observables.yaml";
+    let (code, out, err) = crate::util::run_text(&["run", file]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
+    let block = &out[at..];
+    let end = block[failed.len()..].find("  FAIL ").map_or(block.len(), |i| i + failed.len());
+    assert!(block[..end].contains(happened), "{happened:?} in {out}");
+}
+
+/// The passing forms hold in the suite, and `--json` lists the PC's Wi-Fi association records.
+#[test]
+fn the_passing_forms_hold_and_json_lists_wifi_records() {
+    let (code, out, err) = crate::util::run_text(&[
+        "run",
+        "scenarios/suite/sign_in_after_walk_away_with_phone.yaml",
+        "scenarios/suite/walk_away_fast_bag.yaml",
+        "scenarios/suite/two_paired_phones_one_left_behind.yaml",
+        "scenarios/suite/pc_radio_off_disables_dynamic_lock.yaml",
+        "--runs",
+        "2",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (_, json, _) = crate::util::run_text(&[
+        "run",
+        "scenarios/suite/wifi_roam_any_bssid.yaml",
+        "--runs",
+        "1",
+        "--json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let events = value["scenarios"][0]["runs"][0]["events"].as_array().expect("events");
+    let roam = events.iter().find(|e| e["kind"] == "wifi" && e["change"] == "roamed");
+    let roam = roam.unwrap_or_else(|| panic!("a roam in {events:?}"));
+    assert_eq!((&roam["to"], &roam["bssid"]), (&"ap-hall".into(), &"12-ab-34-ff-e5-47".into()));
+}
+
+/// Three misspelt keys of block mappings: all three in one run, each once, with its position
+/// and did-you-mean, and nothing run.
+#[test]
+fn every_misspelt_key_of_a_file_is_reported_in_one_run() {
+    let (code, out, err) =
+        crate::util::run_text(&["run", "tests/fixtures/scenarios/three_typos.yaml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    for (key, position, suggestion) in [
+        ("duraton", "three_typos.yaml:4:1]", "duration"),
+        ("caried_by", "three_typos.yaml:10:7]", "carried_by"),
+        ("polcy_file", "three_typos.yaml:17:5]", "policy_file"),
+    ] {
+        let message = format!("unknown key `{key}`");
+        assert_eq!(err.matches(&message).count(), 1, "{message} once in {err}");
+        let block = &err[err.find(&message).unwrap_or_default()..];
+        assert!(block.contains(position), "{position} after {message} in {err}");
+        assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
+    }
+}
+
+/// Under `--interpretations all`, a JUnit case's repro sets the interpretations under which its
+/// expectation first failed.
+#[test]
+fn a_junit_repro_sets_the_interpretations_that_failed() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-junit-all-{}", std::process::id()));
+    let junit = dir.join("junit.xml");
+    let (code, out, _) = crate::util::run_text(&[
+        "run",
+        LEANS,
+        "--interpretations",
+        "all",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let _ = std::fs::remove_dir_all(&dir);
+    let repro = "<property name=\"repro\" value=\"unlocksim run \
+                 tests/fixtures/scenarios/leans_on_authentication_lock.yaml --seed 13 --runs 1 \
+                 --interpretation authentication_lock=on   # unlocksim";
+    assert!(xml.contains(repro), "{xml}");
 }

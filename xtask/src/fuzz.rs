@@ -11,6 +11,30 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The cargo-fuzz release this workflow is tested with; the one command to install it is
+/// [`install_command`]. Source: crates.io, the release current when the check was added.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+/// The one command that installs the cargo-fuzz this workflow needs.
+fn install_command() -> String {
+    format!("cargo install cargo-fuzz --version {CARGO_FUZZ_VERSION} --locked")
+}
+
+/// Checks that `probe` (`cargo fuzz --version` with the toolchain settings) runs.
+///
+/// # Errors
+/// That cargo-fuzz is missing and the one command that installs it.
+fn require_cargo_fuzz(mut probe: Command) -> Result<(), String> {
+    match probe.output() {
+        Ok(output) if output.status.success() => Ok(()),
+        _ => Err(format!(
+            "cargo-fuzz is not installed (`cargo fuzz` is not a cargo command here); install \
+             it with:\n    {}",
+            install_command()
+        )),
+    }
+}
+
 /// Longest input libFuzzer generates, bytes: large enough for a scenario, small enough to keep
 /// executions fast (the loaders' own size limits are tested elsewhere).
 const INPUT_BYTES_MAX: usize = 16_384;
@@ -189,12 +213,15 @@ pub fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<bool, String
         let names: Vec<&str> = TARGETS.iter().map(|t| t.name).collect();
         return Err(format!("no such target; targets: {}", names.join(", ")));
     }
+    let mut probe = fuzz_command(root);
+    probe.args(["fuzz", "--version"]);
+    require_cargo_fuzz(probe)?;
     let mut build = fuzz_command(root);
     build.args(["fuzz", "build", "-O"]);
     eprintln!("xtask fuzz: building the targets ({build:?})");
     let status = build
         .status()
-        .map_err(|e| format!("cannot start cargo fuzz: {e} (cargo install cargo-fuzz)"))?;
+        .map_err(|e| format!("cannot start cargo fuzz: {e} ({})", install_command()))?;
     if !status.success() {
         return Err("cargo fuzz build failed".to_owned());
     }
@@ -245,6 +272,29 @@ pub fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<bool, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (program, arguments, whether cargo-fuzz counts as installed): a missing command and a
+    /// failing one both end in the one install command, pinned.
+    #[rstest::rstest]
+    #[case::missing_program("unlocksim-no-such-program", &[], false)]
+    #[case::failing_command("cargo", &["no-such-subcommand-of-cargo"], false)]
+    #[case::working_command("cargo", &["--version"], true)]
+    fn a_missing_cargo_fuzz_names_the_one_install_command(
+        #[case] program: &str,
+        #[case] args: &[&str],
+        #[case] installed: bool,
+    ) {
+        let mut probe = Command::new(program);
+        probe.args(args);
+        match require_cargo_fuzz(probe) {
+            Ok(()) => assert!(installed),
+            Err(message) => {
+                assert!(!installed, "{message}");
+                let command = "cargo install cargo-fuzz --version 0.13.2 --locked";
+                assert!(message.ends_with(&format!("\n    {command}")), "{message}");
+            }
+        }
+    }
 
     #[test]
     fn parse_log_reads_the_last_status_the_final_stats_and_artifacts() {

@@ -104,6 +104,80 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(
         .map_err(|error| vec![yaml_error(source, &error)])
 }
 
+/// Most unknown keys one file reports at once (each costs a parse of the file).
+pub const UNKNOWN_KEYS_MAX: usize = 32;
+
+/// Like [`from_yaml`], but an unknown key does not hide the next one: each unknown key of a
+/// block mapping (the key first on its line) is commented out, with everything indented under
+/// it, and the text parsed again, so that every such key is reported in one run (at most
+/// [`UNKNOWN_KEYS_MAX`]). Offsets do not move, so later diagnostics of the caller, made on the
+/// original `source`, point at the right place.
+///
+/// # Errors
+/// Every unknown key found; a problem of another kind when it is the first one (after a key
+/// was commented out, another problem is left out: it may only follow from the commenting).
+pub fn from_yaml_every_unknown_key<T: serde::de::DeserializeOwned>(
+    source: &SourceFile,
+) -> Result<T, Vec<Diagnostic>> {
+    let mut unknown = Vec::new();
+    let mut text = source.text.to_string();
+    loop {
+        let attempt = SourceFile::new(source.name.clone(), text.clone());
+        let error = match from_yaml::<T>(&attempt) {
+            Ok(value) if unknown.is_empty() => return Ok(value),
+            Ok(_) => return Err(unknown),
+            Err(mut errors) if unknown.is_empty() || errors[0].code == "yaml::unknown-key" => {
+                errors.remove(0)
+            }
+            Err(_) => return Err(unknown),
+        };
+        let offset = error.location.as_ref().map(|l| l.span.start);
+        let retry = error.code == "yaml::unknown-key" && unknown.len() + 1 < UNKNOWN_KEYS_MAX;
+        // Diagnostics point into the original text (same offsets, original snippet).
+        let moved = match &error.location {
+            Some(location) => {
+                Diagnostic { location: None, ..error.clone() }.at(source, location.span.clone())
+            }
+            None => error.clone(),
+        };
+        unknown.push(moved);
+        match offset.filter(|_| retry).and_then(|at| comment_out_block_key(&text, at)) {
+            Some(commented) => text = commented,
+            None => return Err(unknown),
+        }
+    }
+}
+
+/// `text` with the block-mapping key at byte `at` turned into a comment (its first character
+/// replaced by `#`), and every following line indented deeper than it too; `None` when the key
+/// is not the first thing on its line (a flow mapping, or `- key:`).
+fn comment_out_block_key(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    if !indent.chars().all(|c| c == ' ') || !text.is_char_boundary(at) || at >= text.len() {
+        return None;
+    }
+    let mut out = text.to_string();
+    let first_len = text[at..].chars().next().map_or(1, char::len_utf8);
+    out.replace_range(at..at + first_len, &"#".repeat(first_len));
+    let mut cursor = text[at..].find('\n').map(|i| at + i + 1);
+    while let Some(start) = cursor.filter(|&c| c < text.len()) {
+        let line = &text[start..];
+        let line = &line[..line.find('\n').unwrap_or(line.len())];
+        let depth = line.len() - line.trim_start_matches(' ').len();
+        if !line.trim().is_empty() && depth <= indent.len() {
+            break;
+        }
+        if !line.trim().is_empty() {
+            let first = start + depth;
+            let len = text[first..].chars().next().map_or(1, char::len_utf8);
+            out.replace_range(first..first + len, &"#".repeat(len));
+        }
+        cursor = Some(start + line.len() + 1);
+    }
+    Some(out)
+}
+
 /// Deepest YAML nesting (sequences and mappings) accepted: a scenario needs about 6.
 pub const YAML_DEPTH_MAX: usize = 32;
 /// Most YAML aliases (`*name`) in one file.
@@ -201,4 +275,54 @@ fn map_offset(embedded: &str, line_starts: &[usize], offset: usize) -> Option<us
     let line = embedded[..offset].bytes().filter(|&b| b == b'\n').count();
     let line_start = embedded[..offset].rfind('\n').map_or(0, |i| i + 1);
     Some(line_starts.get(line)? + (offset - line_start))
+}
+
+#[cfg(test)]
+mod every_unknown_key_tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        #[serde(default)]
+        a: u32,
+        #[serde(default)]
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        #[serde(default)]
+        b: u32,
+    }
+
+    /// The messages of every error `text` gives.
+    fn unknown_keys(text: &str) -> Vec<String> {
+        let source = SourceFile::new("t.yaml", text);
+        match from_yaml_every_unknown_key::<Doc>(&source) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+        }
+    }
+
+    #[rstest::rstest]
+    #[case::none("a: 1\n", &[])]
+    #[case::two_at_the_top("x: 1\na: 2\ny: 3\n", &["unknown key `x`", "unknown key `y`"])]
+    #[case::nested_block_goes_with_its_key(
+        "x:\n  deep: 1\n  deeper: {z: 2}\ninner:\n  c: 1\n  b: 2\n",
+        &["unknown key `x`", "unknown key `c`"]
+    )]
+    #[case::a_flow_mapping_stops_at_the_first("inner: {c: 1, d: 2}\n", &["unknown key `c`"])]
+    fn every_unknown_key_of_a_block_mapping_at_once(#[case] text: &str, #[case] expected: &[&str]) {
+        assert_eq!(unknown_keys(text), expected);
+    }
+
+    #[test]
+    fn at_most_the_bound_of_unknown_keys() {
+        let text: String = (0..UNKNOWN_KEYS_MAX + 5).map(|i| format!("k{i}: 1\n")).collect();
+        assert_eq!(unknown_keys(&text).len(), UNKNOWN_KEYS_MAX);
+    }
 }

@@ -215,6 +215,64 @@ impl Interpretations {
     }
 }
 
+/// The names of the interpretations, in [`Interpretations::label`]'s order: the keys of a
+/// scenario's `interpretations:` and of `unlocksim run --interpretation KEY=VALUE`.
+pub const INTERPRETATION_NAMES: [&str; 5] = [
+    "rssi_delta_reference",
+    "repeated_elements",
+    "dns_suffix_scope",
+    "authentication_lock",
+    "dont_display_last_user_name",
+];
+
+impl Interpretations {
+    /// Each interpretation's chosen value, in [`INTERPRETATION_NAMES`]' order.
+    pub fn values(&self) -> [&'static str; 5] {
+        [
+            self.rssi_delta_reference.name(),
+            self.repeated_elements.name(),
+            self.dns_suffix_scope.name(),
+            self.authentication_lock.name(),
+            self.dont_display_last_user_name.name(),
+        ]
+    }
+
+    /// Sets interpretation `name` to `value` (both as written in YAML).
+    ///
+    /// # Errors
+    /// `unknown interpretation `NAME`` with a did-you-mean or the list of names, or the
+    /// value's error naming the values allowed.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        if !INTERPRETATION_NAMES.contains(&name) {
+            return Err(format!(
+                "unknown interpretation `{name}`; {}",
+                crate::diagnostic::suggest::did_you_mean(name, &INTERPRETATION_NAMES)
+            ));
+        }
+        let mut object = serde_json::to_value(*self).map_err(|e| e.to_string())?;
+        object[name] = serde_json::Value::String(value.to_owned());
+        *self = serde_json::from_value(object)
+            .map_err(|error| format!("interpretation `{name}`: {error}"))?;
+        Ok(())
+    }
+
+    /// Every combination (see [`Interpretations::all_combinations`]) that keeps the
+    /// interpretations named in `pinned` at their value in `self`.
+    pub fn combinations_keeping(&self, pinned: &[String]) -> Vec<Interpretations> {
+        let own = self.values();
+        Interpretations::all_combinations()
+            .into_iter()
+            .filter(|combination| {
+                let values = combination.values();
+                INTERPRETATION_NAMES
+                    .iter()
+                    .enumerate()
+                    .all(|(i, name)| !pinned.iter().any(|p| p == name) || values[i] == own[i])
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Display for Interpretations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.label())

@@ -45,7 +45,7 @@ fn meta() -> SweepMeta {
         name: "grid".into(),
         file: "studies/grid.yaml".into(),
         scenarios: vec![("suite/walk.yaml".into(), "ab12".into())],
-        seeds: "1..=4".into(),
+        seeds: "1-4".into(),
         program_version: "0.1.0".into(),
         interpretation: "scenario defaults".into(),
         criteria: RecommendationCriteria::default(),

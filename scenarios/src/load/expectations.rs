@@ -10,8 +10,9 @@ use serde_saphyr::Spanned;
 
 use super::Checker;
 use crate::format::{
-    EXPECTATION_KINDS, EventLogged, ExpectationEntry, FalseLocks, LockAfterWalkAway, LockedWithin,
-    NeverLocked, PinResetExpectation, UnlockExpectation,
+    EXPECTATION_KINDS, EventLogged, EventsInOrder, ExpectationEntry, FalseLocks, LockAfterWalkAway,
+    LockedWithin, NeverLocked, Notified, ORDERED_EVENTS_MAX, PinResetExpectation,
+    PresenceExpectation, UnlockExpectation,
 };
 use crate::model::Expectation;
 
@@ -59,6 +60,15 @@ impl Checker<'_> {
             return self
                 .false_locks(x, |pc, value| Expectation::FalseLocksPerHourMin { pc, value });
         }
+        if let Some(x) = &e.events_in_order {
+            return self.events_in_order(x);
+        }
+        if let Some(x) = &e.presence {
+            return self.presence_expectation(x);
+        }
+        if let Some(x) = &e.notified {
+            return self.notified(x);
+        }
         // The exactly-one check passed, so some row of EXPECTATION_KINDS is set.
         unreachable!("a kind in format::EXPECTATION_KINDS has no branch in Checker::expectation");
     }
@@ -69,11 +79,13 @@ impl Checker<'_> {
             Some(name) => Some(self.lock_reason(name)?),
             None => None,
         };
-        pc_ok.then(|| Expectation::LockedWithin {
+        let phone_ok = x.phone.as_ref().is_none_or(|phone| self.reference("phone", phone));
+        (pc_ok && phone_ok).then(|| Expectation::LockedWithin {
             pc: x.pc.value.clone(),
             after: t(x.after),
             within: x.within,
             reason,
+            phone: x.phone.as_ref().map(|phone| phone.value.clone()),
         })
     }
 
@@ -158,7 +170,54 @@ impl Checker<'_> {
             p50_max: x.p50_max,
             p95_max: x.p95_max,
             max: x.max,
+            min: x.min,
             never_share_max: share,
+        })
+    }
+
+    fn events_in_order(&mut self, x: &EventsInOrder) -> Option<Expectation> {
+        if !(1..=ORDERED_EVENTS_MAX).contains(&x.ids.len()) {
+            let span = spanned_range(self.source, &x.pc);
+            let message =
+                format!("`ids` lists 1 to {ORDERED_EVENTS_MAX} event IDs, not {}", x.ids.len());
+            self.error_at("scenario::expectation", message, span);
+            return None;
+        }
+        self.reference("pc", &x.pc).then(|| Expectation::EventsInOrder {
+            pc: x.pc.value.clone(),
+            ids: x.ids.clone(),
+            after: t(x.after),
+        })
+    }
+
+    fn presence_expectation(&mut self, x: &PresenceExpectation) -> Option<Expectation> {
+        let present = match x.state.value.as_str() {
+            "present" => true,
+            "absent" => false,
+            other => {
+                let span = spanned_range(self.source, &x.state);
+                let message = format!("`state` is present or absent, not `{other}`");
+                self.error_at("scenario::expectation", message, span).hint =
+                    Some(did_you_mean(other, &["present", "absent"]));
+                return None;
+            }
+        };
+        let pc_ok = self.reference("pc", &x.pc);
+        let phone_ok = self.reference("phone", &x.phone);
+        (pc_ok && phone_ok).then(|| Expectation::Presence {
+            pc: x.pc.value.clone(),
+            phone: x.phone.value.clone(),
+            present,
+            from: t(x.from),
+            to: x.to.map(t),
+        })
+    }
+
+    fn notified(&mut self, x: &Notified) -> Option<Expectation> {
+        self.reference("pc", &x.pc).then(|| Expectation::Notified {
+            pc: x.pc.value.clone(),
+            contains: x.contains.clone(),
+            after: t(x.after),
         })
     }
 

@@ -620,7 +620,7 @@ fn run_command(plan: &Plan, key: &RunKey) -> String {
 /// The report metadata of a plan.
 pub fn meta(plan: &Plan) -> SweepMeta {
     let seeds = match (plan.seeds.first(), plan.seeds.last()) {
-        (Some(first), Some(last)) => format!("{first}..={last} per point"),
+        (Some(first), Some(last)) => format!("{first}-{last} per point"),
         _ => "none".into(),
     };
     let file_name = Path::new(&plan.file).file_name().map(|n| n.to_string_lossy().into_owned());
