@@ -338,6 +338,7 @@ fn write_reports(
                 seed: run.seed,
                 program_version: version.to_string(),
                 interpretation: outcome.interpretations.label(),
+                repro_flags: scenario.repro_flags.clone(),
             };
             let name = run_file_stem(run.seed, several.then_some(&outcome.interpretations));
             let html = reports::timeline::run_html(&run.trace, &meta, &options);

@@ -170,6 +170,7 @@ fn apply_overrides(
             scenario.set_parameter(name, value).map_err(|reason| {
                 format!("{}: --set {name}={}: {reason}", scenario.file, param_text(value))
             })?;
+            scenario.repro_flags.push_str(&format!(" --set {name}={}", param_text(value)));
         }
     }
     Ok(())

@@ -93,7 +93,9 @@ pub fn scenario_cases(
             if let Some(&first) = failed_seeds.first() {
                 let command = repro_command(&scenario.file, first, Some(1), None);
                 let settings = settings.unwrap_or_default();
-                let repro = format!("{command}{settings}   # unlocksim {program_version}");
+                let overrides = &scenario.repro_flags;
+                let repro =
+                    format!("{command}{settings}{overrides}   # unlocksim {program_version}");
                 case.properties.push(("failed_seeds".into(), seed_ranges(&failed_seeds)));
                 case.properties.push(("seed".into(), first.to_string()));
                 case.properties.push(("repro".into(), repro));

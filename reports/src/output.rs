@@ -132,6 +132,9 @@ pub struct RunMeta {
     pub program_version: String,
     /// The interpretation options, e.g. `rssi_delta_reference=hysteresis`.
     pub interpretation: String,
+    /// The command-line overrides of the run (` --set NAME=VALUE` each), empty without any.
+    #[serde(default)]
+    pub repro_flags: String,
 }
 
 impl RunMeta {
@@ -152,7 +155,8 @@ impl RunMeta {
     /// The command that reproduces the run: `unlocksim run FILE --seed N` (see
     /// [`crate::summary::repro_command`]).
     pub fn command(&self) -> String {
-        crate::summary::repro_command(&self.scenario_file, self.seed, None, None)
+        let command = crate::summary::repro_command(&self.scenario_file, self.seed, None, None);
+        format!("{command}{}", self.repro_flags)
     }
 }
 

@@ -125,7 +125,8 @@ impl ScenarioReport<'_> {
                 let settings = interpretation_flags(&self.scenario.interpretations, o);
                 let repro = |seed| {
                     let command = repro_command(file, seed, Some(1), None);
-                    format!("{command}{settings}   # unlocksim {program_version}")
+                    let overrides = &self.scenario.repro_flags;
+                    format!("{command}{settings}{overrides}   # unlocksim {program_version}")
                 };
                 let mut text = format!("  FAIL {}", e.description);
                 if e.failed_runs.is_empty() {

@@ -261,6 +261,7 @@ impl Checker<'_> {
             duration: document.duration.value,
             interpretations: document.interpretations,
             pinned_interpretations: pinned_interpretations(&self.source.text),
+            repro_flags: String::new(),
             calibration: document.calibration,
             world: document.world,
             pcs,

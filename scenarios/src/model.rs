@@ -40,6 +40,9 @@ pub struct Scenario {
     /// `engine::policy::interpretation::INTERPRETATION_NAMES`' order) or `--interpretation`
     /// set: `--interpretations all` keeps them and compares only the others.
     pub pinned_interpretations: Vec<String>,
+    /// The command-line overrides this scenario runs with, as repro commands write them
+    /// (` --set NAME=VALUE` each, in order; empty without any): every repro line appends it.
+    pub repro_flags: String,
     pub calibration: Calibration,
     pub world: WorldConfig,
     /// One entry per PC of the world, in id order.

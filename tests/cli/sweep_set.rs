@@ -138,3 +138,18 @@ fn the_recommended_rules_pass_policy_check() {
     assert!(rules[0].contains(&format!("rssiMin=\"{lock}\"")), "{}", rules[0]);
     assert!(Path::new(&repo_root().join(WALK_AWAY)).exists());
 }
+
+/// A failing run under `--set` reproduces with the same overrides: the repro line carries them.
+#[test]
+fn a_failed_expectation_under_set_repeats_the_overrides_in_its_repro() {
+    let output = crate::util::unlocksim(&[
+        "run",
+        "tests/fixtures/scenarios/failing_expectation.yaml",
+        "--set",
+        "idle_min_s=31",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let repro = stdout.lines().find(|l| l.contains("repro: ")).expect("a repro line");
+    assert!(repro.contains(" --set idle_min_s=31"), "{repro}");
+}

@@ -13,6 +13,7 @@ fn meta() -> RunMeta {
         seed: 7,
         program_version: "0.1.0".into(),
         interpretation: "rssi_delta_reference=hysteresis".into(),
+        repro_flags: String::new(),
     }
 }
 
