@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::spec::{
-    RANGE_VALUES_MAX, SPEC_BYTES_MAX, SWEEP_RUNS_MAX, expand, load_spec, parse_spec, read_input,
+    RANGE_VALUES_MAX, SPEC_BYTES_MAX, SWEEP_NAME_CHARS_MAX, SWEEP_RUNS_MAX, expand, load_spec,
+    parse_spec, read_input,
 };
 
 /// Parses and expands `text` with one stand-in scenario file; the error, if any.
@@ -156,4 +157,28 @@ fn plan_and_run_results_read_back_are_bounded() {
     let long = pending(&plan, &dir.join("out"), Shard::ALL).err().unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(long.contains("line 2 is damaged"), "{long}");
+}
+
+/// A sweep's name is its output folder under `target/sweep`: a name that would climb out of
+/// it, or name a nested path, is refused before anything runs; a name at the length bound is
+/// accepted and one past it refused.
+#[rstest::rstest]
+#[case::climbs_out("../../../tmp/escaped", Some("no `/`, no `..`"))]
+#[case::dot_dot("..", Some("no `/`, no `..`"))]
+#[case::nested("a/b", Some("no `/`, no `..`"))]
+#[case::absolute("/tmp/x", Some("no `/`, no `..`"))]
+#[case::empty("''", Some("needs 1 to 64 characters"))]
+#[case::at_bound(&"n".repeat(SWEEP_NAME_CHARS_MAX), None)]
+#[case::past_bound(&"n".repeat(SWEEP_NAME_CHARS_MAX + 1), Some("1 to 64"))]
+#[case::plain("walk-away_v2.1", None)]
+fn a_sweep_name_stays_inside_target_sweep(#[case] name: &str, #[case] error: Option<&str>) {
+    let text = sweep(2, 1).replace("name: limits", &format!("name: {name}"));
+    let got = plan_error(&text);
+    match error {
+        None => assert_eq!(got, None),
+        Some(expected) => {
+            let got = got.unwrap_or_default();
+            assert!(got.contains(expected) && got.starts_with("sweep.yaml: "), "{got}");
+        }
+    }
 }

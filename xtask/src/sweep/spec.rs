@@ -381,6 +381,29 @@ pub fn parse_spec(file: &str, text: &str) -> Result<SweepSpec, String> {
     })
 }
 
+/// Longest sweep name, in characters: it names the default output folder.
+pub const SWEEP_NAME_CHARS_MAX: usize = 64;
+
+/// A sweep's name is its default output folder (`target/sweep/NAME`): one path component of
+/// letters, digits, `.`, `_` and `-`, not `.` or `..`, at most [`SWEEP_NAME_CHARS_MAX`]
+/// characters, so a study file can never write outside `target/sweep`.
+///
+/// # Errors
+/// Which rule the name breaks.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.chars().count() > SWEEP_NAME_CHARS_MAX {
+        return Err(format!("the sweep `name` needs 1 to {SWEEP_NAME_CHARS_MAX} characters"));
+    }
+    if !name.chars().all(allowed) || name == "." || name == ".." {
+        return Err(format!(
+            "the sweep `name` `{name}` names its output folder: use only letters, digits, `.`, \
+            `_` and `-` (no `/`, no `..`)"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a file of at most [`SPEC_BYTES_MAX`] bytes through the shared bounded reader
 /// ([`reports::output::read_at_most`]): the sweep file and the scenario files it names.
 ///
@@ -461,6 +484,7 @@ pub fn expand(
     read: &dyn Fn(&Path) -> Result<Vec<u8>, String>,
     program_version: &str,
 ) -> Result<Plan, String> {
+    check_name(&spec.name).map_err(|reason| format!("{file}: {reason}"))?;
     if spec.scenarios.value.is_empty() {
         return Err(format!(
             "{}: a sweep needs at least one scenario",
