@@ -186,7 +186,9 @@ impl Diagnostic {
         let shown = self.shortened();
         if shown.location.as_ref().is_some_and(Location::has_long_lines) {
             let mut plain = Diagnostic { location: None, ..shown.clone() };
-            plain.message = format!("{}: {}", shown.position().unwrap_or_default(), shown.message);
+            // The position on a line of its own: wrapping never depends on the path's length.
+            let position = shown.position().unwrap_or_default();
+            plain.message = format!("at {position}:\n{}", shown.message);
             return plain.render();
         }
         let mut out = String::new();
