@@ -218,12 +218,16 @@ pub struct SettingVerdict {
     /// The largest share of walk-aways that never lock, over the points whose p95 time to lock
     /// is "never" (0 when there is none).
     pub never_lock_share: f64,
+    /// Runs of the setting's points that failed (could not run, e.g. a swept value the scenario
+    /// rejects): a setting with any is not judged acceptable, its metrics miss those runs.
+    #[serde(default)]
+    pub failed_runs_count: usize,
 }
 
 impl SettingVerdict {
     /// Whether every criterion holds under every robustness value.
     pub fn meets_criteria(&self) -> bool {
-        self.margins.iter().all(|m| m.met)
+        self.failed_runs_count == 0 && self.margins.iter().all(|m| m.met)
     }
 
     /// The largest relative violation of a finite value (0 when every criterion holds): how far
@@ -385,7 +389,24 @@ pub fn judge_setting(
         .filter(|m| Criterion::TimeToLock.value(m).is_some_and(f64::is_infinite))
         .filter_map(|m| m.never_lock_share)
         .fold(0.0, f64::max);
-    SettingVerdict { setting, point_indices: indices.to_vec(), margins, failures, never_lock_share }
+    let failed_runs_count = indices.iter().map(|&i| points[i].failed_runs.len()).sum();
+    for &i in indices.iter().filter(|&&i| !points[i].failed_runs.is_empty()) {
+        let count = points[i].failed_runs.len() as f64;
+        failures.push(Failure {
+            under: split(&points[i]).1,
+            criterion: "runs_failed_max 0".into(),
+            value: Some(count),
+            by: Some(count),
+        });
+    }
+    SettingVerdict {
+        setting,
+        point_indices: indices.to_vec(),
+        margins,
+        failures,
+        never_lock_share,
+        failed_runs_count,
+    }
 }
 
 /// (name, value) of some parameters, in the sweep's parameter order.

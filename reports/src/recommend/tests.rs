@@ -216,3 +216,21 @@ fn reproduce_commands_quote_what_a_shell_would_split(
         params.iter().map(|(n, v)| ((*n).to_owned(), v.clone())).collect();
     assert_eq!(repro_command(&["s.yaml".into()], &params, 1, 2, "t/p000001"), expected);
 }
+
+/// A setting whose runs failed (a swept value the scenario rejects) is never acceptable: its
+/// metrics miss those runs. The next best acceptable setting wins, and the failed one's verdict
+/// says how many runs failed.
+#[test]
+fn a_setting_with_failed_runs_is_not_acceptable() {
+    let mut points = trade_off();
+    let c = criteria(&[("false_locks_per_h_max", 0.3)]);
+    let before = recommend(&points, &c, Objective::FastestLock).expect("a winner");
+    assert_eq!(before.point_index, 0, "-5 locks fastest");
+    points[0].failed_runs = vec!["seed 1: grpr_lower_dbm must be at or above sensitivity".into()];
+    let after = recommend(&points, &c, Objective::FastestLock).expect("a winner");
+    assert_eq!(after.point_index, 1, "-10 is the fastest setting whose runs all ran");
+    let verdict = judge_setting(&points, &[0], &c);
+    assert!(!verdict.meets_criteria());
+    assert_eq!(verdict.failed_runs_count, 1);
+    assert!(verdict.failures.iter().any(|f| f.criterion == "runs_failed_max 0"));
+}
