@@ -384,3 +384,19 @@ fn the_new_actions_name_pcs_and_users_that_exist() {
             "#
     );
 }
+
+/// An interval whose `from` comes after its `to` could never fail: it is an error at its PC.
+#[rstest::rstest]
+#[case::reversed("{pc: desk, from: 5m, to: 1m}", true)]
+#[case::one_instant("{pc: desk, from: 1m, to: 1m}", false)]
+#[case::ordered("{pc: desk, from: 1m, to: 5m}", false)]
+fn a_never_locked_interval_runs_forward(#[case] interval: &str, #[case] error: bool) {
+    let shown = check(&format!("expect:\n  - never_locked: {interval}\n"));
+    assert_eq!(shown.contains("scenario::empty-interval"), error, "{shown}");
+    if error {
+        assert!(shown.contains("`from` (5m) is after `to` (1m)"), "{shown}");
+        assert!(shown.contains("scenarios/language.yaml:23:"), "{shown}");
+    } else {
+        assert_eq!(shown, "loaded");
+    }
+}

@@ -103,6 +103,16 @@ impl Checker<'_> {
     }
 
     fn never_locked(&mut self, x: &NeverLocked) -> Option<Expectation> {
+        if let Some(to) = x.to.filter(|to| *to < x.from) {
+            let span = spanned_range(self.source, &x.pc);
+            let message = format!(
+                "never_locked: `from` ({}) is after `to` ({to}): an empty interval",
+                x.from
+            );
+            self.error_at("scenario::empty-interval", message, span).hint =
+                Some("write the earlier time as `from`".into());
+            return None;
+        }
         self.reference("pc", &x.pc).then(|| Expectation::NeverLocked {
             pc: x.pc.value.clone(),
             from: t(x.from),
