@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 const WALK: &str = "walk_away_back_pocket";
 /// Requests measured by the bench row (after one warm-up); the median is kept.
 const BENCH_REQUESTS: usize = 9;
-/// The moved threshold of the browser check: `rssi_min` -5 dB (Microsoft's default is -10).
+/// The moved threshold of the browser check: `dynamic_lock_rssi_min` -5 dB (Microsoft's default
+/// is -10).
 const BROWSER_RSSI_MIN_DB: i64 = -5;
 /// Runs per request: the workbench's default (issue 19).
 const RUNS: u32 = 500;
@@ -94,7 +95,8 @@ pub fn server_ms(root: &Path) -> Result<(f64, f64), String> {
     let mut times = Vec::new();
     for i in 0..=BENCH_REQUESTS {
         let rssi_min = -5 - (i % 3) as i64;
-        let body = json!({"scenario": WALK, "runs": RUNS, "set": {"rssi_min": rssi_min}});
+        let body =
+            json!({"scenario": WALK, "runs": RUNS, "set": {"dynamic_lock_rssi_min": rssi_min}});
         let answer = post_run(server.port, &body)?;
         let ms = answer["server_ms"].as_f64().ok_or_else(|| format!("no server_ms: {answer}"))?;
         if i > 0 {
@@ -105,9 +107,9 @@ pub fn server_ms(root: &Path) -> Result<(f64, f64), String> {
     Ok((times[times.len() / 2], times[0]))
 }
 
-/// The median time to lock `unlocksim run --set rssi_min=-5` computes over the same seeds:
-/// the suite scenario with the parameter set, run by `scenarios::run_scenario`, reduced by
-/// `reports::metrics` (what `run` and the sweep use).
+/// The median time to lock `unlocksim run --set dynamic_lock_rssi_min=-5` computes over the same
+/// seeds: the suite scenario with the parameter set, run by `scenarios::run_scenario`, reduced
+/// by `reports::metrics` (what `run` and the sweep use).
 fn expected_median_s(root: &Path) -> Result<Option<f64>, String> {
     let path = root.join(format!("scenarios/suite/{WALK}.yaml"));
     let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
@@ -116,7 +118,7 @@ fn expected_median_s(root: &Path) -> Result<Option<f64>, String> {
         |relative: &str| std::fs::read_to_string(folder.join(relative)).map_err(|e| e.to_string());
     let mut scenario = scenarios::load_scenario(&path.display().to_string(), &text, &mut read)
         .map_err(|d| engine::diagnostic::render_all(&d))?;
-    scenario.set_parameter("rssi_min", &ParamValue::Int(BROWSER_RSSI_MIN_DB))?;
+    scenario.set_parameter("dynamic_lock_rssi_min", &ParamValue::Int(BROWSER_RSSI_MIN_DB))?;
     let options = scenarios::RunOptions { seed: None, runs: Some(RUNS), discard_polls: true };
     let interpretations = scenario.interpretations;
     let outcome = scenarios::run_scenario(&scenario, options, &interpretations, None)
@@ -163,14 +165,15 @@ fn attribute(dom: &str, id: &str, attribute: &str) -> Option<String> {
     Some(value.to_string())
 }
 
-/// `cargo xtask browser`: loads the page with `rssi_min` moved to -5 dB (the URL query sets the
-/// slider and fires its input event, as a drag does), waits for the redraw, reads the displayed
-/// median time to lock and compares it with what `unlocksim run --set rssi_min=-5` computes for
-/// the same seeds; writes a screenshot to `target/serve-browser/workbench.png`.
+/// `cargo xtask browser`: loads the page with `dynamic_lock_rssi_min` moved to -5 dB (the URL
+/// query sets the slider and fires its input event, as a drag does), waits for the redraw,
+/// reads the displayed median time to lock and compares it with what
+/// `unlocksim run --set dynamic_lock_rssi_min=-5` computes for the same seeds; writes a
+/// screenshot to `target/serve-browser/workbench.png`.
 pub fn browser(root: &Path) -> Result<bool, String> {
     let server = start(root)?;
     let url = format!(
-        "http://127.0.0.1:{}/?scenario={WALK}&set.rssi_min={BROWSER_RSSI_MIN_DB}",
+        "http://127.0.0.1:{}/?scenario={WALK}&set.dynamic_lock_rssi_min={BROWSER_RSSI_MIN_DB}",
         server.port
     );
     let started = std::time::Instant::now();
@@ -186,9 +189,9 @@ pub fn browser(root: &Path) -> Result<bool, String> {
     let shot = out.join("workbench.png");
     chromium(&[format!("--screenshot={}", shot.display())], &url)?;
     println!(
-        "median time to lock: page {shown:?} s, unlocksim run --set rssi_min={BROWSER_RSSI_MIN_DB} \
-         {expected:?} s; browser load to redraw {elapsed_ms:.0} ms (Chromium start included); \
-         screenshot {}",
+        "median time to lock: page {shown:?} s, unlocksim run --set \
+         dynamic_lock_rssi_min={BROWSER_RSSI_MIN_DB} {expected:?} s; browser load to redraw \
+         {elapsed_ms:.0} ms (Chromium start included); screenshot {}",
         shot.display()
     );
     Ok(shown.is_some() && shown == expected)
