@@ -38,6 +38,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/uPlot.min.css", asset(UPLOT_CSS, "text/css; charset=utf-8"))
         .route("/api/scenarios", get(list_scenarios))
         .route("/api/run", post(run))
+        .route("/api/study", post(study))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page or API".into()) })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here".into())
@@ -219,6 +220,32 @@ async fn run(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body)
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the simulation failed".into()),
     }
+}
+
+/// `POST /api/study` (the same body as `/api/run`): a sweep study around the point, as a YAML
+/// download (`super::study`). Every override must be one `set_parameter` accepts.
+async fn study(State(state): State<Arc<AppState>>, body: Body) -> Response {
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(response) => return response.into_response(),
+    };
+    let Some(served) = state.scenarios.get(&body.scenario) else {
+        let message = format!("no scenario `{}` is served here", body.scenario);
+        return error(StatusCode::NOT_FOUND, message);
+    };
+    let mut trial = served.scenario.clone();
+    for (name, value) in &body.set {
+        if let Err(message) = trial.set_parameter(name, value) {
+            return error(StatusCode::BAD_REQUEST, format!("`set.{name}`: {message}"));
+        }
+    }
+    let text = super::study::study_yaml(&body.scenario, served, &body.set);
+    let file = format!("attachment; filename=\"workbench-{}.yaml\"", body.scenario);
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "application/yaml; charset=utf-8".to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, file),
+    ];
+    (headers, text).into_response()
 }
 
 fn cancelled() -> Response {

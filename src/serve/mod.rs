@@ -23,6 +23,7 @@ mod api;
 pub mod compute;
 pub mod controls;
 pub mod guard;
+mod study;
 
 /// Largest request body, bytes (a run request is ~200 bytes; unknown; chosen, range 1 KiB..1
 /// MiB).

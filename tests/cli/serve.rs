@@ -403,3 +403,32 @@ fn binding_beyond_loopback_warns(#[case] bind: &str, #[case] warning: &str) {
     let warned = stderr.lines().find(|l| l.starts_with("warning: listening")).unwrap_or("");
     assert!(warned.starts_with(warning) && warned.is_empty() == warning.is_empty(), "{stderr}");
 }
+
+/// "Save as study": the study around the page's point sweeps each setting one step either side
+/// and keeps the other moved values fixed; a bad override is a JSON error, a foreign Origin 403.
+#[test]
+fn save_as_study_writes_a_sweep_study_around_the_point() {
+    let server = Server::start(None);
+    let host = server.host();
+    let origin = format!("http://{host}");
+    let body = json!({
+        "scenario": "walk_away_back_pocket",
+        "set": {"dynamic_lock_rssi_min": -5, "carry": "hand"},
+    });
+    let send = |origin: &str, body: &Value| {
+        server.send("POST", "/api/study", Some(&host), Some(origin), &body.to_string())
+    };
+    let (status, text) = send(&origin, &body);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("name: workbench-walk_away_back_pocket\n"), "{text}");
+    assert!(text.contains("  - scenarios/suite/walk_away_back_pocket.yaml\n"), "{text}");
+    let swept = "  - name: dynamic_lock_rssi_min\n    values: [-10, -5, 0]\n";
+    assert!(text.contains(swept), "{text}");
+    assert!(text.contains("  - name: carry\n    values: [hand]\n"), "{text}");
+    let bad = json!({"scenario": "walk_away_back_pocket", "set": {"carry": "sock"}});
+    let (status, text) = send(&origin, &bad);
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("\"error\""), "{text}");
+    let (status, _) = send("http://evil.example", &body);
+    assert_eq!(status, 403);
+}

@@ -85,6 +85,23 @@ function schedule() {
   timer = setTimeout(run, 40);
 }
 
+async function saveStudy() {
+  const body = { scenario: $("scenario").value, runs: Number($("runs").value), set: overrides, client };
+  try {
+    const response = await fetch("/api/study", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error((await response.json()).error || response.statusText);
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = "workbench-" + body.scenario + ".yaml";
+    link.click();
+    URL.revokeObjectURL(link.href);
+  } catch (error) {
+    $("status").textContent = "error: " + error.message;
+  }
+}
+
 async function run() {
   if (inFlight) inFlight.abort();
   const abort = new AbortController();
@@ -221,6 +238,7 @@ async function start() {
   $("scenario").value = params.get("scenario") || (scenarios.find((s) => s.name.startsWith("walk_away")) || scenarios[0]).name;
   $("runs").value = params.get("runs") || list.default_runs;
   showScenario($("scenario").value);
+  $("save-study").addEventListener("click", saveStudy);
   $("scenario").addEventListener("change", () => { showScenario($("scenario").value); schedule(); });
   $("runs").addEventListener("change", schedule);
   for (const [key, value] of params) {
