@@ -226,14 +226,18 @@ fn first_signal(scenario: &Scenario, setting: Setting, min: bool) -> Option<f64>
         })
 }
 
-/// The controls `scenario` takes, with its own values: each one `set_parameter` accepts.
+/// The controls `scenario` takes, with its own values: each one `set_parameter` accepts, and a
+/// rule threshold only for a rule the scenario's policy has.
 pub fn controls_for(scenario: &Scenario) -> Vec<Control> {
     let mut trial = scenario.clone();
     table()
         .into_iter()
         .filter_map(|(mut control, read)| {
-            if let Some(value) = read(scenario) {
-                control.value = value;
+            match read(scenario) {
+                Some(value) => control.value = value,
+                // A rule threshold of a rule the scenario does not have moves nothing.
+                None if control.group == "setting" => return None,
+                None => {}
             }
             trial.set_parameter(control.name, &control.value).ok()?;
             Some(control)

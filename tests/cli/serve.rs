@@ -432,3 +432,25 @@ fn save_as_study_writes_a_sweep_study_around_the_point() {
     let (status, _) = send("http://evil.example", &body);
     assert_eq!(status, 403);
 }
+
+/// A rule threshold is offered only for a rule the scenario's policy has: the Dynamic-Lock-only
+/// walk-away gets no unlock-rule sliders, a scenario with an Authentication bluetooth rule does.
+#[test]
+fn rule_sliders_follow_the_rules_a_scenario_has() {
+    let server = Server::start(None);
+    let host = server.host();
+    let (status, text) = server.send("GET", "/api/scenarios", Some(&host), None, "");
+    assert_eq!(status, 200, "{text}");
+    let list: Value = serde_json::from_str(&text).expect("JSON");
+    let names = |scenario: &str| -> Vec<String> {
+        let entry = list["scenarios"].as_array().expect("array").iter();
+        let found = entry.clone().find(|s| s["name"] == scenario).expect("listed");
+        let controls = found["controls"].as_array().expect("controls").iter();
+        controls.map(|c| c["name"].as_str().expect("name").to_owned()).collect()
+    };
+    let walk = names("walk_away_back_pocket");
+    assert!(walk.contains(&"dynamic_lock_rssi_min".to_owned()), "{walk:?}");
+    assert!(!walk.contains(&"unlock_rssi_min".to_owned()), "{walk:?}");
+    let unlock = names("authentication_lock_interpretation_on");
+    assert!(unlock.contains(&"unlock_rssi_min".to_owned()), "{unlock:?}");
+}
