@@ -3,7 +3,7 @@
 //! reported, and the seeds, runs, mode and outputs are decided. [`crate::run_cmd::run`] then
 //! only routes the plan and prints.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -116,6 +116,9 @@ impl RunPlan {
         pin_interpretations(&mut scenarios, &args.interpretation_settings)?;
         apply_overrides(&mut scenarios, &overrides).map_err(PlanError::Set)?;
         let scenarios = select(scenarios, &args.filters, last_failed.as_ref())?;
+        if args.report.is_some() || args.trace_dir.is_some() {
+            distinct_output_folders(&scenarios).map_err(PlanError::Paths)?;
+        }
         // Polls are kept in memory only for the report timelines; trace files are written
         // while each run goes.
         let discard_polls = args.report.is_none();
@@ -136,6 +139,29 @@ impl RunPlan {
         };
         Ok(RunPlan { scenarios, options, mode })
     }
+}
+
+/// Reports and traces go to one folder per scenario, named after its file's stem: two
+/// scenarios with the same stem (`a/walk.yaml`, `b/walk.yaml`) would overwrite each other's
+/// pages and traces, so they are refused before anything runs.
+///
+/// # Errors
+/// Which files share a folder, and what to do.
+fn distinct_output_folders(scenarios: &[Scenario]) -> Result<(), String> {
+    let mut by_stem: BTreeMap<String, &str> = BTreeMap::new();
+    for scenario in scenarios {
+        let path = Path::new(&scenario.file);
+        let stem: String =
+            path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into());
+        if let Some(other) = by_stem.insert(stem.clone(), &scenario.file) {
+            return Err(format!(
+                "{other} and {} would both write their reports and traces to the folder \
+                 `{stem}/`: run them separately (or rename one) with --report/--trace-dir",
+                scenario.file
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `--set NAME=VALUE` arguments as (name, value): a whole number is an integer, another number a

@@ -617,3 +617,29 @@ fn a_junit_repro_sets_the_interpretations_that_failed() {
                  --interpretation authentication_lock=on   # unlocksim";
     assert!(xml.contains(repro), "{xml}");
 }
+
+/// Two scenarios whose files share a stem would write their reports and traces to the same
+/// folder: with `--report` or `--trace-dir` that is refused before anything runs (exit 2, no
+/// folder made); without either they run.
+#[test]
+fn scenarios_that_would_share_a_report_folder_are_refused() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-same-stem-{}", std::process::id()));
+    for sub in ["a", "b"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("folder");
+        let policies = crate::util::repo_root().join("scenarios/policies");
+        let text = std::fs::read_to_string("tests/fixtures/scenarios/walls_under_nlos.yaml")
+            .expect("fixture")
+            .replace("../../../scenarios/policies", &policies.to_string_lossy());
+        std::fs::write(dir.join(sub).join("walk.yaml"), text).expect("written");
+    }
+    let (a, b) = (dir.join("a/walk.yaml"), dir.join("b/walk.yaml"));
+    let (a, b) = (a.to_str().expect("utf-8"), b.to_str().expect("utf-8"));
+    let report = dir.join("report");
+    let output = unlocksim(&["run", a, b, "--runs", "1", "--report", report.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("would both write their reports and traces"));
+    assert!(!report.exists(), "nothing written");
+    let output = unlocksim(&["run", a, b, "--runs", "1"]);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
