@@ -5,23 +5,36 @@ use engine::SimTime;
 use crate::bluetooth::{LinkBudget, observe_poll};
 
 use crate::geometry::Position;
+use crate::mobility::unit_vector;
 
 use super::{
     AbsenceReason, BluetoothPoll, BluetoothPollDetail, LinkState, PcId, PhoneId, Placement, World,
 };
 
+/// The cosine of the angle between `heading` (a unit vector on the plan) and the direction from
+/// `from` to `to`: 1 facing it, -1 with it straight behind; `None` when the two are less than
+/// 1 mm apart on the plan.
+pub(super) fn cos_between(heading: (f64, f64), from: &Position, to: &Position) -> Option<f64> {
+    let (tx, ty) = unit_vector(from, to)?;
+    Some((heading.0 * tx + heading.1 * ty).clamp(-1.0, 1.0))
+}
+
 impl World {
-    /// The body and carrying loss of a phone with `placement` seen from a PC at
-    /// `pc_position`, dB (design 3.4 stage 3): a carried phone's container loss plus torso
-    /// shadowing from its user's heading; a phone left somewhere gets no heading term.
-    pub(super) fn placement_carry_loss_db(
+    /// The body and carrying loss of a phone with `placement`, at `phone_position`, seen from a
+    /// PC at `pc_position`, dB (design 3.4 stage 3): a carried phone's container loss plus torso
+    /// shadowing from its user's heading (a carried phone is where its user is); a phone left
+    /// somewhere gets no heading term.
+    fn placement_carry_loss_db(
         &self,
         now: SimTime,
         placement: &Placement,
+        phone_position: &Position,
         pc_position: &Position,
     ) -> f64 {
         let cos_to_pc = match placement {
-            Placement::Carried { user, .. } => self.user_cos_toward(now, *user, pc_position),
+            Placement::Carried { user, .. } => self
+                .user_heading(now, *user)
+                .and_then(|heading| cos_between(heading, phone_position, pc_position)),
             Placement::Left { .. } => None,
         };
         self.carry_losses.carry_loss_db(placement.carry(), cos_to_pc)
@@ -70,10 +83,6 @@ impl World {
         phone: PhoneId,
     ) -> BluetoothPollDetail {
         let phone_state = &self.phones[phone.index()];
-        let phone_position = self.placement_position(now, &phone_state.placement);
-        let pc_position = self.pc_position(now, pc);
-        let carry_loss_db = self.placement_carry_loss_db(now, &phone_state.placement, &pc_position);
-        let pc_state = &mut self.pcs[pc.index()];
         let absent = |reason| BluetoothPollDetail {
             poll: BluetoothPoll::Absent { reason },
             distance_m: 0.0,
@@ -82,7 +91,8 @@ impl World {
             tx_power_dbm: None,
             received_dbm: None,
         };
-        if !pc_state.bluetooth_on {
+        // A poll that cannot reach the phone measures nothing: no positions, no losses.
+        if !self.pcs[pc.index()].bluetooth_on {
             return absent(AbsenceReason::PcRadioOff);
         }
         if !phone_state.powered_on {
@@ -91,6 +101,15 @@ impl World {
         if !phone_state.bluetooth_on {
             return absent(AbsenceReason::PhoneBluetoothOff);
         }
+        let phone_position = self.placement_position(now, &phone_state.placement);
+        let pc_position = self.pc_position(now, pc);
+        let carry_loss_db = self.placement_carry_loss_db(
+            now,
+            &phone_state.placement,
+            &phone_position,
+            &pc_position,
+        );
+        let pc_state = &mut self.pcs[pc.index()];
         let radio = &phone_state.config.radio;
         // 3-D: plan distance and the height between floors (design 3.4).
         let distance_m = self.floor_plan.distance_m(&pc_position, &phone_position);

@@ -113,9 +113,8 @@ impl World {
     /// them to `target` on the plan: 1 facing it, -1 with it straight behind; `None` without a
     /// heading or with the target less than 1 mm away on the plan.
     pub fn user_cos_toward(&self, now: SimTime, user: UserId, target: &Position) -> Option<f64> {
-        let (hx, hy) = self.user_heading(now, user)?;
-        let (tx, ty) = unit_vector(&self.user_position(now, user), target)?;
-        Some((hx * tx + hy * ty).clamp(-1.0, 1.0))
+        let heading = self.user_heading(now, user)?;
+        super::bluetooth::cos_between(heading, &self.user_position(now, user), target)
     }
 
     /// Gives PC `pc` its own course (a laptop on a trolley) starting now from where it is. A
