@@ -377,12 +377,22 @@ fn memory_row(root: &Path, days: u64) -> Result<Row, String> {
     })
 }
 
-/// Sweep runs per second on the default study (first `seeds` seeds) at 1 and 2 threads.
-fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
+/// The default study's plan cut to its first `seeds` seeds, and its runner: what the sweep rows
+/// measure.
+fn default_study(
+    root: &Path,
+    seeds: usize,
+) -> Result<(sweep::spec::Plan, impl sweep::exec::RunOnePoint + use<>), String> {
     let file = root.join("xtask/studies/default.yaml");
     let (spec, mut plan) = sweep::spec::load_plan(&file)?;
     plan.seeds.truncate(seeds.max(1));
     let runner = sweep::runner::scenario_runner(&plan, &spec)?;
+    Ok((plan, runner))
+}
+
+/// Sweep runs per second on the default study (first `seeds` seeds) at 1 and 2 threads.
+fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
+    let (plan, runner) = default_study(root, seeds)?;
     // Interleaved repetitions, median of each: the first pass pays for warming caches, and a
     // fixed 1-then-2 order would hand that cost to one side only.
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
@@ -436,10 +446,7 @@ fn serve_row(root: &Path) -> Result<Row, String> {
 /// `unlocksim run` does), both on 2 threads, interleaved, median of each.
 fn store_row(root: &Path, seeds: usize) -> Result<Row, String> {
     use rayon::prelude::*;
-    let file = root.join("xtask/studies/default.yaml");
-    let (spec, mut plan) = sweep::spec::load_plan(&file)?;
-    plan.seeds.truncate(seeds.max(1));
-    let runner = sweep::runner::scenario_runner(&plan, &spec)?;
+    let (plan, runner) = default_study(root, seeds)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
