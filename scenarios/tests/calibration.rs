@@ -3,6 +3,8 @@
 //! distribution once from its own stream (`calibration`, key), deterministically from the seed,
 //! records what it drew, and the draw moves the outcome.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use engine::policy::Interpretations;
@@ -38,18 +40,8 @@ fn scenario(calibration: &str, runs: u32) -> String {
 
 fn load(calibration: &str, runs: u32) -> Result<Scenario, String> {
     let text = scenario(calibration, runs);
-    load_scenario("c.yaml", &text, &mut |_: &str| Ok(POLICY.to_owned())).map_err(|diagnostics| {
-        let lines: Vec<String> = diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| {
-                let (line, column) = d.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
-                let hint = d.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
-                format!("{line}:{column} {}: {}{hint}", d.code, d.message)
-            })
-            .collect();
-        lines.join("\n")
-    })
+    load_scenario("c.yaml", &text, &mut |_: &str| Ok(POLICY.to_owned()))
+        .map_err(|diagnostics| common::error_lines(&diagnostics))
 }
 
 /// What a loaded calibration holds: `key=written` for every key written, in key order.

@@ -1,6 +1,8 @@
 //! The loader's checks of references between world entities: each dangling reference is
 //! reported at its own line and column, with a did-you-mean when a defined id is close.
 
+mod common;
+
 use rstest::rstest;
 use scenarios::load_scenario;
 
@@ -21,16 +23,7 @@ fn check(extra: &str) -> String {
     let Err(diagnostics) = load_scenario("refs.yaml", &text, no_files) else {
         return "loaded".to_string();
     };
-    let lines: Vec<String> = diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| {
-            let (line, column) = d.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
-            let hint = d.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
-            format!("{line}:{column} {}: {}{hint}", d.code, d.message)
-        })
-        .collect();
-    lines.join("\n")
+    common::error_lines(&diagnostics)
 }
 
 #[rstest]
