@@ -54,11 +54,17 @@ pub struct RadioArgs {
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The rule's rssiMin (enables threshold columns).
-    #[arg(long, allow_hyphen_values = true)]
+    /// The rule's rssiMin (enables threshold columns), dB relative to the golden receive power
+    /// range: -128..=127, the range the XML rule accepts (an HCI RSSI is a signed byte).
+    #[arg(long, allow_hyphen_values = true, value_parser = clap::value_parser!(i16).range(-128..=127))]
     rssi_min: Option<i16>,
-    /// The rule's rssiMaxDelta (default -10 when --rssi-min is given).
-    #[arg(long, allow_hyphen_values = true, requires = "rssi_min")]
+    /// The rule's rssiMaxDelta (default -10 when --rssi-min is given), dB: -128..=127.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        requires = "rssi_min",
+        value_parser = clap::value_parser!(i16).range(-128..=127)
+    )]
     rssi_max_delta: Option<i16>,
     /// Print one JSON object.
     #[arg(long)]

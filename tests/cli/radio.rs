@@ -107,6 +107,10 @@ fn lists_and_usage_errors() {
         &["radio", "--carry-loss-db", "-1"],
         &["radio", "--carry-loss-db", "6", "--carry-side", "left"],
         &["radio", "--carry", "bag", "--carry-loss-db", "6"],
+        // Outside the signed byte the XML rule accepts for rssiMin and rssiMaxDelta.
+        &["radio", "--rssi-min", "500"],
+        &["radio", "--rssi-min", "-129"],
+        &["radio", "--rssi-min", "-10", "--rssi-max-delta", "128"],
     ] {
         let output = unlocksim(bad);
         assert_eq!(output.status.code(), Some(2), "{bad:?}");
