@@ -56,14 +56,14 @@ pub struct RadioArgs {
     seed: u64,
     /// The rule's rssiMin (enables threshold columns), dB relative to the golden receive power
     /// range: -128..=127, the range the XML rule accepts (an HCI RSSI is a signed byte).
-    #[arg(long, allow_hyphen_values = true, value_parser = clap::value_parser!(i16).range(-128..=127))]
+    #[arg(long, allow_hyphen_values = true, value_parser = rssi_db_parser())]
     rssi_min: Option<i16>,
     /// The rule's rssiMaxDelta (default -10 when --rssi-min is given), dB: -128..=127.
     #[arg(
         long,
         allow_hyphen_values = true,
         requires = "rssi_min",
-        value_parser = clap::value_parser!(i16).range(-128..=127)
+        value_parser = rssi_db_parser()
     )]
     rssi_max_delta: Option<i16>,
     /// Print one JSON object.
@@ -73,6 +73,11 @@ pub struct RadioArgs {
     /// tx_power_dbm_max, sensitivity_dbm, coexistence_loss_db (docs/model.md, "Unknowns").
     #[arg(long = "calibration", value_name = "KEY=VALUE")]
     calibration: Vec<String>,
+}
+
+/// Parses a rule threshold, dB: -128..=127, the signed byte of an HCI RSSI, as the XML rule takes.
+fn rssi_db_parser() -> clap::builder::RangedI64ValueParser<i16> {
+    clap::value_parser!(i16).range(-128..=127)
 }
 
 /// Loss per wall for `--walls`, dB (a plasterboard partition).

@@ -267,10 +267,11 @@ impl Scenario {
         let calibration = &mut self.calibration;
         match name {
             "poll_interval_min_s" | "poll_interval_max_s" => {
-                if !(n > 0.0 && n <= TIMING_S_MAX) {
+                let low = crate::calibration::POLL_INTERVAL_S_MIN;
+                if !(n >= low && n <= TIMING_S_MAX) {
                     return Err(format!(
-                        "parameter `{name}` must be above 0 and at most {TIMING_S_MAX} seconds, \
-                        not {n}"
+                        "parameter `{name}` must be at least {low} and at most {TIMING_S_MAX} \
+                        seconds, not {n}"
                     ));
                 }
                 calibration.set_fixed(key, n)?;
@@ -522,7 +523,7 @@ dynamic_lock:
     #[case("page_timeout_s", ParamValue::Int(41), "page_timeout must lie in [0, 40.959375] s")]
     #[case("coexistence_loss_db", ParamValue::Float(-1.0), "must lie in [0, 30] dB, not -1")]
     #[case("grpr_lower_dbm", ParamValue::Int(-40), "grpr_lower_dbm must lie in [-94, -56] dBm")]
-    #[case("poll_interval_max_s", ParamValue::Int(0), "must be above 0 and at most 86400")]
+    #[case("poll_interval_max_s", ParamValue::Int(0), "must be at least 1 and at most 86400")]
     #[case("rssi_delta_reference", ParamValue::Text("peak".into()), "`peak` is not a value")]
     #[case("carry", ParamValue::Text("pocket".into()), "`pocket` is not a value of `carry`")]
     #[case("environment", ParamValue::Text("office_nlo".into()), "did you mean `office_nlos`?")]

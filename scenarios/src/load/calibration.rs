@@ -30,6 +30,9 @@ fn problem(key: &CalibrationKey, written: &Distribution) -> Option<String> {
     let outside = written.written_values().into_iter().find(|v| !(low..=high).contains(v));
     if let Some(value) = outside {
         return Some(match key.unit {
+            Unit::Seconds if value < low => {
+                format!("{name} must be at least {}, not {}", shown(key, low), shown(key, value))
+            }
             Unit::Seconds => {
                 format!("{name} must be at most {}, not {}", shown(key, high), shown(key, value))
             }
@@ -125,15 +128,14 @@ impl Checker<'_> {
         self.error_at("scenario::calibration", message, span);
     }
 
-    /// 0 < poll_interval_min <= poll_interval_max in every run, and a typing interval above 0.
+    /// poll_interval_min <= poll_interval_max in every run. Each interval's floor (above 0) is
+    /// its key's limit, checked with the key ([`crate::calibration::POLL_INTERVAL_S_MIN`]).
     fn intervals(&mut self, calibration: &Calibration) {
-        let [min_low, min_high] = bounds(calibration, "poll_interval_min").unwrap_or_default();
+        let [_, min_high] = bounds(calibration, "poll_interval_min").unwrap_or_default();
         let [max_low, _] = bounds(calibration, "poll_interval_max").unwrap_or_default();
-        let [typing_low, _] = bounds(calibration, "typing_interval").unwrap_or_default();
-        if min_low <= 0.0 || min_high > max_low || typing_low <= 0.0 {
-            let message = "calibration needs 0 < poll_interval_min <= poll_interval_max and a \
-                 typing_interval above 0";
-            let drawn = ["poll_interval_min", "poll_interval_max", "typing_interval"]
+        if min_high > max_low {
+            let message = "calibration needs poll_interval_min <= poll_interval_max";
+            let drawn = ["poll_interval_min", "poll_interval_max"]
                 .iter()
                 .any(|name| calibration.written.get(*name).is_some_and(|w| w.value.is_drawn()));
             let message = if drawn {
