@@ -298,3 +298,26 @@ fn pages_and_examples_name_each_other(#[case] page: &str, #[case] example: &str)
     let opening: String = example_text.lines().take(3).collect::<Vec<_>>().join("\n");
     assert!(opening.contains(&format!("docs/formats/{page}")), "{example} does not name {page}");
 }
+
+/// Every `unlocksim` command in the pages' `sh` blocks runs as written from the repository
+/// root and ends with a verdict (exit 0 or 1), never a usage error, bad input or a panic.
+#[test]
+fn every_command_of_the_format_pages_runs_as_written() {
+    let root = crate::util::repo_root();
+    let mut commands = Vec::new();
+    for page in ["scenario", "policy", "snapshot", "device-profile", "sweep-study"] {
+        let text = std::fs::read_to_string(root.join(format!("docs/formats/{page}.md")))
+            .expect("the page");
+        for block in text.split("```sh").skip(1) {
+            let block = block.split("```").next().unwrap_or_default();
+            let lines = block.lines().map(|line| line.split("  #").next().unwrap_or_default());
+            commands.extend(lines.filter(|l| l.starts_with("unlocksim ")).map(str::to_owned));
+        }
+    }
+    assert!(commands.len() >= 6, "the pages have their commands: {commands:?}");
+    for command in &commands {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let (exit, _, stderr) = crate::util::run_text(&args);
+        assert!(matches!(exit, Some(0 | 1)) && !stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}
