@@ -11,6 +11,8 @@
 //!   action and expectation kind has its own small leaf under a short dispatcher;
 //! - every diagnostic code the engine raises (`"rules::comma"`, `"policy::empty-group"`...) is
 //!   named by at least one test or snapshot, so each condition has a test.
+//! - every deliberately invalid input (the catalogue, the fixtures a loader refuses) says so in
+//!   its first line or in its folder's `README.md`, and no valid fixture claims to be invalid.
 //!
 //! Like `tests/determinism_rules.rs`, "non-test" means: not under a `tests/` folder, not a
 //! `tests.rs`, `*_tests.rs` or `testing.rs` file, and before a file's `#[cfg(test)] mod ... {`.
