@@ -11,6 +11,8 @@
 //!   action and expectation kind has its own small leaf under a short dispatcher;
 //! - every diagnostic code the engine raises (`"rules::comma"`, `"policy::empty-group"`...) is
 //!   named by at least one test or snapshot, so each condition has a test.
+//! - every deliberately invalid input (the catalogue, the fixtures a loader refuses) says so in
+//!   its first line or in its folder's `README.md`, and no valid fixture claims to be invalid.
 //!
 //! Like `tests/determinism_rules.rs`, "non-test" means: not under a `tests/` folder, not a
 //! `tests.rs`, `*_tests.rs` or `testing.rs` file, and before a file's `#[cfg(test)] mod ... {`.
@@ -486,5 +488,114 @@ fn links_outside_finds_escaping_and_missing_links_only() {
     assert_eq!(
         links_outside(&root, &root, "x.md", text),
         ["x.md:1: ../outside.md", "x.md:2: docs/missing.md"]
+    );
+}
+
+/// Whether a file's first line says that it is deliberately invalid, in its format's comment
+/// syntax: `# INVALID: ...` (YAML, CSV, Salt), `<!-- INVALID: ... -->` (XML) or
+/// `REM INVALID: ...` (batch).
+fn says_invalid(bytes: &[u8]) -> bool {
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    ["# INVALID: ", "<!-- INVALID: ", "REM INVALID: "]
+        .iter()
+        .any(|p| first.starts_with(p.as_bytes()))
+}
+
+/// The files a folder's `README.md` lists as invalid without a first-line comment (a format
+/// without comments, or a file whose first line is the test): lines "- `NAME`: what is wrong".
+fn listed_invalid(dir: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("README.md")) else { return Vec::new() };
+    text.lines()
+        .filter_map(|line| line.strip_prefix("- `"))
+        .filter_map(|rest| rest.split_once("`: ").map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+/// Whether the loader of `dir`'s files refuses `path`; `None` for a folder without one loader.
+type Refuses = fn(&Path) -> Option<bool>;
+
+fn source_of(path: &Path) -> engine::SourceFile {
+    engine::SourceFile::new(shown(path), read(path))
+}
+
+fn beside(path: &Path) -> impl FnMut(&str) -> Result<String, String> + '_ {
+    move |name: &str| {
+        let folder = path.parent().unwrap_or(Path::new(""));
+        std::fs::read_to_string(folder.join(name)).map_err(|e| e.to_string())
+    }
+}
+
+fn refuses_scenario(path: &Path) -> Option<bool> {
+    Some(scenarios::load_scenario(&shown(path), &read(path), &mut beside(path)).is_err())
+}
+
+fn refuses_policy_input(path: &Path) -> Option<bool> {
+    let name = shown(path);
+    let source = source_of(path);
+    Some(if name.ends_with(".xml") {
+        engine::policy::parse_rule_file(&source, None).rules.is_none()
+    } else if name.contains("snapshot") {
+        engine::snapshot::load_snapshot(&source).0.is_none()
+    } else {
+        engine::policy::load_policy(&source, &mut beside(path)).0.is_none()
+    })
+}
+
+fn refuses_lockout_input(path: &Path) -> Option<bool> {
+    let source = source_of(path);
+    Some(if shown(path).rsplit('/').next().is_some_and(|n| n.starts_with("policy-")) {
+        engine::policy::load_policy(&source, &mut beside(path)).0.is_none()
+    } else {
+        engine::recovery::load_device_profile(&source).is_err()
+    })
+}
+
+/// Folders of committed inputs: the hostile-input catalogue, where every file is invalid, and
+/// the fixtures, where the folder's loader decides. (Fuzz corpora are not committed.)
+fn input_folders() -> Vec<(PathBuf, Option<Refuses>)> {
+    let root = root();
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(root.join("tests/catalogue")).expect("the catalogue").flatten() {
+        folders.push((entry.path(), None));
+    }
+    let fixtures = root.join("tests/fixtures");
+    folders.push((fixtures.join("scenarios"), Some(refuses_scenario as Refuses)));
+    folders.push((fixtures.join("policy"), Some(refuses_policy_input as Refuses)));
+    folders.push((fixtures.join("lockout"), Some(refuses_lockout_input as Refuses)));
+    folders.push((fixtures.join("forms"), Some((|_| None) as Refuses)));
+    folders.sort();
+    folders
+}
+
+#[test]
+fn every_deliberately_invalid_input_says_so_in_its_first_line() {
+    let mut found = Vec::new();
+    for (dir, refuses) in input_folders() {
+        let listed = listed_invalid(&dir);
+        for name in &listed {
+            if !dir.join(name).is_file() {
+                found.push(format!("{}/README.md lists `{name}`, which is not there", shown(&dir)));
+            }
+        }
+        let mut paths: Vec<PathBuf> =
+            std::fs::read_dir(&dir).expect("a folder").flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths.iter().filter(|p| p.file_name().is_some_and(|n| n != "README.md")) {
+            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let bytes = std::fs::read(path).expect("readable");
+            let marked = says_invalid(&bytes) || listed.contains(&name);
+            let invalid = refuses.map_or(Some(true), |refuses| refuses(path)).unwrap_or(marked);
+            if invalid && !marked {
+                found.push(format!("{}: invalid, but its first line does not say so", shown(path)));
+            } else if marked && !invalid {
+                found.push(format!("{}: says it is invalid, but it loads", shown(path)));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "inputs whose first line (`# INVALID: what is wrong`, `<!-- INVALID: ... -->`, or a \
+         line `- `NAME`: what is wrong` of the folder's README.md) does not match:\n{}",
+        found.join("\n")
     );
 }

@@ -372,11 +372,19 @@ impl Checker<'_> {
                 .policy_file
                 .as_ref()
                 .and_then(|file| {
-                    self.read_beside(file, "scenario::policy-file", "policy file", read_file)
+                    let source =
+                        self.read_beside(file, "scenario::policy-file", "policy file", read_file);
+                    source.map(|source| (source, file))
                 })
-                .and_then(|policy_source| {
+                .and_then(|(policy_source, file)| {
+                    // A policy's `signal_rules_file` is relative to the policy file, as it is
+                    // for `unlocksim policy`; `read_file` reads relative to the scenario.
+                    let folder = std::path::Path::new(&file.value).parent();
+                    let folder = folder.unwrap_or(std::path::Path::new(""));
+                    let mut beside_policy =
+                        |name: &str| read_file(&folder.join(name).to_string_lossy());
                     let (policy, diagnostics) =
-                        engine::policy::load_policy(&policy_source, read_file);
+                        engine::policy::load_policy(&policy_source, &mut beside_policy);
                     self.diagnostics.extend(diagnostics);
                     policy
                 });

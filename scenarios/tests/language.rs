@@ -2,65 +2,16 @@
 //! equal to the format's keys, every action and kind loading to its own model variant, and the
 //! loader's diagnostics for the values it parses (lock reasons, reset kinds).
 
-use std::fmt;
-
+use engine::diagnostic::keys;
 use scenarios::format::{ACTIONS, EXPECTATION_KINDS, ExpectationEntry, TimelineEntry};
 use scenarios::load_scenario;
 use scenarios::model::{Expectation, Scenario};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
-
-/// Stops a deserialisation once the struct's field names are known.
-#[derive(Debug)]
-struct Stop;
-
-impl fmt::Display for Stop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("field names collected")
-    }
-}
-
-impl std::error::Error for Stop {}
-
-impl de::Error for Stop {
-    fn custom<T: fmt::Display>(_: T) -> Stop {
-        Stop
-    }
-}
-
-/// A deserializer that records the field names a derived `Deserialize` asks for.
-struct FieldNames<'a>(&'a mut &'static [&'static str]);
-
-impl<'de> Deserializer<'de> for FieldNames<'_> {
-    type Error = Stop;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-        Err(Stop)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Stop> {
-        *self.0 = fields;
-        Err(Stop)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
-}
 
 /// The YAML keys of a `#[derive(Deserialize)]` struct, renames applied, sorted. (The tables
 /// keep their own order: it is the order of the hints.)
 fn keys_of<T: for<'de> Deserialize<'de>>() -> Vec<&'static str> {
-    let mut fields: &'static [&'static str] = &[];
-    assert!(T::deserialize(FieldNames(&mut fields)).is_err());
-    let mut keys = fields.to_vec();
+    let mut keys = keys::keys_of::<T>().to_vec();
     keys.sort_unstable();
     keys
 }

@@ -91,3 +91,28 @@ fn range_problems_stay_at_the_world_key() {
         "4:1 scenario::world: invalid world: wall 0: loss_db must be between 0 and 200, not 300"
     );
 }
+
+/// A policy's `signal_rules_file` is named relative to the policy file (as `unlocksim policy`
+/// reads it), not to the scenario that names the policy.
+#[rstest]
+#[case::beside_the_policy("policies/p.yaml", &["policies/p.yaml", "policies/rules.xml"])]
+#[case::policy_beside_the_scenario("p.yaml", &["p.yaml", "rules.xml"])]
+fn a_policy_reads_its_rules_file_beside_itself(#[case] policy: &str, #[case] reads: &[&str]) {
+    let text = scenario(&format!(
+        "  pcs:\n    desk: {{position: [0, 0], paired_phones: [ana-phone]}}\nwindows:\n  desk: \
+         {{user: ana, policy_file: {policy}}}\n"
+    ));
+    let mut asked = Vec::new();
+    let read = &mut |name: &str| {
+        asked.push(name.to_owned());
+        if name.ends_with("rules.xml") {
+            Ok(r#"<rule schemaVersion="1.0"><signal type="bluetooth" scenario="Dynamic Lock"/></rule>"#
+                .to_owned())
+        } else {
+            Ok("dynamic_lock: {enabled: true, signal_rules_file: rules.xml}".to_owned())
+        }
+    };
+    let loaded = load_scenario("refs.yaml", &text, read);
+    assert!(loaded.is_ok(), "{:?}", loaded.err().map(|d| common::error_lines(&d)));
+    assert_eq!(asked, reads);
+}

@@ -110,7 +110,7 @@ fn exit_codes(
 fn invalid_input_names_file_line_and_column() {
     let (_, stdout, stderr) = run("policy-defaults-bluetooth.yaml", "broken.yaml", &[]);
     assert!(stdout.is_empty());
-    assert!(stderr.contains("broken.yaml:4:5"), "{stderr}");
+    assert!(stderr.contains("broken.yaml:5:5"), "{stderr}");
     assert!(stderr.contains("unknown key `nmae`"), "{stderr}");
 }
 

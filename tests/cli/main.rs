@@ -7,6 +7,7 @@ mod calibrate;
 mod calibration;
 mod catalogue;
 mod catalogue_harness;
+mod formats;
 mod limits;
 mod policy;
 mod policy_forms;

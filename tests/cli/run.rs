@@ -143,30 +143,30 @@ fn a_failing_expectation_exits_1_with_what_happened_and_a_repro_line() {
 }
 
 #[rstest]
-#[case::unknown_key("unknown_key.yaml", "unknown_key.yaml:9:", "unknown key `sitt`")]
+#[case::unknown_key("unknown_key.yaml", "unknown_key.yaml:10:", "unknown key `sitt`")]
 #[case::dangling_place(
     "dangling_reference.yaml",
-    "dangling_reference.yaml:11:",
+    "dangling_reference.yaml:12:",
     "no place is named `kitchn`"
 )]
 #[case::dangling_user(
     "dangling_reference.yaml",
-    "dangling_reference.yaml:12:",
+    "dangling_reference.yaml:13:",
     "no user is named `bob`"
 )]
 #[case::negative_duration(
     "bad_duration.yaml",
-    "bad_duration.yaml:2:",
+    "bad_duration.yaml:3:",
     "a duration cannot be negative"
 )]
 #[case::two_actions(
     "two_actions.yaml",
-    "two_actions.yaml:9:",
+    "two_actions.yaml:10:",
     "exactly one action besides `at`, found 2"
 )]
 #[case::missing_policy(
     "missing_policy_file.yaml",
-    "missing_policy_file.yaml:11:",
+    "missing_policy_file.yaml:12:",
     "cannot read policy file `no-such-policy.yaml`"
 )]
 fn invalid_scenarios_exit_2_with_a_position(

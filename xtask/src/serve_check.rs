@@ -112,10 +112,9 @@ pub fn server_ms(root: &Path) -> Result<(f64, f64), String> {
 /// by `reports::metrics` (what `run` and the sweep use).
 fn expected_median_s(root: &Path) -> Result<Option<f64>, String> {
     let path = root.join(format!("scenarios/suite/{WALK}.yaml"));
-    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let text = crate::sweep::spec::read_text(&path)?;
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut read =
-        |relative: &str| std::fs::read_to_string(folder.join(relative)).map_err(|e| e.to_string());
+    let mut read = |relative: &str| crate::sweep::spec::read_text(&folder.join(relative));
     let mut scenario = scenarios::load_scenario(&path.display().to_string(), &text, &mut read)
         .map_err(|d| engine::diagnostic::render_all(&d))?;
     scenario.set_parameter("dynamic_lock_rssi_min", &ParamValue::Int(BROWSER_RSSI_MIN_DB))?;

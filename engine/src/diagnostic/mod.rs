@@ -7,6 +7,7 @@
 //! The loaders' shared toolkit lives here too: [`yaml`] turns YAML errors and spans into
 //! diagnostics under one input budget, and [`suggest`] finds the "did you mean" for a typo.
 
+pub mod keys;
 pub mod suggest;
 pub mod yaml;
 

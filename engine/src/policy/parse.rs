@@ -41,7 +41,9 @@ pub const XML_TOKENS_MAX: usize = 4 * RULES_PER_LIST_MAX * 16;
 /// `rssiMin` below this is never reached by a connected phone: a warning.
 pub const RSSI_MIN_WARNING_BELOW: i32 = -40;
 
-const IPCONFIG_ELEMENTS: [&str; 9] = [
+/// The elements of an `ipConfig` signal (seed 003), as a rule file writes them; the reference
+/// page `docs/formats/policy.md` is checked against this list.
+pub const IPCONFIG_ELEMENTS: [&str; 9] = [
     "ipv4Prefix",
     "ipv4Gateway",
     "ipv4DhcpServer",
@@ -52,10 +54,13 @@ const IPCONFIG_ELEMENTS: [&str; 9] = [
     "ipv6DnsServer",
     "dnsSuffix",
 ];
-const WIFI_ELEMENTS: [&str; 5] = ["ssid", "bssid", "security", "trustedRootCA", "sig_quality"];
-const BLUETOOTH_ATTRIBUTES: [&str; 5] =
+/// The elements of a `wifi` signal (seed 003).
+pub const WIFI_ELEMENTS: [&str; 5] = ["ssid", "bssid", "security", "trustedRootCA", "sig_quality"];
+/// The attributes of a `bluetooth` signal (seed 003), `type` included.
+pub const BLUETOOTH_ATTRIBUTES: [&str; 5] =
     ["type", "scenario", "classOfDevice", "rssiMin", "rssiMaxDelta"];
-const SIGNAL_TYPES: [&str; 3] = ["bluetooth", "ipConfig", "wifi"];
+/// The values of a signal's `type` attribute (seed 003).
+pub const SIGNAL_TYPES: [&str; 3] = ["bluetooth", "ipConfig", "wifi"];
 
 /// Parses a rule list for the setting whose Bluetooth signals carry `scenario` (a policy file's
 /// `device_unlock` or `dynamic_lock` rules). Returns the rule set when there is no error, and

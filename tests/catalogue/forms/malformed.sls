@@ -1,3 +1,4 @@
+# INVALID: an element map that is never closed
 # A Salt state whose element map is never closed.
 Configure dynamic lock:
   lgpo.set:

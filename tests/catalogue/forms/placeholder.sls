@@ -1,3 +1,4 @@
+# INVALID: the rule is still the template's placeholder text
 # Dynamic Lock enabled from Salt, with the rule left as the template placeholder.
 Dynamic lock from Salt:
   lgpo.set:

@@ -12,3 +12,6 @@ pub mod store;
 
 #[cfg(test)]
 mod limits_tests;
+
+#[cfg(test)]
+mod format_doc_tests;

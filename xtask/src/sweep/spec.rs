@@ -1,4 +1,6 @@
-//! The sweep YAML format and its expansion into a deterministic, ordered list of runs.
+//! The sweep YAML format and its expansion into a deterministic, ordered list of runs. Users'
+//! reference for every key: `docs/formats/sweep-study.md` (a test keeps it equal to these
+//! structs); the commented example is `examples/sweep/study.yaml`.
 //!
 //! ```yaml
 //! name: walk-away-grid
