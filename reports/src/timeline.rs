@@ -148,8 +148,15 @@ fn describe_presence(p: &PresenceRecord) -> String {
     }
 }
 
+/// `LOCK dynamic_lock (idle_s=47.5 phone=ana-phone; user at 26.48 m)`: the detail's fields,
+/// the user's distance (`user_distance_m`, when the PC has a user) last and in words.
 fn describe_lock(lock: &LockRecord) -> String {
-    match fields(&lock.detail, &[]) {
+    let mut parts = vec![fields(&lock.detail, &["user_distance_m"])];
+    if let Some(distance_m) = lock.detail.get("user_distance_m").and_then(Value::as_f64) {
+        parts.push(format!("user at {distance_m} m"));
+    }
+    parts.retain(|part| !part.is_empty());
+    match parts.join("; ") {
         detail if detail.is_empty() => format!("LOCK {}", lock.reason.name()),
         detail => format!("LOCK {} ({detail})", lock.reason.name()),
     }

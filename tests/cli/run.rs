@@ -505,7 +505,7 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     assert!(text.contains(&format!("· sha256 {hash} ·")), "{text}");
     assert!(text.contains("present credentials=[pin] pc=desk-a"), "{text}");
     assert!(!text.contains("\"credential\""), "{text}");
-    assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual\n"), "{text}");
+    assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual (user at 0.6 m)\n"), "{text}");
     assert!(!text.lines().any(|line| line.ends_with("  lock")), "{text}");
 }
 
@@ -537,8 +537,40 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     "  FAIL desk: lock after walking away at 1m: min >= 2m, never-lock share <= 0\n",
     "2 of 2 runs locked; time to lock p50 42.5 s, p95 54.6 s, max 54.6 s, min 42.5 s"
 )]
+#[case::the_users_distance_at_the_lock(
+    "  FAIL desk's user is at most 3 m away at its first lock at or after 1m\n",
+    "seed 12: locked at 1 m 43 s (dynamic_lock) with the user 26.48 m away"
+)]
+#[case::a_comparison_between_interpretations(
+    "  FAIL desk: locks under rssi_delta_reference=single_threshold > under \
+     rssi_delta_reference=hysteresis, run by run\n",
+    "seed 12: 1 locks under the left side, 1 under the right"
+)]
 fn every_observable_has_an_expectation(#[case] failed: &str, #[case] happened: &str) {
     let file = "tests/fixtures/scenarios/failing_observables.yaml";
+    let (code, out, err) = crate::util::run_text(&["run", file]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
+    let block = &out[at..];
+    let end = block[failed.len()..].find("  FAIL ").map_or(block.len(), |i| i + failed.len());
+    assert!(block[..end].contains(happened), "{happened:?} in {out}");
+}
+
+/// Where a PC is associated at a time: the access point it is on instead, or none.
+#[rstest]
+#[case::another_access_point(
+    "  FAIL laptop is associated with access point ap-desk at 3m\n",
+    "seed 1: on ap-hall (12-ab-34-ff-e5-47) at 3m"
+)]
+#[case::no_access_point(
+    "  FAIL laptop is associated with BSSID 12-ab-34-ff-e5-47 at 6m30s\n",
+    "not associated: 2 runs (seeds 1-2)"
+)]
+fn an_association_that_does_not_hold_says_where_the_pc_was(
+    #[case] failed: &str,
+    #[case] happened: &str,
+) {
+    let file = "tests/fixtures/scenarios/failing_association.yaml";
     let (code, out, err) = crate::util::run_text(&["run", file]);
     assert_eq!(code, Some(1), "{out}{err}");
     let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
@@ -556,6 +588,9 @@ fn the_passing_forms_hold_and_json_lists_wifi_records() {
         "scenarios/suite/walk_away_fast_bag.yaml",
         "scenarios/suite/two_paired_phones_one_left_behind.yaml",
         "scenarios/suite/pc_radio_off_disables_dynamic_lock.yaml",
+        "scenarios/suite/walk_away_trouser_pocket.yaml",
+        "scenarios/suite/wifi_roam_any_bssid.yaml",
+        "scenarios/suite/rssi_delta_reference_unlock_rssi.yaml",
         "--runs",
         "2",
     ]);
