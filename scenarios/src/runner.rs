@@ -618,11 +618,15 @@ impl ScenarioModel<'_> {
         network: NetworkId,
         change: &NetworkChange,
     ) {
-        self.world.update_network(network, change);
+        let changed = self.world.update_network(network, change);
         cx.record(
             &Entity::world(),
             "action",
-            json!({ "action": "network_change", "network": self.world.network_name(network) }),
+            json!({
+                "action": "network_change",
+                "network": self.world.network_name(network),
+                "changed": changed,
+            }),
         );
     }
 

@@ -507,6 +507,9 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     assert!(!text.contains("\"credential\""), "{text}");
     assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual (user at 0.6 m)\n"), "{text}");
     assert!(!text.lines().any(|line| line.ends_with("  lock")), "{text}");
+    let changed = "world      network_change office-lan: ipv4_dns_servers 10.10.0.1, 10.10.0.2 \
+                   -> 10.20.0.1, 10.20.0.2\n";
+    assert!(text.contains(changed), "{text}");
 }
 
 /// Expectations for more observables, each failing in the fixture with what happened instead
