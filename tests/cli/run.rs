@@ -633,6 +633,27 @@ fn every_misspelt_key_of_a_file_is_reported_in_one_run() {
     }
 }
 
+/// Three misspelt keys inside flow mappings (`{pc: desk, withn: 3m, aftr: 1m}`): all three in
+/// one run, like block mappings, each once with its position and did-you-mean.
+#[test]
+fn every_misspelt_key_of_a_flow_mapping_is_reported_in_one_run() {
+    let (code, out, err) =
+        crate::util::run_text(&["run", "tests/fixtures/scenarios/flow_typos.yaml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    for (key, position, suggestion) in [
+        ("cary", "flow_typos.yaml:9:34]", "carry"),
+        ("withn", "flow_typos.yaml:17:31]", "within"),
+        ("aftr", "flow_typos.yaml:17:42]", "after"),
+    ] {
+        let message = format!("unknown key `{key}`");
+        assert_eq!(err.matches(&message).count(), 1, "{message} once in {err}");
+        let block = &err[err.find(&message).unwrap_or_default()..];
+        assert!(block.contains(position), "{position} after {message} in {err}");
+        assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
+    }
+}
+
 /// Under `--interpretations all`, a JUnit case's repro sets the interpretations under which its
 /// expectation first failed.
 #[test]

@@ -141,7 +141,8 @@ pub fn from_yaml_every_unknown_key<T: serde::de::DeserializeOwned>(
             None => error.clone(),
         };
         unknown.push(moved);
-        match offset.filter(|_| retry).and_then(|at| comment_out_block_key(&text, at)) {
+        let without = |at| comment_out_block_key(&text, at).or_else(|| blank_flow_pair(&text, at));
+        match offset.filter(|_| retry).and_then(without) {
             Some(commented) => text = commented,
             None => return Err(unknown),
         }
@@ -175,6 +176,51 @@ fn comment_out_block_key(text: &str, at: usize) -> Option<String> {
         }
         cursor = Some(start + line.len() + 1);
     }
+    Some(out)
+}
+
+/// `text` with the flow-mapping entry whose key starts at byte `at` (`withn: 3m` in
+/// `{pc: a, withn: 3m}`) and the comma after it blanked out with spaces, line breaks kept, so
+/// every other offset and line stays where it was; `None` when the key does not follow `{` or
+/// `,`. The entry ends at the first `,` or `}` outside quotes and nested brackets (one pass over
+/// the text after `at`).
+fn blank_flow_pair(text: &str, at: usize) -> Option<String> {
+    if at >= text.len() || !text.is_char_boundary(at) {
+        return None;
+    }
+    let before = text[..at].trim_end_matches([' ', '\t', '\r', '\n']);
+    if !(before.ends_with('{') || before.ends_with(',')) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut end = None;
+    for (offset, c) in text[at..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') if depth > 0 => depth -= 1,
+            (None, '}') => {
+                end = Some(at + offset);
+                break;
+            }
+            (None, ',') if depth == 0 => {
+                end = Some(at + offset + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    // Byte for byte: a character of several bytes becomes as many spaces.
+    let blanked: String = text[at..end]
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\r') { c.to_string() } else { " ".repeat(c.len_utf8()) })
+        .collect();
+    let mut out = text.to_string();
+    out.replace_range(at..end, &blanked);
     Some(out)
 }
 
@@ -315,9 +361,33 @@ mod every_unknown_key_tests {
         "x:\n  deep: 1\n  deeper: {z: 2}\ninner:\n  c: 1\n  b: 2\n",
         &["unknown key `x`", "unknown key `c`"]
     )]
-    #[case::a_flow_mapping_stops_at_the_first("inner: {c: 1, d: 2}\n", &["unknown key `c`"])]
-    fn every_unknown_key_of_a_block_mapping_at_once(#[case] text: &str, #[case] expected: &[&str]) {
+    #[case::every_key_of_a_flow_mapping(
+        "inner: {c: 1, b: 2, d: [3, {e: 4}]}\n",
+        &["unknown key `c`", "unknown key `d`"]
+    )]
+    #[case::a_flow_mapping_over_lines_with_quotes(
+        "inner: {c: 'x, }',\n  b: 2, d: \"ü\"}\nzz: 1\n",
+        &["unknown key `c`", "unknown key `d`", "unknown key `zz`"]
+    )]
+    #[case::the_only_key_of_a_flow_mapping("inner: {c: 1}\na: 2\n", &["unknown key `c`"])]
+    #[case::flow_and_block(
+        "x: 1\ninner: {b: 1, y: 2}\n",
+        &["unknown key `x`", "unknown key `y`"]
+    )]
+    fn every_unknown_key_of_a_file_at_once(#[case] text: &str, #[case] expected: &[&str]) {
         assert_eq!(unknown_keys(text), expected);
+    }
+
+    /// Blanking a flow entry keeps every other byte offset, so later keys are reported where
+    /// they are in the original text.
+    #[test]
+    fn a_later_flow_key_is_reported_at_its_place() {
+        let text = "inner: {c: \"ü\", d: 2}\n";
+        let source = SourceFile::new("t.yaml", text);
+        let errors = from_yaml_every_unknown_key::<Doc>(&source).expect_err("two unknown keys");
+        let starts: Vec<Option<usize>> =
+            errors.iter().map(|d| d.location.as_ref().map(|l| l.span.start)).collect();
+        assert_eq!(starts, [text.find("c:"), text.find("d:")]);
     }
 
     #[test]
