@@ -441,6 +441,12 @@ const PASSING: &str = "scenarios/suite/phone_bluetooth_off_locks.yaml";
     "1 passed, 1 failed\n",
     "not run"
 )]
+#[case::a_filter_skips_invalid_files_it_does_not_match(
+    &["run", "tests/fixtures/scenarios", "--filter", "cannot hold", "--runs", "1"],
+    1,
+    "0 passed, 1 failed\n",
+    "yaml::unknown-key"
+)]
 fn test_runner_manners(
     #[case] args: &[&str],
     #[case] code: i32,
