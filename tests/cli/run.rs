@@ -660,6 +660,35 @@ fn every_misspelt_key_of_a_flow_mapping_is_reported_in_one_run() {
     }
 }
 
+/// Loader wordings in people's words: what number was expected, which key is doubled (no
+/// parser option named), and a did-you-mean for a misspelt environment preset.
+#[rstest]
+#[case::a_u32("runs: many\n", "expected a whole number from 0 to 4294967295 here")]
+#[case::a_duplicate_key("seed: 2\n", "the key `seed` appears twice in one mapping")]
+#[case::a_preset(
+    "world:\n  environment: {preset: ofice_los}\n",
+    "unknown environment `ofice_los`; did you mean `office_los`?"
+)]
+fn loader_wordings_say_what_was_expected(#[case] extra: &str, #[case] said: &str) {
+    let dir = std::env::temp_dir().join(format!("unlocksim-wording-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // One file per case (the cases run in parallel): named after what it checks.
+    let stem: String = said.chars().filter(char::is_ascii_alphanumeric).take(24).collect();
+    let file = dir.join(format!("{stem}.yaml"));
+    let base = "name: Wording\nseed: 1\nduration: 1m\n";
+    let text = if extra.starts_with("world:") {
+        format!("{base}{extra}  pcs:\n    desk: {{position: [0, 0]}}\n")
+    } else {
+        format!("{base}world:\n  pcs:\n    desk: {{position: [0, 0]}}\n{extra}")
+    };
+    std::fs::write(&file, text).expect("scenario written");
+    let (code, out, err) = crate::util::run_text(&["run", file.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(err.contains(said), "{said:?} in {err}");
+    assert!(!err.contains("DuplicateKeyPolicy") && !err.contains("invalid u32"), "{err}");
+}
+
 /// Under `--interpretations all`, a JUnit case's repro sets the interpretations under which its
 /// expectation first failed.
 #[test]

@@ -65,8 +65,7 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
                 Some(i) if i > 0 => &first_line[..i],
                 _ => first_line,
             };
-            let first_line = first_line.to_string();
-            (Diagnostic::error("yaml::invalid", first_line), None)
+            reworded(first_line)
         }
     };
     let diagnostic = match location {
@@ -80,6 +79,41 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     match hint {
         Some(hint) => diagnostic.with_hint(hint),
         None => diagnostic,
+    }
+}
+
+/// serde-saphyr's wording of a problem in people's words where it names a Rust type or one of
+/// its own options: `invalid u32` says which numbers are expected, a duplicate key says which
+/// key and what to do. Other messages are kept as they are.
+fn reworded(message: &str) -> (Diagnostic, Option<String>) {
+    if let Some(key) = message
+        .strip_prefix("duplicate mapping key: ")
+        .map(|rest| rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest))
+    {
+        let diagnostic = Diagnostic::error(
+            "yaml::duplicate-key",
+            format!("the key `{key}` appears twice in one mapping"),
+        );
+        return (diagnostic, Some("keep one of the two".into()));
+    }
+    let expected = match message.strip_prefix("invalid ") {
+        Some("u8") => Some(format!("a whole number from 0 to {}", u8::MAX)),
+        Some("u16") => Some(format!("a whole number from 0 to {}", u16::MAX)),
+        Some("u32") => Some(format!("a whole number from 0 to {}", u32::MAX)),
+        Some("u64" | "usize") => Some(format!("a whole number from 0 to {}", u64::MAX)),
+        Some("i8") => Some(format!("a whole number from {} to {}", i8::MIN, i8::MAX)),
+        Some("i16") => Some(format!("a whole number from {} to {}", i16::MIN, i16::MAX)),
+        Some("i32") => Some(format!("a whole number from {} to {}", i32::MIN, i32::MAX)),
+        Some("i64" | "isize") => Some(format!("a whole number from {} to {}", i64::MIN, i64::MAX)),
+        Some("f32" | "f64" | "floating point") => Some("a number".to_string()),
+        Some("bool" | "boolean") => Some("true or false".to_string()),
+        _ => None,
+    };
+    match expected {
+        Some(expected) => {
+            (Diagnostic::error("yaml::invalid", format!("expected {expected} here")), None)
+        }
+        None => (Diagnostic::error("yaml::invalid", message.to_string()), None),
     }
 }
 
@@ -388,6 +422,35 @@ mod every_unknown_key_tests {
         let starts: Vec<Option<usize>> =
             errors.iter().map(|d| d.location.as_ref().map(|l| l.span.start)).collect();
         assert_eq!(starts, [text.find("c:"), text.find("d:")]);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Typed {
+        #[serde(default)]
+        id: u32,
+        #[serde(default)]
+        level: i8,
+        #[serde(default)]
+        on: bool,
+        #[serde(default)]
+        share: f64,
+    }
+
+    /// Problems serde-saphyr words after a Rust type or its own options, in people's words.
+    #[rstest::rstest]
+    #[case::text_for_a_u32("id: abc\n", "expected a whole number from 0 to 4294967295 here")]
+    #[case::negative_u32("id: -5\n", "expected a whole number from 0 to 4294967295 here")]
+    #[case::fraction_for_a_u32("id: 3.5\n", "expected a whole number from 0 to 4294967295 here")]
+    #[case::too_big_for_an_i8("level: 300\n", "expected a whole number from -128 to 127 here")]
+    #[case::text_for_a_bool("on: maybe\n", "expected true or false here")]
+    #[case::text_for_a_number("share: lots\n", "expected a number here")]
+    #[case::duplicate_key("id: 1\nid: 2\n", "the key `id` appears twice in one mapping")]
+    fn wordings_name_what_was_expected(#[case] text: &str, #[case] message: &str) {
+        let source = SourceFile::new("t.yaml", text);
+        let errors = from_yaml::<Typed>(&source).expect_err("invalid");
+        assert_eq!(errors[0].message, message);
+        assert!(!errors[0].message.contains("Options"), "{}", errors[0].message);
     }
 
     #[test]
