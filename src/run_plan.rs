@@ -112,7 +112,7 @@ impl RunPlan {
             return Err(PlanError::NoFiles);
         }
         let overrides = parse_overrides(&args.set).map_err(PlanError::Set)?;
-        let mut scenarios = load_all(&files).map_err(PlanError::Invalid)?;
+        let mut scenarios = load_all(&files, &args.filters).map_err(PlanError::Invalid)?;
         pin_interpretations(&mut scenarios, &args.interpretation_settings)?;
         apply_overrides(&mut scenarios, &overrides).map_err(PlanError::Set)?;
         let scenarios = select(scenarios, &args.filters, last_failed.as_ref())?;
@@ -301,19 +301,30 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Loads every file; on any problem, the rendered problems of every file.
-fn load_all(files: &[PathBuf]) -> Result<Vec<Scenario>, String> {
+/// Loads every file that `filters` keep; on any problem, the rendered problems of every such
+/// file.
+///
+/// `--filter` is applied before loading: a file is loaded when its path or its `name:` (read
+/// without validating the rest, [`crate::run_select::scenario_name`]) contains a pattern, so
+/// an invalid file that matches neither is skipped and cannot stop a filtered run. A file
+/// that cannot be read is reported when its path matches.
+fn load_all(files: &[PathBuf], filters: &[String]) -> Result<Vec<Scenario>, String> {
+    use crate::run_select::{matches_name_or_file, scenario_name};
     let mut scenarios = Vec::new();
     let mut report = String::new();
     for file in files {
         let name = display_path(file);
         let text = match read_input(file) {
             Ok(text) => text,
+            Err(_) if !matches_name_or_file(None, &name, filters) => continue,
             Err(reason) => {
                 report.push_str(&format!("error: {name}: cannot read: {reason}\n"));
                 continue;
             }
         };
+        if !matches_name_or_file(scenario_name(&name, &text).as_deref(), &name, filters) {
+            continue;
+        }
         let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut read_file = |relative: &str| read_input(&folder.join(relative));
         match scenarios::load_scenario(&name, &text, &mut read_file) {
@@ -420,6 +431,24 @@ mod tests {
         &[FAILING, "scenarios/suite", "--filter", "cannot hold", "--fail-fast"],
         "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
          polls dropped; judge default fail-fast"
+    )]
+    #[case::filter_skips_invalid_files_by_path(
+        &["tests/fixtures/scenarios", "--filter", "failing_exp", "--list"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; list"
+    )]
+    #[case::filter_skips_invalid_files_by_name(
+        &["tests/fixtures/scenarios", "--filter", "CANNOT HOLD", "--list"],
+        "[\"tests/fixtures/scenarios/failing_expectation.yaml\"] seed=None runs=None \
+         polls dropped; list"
+    )]
+    #[case::filter_matching_an_invalid_file_reports_it(
+        &["tests/fixtures/scenarios", "--filter", "unknown_key"],
+        "plan error: yaml::unknown-key"
+    )]
+    #[case::filter_matching_an_invalid_file_by_name_reports_it(
+        &["tests/fixtures/scenarios", "--filter", "three typos"],
+        "plan error: yaml::unknown-key"
     )]
     #[case::filter_matching_nothing(
         &[FAILING, "--filter", "nowhere", "--filter", "nothing"],

@@ -73,15 +73,34 @@ pub fn record_failed(failed: &[&str]) -> Result<(), String> {
 /// Whether `scenario`'s name or file contains one of `filters` (ignoring case); true when
 /// there is no filter.
 pub fn matches(scenario: &Scenario, filters: &[String]) -> bool {
+    matches_name_or_file(Some(&scenario.name), &scenario.file, filters)
+}
+
+/// Whether `name` (when known) or `file` contains one of `filters` (ignoring case, `\` read as
+/// `/`); true when there is no filter.
+pub fn matches_name_or_file(name: Option<&str>, file: &str, filters: &[String]) -> bool {
     if filters.is_empty() {
         return true;
     }
-    let name = scenario.name.to_lowercase();
-    let file = scenario.file.to_lowercase().replace('\\', "/");
+    let name = name.map(str::to_lowercase);
+    let file = file.to_lowercase().replace('\\', "/");
     filters.iter().any(|filter| {
         let filter = filter.to_lowercase();
-        name.contains(&filter) || file.contains(&filter)
+        name.as_deref().is_some_and(|name| name.contains(&filter)) || file.contains(&filter)
     })
+}
+
+/// The `name:` of a scenario file's text, read without validating anything else (unknown keys,
+/// other values and references are the loader's business); `None` when the text is not YAML or
+/// has no `name:` string. `--filter` reads it to decide whether to load the file at all.
+pub fn scenario_name(file: &str, text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct NameOnly {
+        #[serde(default)]
+        name: Option<String>,
+    }
+    let source = engine::diagnostic::SourceFile::new(file, text);
+    engine::diagnostic::yaml::from_yaml::<NameOnly>(&source).ok()?.name
 }
 
 /// `--list`: one line per scenario, `FILE  NAME  (N runs, seeds A-B)`, then `N scenario(s)`;

@@ -490,7 +490,7 @@ expect:
                    repro: unlocksim run failing.yaml --seed 1 --runs 1   # unlocksim 0.1.0
             timeline around t=2 m 00 s (seed 1):
               0:02:30.000 pc:desk      action         {"action":"lock"}
-              0:02:30.000 pc:desk      lock           {"detail":{},"reason":"manual"}
+              0:02:30.000 pc:desk      lock           {"detail":{"user_distance_m":0.6},"reason":"manual"}
         "#);
         assert_eq!(Exit::from_passed(report.passed()), Exit::CheckFailed);
     }
@@ -551,7 +551,9 @@ expect:
                       "t_s": 1.871251
                     },
                     {
-                      "detail": {},
+                      "detail": {
+                        "user_distance_m": 0.6
+                      },
                       "device": "desk",
                       "kind": "lock",
                       "reason": "manual",

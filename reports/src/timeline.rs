@@ -148,8 +148,15 @@ fn describe_presence(p: &PresenceRecord) -> String {
     }
 }
 
+/// `LOCK dynamic_lock (idle_s=47.5 phone=ana-phone; user at 26.48 m)`: the detail's fields,
+/// the user's distance (`user_distance_m`, when the PC has a user) last and in words.
 fn describe_lock(lock: &LockRecord) -> String {
-    match fields(&lock.detail, &[]) {
+    let mut parts = vec![fields(&lock.detail, &["user_distance_m"])];
+    if let Some(distance_m) = lock.detail.get("user_distance_m").and_then(Value::as_f64) {
+        parts.push(format!("user at {distance_m} m"));
+    }
+    parts.retain(|part| !part.is_empty());
+    match parts.join("; ") {
         detail if detail.is_empty() => format!("LOCK {}", lock.reason.name()),
         detail => format!("LOCK {} ({detail})", lock.reason.name()),
     }
@@ -181,6 +188,7 @@ fn describe_untyped(record: &TraceRecord) -> String {
     let p = &record.payload;
     let s = |key: &str| text_of(&p[key]);
     match record.kind.as_str() {
+        "action" if p["action"] == "network_change" => describe_network_change(p),
         "action" => format!("{} {}", s("action"), fields(p, &["action"])).trim_end().to_string(),
         "lock_deferred" => format!("lock deferred: {}", fields(p, &[])),
         "lock_cancelled" => format!("lock cancelled: phone {} back", s("phone")),
@@ -190,6 +198,23 @@ fn describe_untyped(record: &TraceRecord) -> String {
         }
         other => format!("{other} {}", fields(p, &[])).trim_end().to_string(),
     }
+}
+
+/// `network_change office-lan: ipv4_dns_servers 10.10.0.1 -> 10.20.0.1; dns_suffix none -> corp`:
+/// each option the change changed, from and to (`nothing changed` when it set only the values
+/// the network had).
+fn describe_network_change(payload: &Value) -> String {
+    let changed: Vec<String> = payload["changed"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            format!("{} {} -> {}", text_of(&c["option"]), text_of(&c["from"]), text_of(&c["to"]))
+        })
+        .collect();
+    let what = if changed.is_empty() { "nothing changed".to_string() } else { changed.join("; ") };
+    format!("network_change {}: {what}", text_of(&payload["network"]))
 }
 
 /// Whether `record` is a `lock` action that the next record, the lock itself (same time, same

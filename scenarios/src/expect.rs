@@ -12,10 +12,11 @@ use engine::time::{SimDuration, SimTime};
 use engine::trace::{
     AtDeskRecord, EventLogRecord, LockReason, LockRecord, Observed, PinResetFailedRecord,
     SignInDeniedRecord, SignInRecord, Trace, TraceRecord, UnlockDeniedRecord, UnlockRecord,
+    WifiChange,
 };
 use serde::Serialize;
 
-use crate::model::{Expectation, Scenario};
+use crate::model::{AssociatedWith, Comparison, Expectation, Scenario};
 use crate::runner::RunOutput;
 
 /// The verdict on one expectation.
@@ -193,6 +194,18 @@ fn judge_one(expectation: &Expectation, runs: &[RunOutput], end: SimTime) -> Exp
         Expectation::Presence { pc, phone, present, from, to } => {
             judge_presence(runs, pc, phone, *present, (*from, to.unwrap_or(end)))
         }
+        Expectation::LockDistance { pc, after, reason, distance_m_min, distance_m_max } => {
+            let bounds = (*distance_m_min, *distance_m_max);
+            let description = describe_lock_distance(pc, *after, *reason, bounds);
+            per_run(description, runs, |trace| {
+                check_lock_distance(trace, pc, *after, *reason, bounds)
+            })
+        }
+        Expectation::Associated { pc, at, with } => {
+            let description = describe_associated(pc, *at, with);
+            per_run(description, runs, |trace| check_associated(trace, pc, *at, with))
+        }
+        Expectation::CompareInterpretations(comparison) => judged_elsewhere(comparison),
         Expectation::FalseLocksPerHourMax { pc, value } => {
             judge_false_locks(runs, pc, *value, Bound::AtMost, end)
         }
@@ -558,6 +571,183 @@ fn judge_presence(
             None => Ok(format!("{} throughout", word(present))),
         }
     })
+}
+
+/// The description of a `lock_distance` expectation.
+fn describe_lock_distance(
+    pc: &str,
+    after: SimTime,
+    reason: Option<LockReason>,
+    (min, max): (Option<f64>, Option<f64>),
+) -> String {
+    let what = reason.map_or(String::new(), |r| format!(" ({})", r.name()));
+    let bounds = match (min, max) {
+        (Some(min), Some(max)) => format!("{min} to {max} m"),
+        (Some(min), None) => format!("at least {min} m"),
+        (None, Some(max)) => format!("at most {max} m"),
+        (None, None) => "any distance".into(),
+    };
+    format!("{pc}'s user is {bounds} away at its first lock{what} at or after {}", t(after))
+}
+
+/// Checks the user's distance (the lock's `user_distance_m`) at `pc`'s first lock of `reason`
+/// (any, if `None`) at or after `after` against `min` and `max`, metres.
+fn check_lock_distance(
+    trace: &Trace,
+    pc: &str,
+    after: SimTime,
+    reason: Option<LockReason>,
+    (min, max): (Option<f64>, Option<f64>),
+) -> Result<String, Miss> {
+    let first = locks(trace, pc)
+        .find(|(time, lock)| *time >= after && reason.is_none_or(|want| lock.reason == want));
+    let Some((time, lock)) = first else {
+        let detail = format!("no such lock at or after {}: {}", t(after), locks_listed(trace, pc));
+        return Err(miss(format!("no lock after {}", t(after)), detail, after));
+    };
+    let locked = format!("locked at {} ({})", seen(time), lock.reason.name());
+    let Some(distance_m) = lock.detail.get("user_distance_m").and_then(serde_json::Value::as_f64)
+    else {
+        let detail = format!("{locked}, but the PC names no user: no distance recorded");
+        return Err(miss("no user distance", detail, time));
+    };
+    let happened = format!("{locked} with the user {distance_m:.2} m away");
+    if min.is_some_and(|min| distance_m < min) {
+        Err(miss("the user was nearer", happened, time))
+    } else if max.is_some_and(|max| distance_m > max) {
+        Err(miss("the user was farther", happened, time))
+    } else {
+        Ok(happened)
+    }
+}
+
+/// The description of an `associated` expectation.
+fn describe_associated(pc: &str, at: SimTime, with: &AssociatedWith) -> String {
+    let with = match with {
+        AssociatedWith::AccessPoint(ap) => format!("access point {ap}"),
+        AssociatedWith::Bssid(bssid) => format!("BSSID {bssid}"),
+    };
+    format!("{pc} is associated with {with} at {}", t(at))
+}
+
+/// Checks `pc`'s Wi-Fi association at `at` (its `wifi` records up to then) against `with`.
+fn check_associated(
+    trace: &Trace,
+    pc: &str,
+    at: SimTime,
+    with: &AssociatedWith,
+) -> Result<String, Miss> {
+    let mut current: Option<(String, String)> = None;
+    for record in pc_records(trace, pc).take_while(|r| r.time <= at) {
+        match record.read::<WifiChange>() {
+            Some(WifiChange::Connected { access_point, bssid }) => {
+                current = Some((access_point, bssid))
+            }
+            Some(WifiChange::Roamed { to, bssid, .. }) => current = Some((to, bssid)),
+            Some(WifiChange::Disconnected { .. }) => current = None,
+            Some(WifiChange::Unchanged) | None => {}
+        }
+    }
+    let holds = current.as_ref().is_some_and(|(ap, bssid)| match with {
+        AssociatedWith::AccessPoint(want) => ap == want,
+        AssociatedWith::Bssid(want) => bssid == want,
+    });
+    let was = match &current {
+        Some((ap, bssid)) => format!("on {ap} ({bssid})"),
+        None => "not associated".into(),
+    };
+    if holds { Ok(was) } else { Err(miss(was.clone(), format!("{was} at {}", t(at)), at)) }
+}
+
+/// A comparison is judged by `crate::run_scenario`, which runs both sides: from here (traces
+/// alone) it never passes.
+fn judged_elsewhere(comparison: &Comparison) -> ExpectationResult {
+    ExpectationResult {
+        description: describe_comparison(comparison),
+        passed: false,
+        detail: "judged only where the scenario is run (it needs runs of its own)".into(),
+        failed_seed: None,
+        failed_at_s: None,
+        failed_runs: Vec::new(),
+    }
+}
+
+/// One side of a comparison in words: `rssi_delta_reference=hysteresis`, or `the scenario's
+/// own` when it sets nothing.
+fn side_label(settings: &[(String, String)]) -> String {
+    if settings.is_empty() {
+        return "the scenario's own".into();
+    }
+    let set: Vec<String> = settings.iter().map(|(name, value)| format!("{name}={value}")).collect();
+    set.join(", ")
+}
+
+/// The description of a `compare_interpretations` expectation.
+pub fn describe_comparison(c: &Comparison) -> String {
+    format!(
+        "{pc}: {metric} under {left} {relation} under {right}, run by run",
+        pc = c.pc,
+        metric = c.metric.name(),
+        left = side_label(&c.left),
+        relation = c.relation.symbol(),
+        right = side_label(&c.right),
+    )
+}
+
+/// The count of `metric` records of `pc` in `trace`.
+fn metric_count(trace: &Trace, pc: &str, metric: crate::model::Metric) -> usize {
+    use crate::model::Metric;
+    pc_records(trace, pc)
+        .filter(|r| match metric {
+            Metric::Locks => r.read::<LockRecord>().is_some(),
+            Metric::Unlocks => r.read::<UnlockRecord>().is_some_and(|u| u.was_locked),
+            Metric::Denials => r.read::<UnlockDeniedRecord>().is_some(),
+        })
+        .count()
+}
+
+/// Judges a comparison on the runs of its two sides, paired by seed (`left[i]` and `right[i]`
+/// have the same seed): every pair must stand in the relation.
+pub fn judge_comparison(
+    c: &Comparison,
+    left: &[RunOutput],
+    right: &[RunOutput],
+) -> ExpectationResult {
+    let description = describe_comparison(c);
+    let (name, symbol) = (c.metric.name(), c.relation.symbol());
+    let mut failed_runs = Vec::new();
+    let mut counts = Vec::new();
+    for (l, r) in left.iter().zip(right) {
+        let pair =
+            (metric_count(&l.trace, &c.pc, c.metric), metric_count(&r.trace, &c.pc, c.metric));
+        counts.push(pair);
+        if !c.relation.holds(pair.0, pair.1) {
+            let detail =
+                format!("{} {name} under the left side, {} under the right", pair.0, pair.1);
+            let what = format!("left {symbol} right does not hold");
+            failed_runs.push(FailedRun { seed: l.seed, what, detail, at_s: 0.0 });
+        }
+    }
+    let total = |side: fn(&(usize, usize)) -> usize| counts.iter().map(side).sum::<usize>();
+    let totals = format!(
+        "{} {name} in all under the left side, {} under the right",
+        total(|p| p.0),
+        total(|p| p.1)
+    );
+    match failed_runs.first() {
+        None => {
+            ExpectationResult::passed(description, format!("{totals} (all {} runs)", counts.len()))
+        }
+        Some(first) => ExpectationResult {
+            description,
+            passed: false,
+            detail: format!("seed {}: {}; {totals}", first.seed, first.detail),
+            failed_seed: Some(first.seed),
+            // No one moment: the counts cover whole runs, so no timeline excerpt.
+            failed_at_s: None,
+            failed_runs,
+        },
+    }
 }
 
 /// The sorted times from `after` to `pc`'s presence-driven lock over `runs`, and the seed of

@@ -470,7 +470,7 @@ fn default_true() -> bool {
 /// [`ExpectationEntry`]'s keys. A new kind is a field below, a row here, a
 /// `model::Expectation` variant, a loader leaf (`load/expectations.rs`) and a `judge_*` leaf
 /// (`expect.rs`).
-pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 11] = [
+pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 14] = [
     ("locked_within", |e| e.locked_within.is_some()),
     ("never_locked", |e| e.never_locked.is_some()),
     ("unlock", |e| e.unlock.is_some()),
@@ -482,6 +482,9 @@ pub const EXPECTATION_KINDS: [(&str, KeySet<ExpectationEntry>); 11] = [
     ("events_in_order", |e| e.events_in_order.is_some()),
     ("presence", |e| e.presence.is_some()),
     ("notified", |e| e.notified.is_some()),
+    ("lock_distance", |e| e.lock_distance.is_some()),
+    ("associated", |e| e.associated.is_some()),
+    ("compare_interpretations", |e| e.compare_interpretations.is_some()),
 ];
 
 /// One expectation: exactly one key.
@@ -524,6 +527,61 @@ pub struct ExpectationEntry {
     /// every run).
     #[serde(default)]
     pub notified: Option<Notified>,
+    /// The user's distance from the PC at its first lock at or after `after` lies within
+    /// bounds (in every run).
+    #[serde(default)]
+    pub lock_distance: Option<LockDistance>,
+    /// The PC is associated with an access point (by id or BSSID) at a time (in every run).
+    #[serde(default)]
+    pub associated: Option<Associated>,
+    /// A metric of the PC under one set of interpretations stands in a relation to the same
+    /// metric under another, seed by seed (each side runs every seed once more).
+    #[serde(default)]
+    pub compare_interpretations: Option<CompareInterpretations>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockDistance {
+    pub pc: Spanned<String>,
+    #[serde(default)]
+    pub after: SimDuration,
+    /// Only locks with this reason count (as in `locked_within`).
+    #[serde(default)]
+    pub reason: Option<Spanned<String>>,
+    /// The user must be at least this far from the PC, metres.
+    #[serde(default)]
+    pub distance_m_min: Option<f64>,
+    /// The user must be at most this far from the PC, metres.
+    #[serde(default)]
+    pub distance_m_max: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Associated {
+    pub pc: Spanned<String>,
+    pub at: SimDuration,
+    /// The access point's id; exactly one of `ap` and `bssid`.
+    #[serde(default)]
+    pub ap: Option<Spanned<String>>,
+    /// The access point's BSSID, in any case, `:` or `-` separated.
+    #[serde(default)]
+    pub bssid: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareInterpretations {
+    pub pc: Spanned<String>,
+    /// `locks`, `unlocks` or `denials`.
+    pub metric: Spanned<String>,
+    /// Interpretations of the left side (name: value), over the scenario's own.
+    pub left: Spanned<std::collections::BTreeMap<String, String>>,
+    /// `at_least`, `at_most`, `equal`, `greater` or `less`.
+    pub relation: Spanned<String>,
+    /// Interpretations of the right side (name: value), over the scenario's own.
+    pub right: Spanned<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]

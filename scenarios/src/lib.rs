@@ -91,8 +91,37 @@ pub fn run_scenario(
             )
         })
         .collect::<Result<_, _>>()?;
-    let expectations = expect::judge(scenario, &runs);
+    let mut expectations = expect::judge(scenario, &runs);
+    for (index, expectation) in scenario.expectations.iter().enumerate() {
+        if let model::Expectation::CompareInterpretations(comparison) = expectation {
+            expectations[index] = judge_comparison(scenario, &runs, interpretations, comparison)?;
+        }
+    }
     Ok(ScenarioOutcome { interpretations: *interpretations, runs, expectations })
+}
+
+/// Judges a `compare_interpretations` expectation: every seed of `runs` runs once more under
+/// each side's interpretations (set over `interpretations`, the ones `runs` ran under), polls
+/// dropped and no trace file written, and the two counts are compared seed by seed.
+fn judge_comparison(
+    scenario: &Scenario,
+    runs: &[RunOutput],
+    interpretations: &Interpretations,
+    comparison: &model::Comparison,
+) -> Result<ExpectationResult, RunFailure> {
+    let side = |settings: &[(String, String)]| -> Result<Vec<RunOutput>, RunFailure> {
+        let mut chosen = *interpretations;
+        for (name, value) in settings {
+            // The loader set each of these on a default set already: it cannot fail here.
+            let _ = chosen.set(name, value);
+        }
+        runs.par_iter()
+            .map(|run| runner::run_once_with(scenario, run.seed, &chosen, true, None))
+            .collect()
+    };
+    let left = side(&comparison.left)?;
+    let right = side(&comparison.right)?;
+    Ok(expect::judge_comparison(comparison, &left, &right))
 }
 
 /// One expectation, or one run's lock/unlock times, that differs between interpretations.

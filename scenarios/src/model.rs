@@ -290,4 +290,121 @@ pub enum Expectation {
         from: SimTime,
         to: Option<SimTime>,
     },
+    /// The user's distance from `pc` at its first lock (of `reason`, if set) at or after
+    /// `after` lies in `distance_m_min..=distance_m_max`, metres (each bound if set).
+    LockDistance {
+        pc: String,
+        after: SimTime,
+        reason: Option<engine::trace::LockReason>,
+        distance_m_min: Option<f64>,
+        distance_m_max: Option<f64>,
+    },
+    /// `pc` is associated with `with` at `at`.
+    Associated {
+        pc: String,
+        at: SimTime,
+        with: AssociatedWith,
+    },
+    /// Seed by seed, `metric` of `pc` under `left` stands in `relation` to it under `right`.
+    CompareInterpretations(Comparison),
+}
+
+/// What an `associated` expectation names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssociatedWith {
+    /// An access point by id.
+    AccessPoint(String),
+    /// A BSSID in Windows' form (`sim_devices::wifi::normalise_bssid`).
+    Bssid(String),
+}
+
+/// A count of one kind of record of a PC in one run, compared between interpretations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// `lock` records, any reason.
+    Locks,
+    /// `unlock` records of a locked PC (re-authentications do not count).
+    Unlocks,
+    /// `unlock_denied` records.
+    Denials,
+}
+
+/// How the left side's count must relate to the right side's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// `at_least`: left >= right.
+    AtLeast,
+    /// `at_most`: left <= right.
+    AtMost,
+    /// `equal`: left = right.
+    Equal,
+    /// `greater`: left > right.
+    Greater,
+    /// `less`: left < right.
+    Less,
+}
+
+/// A `compare_interpretations` expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub pc: String,
+    pub metric: Metric,
+    /// (interpretation, value) set over the scenario's own for the left side, in name order.
+    pub left: Vec<(String, String)>,
+    pub relation: Relation,
+    /// As `left`, for the right side.
+    pub right: Vec<(String, String)>,
+}
+
+impl Metric {
+    /// Every metric, in the order the reference lists them.
+    pub const ALL: [Metric; 3] = [Metric::Locks, Metric::Unlocks, Metric::Denials];
+
+    /// The name as written in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::Locks => "locks",
+            Metric::Unlocks => "unlocks",
+            Metric::Denials => "denials",
+        }
+    }
+}
+
+impl Relation {
+    /// Every relation, in the order the reference lists them.
+    pub const ALL: [Relation; 5] =
+        [Relation::AtLeast, Relation::AtMost, Relation::Equal, Relation::Greater, Relation::Less];
+
+    /// The name as written in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Relation::AtLeast => "at_least",
+            Relation::AtMost => "at_most",
+            Relation::Equal => "equal",
+            Relation::Greater => "greater",
+            Relation::Less => "less",
+        }
+    }
+
+    /// The relation in symbols, for messages: `>=`.
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            Relation::AtLeast => ">=",
+            Relation::AtMost => "<=",
+            Relation::Equal => "=",
+            Relation::Greater => ">",
+            Relation::Less => "<",
+        }
+    }
+
+    /// Whether `left` stands in this relation to `right`.
+    pub fn holds(self, left: usize, right: usize) -> bool {
+        match self {
+            Relation::AtLeast => left >= right,
+            Relation::AtMost => left <= right,
+            Relation::Equal => left == right,
+            Relation::Greater => left > right,
+            Relation::Less => left < right,
+        }
+    }
 }

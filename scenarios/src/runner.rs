@@ -563,7 +563,9 @@ impl ScenarioModel<'_> {
     }
 
     fn on_lock(&mut self, cx: &mut Context<'_, Event>, pc: PcId) {
+        let distance_m = self.user_distance_m(cx.now(), pc);
         let runtime = &mut self.pcs[pc.index()];
+        runtime.device.set_user_distance_m(distance_m);
         cx.record(&runtime.entity, "action", json!({ "action": "lock" }));
         runtime.device.lock_manually(cx);
     }
@@ -616,11 +618,15 @@ impl ScenarioModel<'_> {
         network: NetworkId,
         change: &NetworkChange,
     ) {
-        self.world.update_network(network, change);
+        let changed = self.world.update_network(network, change);
         cx.record(
             &Entity::world(),
             "action",
-            json!({ "action": "network_change", "network": self.world.network_name(network) }),
+            json!({
+                "action": "network_change",
+                "network": self.world.network_name(network),
+                "changed": changed,
+            }),
         );
     }
 
@@ -873,6 +879,16 @@ impl ScenarioModel<'_> {
 
 /// The other events: start, polls, keystrokes, Wi-Fi scans, and what they need.
 impl ScenarioModel<'_> {
+    /// The distance from `pc` to its user (the one its Windows side names) at `now`, metres,
+    /// rounded to 1 cm like the phone distances; `None` when the PC names no user.
+    fn user_distance_m(&self, now: SimTime, pc: PcId) -> Option<f64> {
+        let user = self.scenario.pcs[pc.index()].user?;
+        let pc_position = self.world.pc_position(now, pc);
+        let distance =
+            self.world.radio_distance_m(&self.world.user_position(now, user), &pc_position);
+        Some((distance * 100.0).round() / 100.0)
+    }
+
     fn nearest_phone_distance_m(&self, now: SimTime, pc: PcId) -> Option<f64> {
         let pc_position = self.world.pc_position(now, pc);
         let mut nearest: Option<f64> = None;
@@ -1059,6 +1075,8 @@ impl Model for ScenarioModel<'_> {
             Event::Poll { pc, phone } => self.on_poll(cx, pc, phone),
             Event::PollFailed { pc, phone } => self.on_poll_failed(cx, pc, phone),
             Event::Device { pc, event } => {
+                let distance_m = self.user_distance_m(cx.now(), pc);
+                self.pcs[pc.index()].device.set_user_distance_m(distance_m);
                 self.pcs[pc.index()].device.on_event(
                     cx,
                     move |event| Event::Device { pc, event },

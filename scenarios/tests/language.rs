@@ -104,6 +104,12 @@ fn expectation_example(name: &str) -> &'static str {
         "events_in_order" => "events_in_order: {pc: desk, ids: [3520, 5520]}",
         "notified" => "notified: {pc: desk, contains: Bluetooth is off}",
         "presence" => "presence: {pc: desk, phone: phone, state: absent, from: 1m, to: 2m}",
+        "lock_distance" => "lock_distance: {pc: desk, after: 1m, distance_m_min: 5}",
+        "associated" => "associated: {pc: desk, at: 1m, ap: ap}",
+        "compare_interpretations" => {
+            "compare_interpretations: {pc: desk, metric: locks, left: {rssi_delta_reference: \
+             single_threshold}, relation: at_least, right: {}}"
+        }
         other => panic!("no example for expectation kind `{other}`: add one"),
     }
 }
@@ -334,6 +340,51 @@ fn the_new_actions_name_pcs_and_users_that_exist() {
               help: expected one of: door
             "#
     );
+}
+
+/// The new expectation kinds: each mistake is an error at its place, saying what was wrong.
+#[rstest::rstest]
+#[case::lock_distance_without_bounds(
+    "lock_distance: {pc: desk}",
+    "lock_distance needs `distance_m_min`, `distance_m_max` or both"
+)]
+#[case::lock_distance_negative("lock_distance: {pc: desk, distance_m_min: -1}", "not -1")]
+#[case::lock_distance_reversed(
+    "lock_distance: {pc: desk, distance_m_min: 5, distance_m_max: 2}",
+    "`distance_m_min` (5) is above `distance_m_max` (2)"
+)]
+#[case::associated_with_both(
+    "associated: {pc: desk, at: 1m, ap: ap, bssid: 12-ab-34-ff-e5-46}",
+    "associated needs exactly one of `ap` and `bssid`"
+)]
+#[case::associated_with_an_unknown_ap(
+    "associated: {pc: desk, at: 1m, ap: aq}",
+    "did you mean `ap`?"
+)]
+#[case::an_unknown_metric(
+    "compare_interpretations: {pc: desk, metric: lock, left: {}, relation: equal, \
+     right: {authentication_lock: on}}",
+    "`lock` is not a metric (locks, unlocks, denials)"
+)]
+#[case::an_unknown_relation(
+    "compare_interpretations: {pc: desk, metric: locks, left: {}, relation: at_lest, \
+     right: {authentication_lock: on}}",
+    "did you mean `at_least`?"
+)]
+#[case::an_unknown_interpretation(
+    "compare_interpretations: {pc: desk, metric: locks, left: {rssi_delta: peak_rssi}, \
+     relation: equal, right: {}}",
+    "unknown interpretation `rssi_delta`"
+)]
+#[case::the_same_on_both_sides(
+    "compare_interpretations: {pc: desk, metric: locks, left: {authentication_lock: on}, \
+     relation: equal, right: {authentication_lock: on}}",
+    "`left` and `right` set the same interpretations"
+)]
+fn a_new_expectation_kind_reports_its_mistakes(#[case] expectation: &str, #[case] said: &str) {
+    let shown = check(&format!("expect:\n  - {expectation}\n"));
+    assert!(shown.contains(said), "{said:?} in {shown}");
+    assert!(shown.contains("scenarios/language.yaml:23:"), "{shown}");
 }
 
 /// An interval whose `from` comes after its `to` could never fail: it is an error at its PC.

@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use rand::Rng;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use engine::StreamRng;
 use engine::snapshot::AdapterObservation;
@@ -73,7 +73,55 @@ pub struct NetworkChange {
     pub dns_suffix: Option<String>,
 }
 
+/// One option of a network that a [`NetworkChange`] changed, each value as text: an address,
+/// a list of addresses joined by `, `, a suffix, or `none` when unset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OptionChange {
+    /// The option's name as a `network_change` writes it (`ipv4_dns_servers`).
+    pub option: &'static str,
+    pub from: String,
+    pub to: String,
+}
+
+/// An optional value as text, `none` when unset.
+fn text_of<T: std::fmt::Display>(value: Option<&T>) -> String {
+    value.map_or_else(|| "none".to_owned(), ToString::to_string)
+}
+
+/// A list of addresses as text, `none` when empty.
+fn list_text<T: std::fmt::Display>(values: &[T]) -> String {
+    if values.is_empty() {
+        return "none".to_owned();
+    }
+    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
 impl NetworkConfig {
+    /// The options a [`NetworkChange`] can set, by name in its field order, as text.
+    fn changeable_options(&self) -> [(&'static str, String); 6] {
+        [
+            ("ipv4_gateway", text_of(self.ipv4_gateway.as_ref())),
+            ("ipv4_dhcp_server", text_of(self.ipv4_dhcp_server.as_ref())),
+            ("ipv4_dns_servers", list_text(&self.ipv4_dns_servers)),
+            ("ipv6_gateway", text_of(self.ipv6_gateway.as_ref())),
+            ("ipv6_dns_servers", list_text(&self.ipv6_dns_servers)),
+            ("dns_suffix", text_of(self.dns_suffix.as_ref())),
+        ]
+    }
+
+    /// Applies `change` and says what it changed: every option whose value is now different,
+    /// in [`NetworkChange`]'s field order (empty when it set only values the network had).
+    pub fn apply_reporting(&mut self, change: &NetworkChange) -> Vec<OptionChange> {
+        let before = self.changeable_options();
+        self.apply(change);
+        before
+            .into_iter()
+            .zip(self.changeable_options())
+            .filter(|((_, from), (_, to))| from != to)
+            .map(|((option, from), (_, to))| OptionChange { option, from, to })
+            .collect()
+    }
+
     /// Applies `change`.
     pub fn apply(&mut self, change: &NetworkChange) {
         if let Some(value) = change.ipv4_gateway {
@@ -218,5 +266,28 @@ mod tests {
         let renewed = network.renew(&first);
         assert_eq!(renewed.ipv4_addresses, first.ipv4_addresses);
         assert_eq!(renewed.ipv4_dns_servers, vec![Ipv4Addr::new(8, 8, 8, 8)]);
+    }
+
+    /// A change reports every option whose value it changed, from and to, as text; options it
+    /// sets to the value they had are not reported.
+    #[test]
+    fn a_change_reports_what_it_changed() {
+        let mut network = office();
+        let changed = network.apply_reporting(&NetworkChange {
+            ipv4_gateway: Some(Ipv4Addr::new(10, 10, 10, 1)),
+            ipv4_dns_servers: Some(vec![Ipv4Addr::new(8, 8, 8, 8), Ipv4Addr::new(8, 8, 4, 4)]),
+            ipv6_gateway: Some("2001:db8:1::1".parse().expect("address")),
+            ..Default::default()
+        });
+        let shown: Vec<String> =
+            changed.iter().map(|c| format!("{}: {} -> {}", c.option, c.from, c.to)).collect();
+        assert_eq!(
+            shown,
+            [
+                "ipv4_dns_servers: 10.10.10.3 -> 8.8.8.8, 8.8.4.4",
+                "ipv6_gateway: none -> 2001:db8:1::1"
+            ]
+        );
+        assert_eq!(network.apply_reporting(&NetworkChange::default()), []);
     }
 }

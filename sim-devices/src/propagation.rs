@@ -348,7 +348,14 @@ impl EnvironmentConfig {
     pub fn resolve(&self) -> Result<Environment, String> {
         let preset = Environment::preset(&self.preset).ok_or_else(|| {
             let names: Vec<&str> = ENVIRONMENT_NAMES.iter().map(|(name, _)| *name).collect();
-            format!("unknown environment `{}`; known: {}", self.preset, names.join(", "))
+            let known = names.join(", ");
+            match engine::diagnostic::suggest::closest(&self.preset, &names) {
+                Some(close) => format!(
+                    "unknown environment `{}`; did you mean `{close}`? (known: {known})",
+                    self.preset
+                ),
+                None => format!("unknown environment `{}`; known: {known}", self.preset),
+            }
         })?;
         let environment = preset.with_overrides(self);
         let numbers = [
@@ -870,8 +877,10 @@ mod tests {
         let environment = config.resolve().expect("valid");
         assert_eq!(environment.exponent, 3.0);
         assert_eq!(environment.rician_k_db, None);
-        let bad = EnvironmentConfig { preset: "ofice".to_owned(), ..Default::default() };
-        assert!(bad.resolve().unwrap_err().contains("unknown environment `ofice`"));
+        let bad = EnvironmentConfig { preset: "ofice_los".to_owned(), ..Default::default() };
+        let message = bad.resolve().unwrap_err();
+        assert!(message.contains("unknown environment `ofice_los`"), "{message}");
+        assert!(message.contains("did you mean `office_los`?"), "{message}");
     }
 
     /// cos of an angle in degrees.

@@ -156,6 +156,9 @@ fn the_scenario_page_has_every_key_of_the_scenario_loader() {
         documented!("`pin_reset` (expectation)", f::PinResetExpectation),
         documented!("`lock_after_walk_away`", f::LockAfterWalkAway),
         documented!("`false_locks_per_hour_max`, `false_locks_per_hour_min`", f::FalseLocks),
+        documented!("`lock_distance`", f::LockDistance),
+        documented!("`associated`", f::Associated),
+        documented!("`compare_interpretations`", f::CompareInterpretations),
     ];
     let sources = [
         "scenarios/src/format.rs",

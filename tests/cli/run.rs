@@ -441,6 +441,12 @@ const PASSING: &str = "scenarios/suite/phone_bluetooth_off_locks.yaml";
     "1 passed, 1 failed\n",
     "not run"
 )]
+#[case::a_filter_skips_invalid_files_it_does_not_match(
+    &["run", "tests/fixtures/scenarios", "--filter", "cannot hold", "--runs", "1"],
+    1,
+    "0 passed, 1 failed\n",
+    "yaml::unknown-key"
+)]
 fn test_runner_manners(
     #[case] args: &[&str],
     #[case] code: i32,
@@ -505,8 +511,11 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     assert!(text.contains(&format!("· sha256 {hash} ·")), "{text}");
     assert!(text.contains("present credentials=[pin] pc=desk-a"), "{text}");
     assert!(!text.contains("\"credential\""), "{text}");
-    assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual\n"), "{text}");
+    assert!(text.contains(" 0:00:30.000  pc:desk-a  LOCK manual (user at 0.6 m)\n"), "{text}");
     assert!(!text.lines().any(|line| line.ends_with("  lock")), "{text}");
+    let changed = "world      network_change office-lan: ipv4_dns_servers 10.10.0.1, 10.10.0.2 \
+                   -> 10.20.0.1, 10.20.0.2\n";
+    assert!(text.contains(changed), "{text}");
 }
 
 /// Expectations for more observables, each failing in the fixture with what happened instead
@@ -537,8 +546,40 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     "  FAIL desk: lock after walking away at 1m: min >= 2m, never-lock share <= 0\n",
     "2 of 2 runs locked; time to lock p50 42.5 s, p95 54.6 s, max 54.6 s, min 42.5 s"
 )]
+#[case::the_users_distance_at_the_lock(
+    "  FAIL desk's user is at most 3 m away at its first lock at or after 1m\n",
+    "seed 12: locked at 1 m 43 s (dynamic_lock) with the user 26.48 m away"
+)]
+#[case::a_comparison_between_interpretations(
+    "  FAIL desk: locks under rssi_delta_reference=single_threshold > under \
+     rssi_delta_reference=hysteresis, run by run\n",
+    "seed 12: 1 locks under the left side, 1 under the right"
+)]
 fn every_observable_has_an_expectation(#[case] failed: &str, #[case] happened: &str) {
     let file = "tests/fixtures/scenarios/failing_observables.yaml";
+    let (code, out, err) = crate::util::run_text(&["run", file]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
+    let block = &out[at..];
+    let end = block[failed.len()..].find("  FAIL ").map_or(block.len(), |i| i + failed.len());
+    assert!(block[..end].contains(happened), "{happened:?} in {out}");
+}
+
+/// Where a PC is associated at a time: the access point it is on instead, or none.
+#[rstest]
+#[case::another_access_point(
+    "  FAIL laptop is associated with access point ap-desk at 3m\n",
+    "seed 1: on ap-hall (12-ab-34-ff-e5-47) at 3m"
+)]
+#[case::no_access_point(
+    "  FAIL laptop is associated with BSSID 12-ab-34-ff-e5-47 at 6m30s\n",
+    "not associated: 2 runs (seeds 1-2)"
+)]
+fn an_association_that_does_not_hold_says_where_the_pc_was(
+    #[case] failed: &str,
+    #[case] happened: &str,
+) {
+    let file = "tests/fixtures/scenarios/failing_association.yaml";
     let (code, out, err) = crate::util::run_text(&["run", file]);
     assert_eq!(code, Some(1), "{out}{err}");
     let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
@@ -556,6 +597,9 @@ fn the_passing_forms_hold_and_json_lists_wifi_records() {
         "scenarios/suite/walk_away_fast_bag.yaml",
         "scenarios/suite/two_paired_phones_one_left_behind.yaml",
         "scenarios/suite/pc_radio_off_disables_dynamic_lock.yaml",
+        "scenarios/suite/walk_away_trouser_pocket.yaml",
+        "scenarios/suite/wifi_roam_any_bssid.yaml",
+        "scenarios/suite/rssi_delta_reference_unlock_rssi.yaml",
         "--runs",
         "2",
     ]);
@@ -593,6 +637,56 @@ fn every_misspelt_key_of_a_file_is_reported_in_one_run() {
         assert!(block.contains(position), "{position} after {message} in {err}");
         assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
     }
+}
+
+/// Three misspelt keys inside flow mappings (`{pc: desk, withn: 3m, aftr: 1m}`): all three in
+/// one run, like block mappings, each once with its position and did-you-mean.
+#[test]
+fn every_misspelt_key_of_a_flow_mapping_is_reported_in_one_run() {
+    let (code, out, err) =
+        crate::util::run_text(&["run", "tests/fixtures/scenarios/flow_typos.yaml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    for (key, position, suggestion) in [
+        ("cary", "flow_typos.yaml:9:34]", "carry"),
+        ("withn", "flow_typos.yaml:17:31]", "within"),
+        ("aftr", "flow_typos.yaml:17:42]", "after"),
+    ] {
+        let message = format!("unknown key `{key}`");
+        assert_eq!(err.matches(&message).count(), 1, "{message} once in {err}");
+        let block = &err[err.find(&message).unwrap_or_default()..];
+        assert!(block.contains(position), "{position} after {message} in {err}");
+        assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
+    }
+}
+
+/// Loader wordings in people's words: what number was expected, which key is doubled (no
+/// parser option named), and a did-you-mean for a misspelt environment preset.
+#[rstest]
+#[case::a_u32("runs: many\n", "expected a whole number from 0 to 4294967295 here")]
+#[case::a_duplicate_key("seed: 2\n", "the key `seed` appears twice in one mapping")]
+#[case::a_preset(
+    "world:\n  environment: {preset: ofice_los}\n",
+    "unknown environment `ofice_los`; did you mean `office_los`?"
+)]
+fn loader_wordings_say_what_was_expected(#[case] extra: &str, #[case] said: &str) {
+    let dir = std::env::temp_dir().join(format!("unlocksim-wording-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // One file per case (the cases run in parallel): named after what it checks.
+    let stem: String = said.chars().filter(char::is_ascii_alphanumeric).take(24).collect();
+    let file = dir.join(format!("{stem}.yaml"));
+    let base = "name: Wording\nseed: 1\nduration: 1m\n";
+    let text = if extra.starts_with("world:") {
+        format!("{base}{extra}  pcs:\n    desk: {{position: [0, 0]}}\n")
+    } else {
+        format!("{base}world:\n  pcs:\n    desk: {{position: [0, 0]}}\n{extra}")
+    };
+    std::fs::write(&file, text).expect("scenario written");
+    let (code, out, err) = crate::util::run_text(&["run", file.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(err.contains(said), "{said:?} in {err}");
+    assert!(!err.contains("DuplicateKeyPolicy") && !err.contains("invalid u32"), "{err}");
 }
 
 /// Under `--interpretations all`, a JUnit case's repro sets the interpretations under which its

@@ -158,6 +158,10 @@ pub struct WindowsDevice {
     phones: BTreeMap<String, PairedPhone>,
     pending_lock_check: Option<EventId>,
     pending_inactivity_check: Option<EventId>,
+    /// The true distance from the PC to its user, metres, as the caller last set it
+    /// ([`WindowsDevice::set_user_distance_m`]); recorded in a lock's detail for reports and
+    /// expectations (Windows never knows it).
+    user_distance_m: Option<f64>,
 }
 
 /// The major device class of a 24-bit Class of Device.
@@ -199,7 +203,16 @@ impl WindowsDevice {
             phones,
             pending_lock_check: None,
             pending_inactivity_check: None,
+            user_distance_m: None,
         }
+    }
+
+    /// Sets the true distance from the PC to its user, metres (`None`: the PC has no user),
+    /// which a lock made before the next call records as `user_distance_m` in its detail. The
+    /// caller sets it before every call that may lock ([`WindowsDevice::on_event`],
+    /// [`WindowsDevice::lock_manually`]); it never changes a decision.
+    pub fn set_user_distance_m(&mut self, distance_m: Option<f64>) {
+        self.user_distance_m = distance_m;
     }
 
     pub fn entity(&self) -> &Entity {
@@ -404,8 +417,16 @@ impl WindowsDevice {
         }
     }
 
-    fn lock<E>(&mut self, cx: &mut Context<'_, E>, reason: LockReason, detail: serde_json::Value) {
+    fn lock<E>(
+        &mut self,
+        cx: &mut Context<'_, E>,
+        reason: LockReason,
+        mut detail: serde_json::Value,
+    ) {
         self.locked = true;
+        if let (Some(distance_m), Some(fields)) = (self.user_distance_m, detail.as_object_mut()) {
+            fields.insert("user_distance_m".into(), json!(distance_m));
+        }
         if let Some(id) = self.pending_lock_check.take() {
             cx.cancel(id);
         }

@@ -65,8 +65,7 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
                 Some(i) if i > 0 => &first_line[..i],
                 _ => first_line,
             };
-            let first_line = first_line.to_string();
-            (Diagnostic::error("yaml::invalid", first_line), None)
+            reworded(first_line)
         }
     };
     let diagnostic = match location {
@@ -80,6 +79,41 @@ pub fn yaml_error(source: &SourceFile, error: &serde_saphyr::Error) -> Diagnosti
     match hint {
         Some(hint) => diagnostic.with_hint(hint),
         None => diagnostic,
+    }
+}
+
+/// serde-saphyr's wording of a problem in people's words where it names a Rust type or one of
+/// its own options: `invalid u32` says which numbers are expected, a duplicate key says which
+/// key and what to do. Other messages are kept as they are.
+fn reworded(message: &str) -> (Diagnostic, Option<String>) {
+    if let Some(key) = message
+        .strip_prefix("duplicate mapping key: ")
+        .map(|rest| rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest))
+    {
+        let diagnostic = Diagnostic::error(
+            "yaml::duplicate-key",
+            format!("the key `{key}` appears twice in one mapping"),
+        );
+        return (diagnostic, Some("keep one of the two".into()));
+    }
+    let expected = match message.strip_prefix("invalid ") {
+        Some("u8") => Some(format!("a whole number from 0 to {}", u8::MAX)),
+        Some("u16") => Some(format!("a whole number from 0 to {}", u16::MAX)),
+        Some("u32") => Some(format!("a whole number from 0 to {}", u32::MAX)),
+        Some("u64" | "usize") => Some(format!("a whole number from 0 to {}", u64::MAX)),
+        Some("i8") => Some(format!("a whole number from {} to {}", i8::MIN, i8::MAX)),
+        Some("i16") => Some(format!("a whole number from {} to {}", i16::MIN, i16::MAX)),
+        Some("i32") => Some(format!("a whole number from {} to {}", i32::MIN, i32::MAX)),
+        Some("i64" | "isize") => Some(format!("a whole number from {} to {}", i64::MIN, i64::MAX)),
+        Some("f32" | "f64" | "floating point") => Some("a number".to_string()),
+        Some("bool" | "boolean") => Some("true or false".to_string()),
+        _ => None,
+    };
+    match expected {
+        Some(expected) => {
+            (Diagnostic::error("yaml::invalid", format!("expected {expected} here")), None)
+        }
+        None => (Diagnostic::error("yaml::invalid", message.to_string()), None),
     }
 }
 
@@ -141,7 +175,8 @@ pub fn from_yaml_every_unknown_key<T: serde::de::DeserializeOwned>(
             None => error.clone(),
         };
         unknown.push(moved);
-        match offset.filter(|_| retry).and_then(|at| comment_out_block_key(&text, at)) {
+        let without = |at| comment_out_block_key(&text, at).or_else(|| blank_flow_pair(&text, at));
+        match offset.filter(|_| retry).and_then(without) {
             Some(commented) => text = commented,
             None => return Err(unknown),
         }
@@ -175,6 +210,51 @@ fn comment_out_block_key(text: &str, at: usize) -> Option<String> {
         }
         cursor = Some(start + line.len() + 1);
     }
+    Some(out)
+}
+
+/// `text` with the flow-mapping entry whose key starts at byte `at` (`withn: 3m` in
+/// `{pc: a, withn: 3m}`) and the comma after it blanked out with spaces, line breaks kept, so
+/// every other offset and line stays where it was; `None` when the key does not follow `{` or
+/// `,`. The entry ends at the first `,` or `}` outside quotes and nested brackets (one pass over
+/// the text after `at`).
+fn blank_flow_pair(text: &str, at: usize) -> Option<String> {
+    if at >= text.len() || !text.is_char_boundary(at) {
+        return None;
+    }
+    let before = text[..at].trim_end_matches([' ', '\t', '\r', '\n']);
+    if !(before.ends_with('{') || before.ends_with(',')) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut end = None;
+    for (offset, c) in text[at..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') if depth > 0 => depth -= 1,
+            (None, '}') => {
+                end = Some(at + offset);
+                break;
+            }
+            (None, ',') if depth == 0 => {
+                end = Some(at + offset + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    // Byte for byte: a character of several bytes becomes as many spaces.
+    let blanked: String = text[at..end]
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\r') { c.to_string() } else { " ".repeat(c.len_utf8()) })
+        .collect();
+    let mut out = text.to_string();
+    out.replace_range(at..end, &blanked);
     Some(out)
 }
 
@@ -315,9 +395,62 @@ mod every_unknown_key_tests {
         "x:\n  deep: 1\n  deeper: {z: 2}\ninner:\n  c: 1\n  b: 2\n",
         &["unknown key `x`", "unknown key `c`"]
     )]
-    #[case::a_flow_mapping_stops_at_the_first("inner: {c: 1, d: 2}\n", &["unknown key `c`"])]
-    fn every_unknown_key_of_a_block_mapping_at_once(#[case] text: &str, #[case] expected: &[&str]) {
+    #[case::every_key_of_a_flow_mapping(
+        "inner: {c: 1, b: 2, d: [3, {e: 4}]}\n",
+        &["unknown key `c`", "unknown key `d`"]
+    )]
+    #[case::a_flow_mapping_over_lines_with_quotes(
+        "inner: {c: 'x, }',\n  b: 2, d: \"ü\"}\nzz: 1\n",
+        &["unknown key `c`", "unknown key `d`", "unknown key `zz`"]
+    )]
+    #[case::the_only_key_of_a_flow_mapping("inner: {c: 1}\na: 2\n", &["unknown key `c`"])]
+    #[case::flow_and_block(
+        "x: 1\ninner: {b: 1, y: 2}\n",
+        &["unknown key `x`", "unknown key `y`"]
+    )]
+    fn every_unknown_key_of_a_file_at_once(#[case] text: &str, #[case] expected: &[&str]) {
         assert_eq!(unknown_keys(text), expected);
+    }
+
+    /// Blanking a flow entry keeps every other byte offset, so later keys are reported where
+    /// they are in the original text.
+    #[test]
+    fn a_later_flow_key_is_reported_at_its_place() {
+        let text = "inner: {c: \"ü\", d: 2}\n";
+        let source = SourceFile::new("t.yaml", text);
+        let errors = from_yaml_every_unknown_key::<Doc>(&source).expect_err("two unknown keys");
+        let starts: Vec<Option<usize>> =
+            errors.iter().map(|d| d.location.as_ref().map(|l| l.span.start)).collect();
+        assert_eq!(starts, [text.find("c:"), text.find("d:")]);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Typed {
+        #[serde(default)]
+        id: u32,
+        #[serde(default)]
+        level: i8,
+        #[serde(default)]
+        on: bool,
+        #[serde(default)]
+        share: f64,
+    }
+
+    /// Problems serde-saphyr words after a Rust type or its own options, in people's words.
+    #[rstest::rstest]
+    #[case::text_for_a_u32("id: abc\n", "expected a whole number from 0 to 4294967295 here")]
+    #[case::negative_u32("id: -5\n", "expected a whole number from 0 to 4294967295 here")]
+    #[case::fraction_for_a_u32("id: 3.5\n", "expected a whole number from 0 to 4294967295 here")]
+    #[case::too_big_for_an_i8("level: 300\n", "expected a whole number from -128 to 127 here")]
+    #[case::text_for_a_bool("on: maybe\n", "expected true or false here")]
+    #[case::text_for_a_number("share: lots\n", "expected a number here")]
+    #[case::duplicate_key("id: 1\nid: 2\n", "the key `id` appears twice in one mapping")]
+    fn wordings_name_what_was_expected(#[case] text: &str, #[case] message: &str) {
+        let source = SourceFile::new("t.yaml", text);
+        let errors = from_yaml::<Typed>(&source).expect_err("invalid");
+        assert_eq!(errors[0].message, message);
+        assert!(!errors[0].message.contains("Options"), "{}", errors[0].message);
     }
 
     #[test]

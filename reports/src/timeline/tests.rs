@@ -1,6 +1,9 @@
+use engine::time::SimTime;
+use engine::trace::Entity;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use rstest::rstest;
+use serde_json::json;
 
 use super::*;
 use crate::testing::walk_away_day;
@@ -20,6 +23,44 @@ fn meta() -> RunMeta {
 #[test]
 fn text_timeline_of_a_walk_away_day() {
     insta::assert_snapshot!(text_timeline(&walk_away_day(), &meta(), &MetricOptions::default()));
+}
+
+/// A network change says what it changed; a lock names the user's distance.
+#[rstest]
+#[case::one_option(
+    json!({ "action": "network_change", "network": "lan", "changed": [
+        { "option": "ipv4_dns_servers", "from": "10.0.0.1, 10.0.0.2", "to": "10.0.0.9" },
+    ] }),
+    "network_change lan: ipv4_dns_servers 10.0.0.1, 10.0.0.2 -> 10.0.0.9"
+)]
+#[case::two_options(
+    json!({ "action": "network_change", "network": "lan", "changed": [
+        { "option": "ipv6_gateway", "from": "none", "to": "21da:d3::fe" },
+        { "option": "dns_suffix", "from": "corp.example", "to": "guest.example" },
+    ] }),
+    "network_change lan: ipv6_gateway none -> 21da:d3::fe; dns_suffix corp.example -> \
+     guest.example"
+)]
+#[case::nothing(
+    json!({ "action": "network_change", "network": "lan", "changed": [] }),
+    "network_change lan: nothing changed"
+)]
+fn a_network_change_says_what_changed(#[case] payload: Value, #[case] text: &str) {
+    let record = TraceRecord::new(SimTime::ZERO, Entity::world(), "action", payload);
+    assert_eq!(describe(&record).as_deref(), Some(text));
+}
+
+#[rstest]
+#[case::manual(json!({ "user_distance_m": 0.6 }), "LOCK manual (user at 0.6 m)")]
+#[case::no_user(json!({}), "LOCK manual")]
+#[case::dynamic_lock(
+    json!({ "phone": "p", "idle_s": 31.5, "user_distance_m": 26.48 }),
+    "LOCK manual (idle_s=31.5 phone=p; user at 26.48 m)"
+)]
+fn a_lock_names_the_users_distance(#[case] detail: Value, #[case] text: &str) {
+    let lock = LockRecord { detail, reason: engine::trace::LockReason::Manual };
+    let record = TraceRecord::typed(SimTime::ZERO, Entity::pc("desk"), &lock);
+    assert_eq!(describe(&record).as_deref(), Some(text));
 }
 
 #[rstest]

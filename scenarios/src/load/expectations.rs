@@ -10,11 +10,11 @@ use serde_saphyr::Spanned;
 
 use super::Checker;
 use crate::format::{
-    EXPECTATION_KINDS, EventLogged, EventsInOrder, ExpectationEntry, FalseLocks, LockAfterWalkAway,
-    LockedWithin, NeverLocked, Notified, ORDERED_EVENTS_MAX, PinResetExpectation,
-    PresenceExpectation, UnlockExpectation,
+    Associated, CompareInterpretations, EXPECTATION_KINDS, EventLogged, EventsInOrder,
+    ExpectationEntry, FalseLocks, LockAfterWalkAway, LockDistance, LockedWithin, NeverLocked,
+    Notified, ORDERED_EVENTS_MAX, PinResetExpectation, PresenceExpectation, UnlockExpectation,
 };
-use crate::model::Expectation;
+use crate::model::{AssociatedWith, Comparison, Expectation, Metric, Relation};
 
 /// A time given as a duration since the start of the run.
 fn t(duration: SimDuration) -> SimTime {
@@ -68,6 +68,15 @@ impl Checker<'_> {
         }
         if let Some(x) = &e.notified {
             return self.notified(x);
+        }
+        if let Some(x) = &e.lock_distance {
+            return self.lock_distance(x);
+        }
+        if let Some(x) = &e.associated {
+            return self.associated(x);
+        }
+        if let Some(x) = &e.compare_interpretations {
+            return self.compare_interpretations(x);
         }
         // The exactly-one check passed, so some row of EXPECTATION_KINDS is set.
         unreachable!("a kind in format::EXPECTATION_KINDS has no branch in Checker::expectation");
@@ -243,5 +252,114 @@ impl Checker<'_> {
             return None;
         }
         self.reference("pc", &x.pc).then(|| make(x.pc.value.clone(), x.value))
+    }
+
+    fn lock_distance(&mut self, x: &LockDistance) -> Option<Expectation> {
+        let pc_ok = self.reference("pc", &x.pc);
+        let reason = match &x.reason {
+            Some(name) => Some(self.lock_reason(name)?),
+            None => None,
+        };
+        let bounds = [x.distance_m_min, x.distance_m_max];
+        let bad = bounds.into_iter().flatten().find(|d| !d.is_finite() || *d < 0.0);
+        let problem = match (x.distance_m_min, x.distance_m_max) {
+            (None, None) => {
+                Some("lock_distance needs `distance_m_min`, `distance_m_max` or both".to_string())
+            }
+            _ if bad.is_some() => Some(format!(
+                "a distance bound is a finite number of metres at least 0, not {}",
+                bad.unwrap_or_default()
+            )),
+            (Some(min), Some(max)) if min > max => {
+                Some(format!("`distance_m_min` ({min}) is above `distance_m_max` ({max})"))
+            }
+            _ => None,
+        };
+        if let Some(message) = problem {
+            let span = spanned_range(self.source, &x.pc);
+            self.error_at("scenario::expectation", message, span);
+            return None;
+        }
+        pc_ok.then(|| Expectation::LockDistance {
+            pc: x.pc.value.clone(),
+            after: t(x.after),
+            reason,
+            distance_m_min: x.distance_m_min,
+            distance_m_max: x.distance_m_max,
+        })
+    }
+
+    fn associated(&mut self, x: &Associated) -> Option<Expectation> {
+        let pc_ok = self.reference("pc", &x.pc);
+        let with = match (&x.ap, &x.bssid) {
+            (Some(ap), None) => self
+                .reference("access point", ap)
+                .then(|| AssociatedWith::AccessPoint(ap.value.clone())),
+            (None, Some(bssid)) => {
+                Some(AssociatedWith::Bssid(sim_devices::wifi::normalise_bssid(&bssid.value)))
+            }
+            _ => {
+                let span = spanned_range(self.source, &x.pc);
+                let message = "associated needs exactly one of `ap` and `bssid`".to_string();
+                self.error_at("scenario::expectation", message, span);
+                None
+            }
+        };
+        let with = with?;
+        pc_ok.then(|| Expectation::Associated { pc: x.pc.value.clone(), at: t(x.at), with })
+    }
+
+    fn compare_interpretations(&mut self, x: &CompareInterpretations) -> Option<Expectation> {
+        let pc_ok = self.reference("pc", &x.pc);
+        let metric = self.named(&x.metric, "metric", &Metric::ALL.map(Metric::name));
+        let relation = self.named(&x.relation, "relation", &Relation::ALL.map(Relation::name));
+        let left = self.interpretation_settings(&x.left);
+        let right = self.interpretation_settings(&x.right);
+        let (metric, relation, left, right) = (metric?, relation?, left?, right?);
+        if left == right {
+            let span = spanned_range(self.source, &x.right);
+            let message = "`left` and `right` set the same interpretations: nothing is compared";
+            self.error_at("scenario::expectation", message.into(), span).hint =
+                Some("set one interpretation to different values on the two sides".into());
+            return None;
+        }
+        pc_ok.then(|| {
+            Expectation::CompareInterpretations(Comparison {
+                pc: x.pc.value.clone(),
+                metric: Metric::ALL[metric],
+                left,
+                relation: Relation::ALL[relation],
+                right,
+            })
+        })
+    }
+
+    /// The index of `name` in `names`, or a diagnostic with a did-you-mean.
+    fn named(&mut self, name: &Spanned<String>, what: &str, names: &[&str]) -> Option<usize> {
+        if let Some(index) = names.iter().position(|n| *n == name.value) {
+            return Some(index);
+        }
+        let span = spanned_range(self.source, name);
+        let message = format!("`{}` is not a {what} ({})", name.value, names.join(", "));
+        self.error_at("scenario::expectation", message, span).hint =
+            Some(did_you_mean(&name.value, names));
+        None
+    }
+
+    /// The (name, value) settings of one side of a comparison, each checked by setting it.
+    fn interpretation_settings(
+        &mut self,
+        settings: &Spanned<std::collections::BTreeMap<String, String>>,
+    ) -> Option<Vec<(String, String)>> {
+        let mut checked = engine::policy::Interpretations::default();
+        let mut ok = true;
+        for (name, value) in &settings.value {
+            if let Err(reason) = checked.set(name, value) {
+                let span = spanned_range(self.source, settings);
+                self.error_at("scenario::interpretation", reason, span);
+                ok = false;
+            }
+        }
+        ok.then(|| settings.value.iter().map(|(n, v)| (n.clone(), v.clone())).collect())
     }
 }

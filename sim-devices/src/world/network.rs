@@ -45,9 +45,14 @@ impl World {
     }
 
     /// Changes network `network` (a DHCP server handing out new options). Adapters on it see
-    /// the change when their leases are renewed ([`World::renew_leases`]).
-    pub fn update_network(&mut self, network: NetworkId, change: &NetworkChange) {
-        self.networks[network.index()].config.apply(change);
+    /// the change when their leases are renewed ([`World::renew_leases`]). Returns the options
+    /// whose value changed, as text ([`crate::network::NetworkConfig::apply_reporting`]).
+    pub fn update_network(
+        &mut self,
+        network: NetworkId,
+        change: &NetworkChange,
+    ) -> Vec<crate::network::OptionChange> {
+        self.networks[network.index()].config.apply_reporting(change)
     }
 
     /// Renews every lease of PC `pc`: same addresses, the networks' current options.
