@@ -189,10 +189,17 @@ pub fn run(args: &ReplayArgs) -> Exit {
         Err(message) => return usage(&message),
     };
     let polls = polls(&log, activity.as_ref());
-    if dims.is_empty() && args.report.is_none() {
-        return single(args, &policy, &polls);
+    if !dims.is_empty() {
+        return grid::run(args, &policy, &dims, &polls, true);
     }
-    grid::run(args, &policy, &dims, &polls)
+    if args.report.is_some() {
+        // The report of one point; the output stays the single replay's.
+        let exit = grid::run(args, &policy, &dims, &polls, false);
+        if exit != Exit::Success {
+            return exit;
+        }
+    }
+    single(args, &policy, &polls)
 }
 
 /// One replay: each lock, when it came after leaving, and the false locks.

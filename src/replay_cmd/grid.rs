@@ -209,12 +209,13 @@ fn meta(args: &ReplayArgs, criteria: RecommendationCriteria) -> Result<SweepMeta
     })
 }
 
-/// Replays every point and prints (and writes) the results.
+/// Replays every point, writes the report when asked and prints the results when `print`.
 pub(super) fn run(
     args: &ReplayArgs,
     policy: &ReplayPolicy,
     dims: &[Dimension],
     polls: &[ReplayPoll],
+    print: bool,
 ) -> Exit {
     let evaluated: Vec<(SweepPoint, Vec<ReplayLock>)> = combinations(dims)
         .into_par_iter()
@@ -241,6 +242,9 @@ pub(super) fn run(
         if let Err(error) = written {
             return usage(&format!("{}: {error}", dir.display()));
         }
+    }
+    if !print {
+        return Exit::Success;
     }
     if args.json {
         out!("{}", sweep_json(&meta, &points, recommendation.as_ref()));
@@ -290,7 +294,8 @@ fn table_text(polls: &[ReplayPoll], points: &[SweepPoint]) -> String {
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
         .collect();
-    let mut text = format!("replay: {} polls at {} points\n", polls.len(), points.len());
+    let plural = if points.len() == 1 { "" } else { "s" };
+    let mut text = format!("replay: {} polls at {} point{plural}\n", polls.len(), points.len());
     for row in rows {
         let cells: Vec<String> =
             row.iter().zip(&widths).map(|(cell, width)| format!("{cell:>width$}")).collect();

@@ -353,3 +353,20 @@ fn the_activity_example_replays_the_example_day() {
     assert_eq!(activity, place);
     assert!(place.contains("lock at 650.0 s (dynamic_lock), 50.0 s after leaving"), "{place}");
 }
+
+/// Without a grid, `--report` writes the one point's report and prints the single replay.
+#[test]
+fn a_report_of_one_replay_keeps_the_single_output() {
+    let dir = temp("single-report");
+    let report = dir.join("report");
+    let base = ["replay", "examples/calibrate/day.csv", "--policy", POLICY];
+    let (code, plain, stderr) = run_text(&base);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut args = base.to_vec();
+    args.extend(["--report", report.to_str().expect("UTF-8")]);
+    let (code, reported, stderr) = run_text(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(reported, plain);
+    let csv = std::fs::read_to_string(report.join("points.csv")).expect("points.csv");
+    assert_eq!(csv.lines().count(), 2, "a header and one point: {csv}");
+}
