@@ -166,24 +166,29 @@ fn distinct_output_folders(scenarios: &[Scenario]) -> Result<(), String> {
 
 /// `--set NAME=VALUE` arguments as (name, value): a whole number is an integer, another number a
 /// float, anything else a name (as a sweep file's YAML would read it).
-fn parse_overrides(set: &[String]) -> Result<Vec<(String, ParamValue)>, String> {
+pub(crate) fn parse_overrides(set: &[String]) -> Result<Vec<(String, ParamValue)>, String> {
     set.iter()
         .map(|arg| {
             let (name, text) = arg
                 .split_once('=')
                 .filter(|(name, text)| !name.trim().is_empty() && !text.trim().is_empty())
                 .ok_or_else(|| format!("--set `{arg}`: expected NAME=VALUE"))?;
-            let text = text.trim();
-            let value = if let Ok(n) = text.parse::<i64>() {
-                ParamValue::Int(n)
-            } else if let Ok(x) = text.parse::<f64>() {
-                ParamValue::Float(x)
-            } else {
-                ParamValue::Text(text.to_owned())
-            };
-            Ok((name.trim().to_owned(), value))
+            Ok((name.trim().to_owned(), parse_value(text)))
         })
         .collect()
+}
+
+/// One parameter value as `--set` reads it: a whole number is an integer, another number a
+/// float, anything else a name.
+pub(crate) fn parse_value(text: &str) -> ParamValue {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<i64>() {
+        ParamValue::Int(n)
+    } else if let Ok(x) = text.parse::<f64>() {
+        ParamValue::Float(x)
+    } else {
+        ParamValue::Text(text.to_owned())
+    }
 }
 
 /// Sets every override on every scenario, in order (the same `set_parameter` a sweep uses).

@@ -784,7 +784,8 @@ pub fn repro_command(
     words.join(" ")
 }
 
-fn shell_word(word: &str) -> String {
+/// `word` as a POSIX shell reads it back: unchanged when plain, else single-quoted.
+pub fn shell_word(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:+,@".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
         word.to_owned()

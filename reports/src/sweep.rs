@@ -41,14 +41,35 @@ pub struct SweepPoint {
     pub command: String,
 }
 
+/// Where a report's points come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepKind {
+    /// `cargo xtask sweep`: simulated runs of scenarios, over seeds.
+    #[default]
+    Sweep,
+    /// `unlocksim replay --grid`: one recorded log replayed at every point (no seeds).
+    Replay,
+}
+
+impl SweepKind {
+    /// Whether this is a sweep (the kind a sweep's JSON leaves out).
+    pub fn is_sweep(&self) -> bool {
+        *self == SweepKind::Sweep
+    }
+}
+
 /// What a sweep report prints so that it can be reproduced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepMeta {
+    /// A sweep or a replay over a grid; a sweep's JSON leaves it out.
+    #[serde(default, skip_serializing_if = "SweepKind::is_sweep")]
+    pub kind: SweepKind,
     /// The sweep's name.
     pub name: String,
-    /// The sweep file as given (relative paths stay relative).
+    /// The sweep file as given (relative paths stay relative); for a replay, the log.
     pub file: String,
-    /// (scenario file, SHA-256 of its bytes) of every base scenario.
+    /// (scenario file, SHA-256 of its bytes) of every base scenario; for a replay, the policy.
     pub scenarios: Vec<(String, String)>,
     /// The seeds of every point, e.g. `1-20 per point`.
     pub seeds: String,
@@ -201,14 +222,22 @@ pub fn sweep_html(
     metrics: &[Metric],
     recommendation: Option<&Recommendation>,
 ) -> String {
-    let mut html = html_head(&format!("unlocksim sweep {}", meta.name));
-    html += &format!("<h1>Sweep {}</h1>\n<p class=\"meta\">", xml_escape(&meta.name));
+    let (kind, heading, base) = match meta.kind {
+        SweepKind::Sweep => ("sweep", "Sweep", "scenario"),
+        SweepKind::Replay => ("replay", "Replay", "policy"),
+    };
+    let mut html = html_head(&format!("unlocksim {kind} {}", meta.name));
+    html += &format!("<h1>{heading} {}</h1>\n<p class=\"meta\">", xml_escape(&meta.name));
+    let file = match meta.kind {
+        SweepKind::Sweep => format!("sweep {}", meta.file),
+        SweepKind::Replay => format!("log {}", meta.file),
+    };
     html += &xml_escape(&format!(
-        "unlocksim {} · sweep {} · seeds {} · interpretation {}",
-        meta.program_version, meta.file, meta.seeds, meta.interpretation
+        "unlocksim {} · {file} · seeds {} · interpretation {}",
+        meta.program_version, meta.seeds, meta.interpretation
     ));
     for (file, hash) in &meta.scenarios {
-        html += &format!("<br/>scenario {} sha256 {}", xml_escape(file), xml_escape(hash));
+        html += &format!("<br/>{base} {} sha256 {}", xml_escape(file), xml_escape(hash));
     }
     html += "</p>\n";
     let failed: usize = points.iter().map(|p| p.failed_runs.len()).sum();

@@ -507,7 +507,7 @@ fn pinned_interpretations(text: &str) -> Vec<String> {
 
 /// SHA-256 of the scenario text, all 64 hex characters: recorded in every report, so that a
 /// reader can check it against `sha256sum FILE`.
-fn content_hash(text: &str) -> String {
+pub fn content_hash(text: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()

@@ -202,17 +202,7 @@ impl Scenario {
     /// A message for people: an unknown name (with a did-you-mean hint), a value of the wrong
     /// type or out of range, or `walk_distance_m` on a scenario without a walk.
     pub fn set_parameter(&mut self, name: &str, value: &ParamValue) -> Result<(), String> {
-        let rssi = |rules, min| (rules, min);
-        let target = match name {
-            "dynamic_lock_rssi_min" => Some(rssi(Rules::DynamicLock, true)),
-            "dynamic_lock_rssi_max_delta" => Some(rssi(Rules::DynamicLock, false)),
-            "unlock_rssi_min" => Some(rssi(Rules::Unlock, true)),
-            "unlock_rssi_max_delta" => Some(rssi(Rules::Unlock, false)),
-            "rssi_min" => Some(rssi(Rules::Both, true)),
-            "rssi_max_delta" => Some(rssi(Rules::Both, false)),
-            _ => None,
-        };
-        if let Some((rules, min)) = target {
+        if let Some((rules, min)) = rssi_target(name) {
             return self.set_rssi_threshold(name, number(name, value)?, rules, min);
         }
         match kind_of(name) {
@@ -386,35 +376,108 @@ impl Scenario {
         rules: Rules,
         min: bool,
     ) -> Result<(), String> {
-        if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
-            return Err(format!(
-                "parameter `{name}` must be a whole number of dB within \
-                ±{RSSI_DB_ABS_MAX}, not {n}"
-            ));
-        }
-        let db = n as i32;
+        let db = rssi_db(name, n)?;
         for pc in &mut self.pcs {
-            let Some(policy) = &mut pc.policy else { continue };
-            let mut rule_sets: Vec<&mut RuleSet> = Vec::new();
-            if let (Some(dynamic_lock), true) = (&mut policy.dynamic_lock, rules != Rules::Unlock) {
-                rule_sets.push(&mut dynamic_lock.rules);
-            }
-            let unlock = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut());
-            if let (Some(unlock), true) = (unlock, rules != Rules::DynamicLock) {
-                rule_sets.push(unlock);
-            }
-            for rule_set in rule_sets {
-                for_each_bluetooth_signal(rule_set, |signal| {
-                    if min {
-                        signal.rssi_min = Some(db);
-                    } else {
-                        signal.rssi_max_delta = Some(db);
-                    }
-                });
+            if let Some(policy) = &mut pc.policy {
+                write_rssi_threshold(policy, db, rules, min);
             }
         }
         Ok(())
     }
+}
+
+/// `n` as a whole number of dB within ±[`RSSI_DB_ABS_MAX`].
+fn rssi_db(name: &str, n: f64) -> Result<i32, String> {
+    if n.fract() != 0.0 || n.abs() > RSSI_DB_ABS_MAX {
+        return Err(format!(
+            "parameter `{name}` must be a whole number of dB within ±{RSSI_DB_ABS_MAX}, not {n}"
+        ));
+    }
+    Ok(n as i32)
+}
+
+/// Writes `db` as `rssiMin` (`min`) or `rssiMaxDelta` on every bluetooth signal of `rules`.
+fn write_rssi_threshold(policy: &mut engine::policy::Policy, db: i32, rules: Rules, min: bool) {
+    let mut rule_sets: Vec<&mut RuleSet> = Vec::new();
+    if let (Some(dynamic_lock), true) = (&mut policy.dynamic_lock, rules != Rules::Unlock) {
+        rule_sets.push(&mut dynamic_lock.rules);
+    }
+    let unlock = policy.device_unlock.as_mut().and_then(|d| d.signal_rules.as_mut());
+    if let (Some(unlock), true) = (unlock, rules != Rules::DynamicLock) {
+        rule_sets.push(unlock);
+    }
+    for rule_set in rule_sets {
+        for_each_bluetooth_signal(rule_set, |signal| {
+            if min {
+                signal.rssi_min = Some(db);
+            } else {
+                signal.rssi_max_delta = Some(db);
+            }
+        });
+    }
+}
+
+/// The rules and threshold (`true`: `rssiMin`) an RSSI setting named `name` writes.
+fn rssi_target(name: &str) -> Option<(Rules, bool)> {
+    match name {
+        "dynamic_lock_rssi_min" => Some((Rules::DynamicLock, true)),
+        "dynamic_lock_rssi_max_delta" => Some((Rules::DynamicLock, false)),
+        "unlock_rssi_min" => Some((Rules::Unlock, true)),
+        "unlock_rssi_max_delta" => Some((Rules::Unlock, false)),
+        "rssi_min" => Some((Rules::Both, true)),
+        "rssi_max_delta" => Some((Rules::Both, false)),
+        _ => None,
+    }
+}
+
+/// Sets the RSSI setting `name` (one of the six [`ParamKind::Setting`] names of
+/// [`PARAMETERS`], e.g. `dynamic_lock_rssi_min`) to `value` dB on `policy`, as
+/// [`Scenario::set_parameter`] does on each PC's policy: what `unlocksim replay --set` uses.
+/// Returns `Ok(false)` when `name` is not an RSSI setting (nothing changed).
+///
+/// # Errors
+/// `value` is not a whole number of dB within ±128.
+pub fn set_policy_rssi_threshold(
+    policy: &mut engine::policy::Policy,
+    name: &str,
+    value: &ParamValue,
+) -> Result<bool, String> {
+    let Some((rules, min)) = rssi_target(name) else { return Ok(false) };
+    write_rssi_threshold(policy, rssi_db(name, number(name, value)?)?, rules, min);
+    Ok(true)
+}
+
+/// The values of the inclusive range `from`, `to` by `step` of parameter `name`: integers when
+/// all three are whole numbers, else floats; `to` is included when a whole number of steps
+/// away. A sweep's `range:` and `unlocksim replay --grid NAME=FROM..TO:STEP` both expand here.
+///
+/// # Errors
+/// A bound or step not finite, a zero step, a step that does not lead from `from` to `to`, or
+/// more than `values_max` values.
+pub fn range_values(
+    name: &str,
+    from: f64,
+    to: f64,
+    step: f64,
+    values_max: u64,
+) -> Result<Vec<ParamValue>, String> {
+    if !(from.is_finite() && to.is_finite() && step.is_finite()) || step == 0.0 {
+        return Err(format!("parameter `{name}`: range needs finite from, to and a non-zero step"));
+    }
+    if (to - from) * step < 0.0 {
+        return Err(format!("parameter `{name}`: step {step} does not lead from {from} to {to}"));
+    }
+    let count = ((to - from) / step + 1e-9).floor() as u64 + 1;
+    if count > values_max {
+        return Err(format!("parameter `{name}`: range has {count} values, at most {values_max}"));
+    }
+    let integral = [from, to, step].iter().all(|v| v.fract() == 0.0);
+    Ok((0..count)
+        .map(|i| {
+            let v = from + step * i as f64;
+            if integral { ParamValue::Int(v as i64) } else { ParamValue::Float(v) }
+        })
+        .collect())
 }
 
 /// A far end nearer the PC than this (m) has no direction to move along: the user did not walk

@@ -337,29 +337,42 @@ fn device_settings(
         && policy.device_unlock.is_some()
         && interpretations.dont_display_last_user_name
             == DontDisplayLastUserName::BlocksMultiFactor;
-    if let Some(dynamic_lock) = &policy.dynamic_lock
-        && dynamic_lock.enabled
-    {
-        for signal in dynamic_lock.rules.bluetooth_signals() {
-            settings.locking_signals.push(locking_signal(signal, LockReason::DynamicLock));
-        }
-    }
+    settings.locking_signals = locking_signals(policy, interpretations);
     if let Some(device_unlock) = &policy.device_unlock {
         settings.factor_groups = Some(device_unlock.groups.clone());
         let uses_signal = device_unlock.groups.first.contains(&CredentialProvider::TrustedSignal)
             || device_unlock.groups.second.contains(&CredentialProvider::TrustedSignal);
-        if let Some(rules) = &device_unlock.signal_rules {
+        if device_unlock.signal_rules.is_some() {
             trusted_signal_rules = uses_signal;
-            if interpretations.authentication_lock == AuthenticationLock::On {
-                for signal in rules.bluetooth_signals() {
-                    settings
-                        .locking_signals
-                        .push(locking_signal(signal, LockReason::AuthenticationSignalLost));
-                }
-            }
         }
     }
     (settings, trusted_signal_rules)
+}
+
+/// The signals whose loss locks a PC under `policy`: each bluetooth signal of an enabled
+/// Dynamic Lock rule, then, under the interpretation `authentication_lock: on`, each of the
+/// device-unlock signal rules. A scenario run and `unlocksim replay` both build them here.
+pub(crate) fn locking_signals(
+    policy: &engine::policy::Policy,
+    interpretations: &Interpretations,
+) -> Vec<LockingSignal> {
+    let mut signals = Vec::new();
+    if let Some(dynamic_lock) = &policy.dynamic_lock
+        && dynamic_lock.enabled
+    {
+        for signal in dynamic_lock.rules.bluetooth_signals() {
+            signals.push(locking_signal(signal, LockReason::DynamicLock));
+        }
+    }
+    let unlock_rules = policy.device_unlock.as_ref().and_then(|d| d.signal_rules.as_ref());
+    if let Some(rules) = unlock_rules
+        && interpretations.authentication_lock == AuthenticationLock::On
+    {
+        for signal in rules.bluetooth_signals() {
+            signals.push(locking_signal(signal, LockReason::AuthenticationSignalLost));
+        }
+    }
+    signals
 }
 
 /// The physical act behind a credential provider.

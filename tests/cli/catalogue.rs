@@ -370,6 +370,10 @@ const CATALOGUE: &[Entry] = &[
     entry("replay_dbm_log", &["replay", "$C/calibrate/btmon_two_devices.txt", "--device", "40:11:22:33:44:55", "--policy", "scenarios/policies/dynamic_lock_default.yaml"], 2, REPLAY, false),
     entry("replay_policy_without_dynamic_lock", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/mfu_example1_ipconfig.yaml"], 2, REPLAY, false),
     entry("replay_policy_billion_laughs", &["replay", "examples/calibrate/day.csv", "--policy", "$C/policy/billion_laughs.yaml"], 2, REPLAY, true),
+    entry("replay_activity_nan", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--activity", "$C/replay/activity_nan.csv"], 2, REPLAY, true),
+    entry("replay_activity_overlap", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--activity", "$C/replay/activity_overlap.csv"], 2, REPLAY, true),
+    entry("replay_activity_unknown", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--activity", "$C/replay/activity_unknown.csv", "--report", "$T/report"], 2, REPLAY, true),
+    entry("replay_grid_too_large", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--grid", "rssiMin=-128..127:1", "--grid", "rssiMaxDelta=-128..127:1", "--interpretations", "all", "--report", "$T/report"], 2, REPLAY, false),
     // Command-line arguments.
     entry("args_runs_zero", &["run", "--runs", "0"], 2, USAGE, false),
     entry("args_runs_absurd", &["run", "--runs", "100001"], 2, USAGE, false),
@@ -389,6 +393,9 @@ const CATALOGUE: &[Entry] = &[
     entry("args_calibrate_unknown_carry", &["calibrate", "examples/calibrate/capture.csv", "--carry", "sock"], 2, USAGE, false),
     entry("args_calibrate_without_logs", &["calibrate"], 2, USAGE, false),
     entry("args_replay_set_unknown", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--set", "rssiMax=-3"], 2, USAGE, false),
+    entry("args_replay_grid_nan", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--grid", "rssiMin=NaN..-5:1"], 2, USAGE, false),
+    entry("args_replay_grid_twice", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--grid", "rssiMin=-20,-10", "--grid", "dynamic_lock_rssi_min=-5"], 2, USAGE, false),
+    entry("args_replay_grid_not_replayable", &["replay", "examples/calibrate/day.csv", "--policy", "scenarios/policies/dynamic_lock_default.yaml", "--grid", "carry=hand,back_pocket"], 2, USAGE, false),
     entry("args_replay_without_policy", &["replay", "examples/calibrate/day.csv"], 2, USAGE, false),
     entry("args_analyze_missing_device", &["analyze", "lockout", LOCKOUT_POLICY], 2, USAGE, false),
 ];

@@ -42,6 +42,7 @@ pub(crate) fn grid() -> Vec<SweepPoint> {
 
 fn meta() -> SweepMeta {
     SweepMeta {
+        kind: SweepKind::Sweep,
         name: "grid".into(),
         file: "studies/grid.yaml".into(),
         scenarios: vec![("suite/walk.yaml".into(), "ab12".into())],

@@ -16,6 +16,7 @@
 //! [`LOG_READINGS_MAX`], [`LOG_DEVICES_MAX`], [`PLACE_CHARS_MAX`]; the file size by the
 //! caller).
 
+pub mod activity;
 mod btmon;
 mod csv;
 mod hcitool;

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use reports::metrics::{AggregateMetrics, RunMetrics};
 use reports::output::read_at_most;
 use reports::recommend::{Recommendation, microsoft_defaults, recommend, repro_command};
-use reports::sweep::{SweepMeta, SweepPoint, write_sweep_report};
+use reports::sweep::{SweepKind, SweepMeta, SweepPoint, write_sweep_report};
 use reports::write_atomic;
 
 /// Largest `plan.json` a merge reads (a resume reads at most its own plan's size). A plan is
@@ -625,6 +625,7 @@ pub fn meta(plan: &Plan) -> SweepMeta {
     };
     let file_name = Path::new(&plan.file).file_name().map(|n| n.to_string_lossy().into_owned());
     SweepMeta {
+        kind: SweepKind::Sweep,
         name: plan.name.clone(),
         file: format!("{} sha256 {}", file_name.unwrap_or_default(), plan.study_sha256),
         scenarios: plan.scenarios.iter().map(|s| (s.name.clone(), s.sha256.clone())).collect(),

@@ -290,26 +290,7 @@ impl Plan {
 }
 
 fn range_values(name: &str, range: &Range) -> Result<Vec<ParamValue>, String> {
-    let Range { from, to, step } = *range;
-    if !(from.is_finite() && to.is_finite() && step.is_finite()) || step == 0.0 {
-        return Err(format!("parameter `{name}`: range needs finite from, to and a non-zero step"));
-    }
-    if (to - from) * step < 0.0 {
-        return Err(format!("parameter `{name}`: step {step} does not lead from {from} to {to}"));
-    }
-    let count = ((to - from) / step + 1e-9).floor() as u64 + 1;
-    if count > RANGE_VALUES_MAX {
-        return Err(format!(
-            "parameter `{name}`: range has {count} values, at most {RANGE_VALUES_MAX}"
-        ));
-    }
-    let integral = [from, to, step].iter().all(|v| v.fract() == 0.0);
-    Ok((0..count)
-        .map(|i| {
-            let v = from + step * i as f64;
-            if integral { ParamValue::Int(v as i64) } else { ParamValue::Float(v) }
-        })
-        .collect())
+    scenarios::params::range_values(name, range.from, range.to, range.step, RANGE_VALUES_MAX)
 }
 
 /// The study's criteria, checked: every bound finite and not negative, shares at most 1.
