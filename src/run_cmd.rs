@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use engine::trace::TraceSink;
-use reports::summary::{self, Exit, ScenarioReport};
+use reports::summary::{self, Exit, JsonStream, ScenarioReport};
 use scenarios::model::SCENARIO_RUNS_MAX;
-use scenarios::{InterpretationDifference, RunOptions, Scenario, ScenarioOutcome};
+use scenarios::{InterpretationDifference, RunOptions, RunOutput, Scenario, ScenarioOutcome};
 
 use crate::run_plan::{JudgePlan, Mode, RunPlan};
 use crate::trace_file::{TraceFiles, run_file_stem};
@@ -147,22 +147,34 @@ fn check_determinism(scenarios: &[Scenario], options: RunOptions, threads: [usiz
     Exit::from_passed(mismatched_count == 0)
 }
 
-/// Judges every scenario, printing each summary as it finishes (or gathering the JSON), then
-/// writes the JUnit file and the totals.
+/// Judges every scenario, printing each summary as it finishes (or streaming the JSON document
+/// as runs finish), then writes the JUnit file and the totals.
 fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> Exit {
     let version = env!("CARGO_PKG_VERSION");
     let mut stdout = std::io::stdout().lock();
-    let mut json_scenarios = Vec::new();
+    let mut json = plan.json.then(JsonStream::default);
+    if json.is_some() {
+        let _ = write!(stdout, "{}", JsonStream::start(version));
+    }
     let mut junit_cases = Vec::new();
     // (file, passed) of every scenario judged.
     let mut verdicts: Vec<(&str, bool)> = Vec::new();
     let mut report_index = Vec::new();
     for scenario in scenarios {
         let started = Instant::now();
-        let (outcomes, differences) = match judge(scenario, options, plan) {
+        let outputs = RunOutputs { version, stdout: &mut stdout, json: json.as_mut() };
+        let (outcomes, differences) = match judge(scenario, options, plan, outputs) {
             Ok(judged) => judged,
             Err(message) => {
                 errln!("error: {message}");
+                if json.is_some() {
+                    let _ = writeln!(
+                        stdout,
+                        "{}{}",
+                        JsonStream::scenario_error(&message),
+                        JsonStream::end()
+                    );
+                }
                 return Exit::BadInput;
             }
         };
@@ -174,20 +186,14 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
             differences: &differences,
             all_interpretations,
         };
-        if let Some(dir) = plan.report_dir.as_deref() {
-            match write_reports(dir, &report, version) {
-                Ok(entry) => report_index.push(entry),
-                Err(message) => {
-                    errln!("error: {message}");
-                    return Exit::BadInput;
-                }
-            }
+        if plan.report_dir.is_some() {
+            report_index.push(index_entry(&report));
         }
         let failures = report.failures(version);
         junit_cases.extend(reports::junit::scenario_cases(&report, started.elapsed(), version));
         verdicts.push((scenario.file.as_str(), report.passed()));
-        if plan.json {
-            json_scenarios.push(report.json());
+        if json.is_some() {
+            let _ = write!(stdout, "{}", JsonStream::scenario_end(&report));
         } else {
             let _ = write!(stdout, "{}", report.text(&failures, elapsed_s));
         }
@@ -204,9 +210,12 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
         && let Err(message) = write_report_index(dir, &report_index, version, plan.json)
     {
         errln!("error: {message}");
+        if json.is_some() {
+            let _ = writeln!(stdout, "{}", JsonStream::end());
+        }
         return Exit::BadInput;
     }
-    finish(plan, version, json_scenarios, &junit_cases, &verdicts, &mut stdout)
+    finish(plan, &junit_cases, &verdicts, &mut stdout)
 }
 
 /// Keeps the files of the failed scenarios for `--rerun-failed`; a state file that cannot be
@@ -243,15 +252,16 @@ fn write_report_index(
     Ok(())
 }
 
-/// Writes the JUnit file and prints the JSON document or the totals line.
+/// Writes the JUnit file and ends the JSON document or prints the totals line.
 fn finish(
     plan: &JudgePlan,
-    version: &str,
-    json_scenarios: Vec<serde_json::Value>,
     junit_cases: &[reports::junit::JunitCase],
     verdicts: &[(&str, bool)],
     stdout: &mut impl Write,
 ) -> Exit {
+    if plan.json {
+        let _ = writeln!(stdout, "{}", JsonStream::end());
+    }
     if let Some(path) = &plan.junit_file {
         let xml = reports::junit::junit_xml("unlocksim", junit_cases);
         if let Err(error) = reports::output::write_atomic(path, xml.as_bytes()) {
@@ -260,9 +270,7 @@ fn finish(
         }
     }
     let failed_count = verdicts.iter().filter(|(_, passed)| !passed).count();
-    if plan.json {
-        let _ = writeln!(stdout, "{}", summary::run_json(version, json_scenarios));
-    } else {
+    if !plan.json {
         let passed_count = verdicts.len() - failed_count;
         let _ = writeln!(stdout, "{}", summary::totals_line(passed_count, failed_count));
     }
@@ -276,16 +284,24 @@ fn scenario_stem(scenario: &Scenario) -> String {
         .map_or("scenario".into(), |s| s.to_string_lossy().to_string())
 }
 
-/// Runs one scenario under the plan's interpretations, streaming trace files when asked; the
-/// files appear only when every run succeeded.
+/// Where each run goes as it finishes: its report pages and its object in the JSON document.
+struct RunOutputs<'a, W: Write> {
+    version: &'a str,
+    stdout: &'a mut W,
+    json: Option<&'a mut JsonStream>,
+}
+
+/// Runs one scenario under the plan's interpretations, streaming trace files, report pages and
+/// the JSON runs as runs finish (nothing of a run is kept once they are written, except the
+/// runs a failure names); trace files appear only when every run succeeded.
 ///
 /// # Errors
-/// The message for stderr (without `error: `) when a run fails or a trace file cannot be
-/// written.
-fn judge(
+/// The message for stderr (without `error: `) when a run fails or a file cannot be written.
+fn judge<W: Write>(
     scenario: &Scenario,
     options: RunOptions,
     plan: &JudgePlan,
+    outputs: RunOutputs<'_, W>,
 ) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), String> {
     let trace_files = plan
         .trace_dir
@@ -297,10 +313,34 @@ fn judge(
         }
     });
     let tee = open_trace_file.as_ref().map(|open| open as &scenarios::RunTee<'_>);
-    let result = if plan.all_interpretations {
-        scenarios::compare_interpretations(scenario, options, tee)
+    let RunOutputs { version, stdout, mut json } = outputs;
+    // The interpretations that run first (the primary ones, whose runs the JSON lists), and
+    // whether file names carry the interpretations (several sets of them run).
+    let combinations = if plan.all_interpretations {
+        scenario.interpretations.combinations_keeping(&scenario.pinned_interpretations)
     } else {
-        scenarios::run_scenario(scenario, options, &scenario.interpretations, tee)
+        vec![scenario.interpretations]
+    };
+    let (primary, several) = (combinations[0], combinations.len() > 1);
+    if let Some(json) = json.as_deref_mut() {
+        let _ = write!(stdout, "{}", json.scenario_start(scenario, &primary));
+    }
+    let mut on_run = |interpretations: &engine::policy::Interpretations, run: &RunOutput| {
+        if let Some(dir) = plan.report_dir.as_deref() {
+            write_run_pages(dir, scenario, interpretations, several, run, version)?;
+        }
+        if let Some(json) = json.as_deref_mut()
+            && *interpretations == primary
+        {
+            let _ = write!(stdout, "{}", json.run(run));
+        }
+        Ok(())
+    };
+    let result = if plan.all_interpretations {
+        scenarios::compare_interpretations_streaming(scenario, options, tee, &mut on_run)
+    } else {
+        let interpretations = &scenario.interpretations;
+        scenarios::run_scenario_streaming(scenario, options, interpretations, tee, &mut on_run)
             .map(|outcome| (vec![outcome], Vec::new()))
     };
     let judged = result.map_err(|failure| {
@@ -313,59 +353,70 @@ fn judge(
     Ok(judged)
 }
 
-/// `--report`: the HTML page and the text timeline of every run of `report`'s scenario, and the
-/// scenario's entry in the report's index.
+/// `--report`: the HTML page and the text timeline of one run, written as it finishes; the
+/// file names carry the interpretations under `--interpretations all` (`several`).
 ///
 /// # Errors
-/// `cannot write PATH: REASON` for the first file that could not be written.
-fn write_reports(
+/// `cannot write PATH: REASON`.
+fn write_run_pages(
     dir: &Path,
-    report: &ScenarioReport<'_>,
+    scenario: &Scenario,
+    interpretations: &engine::policy::Interpretations,
+    several: bool,
+    run: &RunOutput,
     version: &str,
-) -> Result<reports::timeline::IndexScenario, String> {
+) -> Result<(), String> {
     let options = reports::metrics::MetricOptions::default();
+    let folder = dir.join(scenario_stem(scenario));
+    let meta = reports::output::RunMeta {
+        scenario_name: scenario.name.clone(),
+        scenario_file: scenario.file.clone(),
+        content_hash: scenario.content_hash.clone(),
+        seed: run.seed,
+        program_version: version.to_string(),
+        interpretation: interpretations.label(),
+        repro_flags: scenario.repro_flags.clone(),
+    };
+    let name = run_file_stem(run.seed, several.then_some(interpretations));
+    let html = reports::timeline::run_html(&run.trace, &meta, &options);
+    let text = reports::timeline::text_timeline(&run.trace, &meta, &options);
+    for (extension, contents) in [("html", html), ("txt", text)] {
+        let path = folder.join(format!("{name}.{extension}"));
+        reports::output::write_atomic(&path, contents.as_bytes())
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `--report`: the scenario's entry in the report's index, a link to every run page (one short
+/// entry per run: the index lists them all).
+fn index_entry(report: &ScenarioReport<'_>) -> reports::timeline::IndexScenario {
     let scenario = report.scenario;
     let stem = scenario_stem(scenario);
-    let folder = dir.join(&stem);
     let several = report.outcomes.len() > 1;
     let mut pages = Vec::new();
     for outcome in report.outcomes {
-        for run in &outcome.runs {
-            let meta = reports::output::RunMeta {
-                scenario_name: scenario.name.clone(),
-                scenario_file: scenario.file.clone(),
-                content_hash: scenario.content_hash.clone(),
-                seed: run.seed,
-                program_version: version.to_string(),
-                interpretation: outcome.interpretations.label(),
-                repro_flags: scenario.repro_flags.clone(),
-            };
-            let name = run_file_stem(run.seed, several.then_some(&outcome.interpretations));
-            let html = reports::timeline::run_html(&run.trace, &meta, &options);
-            let text = reports::timeline::text_timeline(&run.trace, &meta, &options);
-            for (extension, contents) in [("html", html), ("txt", text)] {
-                let path = folder.join(format!("{name}.{extension}"));
-                reports::output::write_atomic(&path, contents.as_bytes())
-                    .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
-            }
+        for index in 0..outcome.runs_count {
+            let seed = outcome.first_seed.wrapping_add(index as u64);
+            let name = run_file_stem(seed, several.then_some(&outcome.interpretations));
             let failed_here = outcome
                 .expectations
                 .iter()
-                .filter(|e| !e.passed && e.failed_seed == Some(run.seed))
+                .filter(|e| !e.passed && e.failed_seed == Some(seed))
                 .map(|e| e.description.clone())
                 .collect();
             pages.push(reports::timeline::IndexPage {
-                seed: run.seed,
-                interpretation: meta.interpretation,
+                seed,
+                interpretation: outcome.interpretations.label(),
                 href: format!("{stem}/{name}.html"),
                 failed_here,
             });
         }
     }
-    Ok(reports::timeline::IndexScenario {
+    reports::timeline::IndexScenario {
         name: scenario.name.clone(),
         file: scenario.file.clone(),
         passed: report.passed(),
         pages,
-    })
+    }
 }

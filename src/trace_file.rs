@@ -4,7 +4,8 @@
 //! Files appear whole or not at all: a run writes a hidden temporary file next to its final
 //! name (`.seed-1.jsonl.tmp<pid>`, the pattern of `reports::output::write_atomic`), and
 //! [`TraceFiles::commit`] renames them once every run of the scenario has succeeded;
-//! [`TraceFiles::discard`] removes them otherwise.
+//! [`TraceFiles::discard`] removes them otherwise. Both find the files by that pattern in the
+//! folder, so nothing is kept per run: memory stays flat however many runs there are.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -42,8 +43,6 @@ pub struct TraceFiles {
 
 #[derive(Debug, Default)]
 struct FilesState {
-    /// (temporary, final) path of every file opened.
-    opened: Vec<(PathBuf, PathBuf)>,
     /// What failed, by path. Runs go in parallel: reporting the first by path keeps the message
     /// the same from one invocation to the next.
     errors: BTreeMap<PathBuf, String>,
@@ -74,10 +73,7 @@ impl TraceFiles {
             None
         } else {
             match File::create(&temporary) {
-                Ok(file) => {
-                    self.state().opened.push((temporary, final_path.clone()));
-                    Some(BufWriter::new(file))
-                }
+                Ok(file) => Some(BufWriter::new(file)),
                 Err(error) => {
                     self.failed(&final_path, "cannot write", &error);
                     None
@@ -99,6 +95,22 @@ impl TraceFiles {
         self.state().errors.values().next().cloned()
     }
 
+    /// The (temporary, final) path of every temporary file this process wrote in the folder
+    /// (`.<name>.tmp<pid>`), in name order; none when the folder cannot be read.
+    fn temporaries(&self) -> Vec<(PathBuf, PathBuf)> {
+        let suffix = format!(".tmp{}", std::process::id());
+        let Ok(entries) = std::fs::read_dir(&self.folder) else { return Vec::new() };
+        let mut found: Vec<(PathBuf, PathBuf)> = entries
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                let stem = name.strip_prefix('.')?.strip_suffix(&suffix)?;
+                Some((self.folder.join(&name), self.folder.join(stem)))
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
     /// Renames every file to its final name, or removes them all and says why if any write
     /// failed. Call after every sink has been dropped (the runs have returned).
     pub fn commit(&self) -> Result<(), String> {
@@ -106,8 +118,7 @@ impl TraceFiles {
             self.discard();
             return Err(error);
         }
-        let opened = std::mem::take(&mut self.state().opened);
-        for (temporary, final_path) in opened {
+        for (temporary, final_path) in self.temporaries() {
             if let Err(error) = std::fs::rename(&temporary, &final_path) {
                 let _ = std::fs::remove_file(&temporary);
                 self.failed(&final_path, "cannot write", &error);
@@ -119,8 +130,7 @@ impl TraceFiles {
     /// Removes every temporary file, and the scenario's folder if that leaves it empty (a run
     /// failed: nothing of this scenario is written).
     pub fn discard(&self) {
-        let opened = std::mem::take(&mut self.state().opened);
-        for (temporary, _) in opened {
+        for (temporary, _) in self.temporaries() {
             let _ = std::fs::remove_file(&temporary);
         }
         let _ = std::fs::remove_dir(&self.folder);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::summary::{ScenarioReport, repro_command, seed_ranges};
+use crate::summary::{ScenarioReport, repro_command, seed_ranges, seed_span_text};
 
 /// One test case of a JUnit report: one expectation of one scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,6 @@ pub fn scenario_cases(
 ) -> Vec<JunitCase> {
     let scenario = report.scenario;
     let Some(primary) = report.outcomes.first() else { return Vec::new() };
-    let seeds: Vec<u64> = primary.runs.iter().map(|r| r.seed).collect();
     let count = u32::try_from(primary.expectations.len().max(1)).unwrap_or(u32::MAX);
     let base = |name: String| JunitCase {
         name,
@@ -52,7 +51,7 @@ pub fn scenario_cases(
         failure_detail: String::new(),
         properties: vec![
             ("file".into(), scenario.file.clone()),
-            ("seeds".into(), seed_ranges(&seeds)),
+            ("seeds".into(), seed_span_text(primary.first_seed, primary.runs_count)),
         ],
     };
     if primary.expectations.is_empty() {
@@ -78,7 +77,8 @@ pub fn scenario_cases(
                 let header = if result.failed_runs.is_empty() {
                     result.detail.clone()
                 } else {
-                    format!("{} of {} runs failed", result.failed_runs.len(), outcome.runs.len())
+                    let (failed, runs) = (result.failed_runs_count(), outcome.runs_count);
+                    format!("{failed} of {runs} runs failed")
                 };
                 details.push(format!("{header}{under}"));
                 settings.get_or_insert_with(|| {

@@ -135,7 +135,7 @@ impl ScenarioReport<'_> {
                         text.push_str(&format!("\n       repro: {}", repro(seed)));
                     }
                 } else {
-                    text.push_str(&failed_runs_text(&e.failed_runs, o.runs.len(), &repro));
+                    text.push_str(&failed_runs_text(e, o.runs_count, &repro));
                 }
                 if several {
                     let label = o.interpretations.label();
@@ -166,8 +166,8 @@ impl ScenarioReport<'_> {
     pub fn text(&self, failures: &[String], elapsed_s: f64) -> String {
         let verdict = if self.passed() { "PASS" } else { "FAIL" };
         let scenario = self.scenario;
-        let runs_count = self.primary().runs.len() * self.outcomes.len();
-        let seeds: Vec<u64> = self.primary().runs.iter().map(|r| r.seed).collect();
+        let primary = self.primary();
+        let runs_count = primary.runs_count * self.outcomes.len();
         let combinations = match self.outcomes.len() {
             1 => String::new(),
             count => format!(" x {count} interpretations"),
@@ -176,7 +176,7 @@ impl ScenarioReport<'_> {
             "{verdict} {} ({}) runs={runs_count} seeds {}{combinations} {}\n",
             scenario.name,
             scenario.file,
-            seed_ranges(&seeds),
+            seed_span_text(primary.first_seed, primary.runs_count),
             engine::time::human_s(elapsed_s)
         );
         for failure in failures {
@@ -237,29 +237,31 @@ fn difference_text(difference: &scenarios::InterpretationDifference) -> String {
     text
 }
 
-/// The lines (each after a `\n`) that name every failing run of a per-run expectation:
+/// The lines (each after a `\n`) that name the failing runs of a per-run expectation:
 /// `N of M runs failed`, then one group per way of failing (in order of its first seed) with
-/// its seeds, then each run's detail and `repro` line.
+/// how many runs and the seeds listed (`, and K more` past the listed ones), then each listed
+/// run's detail and `repro` line, and how many failing runs are not listed, if any (see
+/// `scenarios::expect::FAILED_RUNS_KEPT_MAX`).
 fn failed_runs_text(
-    failed_runs: &[scenarios::FailedRun],
+    result: &scenarios::ExpectationResult,
     runs_count: usize,
     repro: &dyn Fn(u64) -> String,
 ) -> String {
-    let mut text = format!("\n       {} of {runs_count} runs failed", failed_runs.len());
-    let mut groups: Vec<(&str, Vec<&scenarios::FailedRun>)> = Vec::new();
-    for run in failed_runs {
-        match groups.iter_mut().find(|(what, _)| *what == run.what) {
-            Some((_, members)) => members.push(run),
-            None => groups.push((&run.what, vec![run])),
-        }
-    }
-    for (what, members) in groups {
+    let mut text = format!("\n       {} of {runs_count} runs failed", result.failed_runs_count());
+    for group in &result.failed_groups {
+        let members: Vec<&scenarios::FailedRun> =
+            result.failed_runs.iter().filter(|r| r.what == group.what).collect();
         let seeds: Vec<u64> = members.iter().map(|r| r.seed).collect();
         let (runs, seeds_word) =
-            if members.len() == 1 { ("run", "seed") } else { ("runs", "seeds") };
+            if group.runs_count == 1 { ("run", "seed") } else { ("runs", "seeds") };
+        let more = match group.runs_count - members.len() {
+            0 => String::new(),
+            more => format!(", and {more} more"),
+        };
         text.push_str(&format!(
-            "\n       {what}: {} {runs} ({} {})",
-            members.len(),
+            "\n       {}: {} {runs} ({} {}{more})",
+            group.what,
+            group.runs_count,
             seeds_word,
             seed_ranges(&seeds)
         ));
@@ -268,7 +270,29 @@ fn failed_runs_text(
             text.push_str(&format!("\n           repro: {}", repro(run.seed)));
         }
     }
+    if result.failed_runs_omitted > 0 {
+        text.push_str(&format!(
+            "\n       ... and {} more failing runs not listed (the first {} are)",
+            result.failed_runs_omitted,
+            result.failed_runs.len()
+        ));
+    }
     text
+}
+
+/// The seeds `first`, `first + 1`, ... (`count` of them, wrapping past `u64::MAX` to 0) as
+/// [`seed_ranges`] writes them, without listing them: `1-20`, `7`, `0-1, 18446744073709551615`.
+pub fn seed_span_text(first: u64, count: usize) -> String {
+    if count == 0 {
+        return String::new();
+    }
+    let range = |a: u64, b: u64| if a == b { a.to_string() } else { format!("{a}-{b}") };
+    let last = first.wrapping_add(count as u64 - 1);
+    if last >= first {
+        range(first, last)
+    } else {
+        format!("{}, {}", range(0, last), range(first, u64::MAX))
+    }
 }
 
 /// Seeds as a person reads them: sorted runs of consecutive seeds as `A-B`, the rest as single
@@ -353,31 +377,31 @@ const JSON_EVENT_KINDS: [&str; 7] = [
     engine::trace::WifiChange::KIND,
 ];
 
-fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
-    let runs: Vec<Value> = outcome
-        .runs
+/// One run's object in the `--json` document: its seed, trace hash, PC events and, when it drew
+/// any, its calibration values.
+pub fn run_json_value(run: &scenarios::RunOutput) -> Value {
+    let events: Vec<Value> = run
+        .trace
+        .records
         .iter()
-        .map(|run| {
-            let events: Vec<Value> = run
-                .trace
-                .records
-                .iter()
-                .filter(|r| {
-                    r.entity.kind() == EntityKind::Pc && JSON_EVENT_KINDS.contains(&r.kind.as_str())
-                })
-                .map(event_json)
-                .collect();
-            let mut item = json!({
-                "seed": run.seed, "trace_hash": run.trace_hash.to_string(), "events": events,
-            });
-            // What the run drew from the scenario's calibration distributions, when anything.
-            let drawn = run.trace.records.iter().find_map(|r| r.read::<CalibrationRecord>());
-            if let Some(record) = drawn {
-                item["calibration"] = json!(record.drawn);
-            }
-            item
+        .filter(|r| {
+            r.entity.kind() == EntityKind::Pc && JSON_EVENT_KINDS.contains(&r.kind.as_str())
         })
+        .map(event_json)
         .collect();
+    let mut item = json!({
+        "seed": run.seed, "trace_hash": run.trace_hash.to_string(), "events": events,
+    });
+    // What the run drew from the scenario's calibration distributions, when anything.
+    let drawn = run.trace.records.iter().find_map(|r| r.read::<CalibrationRecord>());
+    if let Some(record) = drawn {
+        item["calibration"] = json!(record.drawn);
+    }
+    item
+}
+
+fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
+    let runs: Vec<Value> = outcome.runs.iter().map(run_json_value).collect();
     json!({
         "file": scenario.file,
         "name": scenario.name,
@@ -387,6 +411,80 @@ fn outcome_json(scenario: &Scenario, outcome: &ScenarioOutcome) -> Value {
         "runs": runs,
         "expectations": outcome.expectations,
     })
+}
+
+/// The `--json` document written as runs finish, so that it never has to fit in memory: the
+/// same document as [`run_json`] with [`ScenarioReport::json`] objects, except that in each
+/// scenario `runs` comes before `expectations` and `passed` (known only after the last run).
+/// Write [`JsonStream::start`], then per scenario [`JsonStream::scenario_start`], each run of
+/// the primary interpretations with [`JsonStream::run`] and [`JsonStream::scenario_end`], then
+/// [`JsonStream::end`]. A scenario that stops on an error ends with [`JsonStream::scenario_error`]
+/// instead, so the document stays valid JSON.
+#[derive(Debug, Default)]
+pub struct JsonStream {
+    scenarios_count: usize,
+    runs_count: usize,
+}
+
+impl JsonStream {
+    /// `{"version":"0.1.0","scenarios":[`.
+    pub fn start(program_version: &str) -> String {
+        format!("{{\"version\":{},\"scenarios\":[", json!(program_version))
+    }
+
+    /// The scenario's fields known before it runs, up to its `"runs":[`.
+    pub fn scenario_start(
+        &mut self,
+        scenario: &Scenario,
+        interpretations: &engine::policy::Interpretations,
+    ) -> String {
+        let comma = if self.scenarios_count > 0 { "," } else { "" };
+        self.scenarios_count += 1;
+        self.runs_count = 0;
+        format!(
+            "{comma}{{\"content_hash\":{},\"file\":{},\"interpretations\":{},\"name\":{},\
+             \"runs\":[",
+            json!(scenario.content_hash),
+            json!(scenario.file),
+            json!(interpretations.label()),
+            json!(scenario.name),
+        )
+    }
+
+    /// One run's object ([`run_json_value`]), after a comma when it is not the first.
+    pub fn run(&mut self, run: &scenarios::RunOutput) -> String {
+        let comma = if self.runs_count > 0 { "," } else { "" };
+        self.runs_count += 1;
+        format!("{comma}{}", run_json_value(run))
+    }
+
+    /// The end of the scenario's object: its expectations, verdict and, with every
+    /// interpretation compared, the differences and the verdict over all of them.
+    pub fn scenario_end(report: &ScenarioReport<'_>) -> String {
+        let primary = report.primary();
+        let mut text = format!(
+            "],\"expectations\":{},\"passed\":{}",
+            json!(primary.expectations),
+            if report.all_interpretations { report.passed() } else { primary.passed() }
+        );
+        if report.all_interpretations {
+            text.push_str(&format!(
+                ",\"interpretation_differences\":{}",
+                json!(report.differences)
+            ));
+        }
+        text + "}"
+    }
+
+    /// The end of a scenario that stopped on `error` (its runs so far, then `"error"`).
+    pub fn scenario_error(error: &str) -> String {
+        format!("],\"error\":{}}}", json!(error))
+    }
+
+    /// `]}`: the end of the document.
+    pub fn end() -> &'static str {
+        "]}"
+    }
 }
 
 fn excerpt(outcome: &ScenarioOutcome, seed: u64, at_s: f64) -> String {
@@ -521,6 +619,12 @@ expect:
                   "description": "desk locks within 1m after 1m",
                   "detail": "seed 1: not locked by 2m: locks at 2 m 30 s (manual)",
                   "failed_at_s": 120.0,
+                  "failed_groups": [
+                    {
+                      "runs_count": 1,
+                      "what": "locked late"
+                    }
+                  ],
                   "failed_runs": [
                     {
                       "at_s": 120.0,
@@ -580,6 +684,108 @@ expect:
     #[case::at_the_top(&[u64::MAX - 1, u64::MAX], "18446744073709551614-18446744073709551615")]
     fn seeds_read_as_ranges(#[case] seeds: &[u64], #[case] expected: &str) {
         assert_eq!(seed_ranges(seeds), expected);
+    }
+
+    /// A run of seeds reads as the list of them would (wrapping past the top to 0).
+    #[rstest]
+    #[case::none(5, 0, "")]
+    #[case::one(4, 1, "4")]
+    #[case::twenty(1, 20, "1-20")]
+    #[case::at_the_top(u64::MAX - 1, 2, "18446744073709551614-18446744073709551615")]
+    #[case::wrapping(u64::MAX, 3, "0-1, 18446744073709551615")]
+    #[case::wrapping_to_zero(u64::MAX, 2, "0, 18446744073709551615")]
+    fn seed_spans_read_as_their_ranges(
+        #[case] first: u64,
+        #[case] count: usize,
+        #[case] expected: &str,
+    ) {
+        let listed: Vec<u64> = (0..count as u64).map(|i| first.wrapping_add(i)).collect();
+        assert_eq!(seed_span_text(first, count), seed_ranges(&listed));
+        assert_eq!(seed_span_text(first, count), expected);
+    }
+
+    /// 300 failing runs (two chunks of runs in flight): the summary counts every one, lists
+    /// the first `FAILED_RUNS_KEPT_MAX` and keeps one run (the first, which fails first) for
+    /// the excerpt; `on_run` saw every run in seed order.
+    #[test]
+    fn failing_runs_past_the_listed_ones_are_counted_and_not_kept() {
+        let (scenario, _) = failing_run();
+        let options = RunOptions { seed: None, runs: Some(300), discard_polls: true };
+        let mut seen = Vec::new();
+        let mut on_run = |_: &engine::policy::Interpretations, run: &scenarios::RunOutput| {
+            seen.push(run.seed);
+            Ok(())
+        };
+        let outcome = scenarios::run_scenario_streaming(
+            &scenario,
+            options,
+            &scenario.interpretations,
+            None,
+            &mut on_run,
+        )
+        .unwrap_or_else(|e| panic!("the runs complete: {e}"));
+        assert_eq!(seen, (1..=300).collect::<Vec<u64>>());
+        let kept: Vec<u64> = outcome.runs.iter().map(|r| r.seed).collect();
+        assert_eq!((kept, outcome.first_seed, outcome.runs_count), (vec![1], 1, 300));
+        let outcomes = [outcome];
+        let report = ScenarioReport {
+            scenario: &scenario,
+            outcomes: &outcomes,
+            differences: &[],
+            all_interpretations: false,
+        };
+        let failure = report.failures("0.1.0").join("\n");
+        let lines: Vec<&str> = failure.lines().collect();
+        let shown = [&lines[..4], &lines[lines.len() - 6..]].concat().join("\n");
+        insta::assert_snapshot!(shown, @r#"
+          FAIL desk locks within 1m after 1m
+               300 of 300 runs failed
+               locked late: 300 runs (seeds 1-100, and 200 more)
+                 seed 1: not locked by 2m: locks at 2 m 30 s (manual)
+                 seed 100: not locked by 2m: locks at 2 m 30 s (manual)
+                   repro: unlocksim run failing.yaml --seed 100 --runs 1   # unlocksim 0.1.0
+               ... and 200 more failing runs not listed (the first 100 are)
+            timeline around t=2 m 00 s (seed 1):
+              0:02:30.000 pc:desk      action         {"action":"lock"}
+              0:02:30.000 pc:desk      lock           {"detail":{"user_distance_m":0.6},"reason":"manual"}
+        "#);
+        assert_eq!(lines.iter().filter(|l| l.contains("repro:")).count(), 100);
+    }
+
+    /// The JSON document written run by run parses to the document made at once.
+    #[test]
+    fn the_streamed_json_document_equals_the_whole_one() {
+        let (scenario, outcome) = failing_run();
+        let outcomes = [outcome];
+        let report = ScenarioReport {
+            scenario: &scenario,
+            outcomes: &outcomes,
+            differences: &[],
+            all_interpretations: false,
+        };
+        let whole: Value = serde_json::from_str(&run_json("0.1.0", vec![report.json()]))
+            .unwrap_or_else(|e| panic!("the document is JSON: {e}"));
+        let mut stream = JsonStream::default();
+        let mut text = JsonStream::start("0.1.0");
+        text.push_str(&stream.scenario_start(&scenario, &outcomes[0].interpretations));
+        for run in &outcomes[0].runs {
+            text.push_str(&stream.run(run));
+        }
+        text.push_str(&JsonStream::scenario_end(&report));
+        text.push_str(JsonStream::end());
+        let streamed: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("the streamed document is JSON: {e}: {text}"));
+        assert_eq!(streamed, whole);
+        let stopped = format!(
+            "{}{}{}{}",
+            JsonStream::start("0.1.0"),
+            JsonStream::default().scenario_start(&scenario, &outcomes[0].interpretations),
+            JsonStream::scenario_error("a run failed"),
+            JsonStream::end()
+        );
+        let stopped: Value = serde_json::from_str(&stopped)
+            .unwrap_or_else(|e| panic!("a stopped document is JSON: {e}"));
+        assert_eq!(stopped["scenarios"][0]["error"], "a run failed");
     }
 
     #[rstest]

@@ -25,7 +25,7 @@ use engine::trace::TraceSink;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use expect::{ExpectationResult, FailedRun};
+pub use expect::{ExpectationResult, FailedGroup, FailedRun, Judge};
 pub use load::load_scenario;
 pub use model::Scenario;
 pub use runner::{RunFailure, RunOutput, run_once};
@@ -45,11 +45,24 @@ pub struct RunOptions {
 /// Makes the extra sink of one run from its seed and interpretations (see [`run_scenario`]).
 pub type RunTee<'a> = dyn Fn(u64, &Interpretations) -> Box<dyn TraceSink + Send + 'a> + Sync + 'a;
 
+/// Most runs of one scenario simulated at once (`unlocksim run` goes through the seeds in
+/// chunks of this many, in parallel inside a chunk, judged in seed order after it): what a
+/// scenario holds in memory at a time, whatever its number of runs. Unknown; chosen, range
+/// 16..4,096 (enough to keep every core busy; a walk-away run without polls is ~20 KB).
+pub const RUNS_IN_FLIGHT_MAX: usize = 256;
+
 /// Everything one scenario produced under one set of interpretations.
 #[derive(Debug)]
 pub struct ScenarioOutcome {
     pub interpretations: Interpretations,
+    /// The runs kept: every run from [`run_scenario`]; from [`run_scenario_streaming`] only
+    /// those a failure may name (the first run and the first failing ones, see
+    /// [`expect::Judge::observe`]), for the timeline excerpts. In seed order.
     pub runs: Vec<RunOutput>,
+    /// The seed of the first run; run `i` used `first_seed + i` (wrapping).
+    pub first_seed: u64,
+    /// How many runs ran (kept or not).
+    pub runs_count: usize,
     pub expectations: Vec<ExpectationResult>,
 }
 
@@ -59,15 +72,25 @@ impl ScenarioOutcome {
     }
 }
 
-/// The seeds of a scenario's runs: `seed`, `seed + 1`, ...
-pub fn seeds(scenario: &Scenario, options: RunOptions) -> Vec<u64> {
+/// The first seed and the number of a scenario's runs: `seed`, `seed + 1`, ... (wrapping).
+pub fn seed_span(scenario: &Scenario, options: RunOptions) -> (u64, usize) {
     let first = options.seed.unwrap_or(scenario.seed);
     let count = options.runs.unwrap_or(scenario.runs).clamp(1, model::SCENARIO_RUNS_MAX);
-    (0..u64::from(count)).map(|i| first.wrapping_add(i)).collect()
+    (first, count as usize)
 }
 
-/// Runs every seeded repetition (in parallel across runs, results in seed order) and judges the
-/// expectations.
+/// The seeds of a scenario's runs: `seed`, `seed + 1`, ...
+pub fn seeds(scenario: &Scenario, options: RunOptions) -> Vec<u64> {
+    let (first, count) = seed_span(scenario, options);
+    (0..count as u64).map(|i| first.wrapping_add(i)).collect()
+}
+
+/// What a caller does with each run as it finishes, in seed order, under the interpretations
+/// it ran with (write its report page, its `--json` object...). An error stops the scenario.
+pub type OnRun<'a> = dyn FnMut(&Interpretations, &RunOutput) -> Result<(), String> + 'a;
+
+/// Runs every seeded repetition (in parallel across runs, results in seed order), judges the
+/// expectations, and keeps every run.
 ///
 /// `tee`, when given, makes one more sink per run (seed, interpretations) that sees every
 /// record as it happens, polls included, whatever the run keeps: a trace file written while
@@ -78,50 +101,110 @@ pub fn run_scenario(
     interpretations: &Interpretations,
     tee: Option<&RunTee<'_>>,
 ) -> Result<ScenarioOutcome, RunFailure> {
-    let runs: Vec<RunOutput> = seeds(scenario, options)
-        .into_par_iter()
-        .map(|seed| {
-            let mut extra = tee.map(|make| make(seed, interpretations));
-            runner::run_once_with(
-                scenario,
-                seed,
-                interpretations,
-                options.discard_polls,
-                extra.as_deref_mut().map(|sink| sink as &mut dyn TraceSink),
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    let mut expectations = expect::judge(scenario, &runs);
-    for (index, expectation) in scenario.expectations.iter().enumerate() {
-        if let model::Expectation::CompareInterpretations(comparison) = expectation {
-            expectations[index] = judge_comparison(scenario, &runs, interpretations, comparison)?;
-        }
-    }
-    Ok(ScenarioOutcome { interpretations: *interpretations, runs, expectations })
+    run_chunked(scenario, options, interpretations, tee, true, &mut |_, _| Ok(()))
 }
 
-/// Judges a `compare_interpretations` expectation: every seed of `runs` runs once more under
-/// each side's interpretations (set over `interpretations`, the ones `runs` ran under), polls
-/// dropped and no trace file written, and the two counts are compared seed by seed.
-fn judge_comparison(
+/// Like [`run_scenario`], but memory stays flat in the number of runs: runs go in chunks of
+/// [`RUNS_IN_FLIGHT_MAX`], each is handed to `on_run` and to a streaming [`expect::Judge`] in
+/// seed order, and only the runs a failure may name are kept ([`ScenarioOutcome::runs`]).
+///
+/// # Errors
+/// The first run (in seed order) that could not complete, or `on_run`'s error
+/// ([`RunFailure::Output`]).
+pub fn run_scenario_streaming(
     scenario: &Scenario,
-    runs: &[RunOutput],
+    options: RunOptions,
     interpretations: &Interpretations,
-    comparison: &model::Comparison,
-) -> Result<ExpectationResult, RunFailure> {
-    let side = |settings: &[(String, String)]| -> Result<Vec<RunOutput>, RunFailure> {
-        let mut chosen = *interpretations;
-        for (name, value) in settings {
-            // The loader set each of these on a default set already: it cannot fail here.
-            let _ = chosen.set(name, value);
+    tee: Option<&RunTee<'_>>,
+    on_run: &mut OnRun<'_>,
+) -> Result<ScenarioOutcome, RunFailure> {
+    run_chunked(scenario, options, interpretations, tee, false, on_run)
+}
+
+fn run_chunked(
+    scenario: &Scenario,
+    options: RunOptions,
+    interpretations: &Interpretations,
+    tee: Option<&RunTee<'_>>,
+    keep_all: bool,
+    on_run: &mut OnRun<'_>,
+) -> Result<ScenarioOutcome, RunFailure> {
+    let (first_seed, runs_count) = seed_span(scenario, options);
+    let mut judge = expect::Judge::new(scenario);
+    let mut kept = Vec::new();
+    // Bounded: runs_count / RUNS_IN_FLIGHT_MAX chunks, runs_count <= SCENARIO_RUNS_MAX.
+    for chunk_start in (0..runs_count).step_by(RUNS_IN_FLIGHT_MAX) {
+        let chunk_end = (chunk_start + RUNS_IN_FLIGHT_MAX).min(runs_count);
+        let runs: Vec<Result<(RunOutput, ComparisonCounts), RunFailure>> = (chunk_start..chunk_end)
+            .into_par_iter()
+            .map(|index| {
+                let seed = first_seed.wrapping_add(index as u64);
+                let mut extra = tee.map(|make| make(seed, interpretations));
+                let run = runner::run_once_with(
+                    scenario,
+                    seed,
+                    interpretations,
+                    options.discard_polls,
+                    extra.as_deref_mut().map(|sink| sink as &mut dyn TraceSink),
+                )?;
+                let counts = compare_sides(scenario, seed, interpretations)?;
+                Ok((run, counts))
+            })
+            .collect();
+        for run in runs {
+            let (run, counts) = run?;
+            let mut named = judge.observe(run.seed, &run.trace);
+            for (index, pair) in counts {
+                named |= judge.observe_comparison(index, run.seed, pair);
+            }
+            on_run(interpretations, &run).map_err(RunFailure::Output)?;
+            if keep_all || named {
+                kept.push(run);
+            }
         }
-        runs.par_iter()
-            .map(|run| runner::run_once_with(scenario, run.seed, &chosen, true, None))
-            .collect()
-    };
-    let left = side(&comparison.left)?;
-    let right = side(&comparison.right)?;
-    Ok(expect::judge_comparison(comparison, &left, &right))
+    }
+    Ok(ScenarioOutcome {
+        interpretations: *interpretations,
+        runs: kept,
+        first_seed,
+        runs_count,
+        expectations: judge.finish(),
+    })
+}
+
+/// Per `compare_interpretations` of a scenario (its index in the expectations), one seed's count
+/// of the compared metric under the left and the right side.
+type ComparisonCounts = Vec<(usize, (usize, usize))>;
+
+/// Runs seed `seed` once more under each side of every `compare_interpretations` of `scenario`
+/// (each side's settings over `interpretations`, polls dropped, no trace file) and returns, per
+/// comparison (its index in the scenario's expectations), the metric's count on each side. The
+/// traces are dropped here, so a comparison keeps nothing per run.
+///
+/// # Errors
+/// The first side's run that could not complete.
+fn compare_sides(
+    scenario: &Scenario,
+    seed: u64,
+    interpretations: &Interpretations,
+) -> Result<ComparisonCounts, RunFailure> {
+    let mut counts = Vec::new();
+    for (index, expectation) in scenario.expectations.iter().enumerate() {
+        let model::Expectation::CompareInterpretations(comparison) = expectation else {
+            continue;
+        };
+        let count = |settings: &[(String, String)]| -> Result<usize, RunFailure> {
+            let mut chosen = *interpretations;
+            for (name, value) in settings {
+                // The loader set each of these on a default set already: it cannot fail here.
+                let _ = chosen.set(name, value);
+            }
+            let run = runner::run_once_with(scenario, seed, &chosen, true, None)?;
+            Ok(expect::metric_count(&run.trace, &comparison.pc, comparison.metric))
+        };
+        counts.push((index, (count(&comparison.left)?, count(&comparison.right)?)));
+    }
+    Ok(counts)
 }
 
 /// One expectation, or one run's lock/unlock times, that differs between interpretations.
@@ -189,18 +272,51 @@ impl InterpretationDifference {
 
 /// Runs the scenario under every combination of the named interpretations it does not pin
 /// (`Scenario::pinned_interpretations` keep their value) and lists what differs: expectation
-/// verdicts, and each run's lock and unlock times.
+/// verdicts, and each run's lock and unlock times. Every run is kept.
 pub fn compare_interpretations(
     scenario: &Scenario,
     options: RunOptions,
     tee: Option<&RunTee<'_>>,
 ) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
+    compare_chunked(scenario, options, tee, true, &mut |_, _| Ok(()))
+}
+
+/// Like [`compare_interpretations`], streaming as [`run_scenario_streaming`] does: `on_run`
+/// sees every run of every combination. What grows with the runs is one short lock/unlock
+/// line per run and combination (to compare them).
+///
+/// # Errors
+/// As [`run_scenario_streaming`].
+pub fn compare_interpretations_streaming(
+    scenario: &Scenario,
+    options: RunOptions,
+    tee: Option<&RunTee<'_>>,
+    on_run: &mut OnRun<'_>,
+) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
+    compare_chunked(scenario, options, tee, false, on_run)
+}
+
+fn compare_chunked(
+    scenario: &Scenario,
+    options: RunOptions,
+    tee: Option<&RunTee<'_>>,
+    keep_all: bool,
+    on_run: &mut OnRun<'_>,
+) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
     let combinations =
         scenario.interpretations.combinations_keeping(&scenario.pinned_interpretations);
-    let outcomes: Vec<ScenarioOutcome> = combinations
-        .iter()
-        .map(|interpretations| run_scenario(scenario, options, interpretations, tee))
-        .collect::<Result<_, _>>()?;
+    let mut outcomes = Vec::new();
+    // [combination][run]: each run's lock and unlock times.
+    let mut timelines: Vec<Vec<String>> = Vec::new();
+    for interpretations in &combinations {
+        let mut lines = Vec::new();
+        let mut each = |ran: &Interpretations, run: &RunOutput| {
+            lines.push(lock_unlock_summary(&run.trace));
+            on_run(ran, run)
+        };
+        outcomes.push(run_chunked(scenario, options, interpretations, tee, keep_all, &mut each)?);
+        timelines.push(lines);
+    }
     let mut differences = Vec::new();
     for (index, expectation) in outcomes[0].expectations.iter().enumerate() {
         let verdicts: Vec<String> = outcomes
@@ -215,13 +331,12 @@ pub fn compare_interpretations(
             differences.push(InterpretationDifference::new(what, &combinations, verdicts));
         }
     }
-    for run_index in 0..outcomes[0].runs.len() {
-        let timelines: Vec<String> =
-            outcomes.iter().map(|o| lock_unlock_summary(&o.runs[run_index].trace)).collect();
-        if timelines.iter().any(|s| s != &timelines[0]) {
-            let seed = outcomes[0].runs[run_index].seed;
+    for run_index in 0..outcomes[0].runs_count {
+        let lines: Vec<String> = timelines.iter().map(|t| t[run_index].clone()).collect();
+        if lines.iter().any(|s| s != &lines[0]) {
+            let seed = outcomes[0].first_seed.wrapping_add(run_index as u64);
             let what = format!("lock/unlock times of run with seed {seed}");
-            differences.push(InterpretationDifference::new(what, &combinations, timelines));
+            differences.push(InterpretationDifference::new(what, &combinations, lines));
         }
     }
     Ok((outcomes, differences))

@@ -57,6 +57,9 @@ pub enum RunFailure {
     World(#[from] WorldError),
     #[error("the simulation exceeded a bound: {0}")]
     Bound(#[from] RunError),
+    /// What the caller does with a finished run failed (a report page could not be written).
+    #[error("{0}")]
+    Output(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,9 @@
 //! - end to end: `benches-data/office-day-10-phones.yaml` (8 hours, 10 phones polled every
 //!   second, Wi-Fi and IP events), parse included, as a speed-up over real time;
 //! - memory: peak RSS (`VmHWM`) of a 1-day and a 100-day run of that scenario, each in its own
-//!   child process streaming the trace (only its hash is kept);
+//!   child process streaming the trace (only its hash is kept); and peak RSS of the release
+//!   `unlocksim run` of a walk-away scenario with 10^5 vs 10^3 runs, plain and `--json`
+//!   (issue 16: memory flat in the number of runs, target ratio <= 1.5);
 //! - sweep runs per second on the default study at 1 and 2 threads;
 //! - `unlocksim serve`: server time of 500 walk-away runs (release binary, budget 150 ms).
 //! - sweep runs per second into the results store vs the same runs kept in memory;
@@ -35,6 +37,16 @@ const OFFICE_DAY_FILE: &str = "xtask/benches-data/office-day-10-phones.yaml";
 const END_TO_END_REPETITIONS: usize = 9;
 /// Server time budget of one workbench redraw of 500 runs (issue 19), ms.
 const SERVE_BUDGET_MS: f64 = 150.0;
+/// The walk-away scenario of the `unlocksim run --runs N` memory rows, from the workspace root.
+const WALK_AWAY_FILE: &str = "scenarios/suite/walk_away_trouser_pocket.yaml";
+/// Runs of the large and the small `unlocksim run` of the memory rows (issue 16).
+const RUN_MEMORY_RUNS: [u32; 2] = [100_000, 1_000];
+/// How often a child's `VmHWM` is sampled while it runs, ms. Unknown; chosen, range 1..50:
+/// the high-water mark only grows, so a sample misses at most what the last few ms added.
+const RSS_SAMPLE_MS: u64 = 5;
+/// Wall time after which a memory child is killed and the row fails, s (10^5 release runs take
+/// about half a minute here). Unknown; chosen, range 60..3,600.
+const RSS_CHILD_TIMEOUT_S: u64 = 1_800;
 /// Real time the end-to-end run must beat, as a multiple.
 const SPEED_UP_TARGET: f64 = 100_000.0;
 
@@ -68,7 +80,7 @@ pub enum Group {
     Kernel,
     /// End-to-end office day.
     EndToEnd,
-    /// Peak RSS of long runs.
+    /// Peak RSS of long runs, and of `unlocksim run` with many runs.
     Memory,
     /// Sweep threads, store vs memory, store peak RSS.
     Sweep,
@@ -377,6 +389,87 @@ fn memory_row(root: &Path, days: u64) -> Result<Row, String> {
     })
 }
 
+/// Peak RSS in kB of `exe` run with `args` (stdout and stderr discarded), read from its
+/// `/proc/<pid>/status` `VmHWM` every [`RSS_SAMPLE_MS`] while it runs (std has no safe
+/// `wait4`/`getrusage`, and the workspace forbids `unsafe`), and its exit code.
+fn child_vm_hwm_kb(exe: &Path, args: &[&str]) -> Result<(u64, Option<i32>), String> {
+    use std::process::Stdio;
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", exe.display()))?;
+    let status_path = format!("/proc/{}/status", child.id());
+    let started = Instant::now();
+    let mut peak_kb = 0;
+    // Bounded by RSS_CHILD_TIMEOUT_S.
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            peak_kb = peak_kb.max(status_kb(&status, "VmHWM:").unwrap_or(0));
+        }
+        if let Some(exit) = child.try_wait().map_err(|e| format!("wait: {e}"))? {
+            return Ok((peak_kb, exit.code()));
+        }
+        if started.elapsed() > Duration::from_secs(RSS_CHILD_TIMEOUT_S) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{} {args:?}: killed after {RSS_CHILD_TIMEOUT_S} s",
+                exe.display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(RSS_SAMPLE_MS));
+    }
+}
+
+/// Peak RSS of the release `unlocksim run` of the walk-away scenario with 10^5 runs against the
+/// same with 10^3 (each a fresh child process), with `extra` arguments (`--json`: the document
+/// goes to /dev/null). Exit 1 (an expectation failed in some run) is a run that completed.
+fn run_memory_row(root: &Path, extra: &[&str]) -> Result<Row, String> {
+    let exe = root.join("target/release/unlocksim");
+    let file = root.join(WALK_AWAY_FILE);
+    let file = file.to_string_lossy();
+    let mut peaks_mib = Vec::new();
+    for runs in RUN_MEMORY_RUNS {
+        let runs = runs.to_string();
+        let mut args = vec!["run", &file, "--runs", &runs];
+        args.extend_from_slice(extra);
+        let (kb, code) = child_vm_hwm_kb(&exe, &args)?;
+        if !matches!(code, Some(0 | 1)) {
+            return Err(format!("unlocksim {args:?} exited with {code:?}"));
+        }
+        peaks_mib.push(kb as f64 / 1024.0);
+    }
+    let [large_runs, small_runs] = RUN_MEMORY_RUNS;
+    let shown = if extra.is_empty() { String::new() } else { format!(" {}", extra.join(" ")) };
+    Ok(Row {
+        name: format!(
+            "peak RSS, unlocksim run{shown}: {} vs {} runs",
+            si(f64::from(large_runs)),
+            si(f64::from(small_runs))
+        ),
+        value: format!("{:.1} MiB", peaks_mib[0]),
+        baseline: format!("{:.1} MiB", peaks_mib[1]),
+        ratio: peaks_mib[0] / peaks_mib[1],
+        target: "<= 1.5".to_owned(),
+    })
+}
+
+/// Builds the release `unlocksim` binary the memory rows run.
+fn build_release_unlocksim(root: &Path) -> Result<(), String> {
+    let status = crate::cargo()
+        .current_dir(root)
+        .args(["build", "--release", "--quiet", "--bin", "unlocksim"])
+        .status()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cargo build --release --bin unlocksim failed".into())
+    }
+}
+
 /// The default study's plan cut to its first `seeds` seeds, and its runner: what the sweep rows
 /// measure.
 fn default_study(
@@ -524,6 +617,10 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<(), String> {
     if wanted(Group::Memory) {
         eprintln!("xtask bench: memory (1 day, {} days)", args.memory_days);
         rows.push(memory_row(root, args.memory_days)?);
+        eprintln!("xtask bench: memory of unlocksim run --runs 100000 vs 1000");
+        build_release_unlocksim(root)?;
+        rows.push(run_memory_row(root, &[])?);
+        rows.push(run_memory_row(root, &["--json"])?);
     }
     if wanted(Group::Sweep) {
         eprintln!("xtask bench: sweep");

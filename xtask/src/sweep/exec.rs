@@ -209,6 +209,21 @@ pub fn plan_differences(old: &Plan, new: &Plan) -> String {
     for (a, b) in old.scenarios.iter().zip(&new.scenarios) {
         field("scenario", a.name.clone(), b.name.clone());
         field(&format!("scenario {} sha256", b.name), a.sha256.clone(), b.sha256.clone());
+        // Every file either names, once, in the order they name them.
+        let mut names: Vec<&str> = Vec::new();
+        for file in a.files.iter().chain(&b.files) {
+            if !names.contains(&file.name.as_str()) {
+                names.push(&file.name);
+            }
+        }
+        let hash = |files: &[super::spec::NamedFile], name: &str| {
+            let found = files.iter().find(|f| f.name == name);
+            found.map_or("(not named)".to_owned(), |f| f.sha256.clone())
+        };
+        for name in names {
+            let what = format!("scenario {} file {name} sha256", b.name);
+            field(&what, hash(&a.files, name), hash(&b.files, name));
+        }
     }
     field("point count", old.points.len().to_string(), new.points.len().to_string());
     if let Some((a, b)) = old.points.iter().zip(&new.points).find(|(a, b)| a != b) {

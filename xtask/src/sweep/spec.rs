@@ -215,6 +215,46 @@ pub struct ScenarioRef {
     pub path: PathBuf,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// Every file the scenario names (policy file, the policy's signal rules file, device
+    /// profile...), as it names them, with the SHA-256 of its bytes, in the order the loader
+    /// reads them: part of the fingerprint, so an edited policy is another sweep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<NamedFile>,
+}
+
+/// A file a base scenario names, and the SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedFile {
+    /// As the scenario (or its policy) writes it, relative to the scenario's folder.
+    pub name: String,
+    /// SHA-256 of the file's bytes, hex; empty when it cannot be read (the sweep then stops
+    /// when it loads the scenario, saying why).
+    pub sha256: String,
+}
+
+/// The files the scenario at `path` (whose bytes are `bytes`) names, each read through `read`
+/// and hashed, by loading it the way the runner does (names relative to its folder). A
+/// scenario that does not load names the files read before its first problem; its run will
+/// report the problem.
+fn named_files(
+    path: &Path,
+    bytes: &[u8],
+    read: &dyn Fn(&Path) -> Result<Vec<u8>, String>,
+) -> Vec<NamedFile> {
+    let Ok(text) = std::str::from_utf8(bytes) else { return Vec::new() };
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut files: Vec<NamedFile> = Vec::new();
+    let mut read_file = |relative: &str| {
+        let read = read(&folder.join(relative));
+        let sha256 = read.as_ref().map(|bytes| hex_sha256(bytes)).unwrap_or_default();
+        if !files.iter().any(|f| f.name == relative) {
+            files.push(NamedFile { name: relative.to_owned(), sha256 });
+        }
+        let bytes = read?;
+        String::from_utf8(bytes).map_err(|_| format!("{relative}: not UTF-8"))
+    };
+    let _ = scenarios::load_scenario(&path.to_string_lossy(), text, &mut read_file);
+    files
 }
 
 /// One run: a point, a scenario and a seed.
@@ -580,7 +620,8 @@ pub fn expand(
         let bytes = read(&path)
             .map_err(|e| format!("{}: scenario `{name}`: {e}", position(file, spanned)))?;
         let sha256 = hex_sha256(&bytes);
-        scenarios.push(ScenarioRef { name: name.clone(), path, sha256 });
+        let files = named_files(&path, &bytes, read);
+        scenarios.push(ScenarioRef { name: name.clone(), path, sha256, files });
     }
     let mut plan = Plan {
         name: spec.name.clone(),

@@ -377,3 +377,63 @@ fn a_directory_keeps_its_shard(#[case] again: Shard, #[case] error: Option<&str>
         (got, expected) => panic!("got {got:?}, expected {expected:?}"),
     }
 }
+
+/// A base scenario naming `policy.yaml`, whose Dynamic Lock rules are in `rules.xml`.
+const NAMING_SCENARIO: &str = concat!(
+    "name: names files\nseed: 1\nruns: 1\nduration: 5m\nworld:\n",
+    "  pcs:\n    desk: {position: [0, 0], paired_phones: [ana-phone]}\n",
+    "  phones:\n    ana-phone: {carried_by: ana}\n  users:\n    ana: {position: [0.6, 0]}\n",
+    "windows:\n  desk:\n    user: ana\n    policy_file: policy.yaml\n",
+);
+const NAMED_POLICY: &str = "dynamic_lock:\n  enabled: true\n  signal_rules_file: rules.xml\n";
+const NAMED_RULES: &str = concat!(
+    "<rule schemaVersion=\"1.0\"><signal type=\"bluetooth\" scenario=\"Dynamic Lock\" ",
+    "classOfDevice=\"512\" rssiMin=\"-10\" rssiMaxDelta=\"-10\"/></rule>",
+);
+
+/// Reads the two base scenarios as [`NAMING_SCENARIO`], `policy.yaml` and `rules.xml` as given.
+fn naming_files(policy: &str, rules: &str) -> impl Fn(&Path) -> Result<Vec<u8>, String> {
+    let (policy, rules) = (policy.to_owned(), rules.to_owned());
+    move |path: &Path| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match name.as_str() {
+            "walk.yaml" | "seated.yaml" => Ok(NAMING_SCENARIO.as_bytes().to_vec()),
+            "policy.yaml" => Ok(policy.clone().into_bytes()),
+            "rules.xml" => Ok(rules.clone().into_bytes()),
+            _ => Err(format!("{name}: no such file")),
+        }
+    }
+}
+
+/// Issue 16: the files a scenario names (its policy, the policy's rules file) are part of the
+/// sweep's identity, hashed by content: editing one is refused, named field by field with both
+/// hashes; the other scenario's files and the unchanged file are not named.
+#[rstest]
+#[case::policy(
+    NAMED_POLICY.replace("enabled: true", "enabled: true  # edited"),
+    NAMED_RULES.to_owned(),
+    "policy.yaml"
+)]
+#[case::rules(NAMED_POLICY.to_owned(), NAMED_RULES.replace("-10\"/>", "-12\"/>"), "rules.xml")]
+fn a_changed_file_a_scenario_names_is_named(
+    #[case] policy: String,
+    #[case] rules: String,
+    #[case] changed: &str,
+) {
+    let first = plan_with(SWEEP, "test", &naming_files(NAMED_POLICY, NAMED_RULES));
+    let named: Vec<&str> = first.scenarios[0].files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(named, ["policy.yaml", "rules.xml"]);
+    assert!(first.scenarios[0].files.iter().all(|f| f.sha256.len() == 64));
+    let dir = temp_dir(&format!("named-file-{changed}"));
+    execute(&first, &dir, Shard { index: 0, count: 8 }, &fake, Some(1), Progress::Hidden).unwrap();
+    let same = plan_with(SWEEP, "test", &naming_files(NAMED_POLICY, NAMED_RULES));
+    assert_eq!(same.fingerprint, first.fingerprint, "the same files are the same sweep");
+    let edited = plan_with(SWEEP, "test", &naming_files(&policy, &rules));
+    let error = execute(&edited, &dir, Shard::ALL, &fake, Some(1), Progress::Hidden).unwrap_err();
+    let _ = fs::remove_dir_all(&dir);
+    assert!(error.contains(&format!("scenario walk.yaml file {changed} sha256: `")), "{error}");
+    assert!(error.contains(&format!("scenario seated.yaml file {changed} sha256: `")), "{error}");
+    let unchanged = if changed == "rules.xml" { "policy.yaml" } else { "rules.xml" };
+    assert!(!error.contains(&format!("file {unchanged}")), "{error}");
+    assert!(!error.contains("walk.yaml sha256"), "{error}");
+}
