@@ -225,10 +225,17 @@ fn calibrate(args: &CalibrateArgs) -> Result<(Calibrated, Grouped), String> {
         shadowing_sigma_db: prior.shadowing_sigma_db,
         fading_sigma_db: fading_sd_db,
     };
-    let fit = fit(&grouped.places, &priors).map_err(|message| {
+    let mut fit = fit(&grouped.places, &priors).map_err(|message| {
         let names: Vec<String> = logs.iter().map(|l| l.0.display().to_string()).collect();
         format!("{}: {message}", names.join(", "))
     })?;
+    // A capture is taken with one carry throughout (the protocol asks for it), so the carry's loss
+    // and the 1 m loss move the readings alike: the log cannot tell them apart.
+    fit.not_identifiable.push(format!(
+        "carry_loss_db: one carry position throughout, so its loss cannot be told from the 1 m \
+         loss; taken from --carry ({} {carry_loss_db:.1} dB)",
+        carry.name()
+    ));
     let carry_text = format!("carry {} {carry_loss_db:.1} dB", carry.name());
     let (path_loss_1m_db, assumptions) = match (quantity, args.tx_power_dbm) {
         (Quantity::Relative, _) => (
