@@ -322,6 +322,9 @@ fn judge<W: Write>(
         vec![scenario.interpretations]
     };
     let (primary, several) = (combinations[0], combinations.len() > 1);
+    if let Some(dir) = plan.report_dir.as_deref() {
+        remove_stale_run_pages(&dir.join(scenario_stem(scenario)))?;
+    }
     if let Some(json) = json.as_deref_mut() {
         let _ = write!(stdout, "{}", json.scenario_start(scenario, &primary));
     }
@@ -351,6 +354,36 @@ fn judge<W: Write>(
     })?;
     trace_files.as_ref().map_or(Ok(()), TraceFiles::commit)?;
     Ok(judged)
+}
+
+/// Most entries of a scenario's report folder looked at when clearing it: a bound on the loop
+/// (a folder of an earlier `--report` holds two pages per run, at most 2 x 100,000).
+const REPORT_FOLDER_ENTRIES_MAX: usize = 1_000_000;
+
+/// `--report`: removes the run pages (`seed-*.html`, `seed-*.txt`) an earlier report left in
+/// this scenario's folder, so the folder holds exactly the runs its index links (a rerun with
+/// fewer runs or other seeds left the old pages beside the new ones). Nothing else in the
+/// folder is touched; a missing folder is fine.
+///
+/// # Errors
+/// `cannot clear PATH: REASON`.
+fn remove_stale_run_pages(folder: &Path) -> Result<(), String> {
+    let cannot = |error: std::io::Error| format!("cannot clear {}: {error}", folder.display());
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(cannot(error)),
+    };
+    for entry in entries.take(REPORT_FOLDER_ENTRIES_MAX) {
+        let entry = entry.map_err(cannot)?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let page = name.starts_with("seed-") && (name.ends_with(".html") || name.ends_with(".txt"));
+        if page && entry.file_type().map_err(cannot)?.is_file() {
+            std::fs::remove_file(entry.path()).map_err(cannot)?;
+        }
+    }
+    Ok(())
 }
 
 /// `--report`: the HTML page and the text timeline of one run, written as it finishes; the

@@ -737,3 +737,35 @@ fn scenarios_that_would_share_a_report_folder_are_refused() {
     assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
     std::fs::remove_dir_all(&dir).expect("cleaned up");
 }
+
+/// A second `--report` into the same folder leaves exactly the pages of its own runs: the run
+/// pages of an earlier report with more runs are removed, and any other file is left alone.
+#[test]
+fn a_rerun_report_holds_only_its_own_run_pages() {
+    let dir = std::env::temp_dir().join(format!("unlocksim-rerun-report-{}", std::process::id()));
+    let file = "scenarios/suite/dns_server_change_denies_everyone.yaml";
+    let folder = dir.join("dns_server_change_denies_everyone");
+    let report = |runs: &str| {
+        let (code, out, err) = crate::util::run_text(&[
+            "run",
+            file,
+            "--runs",
+            runs,
+            "--report",
+            dir.to_str().expect("UTF-8"),
+        ]);
+        assert_eq!(code, Some(0), "{out}{err}");
+        let mut names: Vec<String> = std::fs::read_dir(&folder)
+            .expect("scenario folder")
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(report("2"), ["seed-1.html", "seed-1.txt", "seed-2.html", "seed-2.txt"]);
+    std::fs::write(folder.join("notes.md"), "mine").expect("a file of the user's");
+    let names = report("1");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(names, ["notes.md", "seed-1.html", "seed-1.txt"]);
+}
