@@ -189,13 +189,58 @@ pub struct CdfSeries<'a> {
 /// locked by then on y (a curve that stays below 1 is the share that never locked), drawn by
 /// `plotters` with its axes, ticks and legend. Returns the SVG element.
 pub fn cdf_svg(series: &[CdfSeries<'_>], cap_s: f64) -> String {
+    let legend_height_px = CDF_LEGEND_ROW_PX * series.len() as u32 + CDF_LEGEND_PAD_PX;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (760, 380)).into_drawing_area();
-        let _ = draw_cdf(&root, series, cap_s);
+        let size = (CDF_WIDTH_PX, CDF_PLOT_HEIGHT_PX + legend_height_px);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        // The legend goes below the plot, not inside it: inside it covered the curves that
+        // stay low (settings whose walk-aways often never lock).
+        let (plot, legend) = root.split_vertically(CDF_PLOT_HEIGHT_PX);
+        let _ = draw_cdf(&plot, series, cap_s);
+        let _ = draw_cdf_legend(&legend, series);
         let _ = root.present();
     }
     tag_svg(svg, "cdf")
+}
+
+/// The CDF chart's width and its plot's height, px (chosen for a report page 800 px wide).
+const CDF_WIDTH_PX: u32 = 760;
+const CDF_PLOT_HEIGHT_PX: u32 = 380;
+/// One legend row below the CDF plot, and the space above the first, px (chosen).
+const CDF_LEGEND_ROW_PX: u32 = 20;
+const CDF_LEGEND_PAD_PX: u32 = 8;
+
+/// The colour of series `index` in the CDF chart (Tableau 10, cycled).
+fn cdf_colour(index: usize) -> RGBColor {
+    let colour = colorous::TABLEAU10[index % colorous::TABLEAU10.len()];
+    RGBColor(colour.r, colour.g, colour.b)
+}
+
+/// The CDF chart's legend, one row per series under the plot: a sample of its line (three
+/// dashes for a dashed series) and its label.
+fn draw_cdf_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[CdfSeries<'_>],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.fill(&WHITE)?;
+    let text = TextStyle::from(("sans-serif", 14).into_font()).color(&BLACK).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ),
+    );
+    for (i, s) in series.iter().enumerate() {
+        let y = (CDF_LEGEND_PAD_PX + CDF_LEGEND_ROW_PX * i as u32 + CDF_LEGEND_ROW_PX / 2) as i32;
+        let style = cdf_colour(i).stroke_width(2);
+        let pieces: &[(i32, i32)] =
+            if s.dashed { &[(68, 74), (77, 83), (86, 92)] } else { &[(68, 92)] };
+        for &(from, to) in pieces {
+            area.draw(&PathElement::new([(from, y), (to, y)], style))?;
+        }
+        area.draw(&Text::new(s.label.clone(), (100, y), text.clone()))?;
+    }
+    Ok(())
 }
 
 fn draw_cdf<DB: DrawingBackend>(
@@ -216,8 +261,7 @@ fn draw_cdf<DB: DrawingBackend>(
         .max_light_lines(0)
         .draw()?;
     for (i, s) in series.iter().enumerate() {
-        let colour = colorous::TABLEAU10[i % colorous::TABLEAU10.len()];
-        let rgb = RGBColor(colour.r, colour.g, colour.b);
+        let rgb = cdf_colour(i);
         let n = s.times_us.len().max(1) as f64;
         let mut steps = vec![(0.0, 0.0)];
         for (k, t) in s.times_us.iter().enumerate() {
@@ -229,23 +273,15 @@ fn draw_cdf<DB: DrawingBackend>(
         let last = steps.last().map_or(0.0, |p| p.1);
         steps.push((cap_s, last));
         let style = rgb.stroke_width(2);
-        let drawn = if s.dashed {
+        if s.dashed {
             // Each dashed line its own rhythm, so that coinciding lines interleave.
             let (dash, gap) = (4 + 3 * (i % 3) as i32, 3 + 2 * (i % 2) as i32);
-            chart.draw_series(DashedLineSeries::new(steps, dash, gap, style))?
+            chart.draw_series(DashedLineSeries::new(steps, dash, gap, style))?;
         } else {
-            chart.draw_series(LineSeries::new(steps, style))?
-        };
-        drawn
-            .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            chart.draw_series(LineSeries::new(steps, style))?;
+        }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
+    Ok(())
 }
 
 /// One point of the Pareto chart.
@@ -369,6 +405,32 @@ pub fn time_ticks(end_s: f64, width_px: f64, font_px: f64) -> (&'static str, Vec
 
 #[cfg(test)]
 mod tests {
+
+    /// The CDF's legend sits below the plot (it covered low curves inside it): every label's
+    /// text is drawn under the plot's height, one row each, and the chart grows to hold them.
+    #[test]
+    fn the_cdf_legend_is_below_the_plot() {
+        let times = [Some(30_000_000), None];
+        let series = [
+            CdfSeries { label: "recommended: a".into(), times_us: &times, dashed: false },
+            CdfSeries { label: "neighbour: b".into(), times_us: &times, dashed: true },
+        ];
+        let svg = cdf_svg(&series, 120.0);
+        let height = CDF_PLOT_HEIGHT_PX + CDF_LEGEND_PAD_PX + 2 * CDF_LEGEND_ROW_PX;
+        assert!(svg.contains(&format!("height=\"{height}\"")), "{svg}");
+        for label in ["recommended: a", "neighbour: b"] {
+            let end = svg.find(label).unwrap_or_else(|| panic!("{label}: {svg}"));
+            let start = svg[..end].rfind("<text").expect("text element");
+            let y: f64 = svg[start..end]
+                .split(" y=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|y| y.parse().ok())
+                .expect("y attribute");
+            assert!(y > f64::from(CDF_PLOT_HEIGHT_PX), "{label} at y {y}");
+        }
+    }
+
     use rstest::rstest;
 
     use super::*;
