@@ -84,9 +84,11 @@ Discovery started\n\
   02 15 aa bb                                      ....\n\
 \r[CHG] Device 5C:11:22:33:44:55 RSSI: 0xffffffb5 (-75)\n\
 [CHG] Device 7A:11:22:33:44:56 RSSI: 0xffffffc4 (-60)\n\
-[CHG] Device 5C:11:22:33:44:55 TxPower: 0x000c (12)\n";
+[CHG] Device 5C:11:22:33:44:55 TxPower: 0x000c (12)\n\
+Discovery stopped\n\
+[CHG] Device 5C:11:22:33:44:55 RSSI is nil\n";
 
-/// bluetoothctl lines behind `ts`-style timestamps and lone `date` lines.
+/// bluetoothctl lines behind timestamps (`ts '%F %T'`) and lone `date` lines.
 const BLUETOOTHCTL_TIMED: &str = "2026-06-15 09:00:00 [CHG] Device 5C:11:22:33:44:55 RSSI: -60\n\
 2026-06-15 09:00:02 [CHG] Device 5C:11:22:33:44:55 RSSI: -62\n\
 2026-06-15 09:00:05\n\
@@ -231,6 +233,12 @@ const BLEAK: &str = "2026-06-15 09:00:00, RSSI: Device not found dBm\n\
     BLUETOOTHCTL_TIMED,
     None,
     "bluetoothctl dbm [5C:11:22:33:44:55] 0:-60 2:-62 5:-70"
+)]
+#[case::bluetoothctl_ts_default(
+    "Jun 30 23:59:59 [CHG] Device 5C:11:22:33:44:55 RSSI: -60\n\
+     Jul  1 00:00:01.5 [bluetooth]# [CHG] Device 5C:11:22:33:44:55 RSSI: -61\n",
+    None,
+    "bluetoothctl dbm [5C:11:22:33:44:55] 0:-60 2.5:-61"
 )]
 #[case::bluetoothctl_hex_disagrees(
     "[CHG] Device 5C:11:22:33:44:55 RSSI: 0xffffffb5 (-60)\n",
