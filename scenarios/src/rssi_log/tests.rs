@@ -341,3 +341,36 @@ fn devices_are_bounded() {
     let error = read_log(&trace(LOG_DEVICES_MAX + 1), &options).unwrap_err();
     assert_eq!(error.message, "more than 1000 devices (LOG_DEVICES_MAX)");
 }
+
+/// The devices bound holds for bluetoothctl transcripts too, at it and one past it.
+#[test]
+fn bluetoothctl_devices_are_bounded() {
+    let transcript = |devices: usize| -> String {
+        (0..devices)
+            .map(|i| {
+                format!("[CHG] Device 40:00:00:00:{:02X}:{:02X} RSSI: -60\n", i / 256, i % 256)
+            })
+            .collect()
+    };
+    let options = ReadOptions { device: Some("40:00:00:00:00:00".to_owned()) };
+    assert!(read_log(&transcript(LOG_DEVICES_MAX), &options).is_ok());
+    let error = read_log(&transcript(LOG_DEVICES_MAX + 1), &options).unwrap_err();
+    assert_eq!(error.message, "more than 1000 devices (LOG_DEVICES_MAX)");
+}
+
+/// The readings bound of the scan formats, at it and one past it (the error names the first
+/// reading past it).
+#[rstest]
+#[case::bleak("{i}, RSSI: -60 dBm\n")]
+#[case::bluetoothctl("[CHG] Device 5C:11:22:33:44:55 RSSI: -60\n")]
+fn scan_log_readings_are_bounded(#[case] line: &str) {
+    let log = |readings: usize| -> String {
+        (0..readings).map(|i| line.replace("{i}", &i.to_string())).collect()
+    };
+    assert!(read_log(&log(LOG_READINGS_MAX), &ReadOptions::default()).is_ok());
+    let error = read_log(&log(LOG_READINGS_MAX + 1), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        (error.line, error.message.as_str()),
+        (LOG_READINGS_MAX + 1, "more than 200000 readings (LOG_READINGS_MAX)")
+    );
+}
