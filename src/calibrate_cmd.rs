@@ -23,11 +23,13 @@ pub const CALIBRATE_LOGS_MAX: usize = 256;
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
     /// Logs to fit: the CSV (`time_s,rssi_db,distance_m,place,kind`), `hcitool rssi` loop
-    /// output or a btmon text trace. `LOG@DISTANCE_M` gives the distance of a log that has none
-    /// (one hcitool log per spot: `desk.log@0.6 door.log@5`).
+    /// output, a btmon text trace, bluetoothctl scan output or a bleak scan log.
+    /// `LOG@DISTANCE_M` gives the distance of a log that has none (one log per spot:
+    /// `desk.log@0.6 door.log@5`).
     #[arg(required = true, value_name = "LOG[@DISTANCE_M]")]
     logs: Vec<String>,
-    /// The device to keep from a btmon trace of several: an address or a connection handle.
+    /// The device to keep from a btmon trace or bluetoothctl output of several: an address or
+    /// a connection handle.
     #[arg(long)]
     device: Option<String>,
     /// Where the phone was carried during the capture (its loss is taken out of the 1 m loss):

@@ -145,3 +145,34 @@ fn logs_are_bounded_per_invocation() {
     assert_eq!((code, stdout.as_str()), (Some(2), ""));
     assert_eq!(stderr, "error: at most 256 logs (CALIBRATE_LOGS_MAX)\n");
 }
+
+/// The example scan logs of each advertising format are read as dBm, with their missed scans
+/// counted and the bystander of the bluetoothctl transcript left out by `--device`.
+#[test]
+fn the_example_scan_logs_are_read_as_advertising_dbm() {
+    let cases: [(&[&str], u64, u64, u64); 3] = [
+        (&["examples/calibrate/bleak-2m.log@2"], 24, 2, 1),
+        (&["examples/calibrate/bluetoothctl-5m.txt@5", "--device", "5c:11:22:33:44:55"], 27, 0, 1),
+        (
+            &[
+                "examples/calibrate/bleak-2m.log@2",
+                "examples/calibrate/bluetoothctl-5m.txt@5",
+                "--device",
+                "5C:11:22:33:44:55",
+            ],
+            51,
+            2,
+            2,
+        ),
+    ];
+    for (logs, total, missing, places) in cases {
+        let args: Vec<&str> =
+            ["calibrate"].into_iter().chain(logs.iter().copied()).chain(["--json"]).collect();
+        let fit = json(&args);
+        assert_eq!(fit["quantity"], "dbm", "{logs:?}");
+        let readings = &fit["readings"];
+        let got = [&readings["total"], &readings["missing"], &readings["places"]]
+            .map(|v| v.as_u64().expect("a count"));
+        assert_eq!(got, [total, missing, places], "{logs:?}");
+    }
+}

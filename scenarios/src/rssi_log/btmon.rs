@@ -8,10 +8,8 @@
 //!
 //! `@ MGMT` frames repeat the HCI reports and are skipped.
 
-use std::collections::BTreeMap;
-
 use super::time::{date_time_s, leading_timestamp};
-use super::{LOG_DEVICES_MAX, LogError, LogFormat, Quantity, ReadOptions, Reading, RssiLog};
+use super::{Collected, LogError, LogFormat, Quantity, ReadOptions, Reading, RssiLog};
 
 /// Whether `line` is a btmon frame header.
 pub(super) fn is_frame_header(line: &str) -> bool {
@@ -55,26 +53,6 @@ struct Frame {
     key: Option<String>,
     /// A Read RSSI reply's reading was emitted.
     emitted: bool,
-}
-
-/// Readings per device key.
-#[derive(Debug, Default)]
-struct Collected {
-    by_key: BTreeMap<String, (Quantity, Vec<Reading>)>,
-}
-
-impl Collected {
-    fn push(&mut self, key: &str, quantity: Quantity, reading: Reading) -> Result<(), LogError> {
-        if !self.by_key.contains_key(key) && self.by_key.len() >= LOG_DEVICES_MAX {
-            return Err(LogError::at(
-                reading.line,
-                1,
-                format!("more than {LOG_DEVICES_MAX} devices (LOG_DEVICES_MAX)"),
-            ));
-        }
-        self.by_key.entry(key.to_owned()).or_insert((quantity, Vec::new())).1.push(reading);
-        Ok(())
-    }
 }
 
 /// The frame a header line starts.
@@ -176,42 +154,9 @@ pub(super) fn read(lines: &[(usize, String)], options: &ReadOptions) -> Result<R
         }
     }
     end_frame(frame.take(), &mut collected, frame_line)?;
-    choose(collected, options)
-}
-
-/// The device `options` names, or the only one.
-fn choose(collected: Collected, options: &ReadOptions) -> Result<RssiLog, LogError> {
-    let counts: BTreeMap<String, (usize, Quantity)> =
-        collected.by_key.iter().map(|(k, (q, r))| (k.clone(), (r.len(), *q))).collect();
-    let listed = super::device_list(&counts);
-    let wanted = options.device.as_deref().map(|d| {
-        let d = d.trim();
-        if d.bytes().all(|b| b.is_ascii_digit()) { format!("handle {d}") } else { d.to_owned() }
-    });
-    let key = match wanted {
-        Some(wanted) => {
-            collected.by_key.keys().find(|k| k.eq_ignore_ascii_case(&wanted)).cloned().ok_or_else(
-                || {
-                    LogError::at(
-                        0,
-                        0,
-                        format!("device `{wanted}` is not in the trace; it has {listed}"),
-                    )
-                },
-            )?
-        }
-        None if collected.by_key.len() > 1 => {
-            return Err(LogError::at(
-                0,
-                0,
-                format!("the trace holds several devices; choose one with --device: {listed}"),
-            ));
-        }
-        None => collected.by_key.keys().next().cloned().ok_or_else(|| {
-            LogError::at(1, 1, "the btmon trace holds no RSSI readings (Read RSSI or reports)")
-        })?,
-    };
-    let (quantity, readings) =
-        collected.by_key.get(&key).cloned().unwrap_or((Quantity::Dbm, vec![]));
-    Ok(RssiLog { format: LogFormat::Btmon, quantity, device: Some(key), readings, start_s: 0.0 })
+    collected.choose(
+        options,
+        LogFormat::Btmon,
+        "the btmon trace holds no RSSI readings (Read RSSI or reports)",
+    )
 }

@@ -1,5 +1,6 @@
-//! Recorded RSSI logs (issue 18): the documented CSV, `hcitool rssi` loop output and `btmon`
-//! text traces, read into one list of readings for `unlocksim calibrate` and `replay`.
+//! Recorded RSSI logs (issue 18): the documented CSV, `hcitool rssi` loop output, `btmon`
+//! text traces, `bluetoothctl` scan output and bleak-style scan logs, read into one list of
+//! readings for `unlocksim calibrate` and `replay`.
 //!
 //! Formats (detected from the text; `docs/calibrate.md` documents them with examples):
 //! - CSV, header `time_s,rssi_db,distance_m,place,kind` (any order; `time_s` and `rssi_db`
@@ -11,12 +12,18 @@
 //! - `btmon` text (`btmon -T`, `-t`, or the default relative seconds): `Read RSSI` replies
 //!   (relative) and advertising reports (dBm), keyed by connection handle or address; ANSI
 //!   colour escapes are removed; `@ MGMT` events are skipped (they repeat the HCI reports).
+//! - `bluetoothctl` scan output: `[CHG] Device ADDR RSSI: -67` (or `0xffffffbd (-67)`) lines,
+//!   dBm, keyed by address; other lines skipped.
+//! - Scan logs as bleak (or bluetoothctl wrapper) scripts write them: a timestamp, then
+//!   `RSSI: -74 dBm` or `RSSI: Device not found dBm` (a scan that missed the phone), dBm.
 //!
 //! Every error names the line and column; every input is bounded ([`LOG_LINES_MAX`],
 //! [`LOG_READINGS_MAX`], [`LOG_DEVICES_MAX`], [`PLACE_CHARS_MAX`]; the file size by the
 //! caller).
 
 pub mod activity;
+mod bleak;
+mod bluetoothctl;
 mod btmon;
 mod csv;
 mod hcitool;
@@ -62,6 +69,9 @@ pub enum LogFormat {
     Csv,
     Hcitool,
     Btmon,
+    Bluetoothctl,
+    /// A timestamp and `RSSI: N dBm` per line, as bleak scripts write them.
+    Bleak,
 }
 
 impl LogFormat {
@@ -70,6 +80,8 @@ impl LogFormat {
             LogFormat::Csv => "csv",
             LogFormat::Hcitool => "hcitool",
             LogFormat::Btmon => "btmon",
+            LogFormat::Bluetoothctl => "bluetoothctl",
+            LogFormat::Bleak => "bleak",
         }
     }
 }
@@ -143,14 +155,20 @@ pub fn read_log(text: &str, options: &ReadOptions) -> Result<RssiLog, LogError> 
         || first.starts_with("Bluetooth monitor")
     {
         btmon::read(&lines, options)?
+    } else if lines.iter().any(|(_, l)| bluetoothctl::is_bluetoothctl_line(l)) {
+        bluetoothctl::read(&lines, options)?
     } else if lines.iter().any(|(_, l)| hcitool::is_hcitool_line(l)) {
         hcitool::read(&lines)?
+    } else if bleak::is_scan_line(first) {
+        bleak::read(&lines)?
     } else {
         return Err(LogError::at(
             1,
             1,
             "unrecognised log: expected the CSV header `time_s,rssi_db,distance_m,place,kind`, \
-             `hcitool rssi` output (`RSSI return value: N` lines) or a btmon text trace",
+             `hcitool rssi` output (`RSSI return value: N` lines), a btmon text trace, \
+             bluetoothctl scan output (`[CHG] Device ADDR RSSI: N` lines) or a scan log \
+             (`2026-06-15 09:00:01, RSSI: -74 dBm` lines)",
         ));
     };
     finish(log)
@@ -225,6 +243,79 @@ fn finish(mut log: RssiLog) -> Result<RssiLog, LogError> {
         reading.time_s -= start;
     }
     Ok(log)
+}
+
+/// Readings per device key, for logs that may hold several devices (btmon, bluetoothctl).
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    by_key: BTreeMap<String, (Quantity, Vec<Reading>)>,
+}
+
+impl Collected {
+    /// Adds `reading` to the device `key`.
+    ///
+    /// # Errors
+    /// At the reading's line when it would be device number [`LOG_DEVICES_MAX`] + 1.
+    pub(crate) fn push(
+        &mut self,
+        key: &str,
+        quantity: Quantity,
+        reading: Reading,
+    ) -> Result<(), LogError> {
+        if !self.by_key.contains_key(key) && self.by_key.len() >= LOG_DEVICES_MAX {
+            return Err(LogError::at(
+                reading.line,
+                1,
+                format!("more than {LOG_DEVICES_MAX} devices (LOG_DEVICES_MAX)"),
+            ));
+        }
+        self.by_key.entry(key.to_owned()).or_insert((quantity, Vec::new())).1.push(reading);
+        Ok(())
+    }
+
+    /// The device `options` names (an address, any case, or a handle number), or the only one.
+    ///
+    /// # Errors
+    /// Without `--device` and several devices: the list of each with its count and quantity;
+    /// a named device not in the log; `empty` when there is no device at all.
+    pub(crate) fn choose(
+        self,
+        options: &ReadOptions,
+        format: LogFormat,
+        empty: &str,
+    ) -> Result<RssiLog, LogError> {
+        let counts: BTreeMap<String, (usize, Quantity)> =
+            self.by_key.iter().map(|(k, (q, r))| (k.clone(), (r.len(), *q))).collect();
+        let listed = device_list(&counts);
+        let wanted = options.device.as_deref().map(|d| {
+            let d = d.trim();
+            if d.bytes().all(|b| b.is_ascii_digit()) { format!("handle {d}") } else { d.to_owned() }
+        });
+        let key = match &wanted {
+            Some(wanted) => self.by_key.keys().find(|k| k.eq_ignore_ascii_case(wanted)).cloned(),
+            None if self.by_key.len() > 1 => {
+                return Err(LogError::at(
+                    0,
+                    0,
+                    format!("the trace holds several devices; choose one with --device: {listed}"),
+                ));
+            }
+            None => self.by_key.keys().next().cloned(),
+        };
+        let Some(key) = key else {
+            return Err(match wanted {
+                Some(wanted) => LogError::at(
+                    0,
+                    0,
+                    format!("device `{wanted}` is not in the trace; it has {listed}"),
+                ),
+                None => LogError::at(1, 1, empty),
+            });
+        };
+        let (quantity, readings) =
+            self.by_key.get(&key).cloned().unwrap_or((Quantity::Dbm, vec![]));
+        Ok(RssiLog { format, quantity, device: Some(key), readings, start_s: 0.0 })
+    }
 }
 
 /// Readings per device key, for the ambiguity message: `key (N readings, quantity)`.

@@ -72,6 +72,36 @@ const BTMON_ADVERTISING: &str = "> HCI Event: LE Meta Event (0x3e) plen 57      
           Address: 40:11:22:33:44:55 (Resolvable)\r\n\
           RSSI: invalid (0x7f)\r\n";
 
+/// `bluetoothctl` scan output as `script` saves it: colour escapes, readline markers, prompt
+/// redraws, other properties, both RSSI forms, and two devices.
+const BLUETOOTHCTL: &str = "Agent registered\n\
+\u{1}\u{1b}[0;94m\u{2}[bluetooth]\u{1}\u{1b}[0m\u{2}# scan on\n\
+Discovery started\n\
+[\u{1b}[0;93mCHG\u{1b}[0m] Controller 00:1A:7D:DA:71:13 Discovering: yes\n\
+[\u{1b}[0;92mNEW\u{1b}[0m] Device 5C:11:22:33:44:55 Pixel\n\
+[\u{1b}[0;93mCHG\u{1b}[0m] Device 5C:11:22:33:44:55 RSSI: -67\n\
+[\u{1b}[0;93mCHG\u{1b}[0m] Device 5C:11:22:33:44:55 ManufacturerData Key: 0x004c\n\
+  02 15 aa bb                                      ....\n\
+\r[CHG] Device 5C:11:22:33:44:55 RSSI: 0xffffffb5 (-75)\n\
+[CHG] Device 7A:11:22:33:44:56 RSSI: 0xffffffc4 (-60)\n\
+[CHG] Device 5C:11:22:33:44:55 TxPower: 0x000c (12)\n\
+Discovery stopped\n\
+[CHG] Device 5C:11:22:33:44:55 RSSI is nil\n";
+
+/// bluetoothctl lines behind timestamps (`ts '%F %T'`) and lone `date` lines.
+const BLUETOOTHCTL_TIMED: &str = "2026-06-15 09:00:00 [CHG] Device 5C:11:22:33:44:55 RSSI: -60\n\
+2026-06-15 09:00:02 [CHG] Device 5C:11:22:33:44:55 RSSI: -62\n\
+2026-06-15 09:00:05\n\
+[CHG] Device 5C:11:22:33:44:55 RSSI: -70\n";
+
+/// A bleak script's log: a missed scan in two wordings, the threshold note, a float value.
+const BLEAK: &str = "2026-06-15 09:00:00, RSSI: Device not found dBm\n\
+2026-06-15 09:00:08, Device not found.\n\
+2026-06-15 09:00:16, RSSI: -74 dBm\n\
+2026-06-15 09:00:26, RSSI: -91 dBm\n\
+2026-06-15 09:00:26, RSSI: Device out of range dBm\n\
+2026-06-15 09:00:36, RSSI: -80.0 dBm\n";
+
 #[rstest]
 // The CSV contract.
 #[case::csv(
@@ -188,10 +218,79 @@ const BTMON_ADVERTISING: &str = "> HCI Event: LE Meta Event (0x3e) plen 57      
     None,
     "1:43: a btmon frame header without a time"
 )]
+// bluetoothctl: both RSSI forms, devices by address, untimed at 0 s, timestamps carried.
+#[case::bluetoothctl_ambiguous(
+    BLUETOOTHCTL,
+    None,
+    "0:0: the trace holds several devices; choose one with --device: 5C:11:22:33:44:55 (2 dbm), 7A:11:22:33:44:56 (1 dbm)"
+)]
+#[case::bluetoothctl_chosen(
+    BLUETOOTHCTL,
+    Some("5c:11:22:33:44:55"),
+    "bluetoothctl dbm [5C:11:22:33:44:55] 0:-67 0:-75"
+)]
+#[case::bluetoothctl_timed(
+    BLUETOOTHCTL_TIMED,
+    None,
+    "bluetoothctl dbm [5C:11:22:33:44:55] 0:-60 2:-62 5:-70"
+)]
+#[case::bluetoothctl_ts_default(
+    "Jun 30 23:59:59 [CHG] Device 5C:11:22:33:44:55 RSSI: -60\n\
+     Jul  1 00:00:01.5 [bluetooth]# [CHG] Device 5C:11:22:33:44:55 RSSI: -61\n",
+    None,
+    "bluetoothctl dbm [5C:11:22:33:44:55] 0:-60 2.5:-61"
+)]
+#[case::bluetoothctl_hex_disagrees(
+    "[CHG] Device 5C:11:22:33:44:55 RSSI: 0xffffffb5 (-60)\n",
+    None,
+    "1:38: expected an RSSI as `-67` or `0xffffffbd (-67)`, got `0xffffffb5 (-60)`"
+)]
+#[case::bluetoothctl_out_of_range(
+    "[CHG] Device 5C:11:22:33:44:55 RSSI: -300\n",
+    None,
+    "1:38: RSSI -300 is outside -128..=127"
+)]
+#[case::bluetoothctl_no_rssi(
+    "[NEW] Device 5C:11:22:33:44:55 Pixel\n[CHG] Device 5C:11:22:33:44:55 RSSI: x\n",
+    None,
+    "2:38: expected an RSSI as `-67` or `0xffffffbd (-67)`, got `x`"
+)]
+// Scan logs (bleak, bluetoothctl wrappers): missed scans as no reading, notes skipped.
+#[case::bleak(BLEAK, None, "bleak dbm 0:- 8:- 16:-74 26:-91 36:-80")]
+#[case::bluetoothctl_wrapper(
+    "2026-06-15 09:00:00 - RSSI: -40 dBm\r\n2026-06-15 09:00:14 - RSSI: -35 dBm\r\n",
+    None,
+    "bleak dbm 0:-40 14:-35"
+)]
+#[case::bleak_bad_value(
+    "2026-06-15 09:00:00, RSSI: -74 dBm\n2026-06-15 09:00:08, RSSI: loud dBm\n",
+    None,
+    "2:28: expected an RSSI in dBm or `Device not found`, got `loud`"
+)]
+#[case::bleak_out_of_range(
+    "2026-06-15 09:00:00, RSSI: -740 dBm\n",
+    None,
+    "1:28: RSSI -740 is outside -128..=127"
+)]
+#[case::bleak_no_timestamp(
+    "2026-06-15 09:00:00, RSSI: -74 dBm\nRSSI: -75 dBm\n",
+    None,
+    "2:1: expected a timestamp (`2026-06-15 09:00:01`) at the start of `RSSI: -75 dBm`"
+)]
+#[case::bleak_stray_text(
+    "2026-06-15 09:00:00, RSSI: -74 dBm\n2026-06-15 09:00:08, scanning\n",
+    None,
+    "2:22: unrecognised line: expected `RSSI: N dBm` or `Device not found` after the timestamp, got `scanning`"
+)]
+#[case::bleak_time_backwards(
+    "2026-06-15 09:00:08, RSSI: -74 dBm\n2026-06-15 09:00:00, RSSI: -75 dBm\n",
+    None,
+    "2:1: time goes backwards (1781514000 s after 1781514008 s)"
+)]
 #[case::unknown_format(
     "{\"rssi\": -5}\n",
     None,
-    "1:1: unrecognised log: expected the CSV header `time_s,rssi_db,distance_m,place,kind`, `hcitool rssi` output (`RSSI return value: N` lines) or a btmon text trace"
+    "1:1: unrecognised log: expected the CSV header `time_s,rssi_db,distance_m,place,kind`, `hcitool rssi` output (`RSSI return value: N` lines), a btmon text trace, bluetoothctl scan output (`[CHG] Device ADDR RSSI: N` lines) or a scan log (`2026-06-15 09:00:01, RSSI: -74 dBm` lines)"
 )]
 #[case::empty("", None, "1:1: the log holds no readings")]
 fn logs_are_read_or_refused_with_a_position(
@@ -241,4 +340,37 @@ fn devices_are_bounded() {
     assert!(read_log(&trace(LOG_DEVICES_MAX), &options).is_ok());
     let error = read_log(&trace(LOG_DEVICES_MAX + 1), &options).unwrap_err();
     assert_eq!(error.message, "more than 1000 devices (LOG_DEVICES_MAX)");
+}
+
+/// The devices bound holds for bluetoothctl transcripts too, at it and one past it.
+#[test]
+fn bluetoothctl_devices_are_bounded() {
+    let transcript = |devices: usize| -> String {
+        (0..devices)
+            .map(|i| {
+                format!("[CHG] Device 40:00:00:00:{:02X}:{:02X} RSSI: -60\n", i / 256, i % 256)
+            })
+            .collect()
+    };
+    let options = ReadOptions { device: Some("40:00:00:00:00:00".to_owned()) };
+    assert!(read_log(&transcript(LOG_DEVICES_MAX), &options).is_ok());
+    let error = read_log(&transcript(LOG_DEVICES_MAX + 1), &options).unwrap_err();
+    assert_eq!(error.message, "more than 1000 devices (LOG_DEVICES_MAX)");
+}
+
+/// The readings bound of the scan formats, at it and one past it (the error names the first
+/// reading past it).
+#[rstest]
+#[case::bleak("{i}, RSSI: -60 dBm\n")]
+#[case::bluetoothctl("[CHG] Device 5C:11:22:33:44:55 RSSI: -60\n")]
+fn scan_log_readings_are_bounded(#[case] line: &str) {
+    let log = |readings: usize| -> String {
+        (0..readings).map(|i| line.replace("{i}", &i.to_string())).collect()
+    };
+    assert!(read_log(&log(LOG_READINGS_MAX), &ReadOptions::default()).is_ok());
+    let error = read_log(&log(LOG_READINGS_MAX + 1), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        (error.line, error.message.as_str()),
+        (LOG_READINGS_MAX + 1, "more than 200000 readings (LOG_READINGS_MAX)")
+    );
 }

@@ -1,6 +1,7 @@
 //! Timestamps of RSSI logs, in seconds: epoch seconds (`date +%s.%N`), `YYYY-MM-DD
 //! HH:MM:SS[.f]` (also with `T`, and a `Z` or `±HH:MM` suffix), `HH:MM:SS[.f]` (time of day),
-//! and plain relative seconds. No timezone is assumed: only differences are used.
+//! `Mon DD HH:MM:SS[.f]` (moreutils `ts` and syslog, no year: read as in a non-leap year), and
+//! plain relative seconds. No timezone is assumed: only differences are used.
 
 /// Days from 1970-01-01 to the civil date (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -40,6 +41,31 @@ fn date_days(text: &str) -> Option<i64> {
         .then(|| days_from_civil(year, month, day))
 }
 
+/// `Mon` (English abbreviation, as `ts` and syslog print it) as days before the month's first
+/// day in a non-leap year.
+fn month_start_days(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == text)?;
+    // 2001 is not a leap year; the offset cancels in differences.
+    Some(days_from_civil(2001, month as i64 + 1, 1) - days_from_civil(2001, 1, 1))
+}
+
+/// `Mon DD HH:MM:SS[.f]` at the start of `text` (leading spaces trimmed): `(seconds, bytes
+/// used)`.
+fn month_day_time(text: &str) -> Option<(f64, usize)> {
+    let month = text.get(..3).and_then(month_start_days)?;
+    let rest = text[3..].strip_prefix(' ')?;
+    let rest_trimmed = rest.trim_start_matches(' ');
+    let day_end = rest_trimmed.find(' ')?;
+    let day: i64 = rest_trimmed[..day_end].parse().ok().filter(|d| (1..=31).contains(d))?;
+    let after_day = &rest_trimmed[day_end + 1..];
+    let time_end = after_day.find([' ', ',', ']', '\t']).unwrap_or(after_day.len());
+    let seconds = time_of_day_s(&after_day[..time_end])?;
+    let used = text.len() - after_day.len() + time_end;
+    Some(((month + day - 1) as f64 * 86_400.0 + seconds, used))
+}
+
 /// Removes a `Z` or `±HH:MM` zone suffix from a time (the zone is ignored: only differences
 /// between readings of one log are used).
 fn strip_zone(time: &str) -> &str {
@@ -77,6 +103,9 @@ pub fn leading_timestamp(text: &str) -> Option<(f64, usize)> {
             offset + first.len() + (rest.len() - rest_trimmed.len()) + time.len(),
         ));
     }
+    if let Some((seconds, used)) = month_day_time(trimmed) {
+        return Some((seconds, offset + used));
+    }
     if let Some(seconds) = time_of_day_s(first) {
         return Some((seconds, offset + first.len()));
     }
@@ -96,7 +125,10 @@ mod tests {
         let day = 20_619.0 * 86_400.0; // 2026-06-15
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2026, 6, 15), 20_619);
-        let cases: [(&str, Option<f64>); 8] = [
+        let cases: [(&str, Option<f64>); 11] = [
+            ("Jun 15 09:00:01 [CHG]", Some(165.0 * 86_400.0 + 32_401.0)),
+            ("Jan  2 00:00:00.5 x", Some(86_400.5)),
+            ("Jun 32 09:00:01 x", None),
             ("2026-06-15 09:00:01.5 RSSI", Some(day + 32_401.5)),
             ("2026-06-15T09:00:01+02:00 x", Some(day + 32_401.0)),
             ("2026-06-15T09:00:01Z", Some(day + 32_401.0)),
