@@ -618,40 +618,35 @@ fn the_passing_forms_hold_and_json_lists_wifi_records() {
     assert_eq!((&roam["to"], &roam["bssid"]), (&"ap-hall".into(), &"12-ab-34-ff-e5-47".into()));
 }
 
-/// Three misspelt keys of block mappings: all three in one run, each once, with its position
-/// and did-you-mean, and nothing run.
-#[test]
-fn every_misspelt_key_of_a_file_is_reported_in_one_run() {
-    let (code, out, err) =
-        crate::util::run_text(&["run", "tests/fixtures/scenarios/three_typos.yaml"]);
-    assert_eq!(code, Some(2), "{err}");
-    assert!(out.is_empty(), "{out}");
-    for (key, position, suggestion) in [
+/// Three misspelt keys, in block mappings and inside flow mappings
+/// (`{pc: desk, withn: 3m, aftr: 1m}`): all three in one run, each once, with its position and
+/// did-you-mean, and nothing run.
+#[rstest]
+#[case::block_mappings(
+    "three_typos.yaml",
+    [
         ("duraton", "three_typos.yaml:4:1]", "duration"),
         ("caried_by", "three_typos.yaml:10:7]", "carried_by"),
         ("polcy_file", "three_typos.yaml:17:5]", "policy_file"),
-    ] {
-        let message = format!("unknown key `{key}`");
-        assert_eq!(err.matches(&message).count(), 1, "{message} once in {err}");
-        let block = &err[err.find(&message).unwrap_or_default()..];
-        assert!(block.contains(position), "{position} after {message} in {err}");
-        assert!(block.contains(&format!("did you mean `{suggestion}`?")), "{err}");
-    }
-}
-
-/// Three misspelt keys inside flow mappings (`{pc: desk, withn: 3m, aftr: 1m}`): all three in
-/// one run, like block mappings, each once with its position and did-you-mean.
-#[test]
-fn every_misspelt_key_of_a_flow_mapping_is_reported_in_one_run() {
-    let (code, out, err) =
-        crate::util::run_text(&["run", "tests/fixtures/scenarios/flow_typos.yaml"]);
-    assert_eq!(code, Some(2), "{err}");
-    assert!(out.is_empty(), "{out}");
-    for (key, position, suggestion) in [
+    ]
+)]
+#[case::flow_mappings(
+    "flow_typos.yaml",
+    [
         ("cary", "flow_typos.yaml:9:34]", "carry"),
         ("withn", "flow_typos.yaml:17:31]", "within"),
         ("aftr", "flow_typos.yaml:17:42]", "after"),
-    ] {
+    ]
+)]
+fn every_misspelt_key_of_a_file_is_reported_in_one_run(
+    #[case] file: &str,
+    #[case] typos: [(&str, &str, &str); 3],
+) {
+    let path = format!("tests/fixtures/scenarios/{file}");
+    let (code, out, err) = crate::util::run_text(&["run", &path]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    for (key, position, suggestion) in typos {
         let message = format!("unknown key `{key}`");
         assert_eq!(err.matches(&message).count(), 1, "{message} once in {err}");
         let block = &err[err.find(&message).unwrap_or_default()..];
