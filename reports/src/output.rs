@@ -11,7 +11,33 @@ use serde::{Deserialize, Serialize};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk,
 /// then renamed over `path`. A reader sees the old file or the whole new one, never a part.
+///
+/// A `path` that is not a regular file is never replaced: a symbolic link is followed and its
+/// target written (atomically, beside the target); a device, FIFO or socket (`/dev/stdout`, a
+/// named pipe) is written through, since renaming over it would swap the special file for a
+/// regular one; a directory is an error.
+///
+/// # Errors
+/// The I/O error; `is a directory` for a directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(io::Error::other("is a directory"));
+        }
+        if !meta.is_file() {
+            let mut special = fs::OpenOptions::new().write(true).open(path)?;
+            special.write_all(bytes)?;
+            return special.flush();
+        }
+        if fs::symlink_metadata(path).is_ok_and(|link| link.file_type().is_symlink()) {
+            return write_replacing(&fs::canonicalize(path)?, bytes);
+        }
+    }
+    write_replacing(path, bytes)
+}
+
+/// [`write_atomic`] onto a path that is a regular file or does not exist.
+fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path.file_name().ok_or_else(|| io::Error::other("path has no file name"))?;
@@ -204,6 +230,41 @@ pub(crate) fn html_head(title: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// A symbolic link is followed (the link stays a link, its target gets the bytes) and a
+    /// special file is written through, never replaced by a regular file.
+    #[test]
+    fn write_atomic_keeps_links_and_special_files() {
+        let dir = std::env::temp_dir().join(format!("unlocksim-write-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp folder");
+        let (target, link) = (dir.join("target.txt"), dir.join("link.txt"));
+        fs::write(&target, "old").expect("target");
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        write_atomic(&link, b"new").expect("write through the link");
+        let still_link = fs::symlink_metadata(&link).expect("link").file_type().is_symlink();
+        let written = fs::read_to_string(&target).expect("target");
+        // A named pipe (made by coreutils' mkfifo), read by another thread.
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|status| status.success()), "mkfifo");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read_to_string(fifo).expect("read the pipe"))
+        };
+        write_atomic(&fifo, b"through the pipe").expect("write to a pipe");
+        let piped = reader.join().expect("reader");
+        use std::os::unix::fs::FileTypeExt;
+        let still_fifo = fs::symlink_metadata(&fifo).expect("pipe").file_type().is_fifo();
+        let directory = write_atomic(&dir, b"x").map_err(|e| e.to_string());
+        let _ = fs::remove_dir_all(&dir);
+        assert!(still_link, "the link was replaced by a regular file");
+        assert_eq!(written, "new");
+        assert!(still_fifo, "the pipe was replaced by a regular file");
+        assert_eq!(piped, "through the pipe");
+        assert_eq!(directory, Err("is a directory".to_owned()));
+    }
+
     use rstest::rstest;
 
     use super::*;
