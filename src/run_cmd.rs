@@ -128,7 +128,17 @@ pub fn run(args: RunArgs) -> Exit {
 /// `--check-determinism`: every seed twice, under different thread counts; a differing trace
 /// hash is a failed check.
 fn check_determinism(scenarios: &[Scenario], options: RunOptions, threads: [usize; 2]) -> Exit {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = CheckedStdout::default();
+    let exit = check_determinism_into(scenarios, options, threads, &mut stdout);
+    stdout.finish(exit)
+}
+
+fn check_determinism_into(
+    scenarios: &[Scenario],
+    options: RunOptions,
+    threads: [usize; 2],
+    stdout: &mut CheckedStdout,
+) -> Exit {
     let mut mismatched_count = 0usize;
     for scenario in scenarios {
         let verdict = match scenarios::determinism::check_determinism(scenario, options, threads) {
@@ -150,8 +160,72 @@ fn check_determinism(scenarios: &[Scenario], options: RunOptions, threads: [usiz
 /// Judges every scenario, printing each summary as it finishes (or streaming the JSON document
 /// as runs finish), then writes the JUnit file and the totals.
 fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> Exit {
+    let mut stdout = CheckedStdout::default();
+    let exit = judge_all_into(scenarios, options, plan, &mut stdout);
+    stdout.finish(exit)
+}
+
+/// Standard output of `run`: every write goes through, and the first error other than a closed
+/// pipe is kept (later output is dropped) so that [`CheckedStdout::finish`] can fail the command:
+/// a full disk under `> file` must not pass as a green run with no output. A closed pipe
+/// (`| head`) ends the output quietly and keeps the exit status of the scenarios.
+#[derive(Default)]
+struct CheckedStdout {
+    error: Option<std::io::Error>,
+    closed: bool,
+}
+
+impl CheckedStdout {
+    /// The command's exit: `exit`, or 2 after saying that standard output could not be written.
+    fn finish(mut self, exit: Exit) -> Exit {
+        let _ = self.flush();
+        match self.error {
+            None => exit,
+            Some(error) => {
+                errln!("error: cannot write to standard output: {error}");
+                Exit::BadInput
+            }
+        }
+    }
+
+    fn keep(&mut self, error: std::io::Error) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            self.closed = true;
+        } else {
+            self.error.get_or_insert(error);
+        }
+    }
+}
+
+impl Write for CheckedStdout {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_none()
+            && !self.closed
+            && let Err(error) = std::io::stdout().lock().write_all(bytes)
+        {
+            self.keep(error);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.is_none()
+            && !self.closed
+            && let Err(error) = std::io::stdout().lock().flush()
+        {
+            self.keep(error);
+        }
+        Ok(())
+    }
+}
+
+fn judge_all_into(
+    scenarios: &[Scenario],
+    options: RunOptions,
+    plan: &JudgePlan,
+    stdout: &mut CheckedStdout,
+) -> Exit {
     let version = env!("CARGO_PKG_VERSION");
-    let mut stdout = std::io::stdout().lock();
     let mut json = plan.json.then(JsonStream::default);
     if json.is_some() {
         let _ = write!(stdout, "{}", JsonStream::start(version));
@@ -162,7 +236,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
     let mut report_index = Vec::new();
     for scenario in scenarios {
         let started = Instant::now();
-        let outputs = RunOutputs { version, stdout: &mut stdout, json: json.as_mut() };
+        let outputs = RunOutputs { version, stdout: &mut *stdout, json: json.as_mut() };
         let (outcomes, differences) = match judge(scenario, options, plan, outputs) {
             Ok(judged) => judged,
             Err(message) => {
@@ -215,7 +289,7 @@ fn judge_all(scenarios: &[Scenario], options: RunOptions, plan: &JudgePlan) -> E
         }
         return Exit::BadInput;
     }
-    finish(plan, &junit_cases, &verdicts, &mut stdout)
+    finish(plan, &junit_cases, &verdicts, stdout)
 }
 
 /// Keeps the files of the failed scenarios for `--rerun-failed`; a state file that cannot be

@@ -764,3 +764,28 @@ fn a_rerun_report_holds_only_its_own_run_pages() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(names, ["notes.md", "seed-1.html", "seed-1.txt"]);
 }
+
+/// Standard output that cannot be written (a full disk: `/dev/full`) fails `run` with exit 2 and
+/// says so, in every output mode; it never passes as a green run with no output.
+#[rstest]
+#[case::summary(&["run", "scenarios/suite/dns_server_change_denies_everyone.yaml"])]
+#[case::json(&["run", "scenarios/suite/dns_server_change_denies_everyone.yaml", "--json"])]
+#[case::determinism(&[
+    "run",
+    "scenarios/suite/dns_server_change_denies_everyone.yaml",
+    "--check-determinism",
+])]
+fn a_full_disk_on_stdout_fails_the_run(#[case] args: &[&str]) {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // Not Linux: there is no full device to write to.
+    };
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_unlocksim"))
+        .args(args)
+        .current_dir(crate::util::repo_root())
+        .stdout(full)
+        .output()
+        .expect("the unlocksim binary runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: cannot write to standard output: No space left"), "{err}");
+}
