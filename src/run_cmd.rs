@@ -402,17 +402,21 @@ fn judge<W: Write>(
     if let Some(json) = json.as_deref_mut() {
         let _ = write!(stdout, "{}", json.scenario_start(scenario, &primary));
     }
-    let mut on_run = |interpretations: &engine::policy::Interpretations, run: &RunOutput| {
-        if let Some(dir) = plan.report_dir.as_deref() {
-            write_run_pages(dir, scenario, interpretations, several, run, version)?;
-        }
-        if let Some(json) = json.as_deref_mut()
-            && *interpretations == primary
-        {
-            let _ = write!(stdout, "{}", json.run(run));
-        }
-        Ok(())
-    };
+    let (first_seed, _) = scenarios::seed_span(scenario, options);
+    let mut on_run =
+        |interpretations: &engine::policy::Interpretations, run: &RunOutput, named: bool| {
+            if let Some(dir) = plan.report_dir.as_deref()
+                && (has_page(first_seed, run.seed) || named)
+            {
+                write_run_pages(dir, scenario, interpretations, several, run, version)?;
+            }
+            if let Some(json) = json.as_deref_mut()
+                && *interpretations == primary
+            {
+                let _ = write!(stdout, "{}", json.run(run));
+            }
+            Ok(())
+        };
     let result = if plan.all_interpretations {
         scenarios::compare_interpretations_streaming(scenario, options, tee, &mut on_run)
     } else {
@@ -428,6 +432,16 @@ fn judge<W: Write>(
     })?;
     trace_files.as_ref().map_or(Ok(()), TraceFiles::commit)?;
     Ok(judged)
+}
+
+/// Most runs of one scenario (and interpretation) that get a `--report` page whatever happened
+/// in them: the first ones, in seed order. Runs past them get a page only when a failure names
+/// them. A disk bound, chosen: two pages of about 8 KiB per run made a 100,000-run report 1.6 GB.
+const REPORT_RUN_PAGES_MAX: u64 = 1_000;
+
+/// Whether the run with `seed` is among the first [`REPORT_RUN_PAGES_MAX`] from `first_seed`.
+fn has_page(first_seed: u64, seed: u64) -> bool {
+    seed.wrapping_sub(first_seed) < REPORT_RUN_PAGES_MAX
 }
 
 /// Most entries of a scenario's report folder looked at when clearing it: a bound on the loop
@@ -503,8 +517,19 @@ fn index_entry(report: &ScenarioReport<'_>) -> reports::timeline::IndexScenario 
     let several = report.outcomes.len() > 1;
     let mut pages = Vec::new();
     for outcome in report.outcomes {
-        for index in 0..outcome.runs_count {
-            let seed = outcome.first_seed.wrapping_add(index as u64);
+        // The first runs have pages, and past them the runs a failure names (their first seed).
+        let named_later = outcome
+            .expectations
+            .iter()
+            .filter_map(|e| e.failed_seed)
+            .filter(|seed| !has_page(outcome.first_seed, *seed));
+        let mut seeds: Vec<u64> = (0..outcome.runs_count as u64)
+            .take(REPORT_RUN_PAGES_MAX as usize)
+            .map(|index| outcome.first_seed.wrapping_add(index))
+            .chain(named_later)
+            .collect();
+        seeds.dedup();
+        for seed in seeds {
             let name = run_file_stem(seed, several.then_some(&outcome.interpretations));
             let failed_here = outcome
                 .expectations

@@ -86,8 +86,10 @@ pub fn seeds(scenario: &Scenario, options: RunOptions) -> Vec<u64> {
 }
 
 /// What a caller does with each run as it finishes, in seed order, under the interpretations
-/// it ran with (write its report page, its `--json` object...). An error stops the scenario.
-pub type OnRun<'a> = dyn FnMut(&Interpretations, &RunOutput) -> Result<(), String> + 'a;
+/// it ran with (write its report page, its `--json` object...); the `bool` says whether a
+/// failure may name the run ([`expect::Judge::observe`]: the first run, a first failing run).
+/// An error stops the scenario.
+pub type OnRun<'a> = dyn FnMut(&Interpretations, &RunOutput, bool) -> Result<(), String> + 'a;
 
 /// Runs every seeded repetition (in parallel across runs, results in seed order), judges the
 /// expectations, and keeps every run.
@@ -101,7 +103,7 @@ pub fn run_scenario(
     interpretations: &Interpretations,
     tee: Option<&RunTee<'_>>,
 ) -> Result<ScenarioOutcome, RunFailure> {
-    run_chunked(scenario, options, interpretations, tee, true, &mut |_, _| Ok(()))
+    run_chunked(scenario, options, interpretations, tee, true, &mut |_, _, _| Ok(()))
 }
 
 /// Like [`run_scenario`], but memory stays flat in the number of runs: runs go in chunks of
@@ -157,7 +159,7 @@ fn run_chunked(
             for (index, pair) in counts {
                 named |= judge.observe_comparison(index, run.seed, pair);
             }
-            on_run(interpretations, &run).map_err(RunFailure::Output)?;
+            on_run(interpretations, &run, named).map_err(RunFailure::Output)?;
             if keep_all || named {
                 kept.push(run);
             }
@@ -278,7 +280,7 @@ pub fn compare_interpretations(
     options: RunOptions,
     tee: Option<&RunTee<'_>>,
 ) -> Result<(Vec<ScenarioOutcome>, Vec<InterpretationDifference>), RunFailure> {
-    compare_chunked(scenario, options, tee, true, &mut |_, _| Ok(()))
+    compare_chunked(scenario, options, tee, true, &mut |_, _, _| Ok(()))
 }
 
 /// Like [`compare_interpretations`], streaming as [`run_scenario_streaming`] does: `on_run`
@@ -310,9 +312,9 @@ fn compare_chunked(
     let mut timelines: Vec<Vec<String>> = Vec::new();
     for interpretations in &combinations {
         let mut lines = Vec::new();
-        let mut each = |ran: &Interpretations, run: &RunOutput| {
+        let mut each = |ran: &Interpretations, run: &RunOutput, named: bool| {
             lines.push(lock_unlock_summary(&run.trace));
-            on_run(ran, run)
+            on_run(ran, run, named)
         };
         outcomes.push(run_chunked(scenario, options, interpretations, tee, keep_all, &mut each)?);
         timelines.push(lines);
