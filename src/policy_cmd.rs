@@ -33,7 +33,7 @@ use crate::policy_file::{Kind, PolicyFile, cannot_read, is_yaml, report};
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Validate rule files (.xml), policy files (.yaml/.yml) and administrators' forms
-    /// (.reg/.json/.cmd/.bat/.ps1/.txt).
+    /// (.reg/.json/.cmd/.bat/.ps1/.txt/.sls).
     Check {
         /// Files to check.
         #[arg(required = true)]

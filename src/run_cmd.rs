@@ -22,8 +22,9 @@ pub struct RunArgs {
     /// Scenario files, or folders searched recursively for *.yaml / *.yml. Default: the bundled
     /// suite (scenarios/suite/).
     pub(crate) paths: Vec<PathBuf>,
-    /// Master seed of the first run (run i uses seed + i); default: each scenario's own.
-    #[arg(long)]
+    /// Master seed of the first run, a whole number from 0 to 18446744073709551615 (run i uses
+    /// seed + i, wrapping past the largest); default: each scenario's own.
+    #[arg(long, allow_hyphen_values = true, value_parser = seed_value)]
     pub(crate) seed: Option<u64>,
     /// Override a sweepable parameter on every scenario, e.g. `--set dynamic_lock_rssi_min=-5`
     /// (repeatable, applied in order): the names and values of `cargo xtask sweep`, listed in
@@ -96,6 +97,13 @@ fn parse_interpretation(text: &str) -> Result<(String, String), String> {
 pub enum InterpretationMode {
     Default,
     All,
+}
+
+/// Parses `--seed`: a whole number from 0 to 2^64 - 1, said in words when it is not (a negative
+/// seed got clap's hint to write `-- -1`, which makes it a file name).
+fn seed_value(text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("a seed is a whole number from 0 to {}, not `{text}`", u64::MAX))
 }
 
 /// Runs `unlocksim run`: 0 when every expectation held (or every run is reproducible), 1 when

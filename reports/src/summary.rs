@@ -712,10 +712,11 @@ expect:
         let (scenario, _) = failing_run();
         let options = RunOptions { seed: None, runs: Some(300), discard_polls: true };
         let mut seen = Vec::new();
-        let mut on_run = |_: &engine::policy::Interpretations, run: &scenarios::RunOutput| {
-            seen.push(run.seed);
-            Ok(())
-        };
+        let mut on_run =
+            |_: &engine::policy::Interpretations, run: &scenarios::RunOutput, _: bool| {
+                seen.push(run.seed);
+                Ok(())
+            };
         let outcome = scenarios::run_scenario_streaming(
             &scenario,
             options,

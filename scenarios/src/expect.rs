@@ -338,9 +338,12 @@ impl<'s> Judge<'s> {
         *compared_count += 1;
         totals.0 += counts.0;
         totals.1 += counts.1;
-        let name = c.metric.name();
-        let detail =
-            format!("{} {name} under the left side, {} under the right", counts.0, counts.1);
+        let counted = |n: usize| count_of(c.metric, n);
+        let detail = format!(
+            "{} under the left side, {} under the right",
+            counted(counts.0),
+            counted(counts.1)
+        );
         let verdict = if c.relation.holds(counts.0, counts.1) {
             Ok(detail)
         } else {
@@ -954,6 +957,12 @@ pub fn describe_comparison(c: &Comparison) -> String {
     )
 }
 
+/// `1 lock`, `3 locks`: a count of `metric` in words.
+fn count_of(metric: crate::model::Metric, n: usize) -> String {
+    let plural = metric.name();
+    if n == 1 { format!("1 {}", plural.trim_end_matches('s')) } else { format!("{n} {plural}") }
+}
+
 /// The count of `metric` records of `pc` in `trace`: what a `compare_interpretations` compares.
 pub fn metric_count(trace: &Trace, pc: &str, metric: crate::model::Metric) -> usize {
     use crate::model::Metric;
@@ -984,9 +993,12 @@ fn judge_comparison(
         result.passed = false;
         return result;
     }
-    let name = c.metric.name();
-    let totals =
-        format!("{} {name} in all under the left side, {} under the right", totals.0, totals.1);
+    let counted = |n: usize| count_of(c.metric, n);
+    let totals = format!(
+        "{} in all under the left side, {} under the right",
+        counted(totals.0),
+        counted(totals.1)
+    );
     let mut result = tally.result(description, compared_count);
     if result.passed {
         result.detail = format!("{totals} (all {compared_count} runs)");

@@ -553,7 +553,7 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
 #[case::a_comparison_between_interpretations(
     "  FAIL desk: locks under rssi_delta_reference=single_threshold > under \
      rssi_delta_reference=hysteresis, run by run\n",
-    "seed 12: 1 locks under the left side, 1 under the right"
+    "seed 12: 1 lock under the left side, 1 lock under the right"
 )]
 fn every_observable_has_an_expectation(#[case] failed: &str, #[case] happened: &str) {
     let file = "tests/fixtures/scenarios/failing_observables.yaml";
