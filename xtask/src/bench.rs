@@ -506,10 +506,7 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
             let _ = std::fs::remove_dir_all(&out);
         }
     }
-    let [one, two] = rates.map(|mut r| {
-        r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
-    });
+    let [one, two] = rates.map(median);
     Ok(Row {
         name: format!(
             "sweep default study, {} runs: 2 vs 1 threads (median of {SWEEP_REPETITIONS})",
@@ -565,10 +562,7 @@ fn store_row(root: &Path, seeds: usize) -> Result<Row, String> {
         rates[1].push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
         let _ = std::fs::remove_dir_all(&out);
     }
-    let [memory, store] = rates.map(|mut r| {
-        r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
-    });
+    let [memory, store] = rates.map(median);
     Ok(Row {
         name: format!("sweep into the store vs in memory, {} runs, 2 threads", runs.len()),
         value: format!("{store:.1} runs/s"),
@@ -576,6 +570,12 @@ fn store_row(root: &Path, seeds: usize) -> Result<Row, String> {
         ratio: store / memory,
         target: ">= 0.7".to_owned(),
     })
+}
+
+/// The median of `values` (the upper one of an even count); `values` is not empty.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// A rate with a metric prefix: `1.23 M`.
