@@ -556,7 +556,12 @@ fn the_text_timeline_shows_full_hashes_credential_names_and_no_doubled_lines() {
     "seed 12: 1 lock under the left side, 1 lock under the right"
 )]
 fn every_observable_has_an_expectation(#[case] failed: &str, #[case] happened: &str) {
-    let file = "tests/fixtures/scenarios/failing_observables.yaml";
+    failing_expectation_says("tests/fixtures/scenarios/failing_observables.yaml", failed, happened);
+}
+
+/// Runs the failing fixture `file` (exit 1) and checks that the block of its failed expectation
+/// `failed` (up to the next `FAIL`) says `happened`.
+fn failing_expectation_says(file: &str, failed: &str, happened: &str) {
     let (code, out, err) = crate::util::run_text(&["run", file]);
     assert_eq!(code, Some(1), "{out}{err}");
     let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
@@ -579,13 +584,7 @@ fn an_association_that_does_not_hold_says_where_the_pc_was(
     #[case] failed: &str,
     #[case] happened: &str,
 ) {
-    let file = "tests/fixtures/scenarios/failing_association.yaml";
-    let (code, out, err) = crate::util::run_text(&["run", file]);
-    assert_eq!(code, Some(1), "{out}{err}");
-    let at = out.find(failed).unwrap_or_else(|| panic!("{failed:?} in {out}"));
-    let block = &out[at..];
-    let end = block[failed.len()..].find("  FAIL ").map_or(block.len(), |i| i + failed.len());
-    assert!(block[..end].contains(happened), "{happened:?} in {out}");
+    failing_expectation_says("tests/fixtures/scenarios/failing_association.yaml", failed, happened);
 }
 
 /// The passing forms hold in the suite, and `--json` lists the PC's Wi-Fi association records.
