@@ -480,6 +480,26 @@ pub fn range_values(
         .collect())
 }
 
+/// Every combination of the dimensions' values (a Cartesian product), the first dimension
+/// slowest: what a sweep's `combine: cartesian` and `replay --grid` run. The caller bounds the
+/// product's size before calling.
+pub fn cartesian_points(dims: &[(String, Vec<ParamValue>)]) -> Vec<Vec<(String, ParamValue)>> {
+    let mut points = vec![Vec::new()];
+    for (name, values) in dims {
+        points = points
+            .into_iter()
+            .flat_map(|prefix: Vec<(String, ParamValue)>| {
+                values.iter().map(move |value| {
+                    let mut next = prefix.clone();
+                    next.push((name.clone(), value.clone()));
+                    next
+                })
+            })
+            .collect();
+    }
+    points
+}
+
 /// A far end nearer the PC than this (m) has no direction to move along: the user did not walk
 /// away (unknown; chosen, range 0.01..0.5).
 const FAR_END_M_MIN: f64 = 0.1;

@@ -124,24 +124,6 @@ fn values_of(name: &str, text: &str) -> Result<Vec<ParamValue>, String> {
         .collect()
 }
 
-/// Every combination of the dimensions' values, the first dimension slowest.
-fn combinations(dims: &[Dimension]) -> Vec<Vec<(String, ParamValue)>> {
-    let mut points = vec![Vec::new()];
-    for (name, values) in dims {
-        points = points
-            .into_iter()
-            .flat_map(|prefix: Vec<(String, ParamValue)>| {
-                values.iter().map(move |value| {
-                    let mut next = prefix.clone();
-                    next.push((name.clone(), value.clone()));
-                    next
-                })
-            })
-            .collect();
-    }
-    points
-}
-
 /// The command that replays one point on its own.
 fn point_command(args: &ReplayArgs, params: &[(String, ParamValue)]) -> String {
     let mut words = vec!["unlocksim".to_owned(), "replay".to_owned()];
@@ -217,7 +199,7 @@ pub(super) fn run(
     polls: &[ReplayPoll],
     print: bool,
 ) -> Exit {
-    let evaluated: Vec<(SweepPoint, Vec<ReplayLock>)> = combinations(dims)
+    let evaluated: Vec<(SweepPoint, Vec<ReplayLock>)> = scenarios::params::cartesian_points(dims)
         .into_par_iter()
         .map(|params| {
             let command = point_command(args, &params);

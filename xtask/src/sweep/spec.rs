@@ -575,20 +575,7 @@ pub fn expand(
                     "{at}: the sweep has {count} points, at most {SWEEP_RUNS_MAX}"
                 ));
             }
-            let mut combos = vec![Vec::new()];
-            for (name, values) in &lists {
-                combos = combos
-                    .into_iter()
-                    .flat_map(|prefix: Vec<(String, ParamValue)>| {
-                        values.iter().map(move |v| {
-                            let mut next = prefix.clone();
-                            next.push((name.clone(), v.clone()));
-                            next
-                        })
-                    })
-                    .collect();
-            }
-            combos
+            scenarios::params::cartesian_points(&lists)
         }
     };
     let criteria = criteria(spec, file)?;
