@@ -542,6 +542,14 @@ expect:
 ";
 
     /// The failing scenario, loaded, and its one run.
+    /// The report of `scenario`'s `outcomes` under one set of interpretations.
+    fn report_of<'a>(
+        scenario: &'a Scenario,
+        outcomes: &'a [ScenarioOutcome],
+    ) -> ScenarioReport<'a> {
+        ScenarioReport { scenario, outcomes, differences: &[], all_interpretations: false }
+    }
+
     fn failing_run() -> (Scenario, ScenarioOutcome) {
         let policy = include_str!("../../scenarios/policies/dynamic_lock_default.yaml");
         let mut read_file = |_: &str| Ok(policy.to_owned());
@@ -572,12 +580,7 @@ expect:
     fn a_failed_expectation_shows_what_happened_the_timeline_and_the_repro_line() {
         let (scenario, outcome) = failing_run();
         let outcomes = [outcome];
-        let report = ScenarioReport {
-            scenario: &scenario,
-            outcomes: &outcomes,
-            differences: &[],
-            all_interpretations: false,
-        };
+        let report = report_of(&scenario, &outcomes);
         let failures = report.failures("0.1.0");
         insta::assert_snapshot!(report.text(&failures, 0.5), @r#"
         FAIL An expectation that cannot hold (failing.yaml) runs=1 seeds 1 0.50 s
@@ -597,12 +600,7 @@ expect:
     fn the_json_document_lists_pc_events_and_expectations() {
         let (scenario, outcome) = failing_run();
         let outcomes = [outcome];
-        let report = ScenarioReport {
-            scenario: &scenario,
-            outcomes: &outcomes,
-            differences: &[],
-            all_interpretations: false,
-        };
+        let report = report_of(&scenario, &outcomes);
         let mut value = report.json();
         value["content_hash"] = json!("[HASH]");
         value["runs"][0]["trace_hash"] = json!("[HASH]");
@@ -729,12 +727,7 @@ expect:
         let kept: Vec<u64> = outcome.runs.iter().map(|r| r.seed).collect();
         assert_eq!((kept, outcome.first_seed, outcome.runs_count), (vec![1], 1, 300));
         let outcomes = [outcome];
-        let report = ScenarioReport {
-            scenario: &scenario,
-            outcomes: &outcomes,
-            differences: &[],
-            all_interpretations: false,
-        };
+        let report = report_of(&scenario, &outcomes);
         let failure = report.failures("0.1.0").join("\n");
         let lines: Vec<&str> = failure.lines().collect();
         let shown = [&lines[..4], &lines[lines.len() - 6..]].concat().join("\n");
@@ -758,12 +751,7 @@ expect:
     fn the_streamed_json_document_equals_the_whole_one() {
         let (scenario, outcome) = failing_run();
         let outcomes = [outcome];
-        let report = ScenarioReport {
-            scenario: &scenario,
-            outcomes: &outcomes,
-            differences: &[],
-            all_interpretations: false,
-        };
+        let report = report_of(&scenario, &outcomes);
         let whole: Value = serde_json::from_str(&run_json("0.1.0", vec![report.json()]))
             .unwrap_or_else(|e| panic!("the document is JSON: {e}"));
         let mut stream = JsonStream::default();
