@@ -6,9 +6,6 @@
 //! the command exits 2 and names the bound.
 
 use std::path::Path;
-use std::process::Command;
-
-use crate::util::repo_root;
 
 /// `INPUT_FILE_BYTES_MAX` of `src/input.rs`.
 const INPUT_FILE_BYTES_MAX: usize = 1024 * 1024;
@@ -65,11 +62,7 @@ const BOUNDS: &[Bound] = &[
 fn run(args: &[&str], file: &Path) -> (Option<i32>, String) {
     let file = file.display().to_string();
     let args: Vec<String> = args.iter().map(|a| a.replace("$F", &file)).collect();
-    let output = Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-        .args(&args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the unlocksim binary runs");
+    let output = crate::util::unlocksim_command(&args).output().expect("the unlocksim binary runs");
     (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 

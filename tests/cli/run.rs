@@ -778,9 +778,7 @@ fn a_full_disk_on_stdout_fails_the_run(#[case] args: &[&str]) {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // Not Linux: there is no full device to write to.
     };
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-        .args(args)
-        .current_dir(crate::util::repo_root())
+    let output = crate::util::unlocksim_command(args)
         .stdout(full)
         .output()
         .expect("the unlocksim binary runs");

@@ -61,9 +61,7 @@ fn every_command_of_the_readme_tour_runs_as_written() {
 /// stopped. A port already in use (another server) is an error, not a hang.
 fn serve_prints_its_url(args: &[String]) -> Result<(), String> {
     use std::io::BufRead as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-        .args(args)
-        .current_dir(crate::util::repo_root())
+    let mut child = crate::util::unlocksim_command(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -18,13 +18,17 @@ pub fn run_text(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The `unlocksim` command with `args`, to run from the workspace root (set its streams and
+/// environment, then run it).
+pub fn unlocksim_command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_unlocksim"));
+    command.args(args).current_dir(repo_root());
+    command
+}
+
 /// Runs `unlocksim` with `args` from the workspace root.
 pub fn unlocksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the unlocksim binary runs")
+    unlocksim_command(args).output().expect("the unlocksim binary runs")
 }
 
 #[test]
@@ -55,9 +59,7 @@ fn an_unknown_command_is_a_usage_error() {
     "tests/fixtures/lockout/forum-story.yaml",
 ])]
 fn a_closed_standard_output_ends_quietly(#[case] args: &[&str]) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-        .args(args)
-        .current_dir(repo_root())
+    let mut child = unlocksim_command(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -75,9 +77,7 @@ fn a_closed_standard_output_ends_quietly(#[case] args: &[&str]) {
 #[case::bad_scenario(&["run", "tests/fixtures/scenarios/unknown_key.yaml"], 2)]
 #[case::unknown_command(&["frobnicate"], 2)]
 fn a_closed_standard_error_keeps_the_exit_code(#[case] args: &[&str], #[case] code: i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unlocksim"))
-        .args(args)
-        .current_dir(repo_root())
+    let mut child = unlocksim_command(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
