@@ -492,18 +492,7 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
     for _ in 0..SWEEP_REPETITIONS {
         for (side, threads) in [1usize, 2].into_iter().enumerate() {
             let out = root.join(format!("target/bench/sweep-{threads}-threads"));
-            let _ = std::fs::remove_dir_all(&out);
-            let summary = sweep::exec::execute(
-                &plan,
-                &out,
-                sweep::exec::Shard::ALL,
-                &runner,
-                Some(threads),
-                sweep::exec::Progress::Hidden,
-            )?;
-            rates[side]
-                .push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
-            let _ = std::fs::remove_dir_all(&out);
+            rates[side].push(store_runs_per_s(&plan, &runner, &out, threads)?);
         }
     }
     let [one, two] = rates.map(median);
@@ -517,6 +506,27 @@ fn sweep_row(root: &Path, seeds: usize) -> Result<Row, String> {
         ratio: two / one,
         target: String::new(),
     })
+}
+
+/// Runs per second of one whole sweep of `plan` into a fresh results store at `out` on
+/// `threads` threads; `out` is removed before and after.
+fn store_runs_per_s(
+    plan: &sweep::spec::Plan,
+    runner: &impl sweep::exec::RunOnePoint,
+    out: &Path,
+    threads: usize,
+) -> Result<f64, String> {
+    let _ = std::fs::remove_dir_all(out);
+    let summary = sweep::exec::execute(
+        plan,
+        out,
+        sweep::exec::Shard::ALL,
+        runner,
+        Some(threads),
+        sweep::exec::Progress::Hidden,
+    )?;
+    let _ = std::fs::remove_dir_all(out);
+    Ok(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9))
 }
 
 /// Server time of one workbench request: 500 walk-away runs with a moved threshold, against
@@ -550,17 +560,7 @@ fn store_row(root: &Path, seeds: usize) -> Result<Row, String> {
             .install(|| runs.par_iter().map(|k| sweep::exec::run_key(&plan, &runner, k)).collect());
         rates[0].push(kept.len() as f64 / start.elapsed().as_secs_f64().max(1e-9));
         drop(kept);
-        let _ = std::fs::remove_dir_all(&out);
-        let summary = sweep::exec::execute(
-            &plan,
-            &out,
-            sweep::exec::Shard::ALL,
-            &runner,
-            Some(2),
-            sweep::exec::Progress::Hidden,
-        )?;
-        rates[1].push(summary.executed_count as f64 / summary.elapsed.as_secs_f64().max(1e-9));
-        let _ = std::fs::remove_dir_all(&out);
+        rates[1].push(store_runs_per_s(&plan, &runner, &out, 2)?);
     }
     let [memory, store] = rates.map(median);
     Ok(Row {
